@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import ValidatedStore
+
+/// `validatectl show MODEL`: every check of a model's latest run, with its numbers and offending tokens.
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model's latest verdict: every check with its numbers, offending tokens and example documents."
+    )
+
+    @OptionGroup var options: StoreOptions
+
+    @Argument(help: "A model: its path, file name, or a sha256 prefix (6+ hex digits).")
+    var model: String
+
+    @Flag(name: .long, help: "Print the stored report as JSON.")
+    var json = false
+
+    func run() async throws {
+        let (store, _) = try openStore(options)
+        let record: ModelRecord
+        do {
+            record = try store.findModel(model)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let runs = try store.runs(modelID: record.id)
+        guard let run = runs.first else { throw ValidationError("\(record.path) has no runs") }
+        if json {
+            print(run.reportJSON ?? "{}")
+            return
+        }
+        let checks = try store.checks(runID: run.id)
+        let report = (run.reportJSON?.data(using: .utf8)).flatMap {
+            try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
+        }
+        print(Self.render(record, run, checks, report: report), terminator: "")
+    }
+
+    static func render(_ model: ModelRecord, _ run: RunRecord, _ checks: [CheckRecord], report: [String: Any]?) -> String {
+        var out = "\(Format.fileName(model.path))\n"
+        out += "  path:    \(model.path)\n  sha256:  \(model.sha256)\n"
+        out += "  folder:  \(model.folder), first seen \(Format.timestamp(model.firstSeen)), \(model.size) bytes\n"
+        let state = run.verdict?.rawValue.uppercased() ?? run.state.rawValue
+        out += "\nRun \(run.id): \(state)"
+        if let finished = run.finishedAt { out += " at \(Format.timestamp(finished))" }
+        out += "\n  \(run.summary ?? "")\n"
+        if let error = report?["error"] as? String { out += "  error: \(error)\n" }
+        for check in checks {
+            out += "\n  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))"
+            out += "\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)\n"
+        }
+        let reportChecks = report?["checks"] as? [String: Any]
+        if let spurious = reportChecks?["spurious"] as? [String: Any] {
+            out += renderSpurious(spurious)
+        }
+        if let auc = reportChecks?["auc"] as? [String: Any] {
+            out += "\nAUC\n"
+            out += "  challenger \(Format.number(auc["auc"]))"
+            if let ci = auc["auc_ci"] as? [Double], ci.count == 2 {
+                out += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
+            }
+            out += "  on \(auc["n_pos"] ?? "?") positive / \(auc["n_neg"] ?? "?") negative documents\n"
+            if auc["champion_auc"] != nil {
+                out += "  champion   \(Format.number(auc["champion_auc"]))  Δ \(Format.number(auc["delta"], digits: 4))"
+                out += "  p (challenger worse) \(Format.number(auc["p_value"], digits: 4))\n"
+            } else {
+                out += "  no champion: judged on the floor \(Format.number(auc["floor"], digits: 2))\n"
+            }
+        }
+        if let stability = reportChecks?["stability"] as? [String: Any] {
+            out += "\nStability\n  mean top-k Jaccard across seeds \(Format.number(stability["seed_jaccard"]))"
+            out += " over \(stability["documents"] ?? "?") documents × \(stability["seeds"] ?? "?") seeds\n"
+            for entry in stability["least_stable"] as? [[String: Any]] ?? [] {
+                out += "  least stable: \(entry["document"] ?? "?") (Jaccard \(Format.number(entry["jaccard"])))\n"
+            }
+        }
+        return out
+    }
+
+    private static func renderSpurious(_ spurious: [String: Any]) -> String {
+        var out = "\nSpurious features (\(spurious["explained"] ?? "?") explanations, top \(spurious["top_k"] ?? "?"))\n"
+        let hits = spurious["banned_hits"] as? [[String: Any]] ?? []
+        if hits.isEmpty {
+            out += "  no banned token among the top features\n"
+        } else {
+            out += "  TOKEN            IN TOP-K   TOP-1   MASS    EXAMPLES\n"
+            for hit in hits {
+                let token = (hit["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
+                let examples = (hit["examples"] as? [String] ?? []).joined(separator: ", ")
+                out += "  \(token) \(Format.percent(hit["rate"]).padding(toLength: 10, withPad: " ", startingAt: 0))"
+                out += " \(Format.percent(hit["top_rate"]).padding(toLength: 7, withPad: " ", startingAt: 0))"
+                out += " \(Format.percent(hit["mass_share"]).padding(toLength: 7, withPad: " ", startingAt: 0)) \(examples)\n"
+            }
+        }
+        for worst in spurious["worst"] as? [[String: Any]] ?? [] {
+            out += "\n  document \(worst["document"] ?? "?"): \"\(Self.clip(worst["text"] as? String ?? "", 100))\"\n"
+            let weights = (worst["weights"] as? [[String: Any]] ?? []).prefix(8).map { entry in
+                String(format: "%@ %+.3f", entry["feature"] as? String ?? "?", entry["weight"] as? Double ?? 0)
+            }
+            out += "    \(weights.joined(separator: ", "))\n"
+        }
+        return out
+    }
+
+    private static func clip(_ text: String, _ length: Int) -> String {
+        text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ValidatedRuntime
+import ValidatedStore
+import ValidatedSystemd
+import ValidatedWatch
+
+/// The composition root of `validated`: loads the configuration, opens the store, watches the folders,
+/// queues what is already there, tells systemd it is ready, and runs until SIGTERM.
+public enum Daemon {
+    /// Runs the daemon until SIGTERM or SIGINT.
+    ///
+    /// - Parameters:
+    ///   - configurationFile: The main configuration file.
+    ///   - logger: Where events go (the journal under systemd).
+    /// - Throws: ``StartupError`` when the configuration, the store or the watches cannot be set up.
+    public static func run(configurationFile: String, logger: Logger) async throws {
+        let notifier = SystemdNotifier()
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration.load(mainFile: configurationFile)
+        } catch {
+            logger.critical(
+                "Refusing to start: \(error)",
+                metadata: ["MESSAGE_ID": "\(ValidatedMessageID.configRejected.rawValue)", "VALIDATED_ERROR": "\(error)"]
+            )
+            throw StartupError(description: "\(error)")
+        }
+        let store: VerdictStore
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (configuration.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+            )
+            store = try VerdictStore(path: configuration.database)
+            let requeued = try store.requeueInterrupted()
+            if requeued > 0 { logger.notice("Requeued \(requeued) run(s) interrupted by the last stop") }
+        } catch {
+            logger.critical("Refusing to start: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"])
+            throw StartupError(description: "\(error)")
+        }
+
+        let state = SharedState(configuration: configuration)
+        let signal = WorkSignal()
+        let intake = ModelIntake(store: store, signal: signal, logger: logger)
+        let watcher: FolderWatcher
+        do {
+            watcher = try FolderWatcher(
+                folders: configuration.folders.map {
+                    WatchedFolder(name: $0.name, path: $0.path, filter: FileNameFilter(extensions: $0.extensions))
+                }
+            )
+        } catch {
+            logger.critical("Refusing to start: \(error)")
+            throw StartupError(description: "\(error)")
+        }
+        let watch = WatchService(watcher: watcher, intake: intake, state: state, logger: logger)
+        for folder in configuration.folders { watch.scan(folder) }
+        signal.notify()
+
+        let worker = ValidationWorker(store: store, state: state, signal: signal, notifier: notifier, logger: logger)
+        let services: [any Service] = [
+            watch,
+            worker,
+            HeartbeatService(store: store, state: state, notifier: notifier, worker: worker, logger: logger),
+            ReloadService(configurationFile: configurationFile, state: state, notifier: notifier, logger: logger),
+            // Last, so it is the first to hear of a graceful shutdown.
+            StoppingNotice(notifier: notifier, logger: logger),
+        ]
+        let status = worker.statusLine(current: nil)
+        logger.notice(
+            "validated is ready: watching \(configuration.folders.map(\.path).joined(separator: ", ")); \(status)",
+            metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStarted.rawValue)"]
+        )
+        notifier.ready(status: status)
+        let group = ServiceGroup(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+        logger.notice("validated stopped", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStopping.rawValue)"])
+    }
+}
+
+/// Why the daemon could not start.
+public struct StartupError: Error, CustomStringConvertible {
+    /// The file, line and reason.
+    public var description: String
+}
+
+/// Sends `STOPPING=1` as soon as a graceful shutdown begins.
+struct StoppingNotice: Service {
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return
+        }
+        logger.notice("Stopping: finishing or abandoning the current run")
+        notifier.stopping()
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ValidatedStore
+import ValidatedSystemd
+
+/// Writes the heartbeat row `validatectl status` reads, and pings the systemd watchdog when it is enabled.
+struct HeartbeatService: Service {
+    let store: VerdictStore
+    let state: SharedState
+    let notifier: SystemdNotifier
+    let worker: ValidationWorker
+    let logger: Logger
+
+    func run() async throws {
+        let heartbeat = Duration.seconds(state.configuration.heartbeatSeconds)
+        let period = notifier.watchdogInterval.map { min(heartbeat, $0 / 2) } ?? heartbeat
+        while !Task.isCancelled {
+            beat()
+            notifier.watchdog()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    private func beat() {
+        let configuration = state.configuration
+        do {
+            try store.beat(
+                Heartbeat(
+                    pid: getpid(), startedAt: state.startedAt, beatAt: Date(),
+                    status: worker.statusLine(current: nil),
+                    folders: configuration.folders.map { "\($0.name)=\($0.path)" }
+                )
+            )
+        } catch {
+            logger.error(
+                "Cannot write the heartbeat: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
+            )
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ValidatedCore
+import ValidatedRuntime
+import ValidatedStore
+import ValidatedSystemd
+
+/// Works off the durable queue in order: validates each run, stores its verdict in one transaction, and
+/// announces it in the journal and in the service status.
+struct ValidationWorker: Service {
+    let store: VerdictStore
+    let state: SharedState
+    let signal: WorkSignal
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { [self] in try await workOffQueue() }
+    }
+
+    private func workOffQueue() async throws {
+        repeat {
+            while !Task.isCancelled, let run = try claim() {
+                guard let outcome = await abandonOnCancel({ [self] in await validate(run) }) else {
+                    logger.notice("Stopping during run \(run.id); it will be redone at the next start")
+                    return
+                }
+                finish(run, outcome)
+            }
+        } while await signal.wait()
+    }
+
+    private func claim() throws -> RunRecord? {
+        do {
+            return try store.claimNextRun()
+        } catch {
+            logger.error(
+                "Cannot read the queue: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
+            )
+            throw error
+        }
+    }
+
+    private struct Outcome: Sendable {
+        var result: ValidationOutcome
+        var folder: FolderConfiguration?
+        var champion: ModelRecord?
+    }
+
+    private func validate(_ run: RunRecord) async -> Outcome {
+        notifier.status(statusLine(current: run.model.path))
+        guard let folder = state.folder(named: run.model.folder) else {
+            return Outcome(
+                result: ValidationOutcome(
+                    path: run.model.path, sha256: run.model.sha256,
+                    report: .failure("folder \"\(run.model.folder)\" is no longer configured"), championProblem: nil
+                ),
+                folder: nil, champion: nil
+            )
+        }
+        let champion = (try? store.champion(folder: folder.name)).flatMap { $0?.id == run.model.id ? nil : $0 }
+        let resources: FolderResources
+        do {
+            resources = try FolderResources.load(
+                evaluationSet: folder.evaluationSet, fields: folder.fields, bannedTokens: folder.bannedTokens
+            )
+        } catch {
+            return Outcome(
+                result: ValidationOutcome(
+                    path: run.model.path, sha256: run.model.sha256, report: .failure("\(error)"), championProblem: nil
+                ),
+                folder: folder, champion: champion
+            )
+        }
+        let job = ValidationJob(
+            modelPath: run.model.path, championPath: champion?.path, resources: resources, settings: folder.settings
+        )
+        var result = await job.run()
+        if let sha = result.sha256, sha != run.model.sha256 {
+            result.report = .failure(
+                "the file changed after it was queued (sha256 \(sha.prefix(12)) ≠ \(run.model.sha256.prefix(12))); the new content is validated separately"
+            )
+        }
+        return Outcome(result: result, folder: folder, champion: champion)
+    }
+
+    private func finish(_ run: RunRecord, _ outcome: Outcome) {
+        let report = outcome.result.report
+        let reportJSON = Self.json(report)
+        let checks = report.checkRecords
+        let promote = report.verdict == .pass && (outcome.folder?.autoPromote ?? false)
+        let completion = RunCompletion(
+            runID: run.id, verdict: report.verdict, summary: report.summary, reportJSON: reportJSON, checks: checks,
+            configFingerprint: outcome.folder?.fingerprint, evalFingerprint: nil,
+            championModelID: outcome.champion?.id, promote: promote
+        )
+        do {
+            try store.complete(completion)
+        } catch {
+            logger.error(
+                "Cannot store the verdict of run \(run.id): \(error); it stays queued for the next start",
+                metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
+            )
+            return
+        }
+        if let problem = outcome.result.championProblem {
+            logger.warning("\(problem)", metadata: ["VALIDATED_MODEL": "\(run.model.path)"])
+        }
+        announce(run, report)
+        if promote {
+            logger.notice(
+                "\(run.model.path) is now the champion of folder \(run.model.folder)",
+                metadata: [
+                    "MESSAGE_ID": "\(ValidatedMessageID.championPromoted.rawValue)",
+                    "VALIDATED_MODEL": "\(run.model.path)", "VALIDATED_SHA256": "\(run.model.sha256)",
+                    "VALIDATED_FOLDER": "\(run.model.folder)", "VALIDATED_RUN_ID": "\(run.id)",
+                ]
+            )
+        }
+        state.record(lastVerdict: "\(Self.fileName(run.model.path)) \(report.verdict.rawValue)")
+        notifier.status(statusLine(current: nil))
+    }
+
+    private func announce(_ run: RunRecord, _ report: ValidationReport) {
+        var metadata: Logger.Metadata = [
+            "VALIDATED_MODEL": "\(run.model.path)",
+            "VALIDATED_SHA256": "\(run.model.sha256)",
+            "VALIDATED_FOLDER": "\(run.model.folder)",
+            "VALIDATED_VERDICT": "\(report.verdict.rawValue)",
+            "VALIDATED_RUN_ID": "\(run.id)",
+        ]
+        if let auc = report.checks.auc {
+            metadata["VALIDATED_AUC"] = "\(auc.auc)"
+            if let delta = auc.delta { metadata["VALIDATED_DELTA"] = "\(delta)" }
+            if let p = auc.pValue { metadata["VALIDATED_P_VALUE"] = "\(p)" }
+        }
+        if let spurious = report.checks.spurious, !spurious.bannedHits.isEmpty {
+            metadata["VALIDATED_BANNED_TOKENS"] = "\(spurious.bannedHits.map(\.token).joined(separator: ","))"
+        }
+        if let error = report.error { metadata["VALIDATED_ERROR"] = "\(error)" }
+        let message = "\(Self.fileName(run.model.path)): \(report.verdict.rawValue) — \(report.summary)"
+        switch report.verdict {
+        case .pass, .warn:
+            metadata["MESSAGE_ID"] = "\(ValidatedMessageID.verdictPassed.rawValue)"
+            logger.log(level: report.verdict == .pass ? .info : .notice, "\(message)", metadata: metadata)
+        case .fail:
+            metadata["MESSAGE_ID"] = "\(ValidatedMessageID.verdictFailed.rawValue)"
+            logger.warning("\(message)", metadata: metadata)
+        case .error:
+            metadata["MESSAGE_ID"] = "\(ValidatedMessageID.verdictError.rawValue)"
+            logger.error("\(message)", metadata: metadata)
+        }
+    }
+
+    func statusLine(current: String?) -> String {
+        let counts = (try? store.queueCounts()) ?? (queued: 0, running: 0)
+        var line = "queue \(counts.queued)"
+        if let current { line += ", validating \(Self.fileName(current))" }
+        line += ", last verdict: \(state.lastVerdict)"
+        return line
+    }
+
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    static func json(_ report: ValidationReport) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(report)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+}
+
+/// Runs `operation` in its own task and returns its result, or `nil` as soon as the caller is cancelled.
+///
+/// The suites are CPU-bound and do not poll for cancellation; on shutdown the daemon stops waiting for them
+/// instead, and the interrupted run, still marked running, is redone at the next start.
+func abandonOnCancel<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T? {
+    let slot = ResumeOnce<T?>()
+    return await withTaskCancellationHandler {
+        await withCheckedContinuation { continuation in
+            slot.install(continuation)
+            Task.detached { slot.resume(await operation()) }
+        }
+    } onCancel: {
+        slot.resume(nil)
+    }
+}
+
+/// A continuation that is resumed by whichever comes first, the result or the cancellation.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private enum Phase {
+        case waiting
+        case installed(CheckedContinuation<T, Never>)
+        case finished(T)
+        case consumed
+    }
+
+    private let phase = Mutex(Phase.waiting)
+
+    func install(_ continuation: CheckedContinuation<T, Never>) {
+        let ready: T? = phase.withLock { phase in
+            if case .finished(let value) = phase {
+                phase = .consumed
+                return value
+            }
+            phase = .installed(continuation)
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    func resume(_ value: T) {
+        let continuation: CheckedContinuation<T, Never>? = phase.withLock { phase in
+            switch phase {
+            case .waiting:
+                phase = .finished(value)
+                return nil
+            case .installed(let continuation):
+                phase = .consumed
+                return continuation
+            case .finished, .consumed:
+                return nil
+            }
+        }
+        continuation?.resume(returning: value)
+    }
+}

@@ -1,0 +1,71 @@
+import ValidatedCore
+
+/// The daemon's whole configuration: the main file, its drop-ins, and one file per watched folder.
+///
+/// Layout (systemd style, like `journald.conf`):
+/// - `validated.conf`: sections `[Daemon]`, `[Explain]`, `[Spurious]`, `[Stability]`, `[AUC]`.
+/// - `validated.conf.d/*.conf`: drop-ins read in name order; later assignments win.
+/// - `folders.d/NAME.conf`: one watched folder each, a `[Folder]` section plus optional overrides of
+///   `[Explain]`, `[Spurious]`, `[Stability]` and `[AUC]` for that folder only.
+///
+/// Relative paths are resolved against the directory of the file that names them. Every key and its default
+/// is documented in the shipped `etc/validated/validated.conf` and `etc/validated/folders.d/example.conf.sample`.
+public struct DaemonConfiguration: Sendable {
+    /// The SQLite store. Default `/var/lib/validated/validated.sqlite`.
+    public var database: String = "/var/lib/validated/validated.sqlite"
+    /// How often the daemon writes its heartbeat row, in seconds. Default 5.
+    public var heartbeatSeconds: Double = 5
+    /// Whether a passing model becomes its folder's champion automatically. Default yes.
+    public var autoPromote: Bool = true
+    /// Where folder files live. Default `folders.d` beside the main file.
+    public var foldersDirectory: String
+    /// The suites' settings before per-folder overrides.
+    public var settings = ValidationSettings()
+    /// The watched folders.
+    public var folders: [FolderConfiguration] = []
+    /// Every file that was read, in order.
+    public var sources: [String] = []
+
+    /// Creates the default configuration for a main file at `mainFile`.
+    public init(mainFile: String) {
+        foldersDirectory = Paths.directory(of: mainFile) + "/folders.d"
+    }
+}
+
+/// One watched folder.
+public struct FolderConfiguration: Sendable, Equatable {
+    /// The folder's name: its file name without `.conf`.
+    public var name: String
+    /// The directory watched for checkpoints.
+    public var path: String = ""
+    /// The evaluation set, JSON Lines.
+    public var evaluationSet: String = ""
+    /// The banned-token list, or `nil` for none.
+    public var bannedTokens: String?
+    /// Field names and the positive label of the evaluation set.
+    public var fields = EvaluationFields()
+    /// Whether a passing model becomes champion automatically.
+    public var autoPromote: Bool
+    /// File extensions treated as checkpoints. Default `safetensors`.
+    public var extensions: [String] = ["safetensors"]
+    /// The suites' settings for this folder.
+    public var settings: ValidationSettings
+    /// The file this folder was read from.
+    public var source: String
+}
+
+enum Paths {
+    static func directory(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return "." }
+        return slash == file.startIndex ? "/" : String(file[..<slash])
+    }
+
+    static func resolve(_ path: String, relativeTo file: String) -> String {
+        path.hasPrefix("/") ? path : directory(of: file) + "/" + path
+    }
+
+    static func baseName(_ file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return file }
+        return String(file[file.index(after: slash)...])
+    }
+}

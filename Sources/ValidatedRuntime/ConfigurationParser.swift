@@ -1,0 +1,193 @@
+import ValidatedCore
+
+/// Applies parsed ``INIFile`` entries to a ``DaemonConfiguration``, validating every value.
+///
+/// Unknown sections and keys are errors (with a suggestion when the spelling is close), so a typo never
+/// silently leaves a default in force.
+enum ConfigurationParser {
+    typealias Apply<Target> = (inout Target, String, ValueReader) throws(ConfigurationError) -> Void
+
+    struct ValueReader {
+        var file: INIFile
+        var entry: INIFile.Entry
+
+        func error(_ reason: String) -> ConfigurationError {
+            ConfigurationError(source: file.source, line: entry.line, reason: "\(entry.key)=: \(reason)")
+        }
+
+        func bool() throws(ConfigurationError) -> Bool {
+            switch entry.value.lowercased() {
+            case "yes", "true", "on", "1": return true
+            case "no", "false", "off", "0": return false
+            default: throw error("\"\(entry.value)\" is not a boolean; use yes or no")
+            }
+        }
+
+        func int(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+            guard let value = Int(entry.value), range.contains(value) else {
+                throw error("\"\(entry.value)\" is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+
+        func double(in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+            var text = entry.value
+            if text.hasSuffix("s") { text.removeLast() }
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                throw error("\"\(entry.value)\" is not a number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+
+        func path() throws(ConfigurationError) -> String {
+            guard !entry.value.isEmpty else { throw error("a path is required") }
+            return Paths.resolve(entry.value, relativeTo: file.source)
+        }
+
+        func nonEmpty() throws(ConfigurationError) -> String {
+            guard !entry.value.isEmpty else { throw error("a value is required") }
+            return entry.value
+        }
+    }
+
+    static let daemonKeys: [String: Apply<DaemonConfiguration>] = [
+        "Database": { config, _, value throws(ConfigurationError) in config.database = try value.path() },
+        "HeartbeatSec": { config, _, value throws(ConfigurationError) in
+            config.heartbeatSeconds = try value.double(in: 0.1...3600)
+        },
+        "AutoPromote": { config, _, value throws(ConfigurationError) in config.autoPromote = try value.bool() },
+        "FoldersDirectory": { config, _, value throws(ConfigurationError) in
+            config.foldersDirectory = try value.path()
+        },
+    ]
+
+    static let settingsKeys: [String: [String: Apply<ValidationSettings>]] = [
+        "Explain": [
+            "Samples": { s, _, v throws(ConfigurationError) in s.lime.samples = try v.int(in: 10...1_000_000) },
+            "KernelWidth": { s, _, v throws(ConfigurationError) in s.lime.kernelWidth = try v.double(in: 0.001...1e6) },
+            "Features": { s, _, v throws(ConfigurationError) in s.lime.features = try v.int(in: 1...10_000) },
+        ],
+        "Spurious": [
+            "Documents": { s, _, v throws(ConfigurationError) in s.spurious.documents = try v.int(in: 1...1_000_000) },
+            "TopK": { s, _, v throws(ConfigurationError) in s.spurious.topK = try v.int(in: 1...10_000) },
+            "MinWeightFraction": { s, _, v throws(ConfigurationError) in
+                s.spurious.minWeightFraction = try v.double(in: 0...1)
+            },
+            "WarnHitRate": { s, _, v throws(ConfigurationError) in s.spurious.warnHitRate = try v.double(in: 0...1) },
+            "MaxHitRate": { s, _, v throws(ConfigurationError) in s.spurious.maxHitRate = try v.double(in: 0...1) },
+            "MaxMassShare": { s, _, v throws(ConfigurationError) in s.spurious.maxMassShare = try v.double(in: 0...1) },
+        ],
+        "Stability": [
+            "Documents": { s, _, v throws(ConfigurationError) in s.stability.documents = try v.int(in: 0...1_000_000) },
+            "Seeds": { s, _, v throws(ConfigurationError) in s.stability.seeds = try v.int(in: 2...1000) },
+            "WarnJaccard": { s, _, v throws(ConfigurationError) in s.stability.warnJaccard = try v.double(in: 0...1) },
+            "MinJaccard": { s, _, v throws(ConfigurationError) in s.stability.minJaccard = try v.double(in: 0...1) },
+        ],
+        "AUC": [
+            "Floor": { s, _, v throws(ConfigurationError) in s.auc.floor = try v.double(in: 0...1) },
+            "Alpha": { s, _, v throws(ConfigurationError) in s.auc.alpha = try v.double(in: 1e-12...0.5) },
+        ],
+    ]
+
+    static let folderKeys: [String: Apply<FolderConfiguration>] = [
+        "Path": { f, _, v throws(ConfigurationError) in f.path = try v.path() },
+        "EvaluationSet": { f, _, v throws(ConfigurationError) in f.evaluationSet = try v.path() },
+        "BannedTokens": { f, _, v throws(ConfigurationError) in f.bannedTokens = v.entry.value.isEmpty ? nil : try v.path() },
+        "TextField": { f, _, v throws(ConfigurationError) in f.fields.text = try v.nonEmpty() },
+        "LabelField": { f, _, v throws(ConfigurationError) in f.fields.label = try v.nonEmpty() },
+        "IDField": { f, _, v throws(ConfigurationError) in f.fields.id = try v.nonEmpty() },
+        "PositiveLabel": { f, _, v throws(ConfigurationError) in f.fields.positiveLabel = try v.nonEmpty() },
+        "AutoPromote": { f, _, v throws(ConfigurationError) in f.autoPromote = try v.bool() },
+        "Extensions": { f, _, v throws(ConfigurationError) in
+            let list = v.entry.value.split(whereSeparator: { $0 == " " || $0 == "," }).map {
+                String($0.drop(while: { $0 == "." }))
+            }
+            guard !list.isEmpty else { throw v.error("list at least one extension, e.g. safetensors") }
+            f.extensions = list
+        },
+    ]
+
+    /// Applies a main file or drop-in.
+    static func applyMain(_ file: INIFile, to config: inout DaemonConfiguration) throws(ConfigurationError) {
+        try checkSections(file, allowed: ["Daemon"] + settingsKeys.keys)
+        for entry in file.entries {
+            let reader = ValueReader(file: file, entry: entry)
+            if entry.section == "Daemon" {
+                try apply(entry, reader, table: daemonKeys, to: &config)
+            } else {
+                try apply(entry, reader, table: settingsKeys[entry.section] ?? [:], to: &config.settings)
+            }
+        }
+    }
+
+    /// Builds one folder from its file, starting from the daemon-wide settings.
+    static func folder(_ file: INIFile, defaults: DaemonConfiguration) throws(ConfigurationError) -> FolderConfiguration {
+        try checkSections(file, allowed: ["Folder"] + settingsKeys.keys)
+        var name = Paths.baseName(file.source)
+        if name.hasSuffix(".conf") { name.removeLast(5) }
+        var folder = FolderConfiguration(
+            name: name, autoPromote: defaults.autoPromote, settings: defaults.settings, source: file.source
+        )
+        for entry in file.entries {
+            let reader = ValueReader(file: file, entry: entry)
+            if entry.section == "Folder" {
+                try apply(entry, reader, table: folderKeys, to: &folder)
+            } else {
+                try apply(entry, reader, table: settingsKeys[entry.section] ?? [:], to: &folder.settings)
+            }
+        }
+        guard !folder.path.isEmpty else {
+            throw ConfigurationError(source: file.source, reason: "[Folder] needs Path= (the directory to watch)")
+        }
+        guard !folder.evaluationSet.isEmpty else {
+            throw ConfigurationError(source: file.source, reason: "[Folder] needs EvaluationSet= (a JSON Lines file)")
+        }
+        return folder
+    }
+
+    private static func checkSections(_ file: INIFile, allowed: [String]) throws(ConfigurationError) {
+        for section in file.sections where !allowed.contains(section) {
+            throw ConfigurationError(
+                source: file.source,
+                reason: "unknown section [\(section)]; this file may contain \(allowed.map { "[\($0)]" }.joined(separator: ", "))"
+            )
+        }
+    }
+
+    private static func apply<Target>(
+        _ entry: INIFile.Entry,
+        _ reader: ValueReader,
+        table: [String: Apply<Target>],
+        to target: inout Target
+    ) throws(ConfigurationError) {
+        guard let handler = table[entry.key] else {
+            var reason = "unknown key \"\(entry.key)\" in [\(entry.section)]"
+            if let guess = closest(to: entry.key, in: Array(table.keys)) { reason += "; did you mean \"\(guess)\"?" }
+            throw ConfigurationError(source: reader.file.source, line: entry.line, reason: reason)
+        }
+        try handler(&target, entry.key, reader)
+    }
+
+    /// The known key within edit distance 2 of `key`, ignoring case, if there is one.
+    static func closest(to key: String, in candidates: [String]) -> String? {
+        let target = Array(key.lowercased())
+        var best: (String, Int)?
+        for candidate in candidates.sorted() {
+            let distance = editDistance(target, Array(candidate.lowercased()))
+            if distance <= 2, distance < (best?.1 ?? .max) { best = (candidate, distance) }
+        }
+        return best?.0
+    }
+
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+}

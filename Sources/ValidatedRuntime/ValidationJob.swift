@@ -1,0 +1,74 @@
+import ValidatedCore
+import ValidatedModels
+
+/// The result of validating one checkpoint file.
+public struct ValidationOutcome: Sendable {
+    /// The checkpoint file.
+    public var path: String
+    /// Its SHA-256, when it could be read.
+    public var sha256: String?
+    /// The report; its verdict is `error` when the checkpoint could not be loaded or scored.
+    public var report: ValidationReport
+    /// Why the champion could not be used, when there was one and it could not be loaded.
+    public var championProblem: String?
+}
+
+/// Validates one checkpoint file against a folder's resources: the piece shared by the daemon and
+/// `validatectl validate`.
+public struct ValidationJob: Sendable {
+    /// The checkpoint to judge.
+    public var modelPath: String
+    /// The current champion's file, if the folder has one.
+    public var championPath: String?
+    /// The evaluation set and banned tokens.
+    public var resources: FolderResources
+    /// Suite settings.
+    public var settings: ValidationSettings
+    /// How checkpoints are read.
+    public var loader = ModelLoader()
+
+    /// Creates a job.
+    public init(modelPath: String, championPath: String?, resources: FolderResources, settings: ValidationSettings) {
+        self.modelPath = modelPath
+        self.championPath = championPath
+        self.resources = resources
+        self.settings = settings
+    }
+
+    /// Loads the checkpoint (and the champion) and runs the three suites.
+    ///
+    /// Never throws: a checkpoint that cannot be loaded yields an `error` verdict naming the reason.
+    public func run(progress: (@Sendable (ValidationProgress) -> Void)? = nil) async -> ValidationOutcome {
+        let model: LoadedModel
+        do {
+            model = try loader.load(modelPath)
+        } catch {
+            return ValidationOutcome(
+                path: modelPath,
+                sha256: try? loader.fingerprint(modelPath).sha256,
+                report: .failure("\(error)"),
+                championProblem: nil
+            )
+        }
+        var champion: LoadedModel?
+        var championProblem: String?
+        if let championPath {
+            do {
+                champion = try loader.load(championPath)
+            } catch {
+                championProblem = "champion \(error); judged on the AUC floor only"
+            }
+        }
+        let request = ValidationRequest(
+            challenger: model.classifier,
+            challengerSHA256: model.sha256,
+            champion: champion?.classifier,
+            championSHA256: champion?.sha256,
+            evaluation: resources.evaluation,
+            banned: resources.banned,
+            settings: settings
+        )
+        let report = await Validator.validate(request, progress: progress)
+        return ValidationOutcome(path: modelPath, sha256: model.sha256, report: report, championProblem: championProblem)
+    }
+}

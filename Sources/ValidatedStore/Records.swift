@@ -1,0 +1,173 @@
+import Foundation
+import ValidatedCore
+
+/// A checkpoint the daemon has seen.
+public struct ModelRecord: Sendable, Equatable {
+    /// Row id.
+    public var id: Int64
+    /// The watched folder's name.
+    public var folder: String
+    /// Where the file was when it was first seen.
+    public var path: String
+    /// Lowercase hex SHA-256 of its content.
+    public var sha256: String
+    /// Size in bytes.
+    public var size: Int64
+    /// When it was first seen.
+    public var firstSeen: Date
+}
+
+/// The lifecycle state of a run.
+public enum RunState: String, Sendable, Codable {
+    /// Waiting for the worker.
+    case queued
+    /// Being validated now (or interrupted by a crash: requeued at the next start).
+    case running
+    /// Finished with a pass, warn or fail verdict.
+    case done
+    /// Finished with an error verdict: the model could not be evaluated.
+    case failed
+}
+
+/// One validation of one model.
+public struct RunRecord: Sendable, Equatable {
+    /// Row id.
+    public var id: Int64
+    /// The model validated.
+    public var model: ModelRecord
+    /// Where the run is in its lifecycle.
+    public var state: RunState
+    /// When it was queued.
+    public var queuedAt: Date
+    /// When the worker started it.
+    public var startedAt: Date?
+    /// When its verdict was stored.
+    public var finishedAt: Date?
+    /// How many times a worker started it.
+    public var attempts: Int
+    /// The verdict, once finished.
+    public var verdict: Verdict?
+    /// A one-line summary of the verdict.
+    public var summary: String?
+    /// The full report as JSON.
+    public var reportJSON: String?
+    /// The configuration fingerprint the run used.
+    public var configFingerprint: String?
+    /// The evaluation set fingerprint the run used.
+    public var evalFingerprint: String?
+    /// The champion it was compared with.
+    public var championModelID: Int64?
+}
+
+/// One suite's result within a run.
+public struct CheckRecord: Sendable, Equatable {
+    /// `spurious`, `stability` or `auc`.
+    public var suite: String
+    /// The suite's verdict.
+    public var verdict: Verdict
+    /// A one-line summary.
+    public var summary: String
+    /// The suite's metrics as JSON.
+    public var metricsJSON: String
+
+    /// Creates a record.
+    public init(suite: String, verdict: Verdict, summary: String, metricsJSON: String) {
+        self.suite = suite
+        self.verdict = verdict
+        self.summary = summary
+        self.metricsJSON = metricsJSON
+    }
+}
+
+/// Everything written when a run finishes, in one transaction.
+public struct RunCompletion: Sendable {
+    /// The run.
+    public var runID: Int64
+    /// The overall verdict.
+    public var verdict: Verdict
+    /// A one-line summary.
+    public var summary: String
+    /// The full report as JSON.
+    public var reportJSON: String
+    /// Per-suite results.
+    public var checks: [CheckRecord]
+    /// Fingerprint of the folder's effective configuration.
+    public var configFingerprint: String?
+    /// Fingerprint of the evaluation set.
+    public var evalFingerprint: String?
+    /// The champion compared with, if any.
+    public var championModelID: Int64?
+    /// Whether to make this model its folder's champion in the same transaction.
+    public var promote: Bool
+
+    /// Creates a completion.
+    public init(
+        runID: Int64, verdict: Verdict, summary: String, reportJSON: String, checks: [CheckRecord],
+        configFingerprint: String?, evalFingerprint: String?, championModelID: Int64?, promote: Bool
+    ) {
+        self.runID = runID
+        self.verdict = verdict
+        self.summary = summary
+        self.reportJSON = reportJSON
+        self.checks = checks
+        self.configFingerprint = configFingerprint
+        self.evalFingerprint = evalFingerprint
+        self.championModelID = championModelID
+        self.promote = promote
+    }
+}
+
+/// A champion change.
+public struct PromotionRecord: Sendable, Equatable {
+    /// The folder.
+    public var folder: String
+    /// The new champion.
+    public var model: ModelRecord
+    /// `auto`, `manual` or `rollback`.
+    public var reason: String
+    /// When.
+    public var promotedAt: Date
+}
+
+/// The daemon's last heartbeat.
+public struct Heartbeat: Sendable, Equatable {
+    /// The daemon's process id.
+    public var pid: Int32
+    /// When the daemon started.
+    public var startedAt: Date
+    /// When it last wrote.
+    public var beatAt: Date
+    /// Its status line.
+    public var status: String
+    /// The watched folders, `name=path`.
+    public var folders: [String]
+
+    /// Creates a heartbeat.
+    public init(pid: Int32, startedAt: Date, beatAt: Date, status: String, folders: [String]) {
+        self.pid = pid
+        self.startedAt = startedAt
+        self.beatAt = beatAt
+        self.status = status
+        self.folders = folders
+    }
+}
+
+/// What `validatectl status` shows.
+public struct StatusSnapshot: Sendable {
+    /// The daemon's last heartbeat, if it ever ran.
+    public var heartbeat: Heartbeat?
+    /// Runs waiting.
+    public var queued: Int
+    /// Runs in progress.
+    public var running: Int
+    /// The champion of each folder that has one.
+    public var champions: [PromotionRecord]
+    /// The most recent finished runs, newest first.
+    public var recent: [RunRecord]
+}
+
+/// Errors of the store.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong and what to do.
+    public var description: String
+}

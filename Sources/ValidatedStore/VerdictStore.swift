@@ -1,0 +1,310 @@
+import Foundation
+import GRDB
+import ValidatedCore
+
+/// The daemon's SQLite store: models, the durable run queue, verdicts, champions and the heartbeat.
+///
+/// Every method is one transaction, so a crash never leaves a verdict half-written. The daemon opens it
+/// read-write (WAL mode); `validatectl` opens it read-only and works while the daemon writes.
+public struct VerdictStore: Sendable {
+    private let database: any DatabaseWriter
+
+    /// Opens (creating if needed) and migrates the store at `path`.
+    ///
+    /// - Throws: ``StoreError`` naming the file when it cannot be opened or migrated.
+    public init(path: String) throws(StoreError) {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Migrations.migrator.migrate(pool)
+            database = pool
+        } catch {
+            throw StoreError(description: "\(path): cannot open the store (\(error)); check the directory exists and is writable")
+        }
+    }
+
+    /// Opens an existing store read-only, for readers such as `validatectl`.
+    public init(readOnlyPath path: String) throws(StoreError) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(description: "\(path): no store here yet; has validated run with this configuration?")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(description: "\(path): cannot open the store read-only (\(error))")
+        }
+    }
+
+    /// How a newly arrived file was recorded.
+    public enum EnqueueResult: Sendable, Equatable {
+        /// A new model, with a queued run.
+        case queued(runID: Int64, modelID: Int64)
+        /// The same content was already seen in this folder.
+        case duplicate(modelID: Int64)
+    }
+
+    /// Records a model and queues a run for it, unless the folder has already seen this content.
+    public func enqueue(folder: String, path: String, sha256: String, size: Int, at date: Date = Date()) throws -> EnqueueResult {
+        try database.write { db in
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM model WHERE folder = ? AND sha256 = ?", arguments: [folder, sha256]
+            ) {
+                return .duplicate(modelID: existing)
+            }
+            try db.execute(
+                sql: "INSERT INTO model (folder, path, sha256, size, first_seen) VALUES (?, ?, ?, ?, ?)",
+                arguments: [folder, path, sha256, size, date]
+            )
+            let modelID = db.lastInsertedRowID
+            try db.execute(
+                sql: "INSERT INTO run (model_id, state, queued_at) VALUES (?, 'queued', ?)", arguments: [modelID, date]
+            )
+            return .queued(runID: db.lastInsertedRowID, modelID: modelID)
+        }
+    }
+
+    /// Returns runs left `running` by a crash or kill to the queue. Call once at start-up.
+    ///
+    /// - Returns: How many runs were requeued.
+    @discardableResult
+    public func requeueInterrupted() throws -> Int {
+        try database.write { db in
+            try db.execute(sql: "UPDATE run SET state = 'queued', started_at = NULL WHERE state = 'running'")
+            return db.changesCount
+        }
+    }
+
+    /// Takes the oldest queued run and marks it running.
+    public func claimNextRun(at date: Date = Date()) throws -> RunRecord? {
+        try database.write { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE state = 'queued' ORDER BY id LIMIT 1")
+            else { return nil }
+            try db.execute(
+                sql: "UPDATE run SET state = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ?",
+                arguments: [date, id]
+            )
+            return try Self.run(id: id, db)
+        }
+    }
+
+    /// Stores a finished run's verdict, its checks and, if asked, the promotion — all or nothing.
+    public func complete(_ completion: RunCompletion, at date: Date = Date()) throws {
+        try database.write { db in
+            let state: RunState = completion.verdict == .error ? .failed : .done
+            try db.execute(
+                sql: """
+                    UPDATE run SET state = ?, finished_at = ?, verdict = ?, summary = ?, report = ?,
+                        config_fingerprint = ?, eval_fingerprint = ?, champion_model_id = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    state.rawValue, date, completion.verdict.rawValue, completion.summary, completion.reportJSON,
+                    completion.configFingerprint, completion.evalFingerprint, completion.championModelID,
+                    completion.runID,
+                ]
+            )
+            guard db.changesCount == 1 else {
+                throw StoreError(description: "run \(completion.runID) does not exist")
+            }
+            try db.execute(sql: "DELETE FROM check_result WHERE run_id = ?", arguments: [completion.runID])
+            for check in completion.checks {
+                try db.execute(
+                    sql: "INSERT INTO check_result (run_id, suite, verdict, summary, metrics) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [completion.runID, check.suite, check.verdict.rawValue, check.summary, check.metricsJSON]
+                )
+            }
+            if completion.promote {
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT model.id, model.folder FROM run JOIN model ON model.id = run.model_id WHERE run.id = ?",
+                    arguments: [completion.runID]
+                )
+                if let row {
+                    try Self.promote(modelID: row[0], folder: row[1], runID: completion.runID, reason: "auto", at: date, db)
+                }
+            }
+        }
+    }
+
+    /// Makes `modelID` its folder's champion.
+    public func promote(modelID: Int64, reason: String, at date: Date = Date()) throws {
+        try database.write { db in
+            guard let folder = try String.fetchOne(db, sql: "SELECT folder FROM model WHERE id = ?", arguments: [modelID])
+            else { throw StoreError(description: "model \(modelID) does not exist") }
+            let runID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1", arguments: [modelID]
+            )
+            try Self.promote(modelID: modelID, folder: folder, runID: runID, reason: reason, at: date, db)
+        }
+    }
+
+    /// The current champion of `folder`, if it has one.
+    public func champion(folder: String) throws -> ModelRecord? {
+        try database.read { db in try Self.champion(folder: folder, db)?.model }
+    }
+
+    /// Writes the daemon's heartbeat.
+    public func beat(_ heartbeat: Heartbeat) throws {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO heartbeat (id, pid, started_at, beat_at, status, folders) VALUES (1, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at,
+                        beat_at = excluded.beat_at, status = excluded.status, folders = excluded.folders
+                    """,
+                arguments: [
+                    heartbeat.pid, heartbeat.startedAt, heartbeat.beatAt, heartbeat.status,
+                    heartbeat.folders.joined(separator: "\n"),
+                ]
+            )
+        }
+    }
+
+    /// Counts of queued and running runs.
+    public func queueCounts() throws -> (queued: Int, running: Int) {
+        try database.read { db in
+            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'queued'") ?? 0
+            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'running'") ?? 0
+            return (queued, running)
+        }
+    }
+
+    /// Everything `validatectl status` shows.
+    public func status(recent limit: Int = 10) throws -> StatusSnapshot {
+        try database.read { db in
+            let heartbeat = try Row.fetchOne(db, sql: "SELECT * FROM heartbeat WHERE id = 1").map { row in
+                Heartbeat(
+                    pid: row["pid"], startedAt: row["started_at"], beatAt: row["beat_at"], status: row["status"],
+                    folders: (row["folders"] as String).split(separator: "\n").map(String.init)
+                )
+            }
+            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'queued'") ?? 0
+            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'running'") ?? 0
+            let folders = try String.fetchAll(db, sql: "SELECT DISTINCT folder FROM promotion ORDER BY folder")
+            let champions = try folders.compactMap { try Self.champion(folder: $0, db) }
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT id FROM run WHERE state IN ('done', 'failed') ORDER BY finished_at DESC, id DESC LIMIT ?",
+                arguments: [limit]
+            )
+            let recent = try ids.compactMap { try Self.run(id: $0, db) }
+            return StatusSnapshot(heartbeat: heartbeat, queued: queued, running: running, champions: champions, recent: recent)
+        }
+    }
+
+    /// Finds a model by SHA-256 prefix (at least 6 hex digits), full path, or file name.
+    ///
+    /// - Throws: ``StoreError`` when nothing or more than one model matches.
+    public func findModel(_ query: String) throws -> ModelRecord {
+        try database.read { db in
+            let isHex = query.count >= 6 && query.allSatisfy(\.isHexDigit)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM model WHERE path = ?1 OR path LIKE '%/' || ?1 OR (?2 AND sha256 LIKE ?1 || '%')
+                    ORDER BY id
+                    """,
+                arguments: [query, isHex]
+            )
+            let models = rows.map(Self.model)
+            guard !models.isEmpty else {
+                throw StoreError(description: "no model matches \"\(query)\"; give a path, a file name or a sha256 prefix (see validatectl status)")
+            }
+            let distinct = Set(models.map(\.sha256))
+            guard distinct.count == 1 || models.count == 1 else {
+                throw StoreError(description: "\"\(query)\" matches \(models.count) models; give more of the sha256")
+            }
+            return models[models.count - 1]
+        }
+    }
+
+    /// The runs of a model, newest first.
+    public func runs(modelID: Int64) throws -> [RunRecord] {
+        try database.read { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC", arguments: [modelID])
+            return try ids.compactMap { try Self.run(id: $0, db) }
+        }
+    }
+
+    /// A run's per-suite results.
+    public func checks(runID: Int64) throws -> [CheckRecord] {
+        try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM check_result WHERE run_id = ? ORDER BY rowid", arguments: [runID]
+            ).map { row in
+                CheckRecord(
+                    suite: row["suite"], verdict: Verdict(rawValue: row["verdict"]) ?? .error,
+                    summary: row["summary"], metricsJSON: row["metrics"]
+                )
+            }
+        }
+    }
+
+    /// A model by row id.
+    public func model(id: Int64) throws -> ModelRecord? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [id]).map(Self.model)
+        }
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its rows (`["ok"]` when healthy).
+    public func integrityCheck() throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    // MARK: - Row mapping, inside a transaction
+
+    private static func promote(
+        modelID: Int64, folder: String, runID: Int64?, reason: String, at date: Date, _ db: Database
+    ) throws {
+        let previous = try champion(folder: folder, db)?.model.id
+        guard previous != modelID else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO promotion (folder, model_id, run_id, previous_model_id, reason, promoted_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [folder, modelID, runID, previous, reason, date]
+        )
+    }
+
+    private static func champion(folder: String, _ db: Database) throws -> PromotionRecord? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT promotion.reason, promotion.promoted_at, model.* FROM promotion
+                    JOIN model ON model.id = promotion.model_id
+                    WHERE promotion.folder = ? ORDER BY promotion.id DESC LIMIT 1
+                    """,
+                arguments: [folder]
+            )
+        else { return nil }
+        return PromotionRecord(folder: folder, model: model(row), reason: row["reason"], promotedAt: row["promoted_at"])
+    }
+
+    private static func model(_ row: Row) -> ModelRecord {
+        ModelRecord(
+            id: row["id"], folder: row["folder"], path: row["path"], sha256: row["sha256"], size: row["size"],
+            firstSeen: row["first_seen"]
+        )
+    }
+
+    private static func run(id: Int64, _ db: Database) throws -> RunRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]),
+            let modelRow = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [row["model_id"] as Int64])
+        else { return nil }
+        return RunRecord(
+            id: row["id"], model: model(modelRow), state: RunState(rawValue: row["state"]) ?? .queued,
+            queuedAt: row["queued_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+            attempts: row["attempts"], verdict: (row["verdict"] as String?).flatMap(Verdict.init(rawValue:)),
+            summary: row["summary"], reportJSON: row["report"], configFingerprint: row["config_fingerprint"],
+            evalFingerprint: row["eval_fingerprint"], championModelID: row["champion_model_id"]
+        )
+    }
+}

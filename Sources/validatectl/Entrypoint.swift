@@ -1,0 +1,8 @@
+import ValidatedCtl
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await ValidateCtl.main()
+    }
+}
