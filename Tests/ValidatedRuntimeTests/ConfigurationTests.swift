@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import ValidatedCore
+import ValidatedRuntime
+
+@Suite struct ConfigurationTests {
+    let root: String
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
+    }
+
+    private func write(_ relative: String, _ text: String) throws {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+        )
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func shippedConfigurationParsesToTheDefaults() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../etc/validated/validated.conf").standardized.path
+        try write("validated.conf", try String(contentsOfFile: shipped, encoding: .utf8))
+        try write("folders.d/topics.conf", "[Folder]\nPath=/srv/models\nEvaluationSet=eval.jsonl\n")
+        let configuration = try DaemonConfiguration.load(mainFile: root + "/validated.conf")
+        #expect(configuration.settings == ValidationSettings())
+        #expect(configuration.database == "/var/lib/validated/validated.sqlite")
+        #expect(configuration.folders.map(\.name) == ["topics"])
+        #expect(configuration.folders[0].evaluationSet == root + "/folders.d/eval.jsonl")
+    }
+
+    @Test func dropInsAndFolderOverridesApplyInOrder() throws {
+        try write("validated.conf", "[AUC]\nFloor=0.6\n[Daemon]\nAutoPromote=no\n")
+        try write("validated.conf.d/10-floor.conf", "[AUC]\nFloor=0.65\n")
+        try write("validated.conf.d/20-floor.conf", "[AUC]\nFloor=0.75\n")
+        try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n[Spurious]\nTopK=5\n")
+        try write("folders.d/b.conf", "[Folder]\nPath=/b\nEvaluationSet=/e\nAutoPromote=yes\n")
+        let configuration = try DaemonConfiguration.load(mainFile: root + "/validated.conf")
+        #expect(configuration.settings.auc.floor == 0.75)
+        #expect(configuration.folders[0].settings.spurious.topK == 5)
+        #expect(configuration.folders[0].autoPromote == false)
+        #expect(configuration.folders[1].settings.spurious.topK == SpuriousSettings().topK)
+        #expect(configuration.folders[1].autoPromote == true)
+        #expect(configuration.folders[0].fingerprint != configuration.folders[1].fingerprint)
+    }
+
+    @Test(arguments: [
+        ("[AUC]\nFloor=1.5\n", 2, "Floor=: \"1.5\" is not a number in 0.0...1.0"),
+        ("[AUC]\nFlor=0.5\n", 2, "unknown key \"Flor\" in [AUC]; did you mean \"Floor\"?"),
+        ("[Daemon]\nAutoPromote=maybe\n", 2, "AutoPromote=: \"maybe\" is not a boolean; use yes or no"),
+        ("Floor=0.5\n", 1, "assignment outside of any [Section]"),
+        ("[AUC\n", 1, "malformed section header \"[AUC\"; write it as [Name]"),
+        ("[Explain]\n\n# comment\nSamples\n", 4, "expected Key=Value, found \"Samples\""),
+    ])
+    func badValuesNameFileLineAndReason(text: String, line: Int, reason: String) throws {
+        try write("validated.conf", text)
+        try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n")
+        #expect(throws: ConfigurationError(source: root + "/validated.conf", line: line, reason: reason)) {
+            try DaemonConfiguration.load(mainFile: root + "/validated.conf")
+        }
+    }
+
+    @Test func aFolderNeedsPathAndEvaluationSet() throws {
+        try write("validated.conf", "")
+        try write("folders.d/a.conf", "[Folder]\nPath=/a\n")
+        #expect(throws: ConfigurationError(source: root + "/folders.d/a.conf", reason: "[Folder] needs EvaluationSet= (a JSON Lines file)")) {
+            try DaemonConfiguration.load(mainFile: root + "/validated.conf")
+        }
+    }
+}
