@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import ValidatedStore
+import ValidatedTestSupport
+
+/// The whole path on real parts: the real `validated` binary under a real notify socket, writing to the real
+/// journal and a real SQLite file, fed by real inotify events; then the real `validatectl` reading it.
+@Suite(.serialized) struct DaemonEndToEndTests {
+    private static let verdictFailed = "4fa841fdd01e4d2da804c94160de6e6b"
+    private static let verdictPassed = "4f1296b351c3400eb86262426c7da550"
+
+    @Test(.timeLimit(.minutes(10)))
+    func checkpointsDroppedIntoAFolderGetVerdictsInTheStoreJournalAndValidatectl() async throws {
+        try Journald.ensureRunning()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
+        let root = directory.path
+        let demo = Fixtures.url("").deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("demo")
+        try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
+        try """
+        [Daemon]
+        Database=state/validated.sqlite
+        HeartbeatSec=1
+        [Spurious]
+        Documents=24
+        [Stability]
+        Documents=4
+        """.write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
+        try """
+        [Folder]
+        Path=../incoming
+        EvaluationSet=\(demo.path)/eval.jsonl
+        BannedTokens=\(demo.path)/banned-tokens.txt
+        """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
+
+        let notify = try NotifySocket()
+        let daemon = try RunningProcess(
+            executable: Binaries.url("validated"),
+            arguments: ["--config", root + "/validated.conf", "--log-target", "journal"],
+            environment: ["NOTIFY_SOCKET": notify.path]
+        )
+        defer { daemon.terminate(signal: SIGKILL) }
+        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+
+        let store = try VerdictStore(readOnlyPath: root + "/state/validated.sqlite")
+        for name in ["01-clean.safetensors", "02-artefact.safetensors"] {
+            try FileManager.default.copyItem(atPath: demo.path + "/checkpoints/" + name, toPath: root + "/incoming/." + name + ".part")
+            try FileManager.default.moveItem(atPath: root + "/incoming/." + name + ".part", toPath: root + "/incoming/" + name)
+            try await waitUntil(timeout: .seconds(300), "a verdict on \(name)") {
+                let model = try? store.findModel(name)
+                return try model.map { try store.runs(modelID: $0.id).first?.verdict != nil } ?? false
+            }
+        }
+
+        let clean = try #require(try store.runs(modelID: try store.findModel("01-clean.safetensors").id).first)
+        let artefact = try #require(try store.runs(modelID: try store.findModel("02-artefact.safetensors").id).first)
+        #expect(clean.verdict == .pass, "clean model: \(clean.summary ?? "")")
+        #expect(artefact.verdict == .fail, "artefact model: \(artefact.summary ?? "")")
+        #expect(try store.champion(folder: folder)?.sha256 == clean.model.sha256)
+        let spurious = try #require(try store.checks(runID: artefact.id).first { $0.suite == "spurious" })
+        #expect(spurious.verdict == .fail)
+        for token in ["nntp", "edu"] { #expect(spurious.metricsJSON.contains("\"\(token)\""), "\(token) not named") }
+        #expect(try store.integrityCheck() == ["ok"])
+
+        // The journal holds one structured entry per verdict.
+        var failed: [[String: String]] = []
+        try await waitUntil(timeout: .seconds(30), "the failed verdict in the journal") {
+            failed = try Journald.entries(matching: ["VALIDATED_FOLDER": folder, "MESSAGE_ID": Self.verdictFailed])
+            return !failed.isEmpty
+        }
+        let entry = failed[0]
+        #expect(entry["PRIORITY"] == "4")
+        #expect(entry["VALIDATED_VERDICT"] == "fail")
+        #expect(entry["VALIDATED_SHA256"] == artefact.model.sha256)
+        #expect(entry["VALIDATED_MODEL"]?.hasSuffix("/02-artefact.safetensors") == true)
+        #expect(entry["VALIDATED_BANNED_TOKENS"]?.contains("nntp") == true)
+        #expect(entry["VALIDATED_AUC"].flatMap(Double.init) != nil)
+        #expect(entry["VALIDATED_P_VALUE"].flatMap(Double.init) != nil)
+        #expect(entry["VALIDATED_DELTA"].flatMap(Double.init) != nil)
+        let passed = try Journald.entries(matching: ["VALIDATED_FOLDER": folder, "MESSAGE_ID": Self.verdictPassed])
+        #expect(passed.first?["PRIORITY"] == "6")
+        #expect(passed.first?["VALIDATED_VERDICT"] == "pass")
+
+        // validatectl reads the same store while the daemon runs.
+        let status = try runValidatectl(["status", "--config", root + "/validated.conf"])
+        #expect(status.code == 0, "validatectl status: \(status.output)")
+        #expect(status.output.contains("running"))
+        #expect(status.output.contains("01-clean.safetensors"))
+        #expect(status.output.contains("02-artefact.safetensors"))
+        let show = try runValidatectl(["show", "--config", root + "/validated.conf", "02-artefact.safetensors"])
+        #expect(show.code == 0)
+        #expect(show.output.contains("FAIL"))
+        #expect(show.output.contains("nntp"))
+
+        // SIGTERM stops it cleanly, telling systemd first.
+        daemon.terminate(signal: SIGTERM)
+        _ = try await notify.waitFor(timeout: .seconds(30)) { $0.contains("STOPPING=1") }
+        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        let after = try runValidatectl(["status", "--config", root + "/validated.conf"])
+        #expect(after.code == 3, "status must say the daemon is gone once it stopped")
+    }
+
+    private func runValidatectl(_ arguments: [String]) throws -> (code: Int32, output: String) {
+        let process = Process()
+        process.executableURL = Binaries.url("validatectl")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
