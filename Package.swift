@@ -44,6 +44,7 @@ let package = Package(
                 "ValidatedSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -60,7 +61,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "validatectl", dependencies: ["ValidatedCtl"]),
+        .executableTarget(
+            name: "validatectl",
+            dependencies: ["ValidatedCtl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // Test support: real journald, a real notify socket, deadlines, fixtures and binaries.
         .target(name: "ValidatedTestSupport", dependencies: ["ValidatedCore"]),

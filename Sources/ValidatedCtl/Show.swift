@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ValidatedCore
 import ValidatedStore
 
 /// `validatectl show MODEL`: every check of a model's latest run, with its numbers and offending tokens.

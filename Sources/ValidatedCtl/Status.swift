@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ValidatedRuntime
+import ValidatedCore
 import ValidatedStore
 
 /// `validatectl status`: is the daemon alive, what it watches, the champions, the queue, the last verdicts.

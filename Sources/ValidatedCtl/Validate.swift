@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ValidatedCore
 import ValidatedRuntime
+import ValidatedStore
 
 /// `validatectl validate`: the one-shot CI gate, running the daemon's suites in-process.
 struct Validate: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import ValidatedRuntime
 import ValidatedStore
 import ValidatedSystemd
 

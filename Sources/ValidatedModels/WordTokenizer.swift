@@ -1,4 +1,5 @@
 import Foundation
+import ValidatedCore
 
 /// scikit-learn's word analyzer: optional lowercasing, then every match of the token pattern.
 ///
@@ -37,7 +38,7 @@ struct WordTokenizer: Sendable {
         var length = 0
         var index = scalars.startIndex
         while index != scalars.endIndex {
-            if Self.isWordCharacter(scalars[index]) {
+            if IndexedText.isWordCharacter(scalars[index]) {
                 if start == nil {
                     start = index
                     length = 0
@@ -50,20 +51,5 @@ struct WordTokenizer: Sendable {
             index = scalars.index(after: index)
         }
         if let runStart = start, length >= 2 { body(String(scalars[runStart..<scalars.endIndex])) }
-    }
-
-    /// Python's `\w` for `str` patterns: letters, numbers and the underscore.
-    static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.isASCII {
-            let v = scalar.value
-            return (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) || (v >= 0x30 && v <= 0x39) || v == 0x5F
-        }
-        switch scalar.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-            .decimalNumber, .letterNumber, .otherNumber:
-            return true
-        default:
-            return false
-        }
     }
 }

@@ -5,9 +5,9 @@ import ValidatedCore
 /// Unknown sections and keys are errors (with a suggestion when the spelling is close), so a typo never
 /// silently leaves a default in force.
 enum ConfigurationParser {
-    typealias Apply<Target> = (inout Target, String, ValueReader) throws(ConfigurationError) -> Void
+    typealias Apply<Target> = @Sendable (inout Target, String, ValueReader) throws(ConfigurationError) -> Void
 
-    struct ValueReader {
+    struct ValueReader: Sendable {
         var file: INIFile
         var entry: INIFile.Entry
 

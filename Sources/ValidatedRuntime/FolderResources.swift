@@ -9,6 +9,8 @@ public struct FolderResources: Sendable {
     public var evaluationFingerprint: String
     /// The banned tokens (empty when the folder names none).
     public var banned: BannedTokenList
+    /// The label value of the positive class, which the model's classes must include.
+    public var positiveLabel: String
 
     /// Reads the evaluation set and banned-token list named by `folder`.
     ///
@@ -44,7 +46,8 @@ public struct FolderResources: Sendable {
         return FolderResources(
             evaluation: evaluation,
             evaluationFingerprint: SHA256.hex(SHA256.hash(bytes)),
-            banned: banned
+            banned: banned,
+            positiveLabel: fields.positiveLabel
         )
     }
 }

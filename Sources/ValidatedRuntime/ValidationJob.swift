@@ -11,6 +11,14 @@ public struct ValidationOutcome: Sendable {
     public var report: ValidationReport
     /// Why the champion could not be used, when there was one and it could not be loaded.
     public var championProblem: String?
+
+    /// Creates an outcome.
+    public init(path: String, sha256: String?, report: ValidationReport, championProblem: String?) {
+        self.path = path
+        self.sha256 = sha256
+        self.report = report
+        self.championProblem = championProblem
+    }
 }
 
 /// Validates one checkpoint file against a folder's resources: the piece shared by the daemon and
@@ -65,6 +73,7 @@ public struct ValidationJob: Sendable {
             champion: champion?.classifier,
             championSHA256: champion?.sha256,
             evaluation: resources.evaluation,
+            positiveClass: resources.positiveLabel,
             banned: resources.banned,
             settings: settings
         )

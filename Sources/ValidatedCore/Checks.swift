@@ -1,0 +1,184 @@
+import Foundation
+
+/// The spurious-feature policy: do banned tokens drive the explanations?
+public enum SpuriousCheck {
+    /// Judges explanations against the banned list.
+    ///
+    /// Feature strings are case-folded, so `Posting` and `posting` count as one token.
+    public static func evaluate(
+        _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings
+    ) -> SpuriousReport {
+        struct Tally {
+            var hits = 0, top = 0
+            var mass = 0.0
+            var examples: [(document: String, weight: Double)] = []
+        }
+        var tallies: [String: Tally] = [:]
+        var importance: [String: (mass: Double, inTopK: Int)] = [:]
+        var bannedMassOf: [String: Double] = [:]
+        var totalMass = 0.0
+        var bannedCache: [String: Bool] = [:]
+        for explanation in explanations {
+            let top = explanation.top(settings.topK)
+            let largest = top.map { abs($0.weight) }.max() ?? 0
+            var seen: Set<String> = []
+            for (rank, feature) in top.enumerated() {
+                let token = feature.feature.lowercased()
+                let magnitude = abs(feature.weight)
+                totalMass += magnitude
+                importance[token, default: (0, 0)].mass += magnitude
+                if seen.insert(token).inserted { importance[token, default: (0, 0)].inTopK += 1 }
+                let isBanned = bannedCache[token] ?? {
+                    let value = banned.matches(token)
+                    bannedCache[token] = value
+                    return value
+                }()
+                guard isBanned, magnitude > 0, magnitude >= settings.minWeightFraction * largest else { continue }
+                var tally = tallies[token, default: Tally()]
+                if !tally.examples.contains(where: { $0.document == explanation.documentID }) {
+                    tally.hits += 1
+                    tally.examples.append((explanation.documentID, magnitude))
+                }
+                if rank == 0 { tally.top += 1 }
+                tally.mass += magnitude
+                tallies[token] = tally
+                bannedMassOf[explanation.documentID, default: 0] += magnitude
+            }
+        }
+        let explained = max(explanations.count, 1)
+        let hits = tallies.map { token, tally in
+            SpuriousReport.BannedHit(
+                token: token, rate: Double(tally.hits) / Double(explained), topRate: Double(tally.top) / Double(explained),
+                massShare: totalMass > 0 ? tally.mass / totalMass : 0,
+                meanAbsWeight: tally.mass / Double(max(tally.hits, 1)),
+                examples: tally.examples.sorted { $0.weight > $1.weight }.prefix(3).map(\.document)
+            )
+        }.sorted { ($0.massShare, $1.token) > ($1.massShare, $0.token) }
+
+        var verdict = Verdict.pass
+        var reasons: [String] = []
+        for hit in hits {
+            if hit.rate > settings.maxHitRate {
+                verdict = .fail
+                reasons.append("banned token \"\(hit.token)\" is a top-\(settings.topK) feature of \(percent(hit.rate)) of explanations (limit \(percent(settings.maxHitRate)))")
+            } else if hit.massShare > settings.maxMassShare {
+                verdict = .fail
+                reasons.append("banned token \"\(hit.token)\" carries \(percent(hit.massShare)) of the attribution (limit \(percent(settings.maxMassShare)))")
+            } else if hit.rate > settings.warnHitRate {
+                verdict = max(verdict, .warn)
+                reasons.append("banned token \"\(hit.token)\" is a top-\(settings.topK) feature of \(percent(hit.rate)) of explanations")
+            }
+        }
+        let summary =
+            reasons.isEmpty
+            ? (hits.isEmpty
+                ? "no banned token among the top-\(settings.topK) features of \(explanations.count) explanations"
+                : "banned tokens appear rarely: \(hits.map(\.token).joined(separator: ", "))")
+            : reasons.prefix(3).joined(separator: "; ")
+        let worst = bannedMassOf.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).compactMap { entry in
+            explanations.first { $0.documentID == entry.key }.map {
+                SpuriousReport.Example(
+                    document: $0.documentID, text: texts[$0.documentID] ?? "", weights: Array($0.top(settings.topK))
+                )
+            }
+        }
+        let global = importance.map { token, value in
+            SpuriousReport.Importance(
+                token: token, meanAbsWeight: value.mass / Double(explained), topKRate: Double(value.inTopK) / Double(explained)
+            )
+        }.sorted { ($0.meanAbsWeight, $1.token) > ($1.meanAbsWeight, $0.token) }.prefix(20)
+        return SpuriousReport(
+            verdict: verdict, summary: summary, explained: explanations.count, topK: settings.topK, bannedHits: hits,
+            worst: Array(worst), globalImportance: Array(global)
+        )
+    }
+}
+
+/// The seed-stability policy: does LIME tell the same story under another random seed?
+public enum StabilityCheck {
+    /// The Jaccard index of the case-folded top-`k` feature sets of two explanations.
+    public static func jaccard(_ a: Explanation, _ b: Explanation, k: Int) -> Double {
+        let left = Set(a.top(k).map { $0.feature.lowercased() })
+        let right = Set(b.top(k).map { $0.feature.lowercased() })
+        let union = left.union(right).count
+        return union == 0 ? 1 : Double(left.intersection(right).count) / Double(union)
+    }
+
+    /// Judges each document's explanations under different seeds.
+    public static func evaluate(
+        _ explanationsPerDocument: [[Explanation]], topK: Int, settings: StabilitySettings
+    ) -> StabilityReport {
+        let perDocument = explanationsPerDocument.compactMap { runs -> StabilityReport.DocumentStability? in
+            guard let first = runs.first, runs.count > 1 else { return nil }
+            var sum = 0.0, pairs = 0
+            for i in runs.indices {
+                for j in runs.indices where j > i {
+                    sum += jaccard(runs[i], runs[j], k: topK)
+                    pairs += 1
+                }
+            }
+            return StabilityReport.DocumentStability(document: first.documentID, jaccard: sum / Double(pairs))
+        }
+        guard !perDocument.isEmpty else {
+            return StabilityReport(
+                verdict: .pass, summary: "stability not measured (no documents configured)", documents: 0,
+                seeds: settings.seeds, seedJaccard: 1, leastStable: []
+            )
+        }
+        let mean = perDocument.map(\.jaccard).reduce(0, +) / Double(perDocument.count)
+        let verdict: Verdict = mean < settings.minJaccard ? .fail : (mean < settings.warnJaccard ? .warn : .pass)
+        let limit = verdict == .fail ? " (limit \(fixed(settings.minJaccard, 2)))" : (verdict == .warn ? " (warn below \(fixed(settings.warnJaccard, 2)))" : "")
+        return StabilityReport(
+            verdict: verdict,
+            summary: "mean top-\(topK) Jaccard across \(settings.seeds) seeds \(fixed(mean, 2))\(limit)",
+            documents: perDocument.count, seeds: settings.seeds, seedJaccard: mean,
+            leastStable: Array(perDocument.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3))
+        )
+    }
+}
+
+/// The AUC policy: above the floor, and not significantly worse than the champion.
+public enum AUCCheck {
+    /// Judges the challenger's scores, and compares them with the champion's when there is one.
+    public static func evaluate(
+        challenger: [Double], champion: [Double]?, positives: [Bool], settings: AUCSettings
+    ) throws(StatisticsError) -> AUCReport {
+        let own = try AUC.delong(scores: challenger, positives: positives)
+        var report = AUCReport(
+            verdict: .pass, summary: "", auc: own.auc,
+            aucCI: [own.confidenceInterval.lowerBound, own.confidenceInterval.upperBound], championAUC: nil, delta: nil,
+            pValue: nil, pValueTwoSided: nil, z: nil, nPos: own.positives, nNeg: own.negatives, floor: settings.floor
+        )
+        var reasons: [String] = []
+        if own.auc < settings.floor {
+            report.verdict = .fail
+            reasons.append("AUC \(fixed(own.auc, 3)) is below the floor \(fixed(settings.floor, 2))")
+        }
+        if let champion {
+            let test = try AUC.pairedDeLong(challenger: challenger, champion: champion, positives: positives)
+            report.championAUC = test.champion.auc
+            report.delta = test.delta
+            report.pValue = test.pValueChallengerWorse
+            report.pValueTwoSided = test.pValueTwoSided
+            report.z = test.z
+            let comparison = "AUC \(fixed(own.auc, 3)) vs champion \(fixed(test.champion.auc, 3)) (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 3)))"
+            if test.delta < 0 && test.pValueChallengerWorse < settings.alpha {
+                report.verdict = .fail
+                reasons.append("significantly worse than the champion: " + comparison)
+            } else if test.delta < 0 {
+                report.verdict = max(report.verdict, .warn)
+                reasons.append("worse than the champion, not significantly: " + comparison)
+            } else {
+                reasons.append(comparison)
+            }
+        } else if reasons.isEmpty {
+            reasons.append("AUC \(fixed(own.auc, 3)) [\(fixed(report.aucCI[0], 3)), \(fixed(report.aucCI[1], 3))], no champion: floor \(fixed(settings.floor, 2)) met")
+        }
+        report.summary = reasons.joined(separator: "; ")
+        return report
+    }
+}
+
+func percent(_ value: Double) -> String { String(format: "%.0f%%", value * 100) }
+func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+func signed(_ value: Double) -> String { String(format: "%+.4f", value) }

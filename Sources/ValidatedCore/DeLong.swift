@@ -1,0 +1,150 @@
+import Foundation
+
+/// Scores that no AUC can be computed from.
+public struct StatisticsError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong with the input.
+    public var description: String
+}
+
+/// An AUC with its DeLong variance.
+public struct DeLongEstimate: Sendable, Equatable {
+    /// The area under the ROC curve (ties count ½).
+    public var auc: Double
+    /// DeLong's variance of the AUC.
+    public var variance: Double
+    /// The 95% confidence interval, clipped to [0, 1] as pROC's `ci.auc` does.
+    public var confidenceInterval: ClosedRange<Double>
+    /// Positive documents.
+    public var positives: Int
+    /// Negative documents.
+    public var negatives: Int
+}
+
+/// The paired DeLong comparison of two models scored on the same documents.
+public struct PairedDeLongResult: Sendable, Equatable {
+    /// The challenger's AUC and variance.
+    public var challenger: DeLongEstimate
+    /// The champion's AUC and variance.
+    public var champion: DeLongEstimate
+    /// DeLong's covariance of the two AUCs.
+    public var covariance: Double
+    /// `challenger.auc − champion.auc`.
+    public var delta: Double
+    /// `delta / sd(delta)`; 0 when both AUCs and their variances agree exactly.
+    public var z: Double
+    /// Two-sided p-value, `2Φ(−|z|)`.
+    public var pValueTwoSided: Double
+    /// One-sided p-value against "the challenger is worse", `Φ(z)`.
+    public var pValueChallengerWorse: Double
+}
+
+/// Tie-aware AUC (Mann–Whitney) and DeLong's test with the fast midrank algorithm of Sun and Xu (2014).
+///
+/// Positives are expected to score higher (pROC's `direction = "<"`).
+public enum AUC {
+    /// The 97.5% quantile of the standard normal distribution.
+    static let z975 = 1.959963984540054
+
+    /// The AUC of `scores` for documents labelled by `positives`.
+    public static func auc(scores: [Double], positives: [Bool]) throws(StatisticsError) -> Double {
+        try delong(scores: scores, positives: positives).auc
+    }
+
+    /// The AUC with its DeLong variance and confidence interval.
+    public static func delong(scores: [Double], positives: [Bool]) throws(StatisticsError) -> DeLongEstimate {
+        try Placements(scores: scores, positives: positives).estimate
+    }
+
+    /// Compares a challenger with the champion on the same documents.
+    public static func pairedDeLong(
+        challenger: [Double], champion: [Double], positives: [Bool]
+    ) throws(StatisticsError) -> PairedDeLongResult {
+        guard challenger.count == champion.count else {
+            throw StatisticsError(description: "challenger has \(challenger.count) scores but champion has \(champion.count)")
+        }
+        let a = try Placements(scores: challenger, positives: positives)
+        let b = try Placements(scores: champion, positives: positives)
+        let covariance =
+            Self.covariance(a.v10, b.v10) / Double(a.v10.count) + Self.covariance(a.v01, b.v01) / Double(a.v01.count)
+        let estimateA = a.estimate, estimateB = b.estimate
+        let delta = estimateA.auc - estimateB.auc
+        let variance = estimateA.variance + estimateB.variance - 2 * covariance
+        let z: Double
+        if variance > 0 {
+            z = delta / variance.squareRoot()
+        } else {
+            z = delta == 0 ? 0 : (delta > 0 ? .infinity : -.infinity)
+        }
+        return PairedDeLongResult(
+            challenger: estimateA, champion: estimateB, covariance: covariance, delta: delta, z: z,
+            pValueTwoSided: 2 * normalCDF(-abs(z)), pValueChallengerWorse: normalCDF(z)
+        )
+    }
+
+    /// Φ, the standard normal distribution function.
+    public static func normalCDF(_ x: Double) -> Double {
+        0.5 * erfc(-x / 2.0.squareRoot())
+    }
+
+    private struct Placements {
+        var v10: [Double]
+        var v01: [Double]
+        var auc: Double
+
+        init(scores: [Double], positives: [Bool]) throws(StatisticsError) {
+            guard scores.count == positives.count else {
+                throw StatisticsError(description: "\(scores.count) scores for \(positives.count) labels")
+            }
+            if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+                throw StatisticsError(description: "score \(scores[bad]) of document \(bad + 1) is not a finite number")
+            }
+            let positive = zip(scores, positives).filter { $0.1 }.map(\.0)
+            let negative = zip(scores, positives).filter { !$0.1 }.map(\.0)
+            let m = positive.count, n = negative.count
+            guard m > 0, n > 0 else {
+                throw StatisticsError(description: "AUC needs both classes; found \(m) positive and \(n) negative documents")
+            }
+            let pooled = midranks(positive + negative)
+            let withinPositive = midranks(positive)
+            let withinNegative = midranks(negative)
+            v10 = (0..<m).map { (pooled[$0] - withinPositive[$0]) / Double(n) }
+            v01 = (0..<n).map { 1 - (pooled[m + $0] - withinNegative[$0]) / Double(m) }
+            let rankSum = pooled[0..<m].reduce(0, +)
+            auc = rankSum / (Double(m) * Double(n)) - (Double(m) + 1) / (2 * Double(n))
+        }
+
+        var estimate: DeLongEstimate {
+            let m = Double(v10.count), n = Double(v01.count)
+            let variance = (v10.count > 1 ? AUC.covariance(v10, v10) / m : 0) + (v01.count > 1 ? AUC.covariance(v01, v01) / n : 0)
+            let half = AUC.z975 * variance.squareRoot()
+            return DeLongEstimate(
+                auc: auc, variance: variance, confidenceInterval: max(0, auc - half)...min(1, auc + half),
+                positives: v10.count, negatives: v01.count
+            )
+        }
+    }
+
+    /// Sample covariance (denominator `count − 1`); 0 for fewer than two values.
+    static func covariance(_ x: [Double], _ y: [Double]) -> Double {
+        guard x.count > 1 else { return 0 }
+        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+        var sum = 0.0
+        for i in x.indices { sum += (x[i] - mx) * (y[i] - my) }
+        return sum / Double(x.count - 1)
+    }
+
+    /// 1-based ranks with ties given their average rank.
+    static func midranks(_ values: [Double]) -> [Double] {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var ranks = [Double](repeating: 0, count: values.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for k in i...j { ranks[order[k]] = rank }
+            i = j + 1
+        }
+        return ranks
+    }
+}

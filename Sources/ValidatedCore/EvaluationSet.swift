@@ -1,0 +1,121 @@
+import Foundation
+
+/// Field names and the positive label of an evaluation set.
+public struct EvaluationFields: Sendable, Equatable {
+    /// The field holding the document text. Default `text`.
+    public var text: String
+    /// The field holding the label. Default `label`.
+    public var label: String
+    /// The field holding a document id; documents without one are named `line-N`. Default `id`.
+    public var id: String
+    /// The label value of the positive class, compared as a string. Default `1`.
+    public var positiveLabel: String
+
+    /// Creates field names.
+    public init(text: String = "text", label: String = "label", id: String = "id", positiveLabel: String = "1") {
+        self.text = text
+        self.label = label
+        self.id = id
+        self.positiveLabel = positiveLabel
+    }
+}
+
+/// One document of an evaluation set.
+public struct LabeledDocument: Sendable, Equatable, Codable {
+    /// The document's id.
+    public var id: String
+    /// The text.
+    public var text: String
+    /// Whether its label is the positive one.
+    public var isPositive: Bool
+
+    /// Creates a document.
+    public init(id: String, text: String, isPositive: Bool) {
+        self.id = id
+        self.text = text
+        self.isPositive = isPositive
+    }
+}
+
+/// The labelled documents every checkpoint of a folder is judged on.
+public struct EvaluationSet: Sendable, Equatable {
+    /// The documents, in file order.
+    public var documents: [LabeledDocument]
+
+    /// Creates a set from documents.
+    public init(documents: [LabeledDocument]) {
+        self.documents = documents
+    }
+
+    /// Parses JSON Lines: one object per line with a string text field and a label (string, number or boolean).
+    ///
+    /// Blank lines are skipped.
+    /// - Throws: ``EvaluationSetError`` naming the file, the line and what is wrong with it.
+    public static func parse(jsonLines bytes: [UInt8], source: String, fields: EvaluationFields) throws(EvaluationSetError) -> EvaluationSet {
+        var documents: [LabeledDocument] = []
+        var lineNumber = 0
+        var start = 0
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            lineNumber += 1
+            defer { start = end + 1 }
+            let line = bytes[start..<end]
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            func fail(_ reason: String) -> EvaluationSetError {
+                EvaluationSetError(source: source, line: lineNumber, reason: reason)
+            }
+            guard String(validating: line, as: UTF8.self) != nil else { throw fail("is not valid UTF-8") }
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: Data(line), options: [])
+            } catch {
+                throw fail("is not valid JSON; each line must be one JSON object")
+            }
+            guard let record = object as? [String: Any] else { throw fail("is not a JSON object") }
+            guard let text = record[fields.text] as? String else {
+                throw fail("field \"\(fields.text)\" is missing or not a string; set TextField= if the text is elsewhere")
+            }
+            guard let rawLabel = record[fields.label], let label = Self.labelString(rawLabel) else {
+                throw fail("field \"\(fields.label)\" is missing or not a string, number or boolean; set LabelField= if the label is elsewhere")
+            }
+            let id = (record[fields.id]).flatMap(Self.labelString) ?? "line-\(lineNumber)"
+            documents.append(LabeledDocument(id: id, text: text, isPositive: label == fields.positiveLabel))
+        }
+        guard !documents.isEmpty else {
+            throw EvaluationSetError(source: source, line: nil, reason: "holds no documents")
+        }
+        let positives = documents.count { $0.isPositive }
+        guard positives > 0, positives < documents.count else {
+            throw EvaluationSetError(
+                source: source, line: nil,
+                reason: "has \(positives) documents labelled \"\(fields.positiveLabel)\" and \(documents.count - positives) others; AUC needs both classes (check PositiveLabel=)"
+            )
+        }
+        return EvaluationSet(documents: documents)
+    }
+
+    private static func labelString(_ value: Any) -> String? {
+        switch value {
+        case let string as String: return string
+        case let number as NSNumber:
+            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
+            if let integer = Int(exactly: number.doubleValue) { return String(integer) }
+            return "\(number.doubleValue)"
+        default: return nil
+        }
+    }
+}
+
+/// An evaluation set that cannot be used.
+public struct EvaluationSetError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file.
+    public var source: String
+    /// The 1-based line, when the problem is on one line.
+    public var line: Int?
+    /// What is wrong.
+    public var reason: String
+
+    public var description: String {
+        line.map { "\(source):\($0): line \(reason)" } ?? "\(source): \(reason)"
+    }
+}

@@ -1,0 +1,191 @@
+/// A verdict, ordered from best to worst: the overall verdict is the worst of the checks'.
+public enum Verdict: String, Sendable, Codable, Comparable, CaseIterable {
+    /// Every check passed.
+    case pass
+    /// Something deserves a look, nothing failed.
+    case warn
+    /// A check failed: do not trust this model.
+    case fail
+    /// The model could not be evaluated.
+    case error
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Everything the three suites found about one model. Encoded as the `--json` output and stored per run.
+public struct ValidationReport: Sendable, Codable, Equatable {
+    /// The results of each suite.
+    public struct Checks: Sendable, Codable, Equatable {
+        /// Spurious features.
+        public var spurious: SpuriousReport?
+        /// Interpretation stability.
+        public var stability: StabilityReport?
+        /// AUC against the floor and the champion.
+        public var auc: AUCReport?
+    }
+
+    /// The overall verdict.
+    public var verdict: Verdict
+    /// One line for people.
+    public var summary: String
+    /// Why the model could not be evaluated, for an `error` verdict.
+    public var error: String?
+    /// The suites' results.
+    public var checks: Checks
+    /// Wall-clock time of the validation.
+    public var durationSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, summary, error, checks
+        case durationSeconds = "duration_seconds"
+    }
+
+    /// The report of a model that could not be evaluated.
+    public static func failure(_ message: String) -> ValidationReport {
+        ValidationReport(verdict: .error, summary: message, error: message, checks: Checks(), durationSeconds: 0)
+    }
+}
+
+/// What the spurious-feature suite found.
+public struct SpuriousReport: Sendable, Codable, Equatable {
+    /// One banned token's reach across the explanations.
+    public struct BannedHit: Sendable, Codable, Equatable {
+        /// The token, lowercased.
+        public var token: String
+        /// Share of explanations with the token among the top-k features.
+        public var rate: Double
+        /// Share of explanations where it is the top feature.
+        public var topRate: Double
+        /// Its share of all top-k absolute attribution.
+        public var massShare: Double
+        /// Its mean absolute weight where it is a top-k feature.
+        public var meanAbsWeight: Double
+        /// Documents where it weighs most, strongest first (up to 3).
+        public var examples: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case token, rate, examples
+            case topRate = "top_rate"
+            case massShare = "mass_share"
+            case meanAbsWeight = "mean_abs_weight"
+        }
+    }
+
+    /// A document's explanation shown as an example.
+    public struct Example: Sendable, Codable, Equatable {
+        /// The document id.
+        public var document: String
+        /// Its text.
+        public var text: String
+        /// Its top-k features.
+        public var weights: [FeatureWeight]
+    }
+
+    /// A token's importance over all explanations (SP-LIME style aggregate).
+    public struct Importance: Sendable, Codable, Equatable {
+        /// The token, lowercased.
+        public var token: String
+        /// Mean absolute weight over all explanations (0 where absent).
+        public var meanAbsWeight: Double
+        /// Share of explanations with the token among the top-k features.
+        public var topKRate: Double
+
+        enum CodingKeys: String, CodingKey {
+            case token
+            case meanAbsWeight = "mean_abs_weight"
+            case topKRate = "top_k_rate"
+        }
+    }
+
+    /// The suite's verdict.
+    public var verdict: Verdict
+    /// One line for people.
+    public var summary: String
+    /// Explanations computed.
+    public var explained: Int
+    /// Features examined per explanation.
+    public var topK: Int
+    /// Banned tokens found among the top features, worst first.
+    public var bannedHits: [BannedHit]
+    /// The explanations with the most banned attribution (up to 3).
+    public var worst: [Example]
+    /// The 20 most important tokens over all explanations.
+    public var globalImportance: [Importance]
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, summary, explained, worst
+        case topK = "top_k"
+        case bannedHits = "banned_hits"
+        case globalImportance = "global_importance"
+    }
+}
+
+/// What the stability suite found.
+public struct StabilityReport: Sendable, Codable, Equatable {
+    /// One document's stability.
+    public struct DocumentStability: Sendable, Codable, Equatable {
+        /// The document id.
+        public var document: String
+        /// Its mean pairwise top-k Jaccard index across seeds.
+        public var jaccard: Double
+    }
+
+    /// The suite's verdict.
+    public var verdict: Verdict
+    /// One line for people.
+    public var summary: String
+    /// Documents re-explained.
+    public var documents: Int
+    /// Seeds per document.
+    public var seeds: Int
+    /// Mean pairwise top-k Jaccard index across seeds, over documents.
+    public var seedJaccard: Double
+    /// The least stable documents (up to 3).
+    public var leastStable: [DocumentStability]
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, summary, documents, seeds
+        case seedJaccard = "seed_jaccard"
+        case leastStable = "least_stable"
+    }
+}
+
+/// What the AUC suite found.
+public struct AUCReport: Sendable, Codable, Equatable {
+    /// The suite's verdict.
+    public var verdict: Verdict
+    /// One line for people.
+    public var summary: String
+    /// The challenger's AUC.
+    public var auc: Double
+    /// Its 95% DeLong confidence interval.
+    public var aucCI: [Double]
+    /// The champion's AUC, when there is a champion.
+    public var championAUC: Double?
+    /// `auc − championAUC`.
+    public var delta: Double?
+    /// One-sided p-value of the paired DeLong test against "the challenger is worse".
+    public var pValue: Double?
+    /// Two-sided p-value of the same test.
+    public var pValueTwoSided: Double?
+    /// The test statistic.
+    public var z: Double?
+    /// Positive documents.
+    public var nPos: Int
+    /// Negative documents.
+    public var nNeg: Int
+    /// The floor applied.
+    public var floor: Double
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, summary, auc, delta, z, floor
+        case aucCI = "auc_ci"
+        case championAUC = "champion_auc"
+        case pValue = "p_value"
+        case pValueTwoSided = "p_value_two_sided"
+        case nPos = "n_pos"
+        case nNeg = "n_neg"
+    }
+}
