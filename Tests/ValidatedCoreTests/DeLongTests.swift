@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import ValidatedCore
+import ValidatedTestSupport
+
+/// AUC and the paired DeLong test against R's pROC (`Tests/Fixtures/delong/make_delong_fixture.R`).
+@Suite struct DeLongTests {
+    struct Case: Decodable {
+        var name: String
+        var labels: [Int]
+        var scores1: [Double]
+        var scores2: [Double]
+        var auc1: Double
+        var auc2: Double
+        var var1: Double
+        var var2: Double
+        var cov12: Double
+        var ci1: [Double]
+        var ci2: [Double]
+        var z: Double
+        var p_value: Double
+    }
+
+    static let cases: [Case] = {
+        let data = try! Data(contentsOf: Fixtures.url("delong/delong_cases.json"))
+        return try! JSONDecoder().decode([Case].self, from: data)
+    }()
+
+    @Test(arguments: DeLongTests.cases.map(\.name))
+    func matchesPROC(name: String) throws {
+        let c = try #require(Self.cases.first { $0.name == name })
+        let positives = c.labels.map { $0 == 1 }
+        let result = try AUC.pairedDeLong(challenger: c.scores1, champion: c.scores2, positives: positives)
+        let tolerance = 1e-9
+        #expect(abs(result.challenger.auc - c.auc1) < tolerance)
+        #expect(abs(result.champion.auc - c.auc2) < tolerance)
+        #expect(abs(result.challenger.variance - c.var1) < tolerance)
+        #expect(abs(result.champion.variance - c.var2) < tolerance)
+        #expect(abs(result.covariance - c.cov12) < tolerance)
+        #expect(abs(result.z - c.z) < 1e-9 * max(1, abs(c.z)))
+        #expect(abs(result.pValueTwoSided - c.p_value) < tolerance)
+        #expect(abs(result.challenger.confidenceInterval.lowerBound - c.ci1[0]) < tolerance)
+        #expect(abs(result.challenger.confidenceInterval.upperBound - c.ci1[1]) < tolerance)
+        #expect(abs(result.champion.confidenceInterval.lowerBound - c.ci2[0]) < tolerance)
+        #expect(abs(result.champion.confidenceInterval.upperBound - c.ci2[1]) < tolerance)
+    }
+
+    @Test func tiesCountHalf() throws {
+        // Pairs (pos, neg): (0.5, 0.5) tie, (0.5, 0.1) win, (0.9, 0.5) win, (0.9, 0.1) win → 3.5 / 4.
+        #expect(try AUC.auc(scores: [0.5, 0.9, 0.5, 0.1], positives: [true, true, false, false]) == 0.875)
+    }
+
+    @Test func degenerateInputsAreErrorsNotNaN() {
+        #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.1, 0.2], positives: [true, true]) }
+        #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.1, .nan], positives: [true, false]) }
+        #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.1, .infinity], positives: [true, false]) }
+        #expect(throws: StatisticsError.self) {
+            try AUC.pairedDeLong(challenger: [0.1, 0.2], champion: [0.1], positives: [true, false])
+        }
+    }
+
+    @Test func identicalModelsGiveZAndPOfNoDifference() throws {
+        let scores = [0.1, 0.4, 0.35, 0.8, 0.7, 0.2]
+        let positives = [false, true, false, true, true, false]
+        let result = try AUC.pairedDeLong(challenger: scores, champion: scores, positives: positives)
+        #expect(result.z == 0)
+        #expect(result.pValueTwoSided == 1)
+        #expect(result.pValueChallengerWorse == 0.5)
+    }
+}
