@@ -72,13 +72,16 @@ let package = Package(
         .testTarget(name: "ValidatedCoreTests", dependencies: ["ValidatedCore", "ValidatedTestSupport"]),
         .testTarget(
             name: "ValidatedModelsTests",
-            dependencies: ["ValidatedModels", "ValidatedTestSupport"]
+            dependencies: ["ValidatedCore", "ValidatedModels", "ValidatedTestSupport"]
         ),
         .testTarget(
             name: "ValidatedRuntimeTests",
-            dependencies: ["ValidatedRuntime", "ValidatedTestSupport"]
+            dependencies: ["ValidatedCore", "ValidatedRuntime", "ValidatedTestSupport"]
         ),
-        .testTarget(name: "ValidatedStoreTests", dependencies: ["ValidatedStore", "ValidatedTestSupport"]),
+        .testTarget(
+            name: "ValidatedStoreTests",
+            dependencies: ["ValidatedCore", "ValidatedStore", "ValidatedTestSupport"]
+        ),
         .testTarget(name: "ValidatedWatchTests", dependencies: ["ValidatedWatch", "ValidatedTestSupport"]),
         .testTarget(
             name: "ValidatedSystemdTests",
@@ -88,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ValidatedTestSupport", "ValidatedStore", "validated", "validatectl"]
+            dependencies: ["ValidatedCore", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
         ),
     ]
 )

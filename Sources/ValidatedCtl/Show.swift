@@ -45,10 +45,10 @@ struct Show: AsyncParsableCommand {
         let state = run.verdict?.rawValue.uppercased() ?? run.state.rawValue
         out += "\nRun \(run.id): \(state)"
         if let finished = run.finishedAt { out += " at \(Format.timestamp(finished))" }
-        out += "\n  \(run.summary ?? "")\n"
+        out += "\n"
         if let error = report?["error"] as? String { out += "  error: \(error)\n" }
         for check in checks {
-            out += "\n  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))"
+            out += "  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))"
             out += "\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)\n"
         }
         let reportChecks = report?["checks"] as? [String: Any]

@@ -1,3 +1,4 @@
+import Foundation
 import ValidatedCore
 
 /// The daemon's whole configuration: the main file, its drop-ins, and one file per watched folder.
@@ -61,7 +62,12 @@ enum Paths {
     }
 
     static func resolve(_ path: String, relativeTo file: String) -> String {
-        path.hasPrefix("/") ? path : directory(of: file) + "/" + path
+        absolute(path.hasPrefix("/") ? path : directory(of: file) + "/" + path)
+    }
+
+    /// `path` made absolute against the working directory, with `.` and `..` removed.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardized.path
     }
 
     static func baseName(_ file: String) -> String {

@@ -5,7 +5,8 @@ extension DaemonConfiguration {
     /// Reads the main file, its drop-ins (`<main>.d/*.conf`, in name order) and every `folders.d/*.conf`.
     ///
     /// - Throws: ``ConfigurationError`` with the file, line and reason of the first problem.
-    public static func load(mainFile: String) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func load(mainFile given: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let mainFile = Paths.absolute(given)
         var config = DaemonConfiguration(mainFile: mainFile)
         let main = try INIFile(parsing: try read(mainFile), source: mainFile)
         try ConfigurationParser.applyMain(main, to: &config)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ValidatedCore
 import ValidatedStore
 import ValidatedTestSupport
 

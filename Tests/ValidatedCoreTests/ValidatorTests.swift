@@ -46,13 +46,13 @@ import ValidatedCore
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: KeywordClassifier(), challengerSHA256: "bb",
-                champion: KeywordClassifier(positive: "nntp", negative: "bad"), championSHA256: "cc",
+                champion: KeywordClassifier(positive: "plot", negative: "music"), championSHA256: "cc",
                 evaluation: Self.evaluation, banned: banned, settings: Self.settings
             )
         )
         #expect(report.verdict == .pass, "\(report.summary)")
         let auc = try #require(report.checks.auc)
-        #expect(auc.auc == 1)
+        #expect(abs(auc.auc - 1) < 1e-12)
         #expect(try #require(auc.delta) > 0)
         #expect(report.checks.stability?.verdict == .pass)
         #expect(report.checks.spurious?.bannedHits.isEmpty == true)
@@ -101,8 +101,10 @@ import ValidatedCore
     }
 
     @Test func aBadRegexNamesItsLine() {
-        #expect(throws: BannedListError(source: "b.txt", line: 2, reason: "\"/([/\" is not a valid regular expression")) {
+        #expect {
             try BannedTokenList.parse("ok\n/([/\n", source: "b.txt")
+        } throws: { error in
+            "\(error)" == "b.txt:2: \"/([/\" is not a valid regular expression"
         }
     }
 
