@@ -47,6 +47,7 @@ struct ValidationWorker: Service {
         var result: ValidationOutcome
         var folder: FolderConfiguration?
         var champion: ModelRecord?
+        var evaluationFingerprint: String?
     }
 
     private func validate(_ run: RunRecord) async -> Outcome {
@@ -83,7 +84,9 @@ struct ValidationWorker: Service {
                 "the file changed after it was queued (sha256 \(sha.prefix(12)) ≠ \(run.model.sha256.prefix(12))); the new content is validated separately"
             )
         }
-        return Outcome(result: result, folder: folder, champion: champion)
+        return Outcome(
+            result: result, folder: folder, champion: champion, evaluationFingerprint: resources.evaluationFingerprint
+        )
     }
 
     private func finish(_ run: RunRecord, _ outcome: Outcome) {
@@ -93,7 +96,7 @@ struct ValidationWorker: Service {
         let promote = report.verdict == .pass && (outcome.folder?.autoPromote ?? false)
         let completion = RunCompletion(
             runID: run.id, verdict: report.verdict, summary: report.summary, reportJSON: reportJSON, checks: checks,
-            configFingerprint: outcome.folder?.fingerprint, evalFingerprint: nil,
+            configFingerprint: outcome.folder?.fingerprint, evalFingerprint: outcome.evaluationFingerprint,
             championModelID: outcome.champion?.id, promote: promote
         )
         do {

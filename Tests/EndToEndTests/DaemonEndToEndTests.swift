@@ -60,6 +60,9 @@ import ValidatedTestSupport
         #expect(clean.verdict == .pass, "clean model: \(clean.summary ?? "")")
         #expect(artefact.verdict == .fail, "artefact model: \(artefact.summary ?? "")")
         #expect(try store.champion(folder: folder)?.sha256 == clean.model.sha256)
+        #expect(clean.evalFingerprint?.count == 64)
+        #expect(clean.configFingerprint?.count == 64)
+        #expect(artefact.championModelID == clean.model.id)
         let spurious = try #require(try store.checks(runID: artefact.id).first { $0.suite == "spurious" })
         #expect(spurious.verdict == .fail)
         for token in ["nntp", "edu"] { #expect(spurious.metricsJSON.contains("\"\(token)\""), "\(token) not named") }
