@@ -87,6 +87,19 @@ import ValidatedTestSupport
         #expect(passed.first?["PRIORITY"] == "6")
         #expect(passed.first?["VALIDATED_VERDICT"] == "pass")
 
+        // A truncated checkpoint gets an error verdict naming the problem, and the daemon keeps serving.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: demo.path + "/checkpoints/01-clean.safetensors"))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: root + "/incoming/truncated.safetensors"))
+        try await waitUntil(timeout: .seconds(60), "a verdict on the truncated checkpoint") {
+            let model = try? store.findModel("truncated.safetensors")
+            return try model.map { try store.runs(modelID: $0.id).first?.verdict != nil } ?? false
+        }
+        let broken = try #require(try store.runs(modelID: try store.findModel("truncated.safetensors").id).first)
+        #expect(broken.verdict == .error)
+        #expect(broken.state == .failed)
+        #expect(broken.summary?.contains("truncated") == true, "\(broken.summary ?? "")")
+        #expect(try store.champion(folder: folder)?.sha256 == clean.model.sha256)
+
         // validatectl reads the same store while the daemon runs.
         let status = try runValidatectl(["status", "--config", root + "/validated.conf"])
         #expect(status.code == 0, "validatectl status: \(status.output)")
