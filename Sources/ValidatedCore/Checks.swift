@@ -161,15 +161,37 @@ public enum AUCCheck {
             report.pValue = test.pValueChallengerWorse
             report.pValueTwoSided = test.pValueTwoSided
             report.z = test.z
+            report.deltaCI = [test.deltaConfidenceInterval.lowerBound, test.deltaConfidenceInterval.upperBound]
+            report.comparison = settings.comparison.rawValue
+            let sd = test.deltaVariance.squareRoot()
+            if sd > 0 {
+                let detectable = (AUC.normalQuantile(1 - settings.alpha) + AUC.normalQuantile(settings.power)) * sd
+                report.minDetectableDelta = detectable
+                let documents = Double(challenger.count)
+                report.docsNeeded = Int((documents * (detectable / settings.targetDelta) * (detectable / settings.targetDelta)).rounded(.up))
+            }
             let comparison = "AUC \(fixed(own.auc, 3)) vs champion \(fixed(test.champion.auc, 3)) (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 3)))"
-            if test.delta < 0 && test.pValueChallengerWorse < settings.alpha {
-                report.verdict = .fail
-                reasons.append("significantly worse than the champion: " + comparison)
-            } else if test.delta < 0 {
-                report.verdict = max(report.verdict, .warn)
-                reasons.append("worse than the champion, not significantly: " + comparison)
-            } else {
-                reasons.append(comparison)
+            switch settings.comparison {
+            case .worse:
+                if test.delta < 0 && test.pValueChallengerWorse < settings.alpha {
+                    report.verdict = .fail
+                    reasons.append("significantly worse than the champion: " + comparison)
+                } else if test.delta < 0 {
+                    report.verdict = max(report.verdict, .warn)
+                    reasons.append("worse than the champion, not significantly: " + comparison)
+                } else {
+                    reasons.append(comparison)
+                }
+            case .nonInferiority:
+                report.margin = settings.margin
+                let p = sd > 0 ? 1 - AUC.normalCDF((test.delta + settings.margin) / sd) : (test.delta > -settings.margin ? 0 : 1)
+                report.pValueNonInferiority = p
+                if p >= settings.alpha {
+                    report.verdict = .fail
+                    reasons.append("not shown to be within \(fixed(settings.margin, 3)) of the champion (p=\(fixed(p, 3))): " + comparison)
+                } else {
+                    reasons.append("non-inferior within \(fixed(settings.margin, 3)) (p=\(fixed(p, 3))): " + comparison)
+                }
             }
         } else if reasons.isEmpty {
             reasons.append("AUC \(fixed(own.auc, 3)) [\(fixed(report.aucCI[0], 3)), \(fixed(report.aucCI[1], 3))], no champion: floor \(fixed(settings.floor, 2)) met")

@@ -30,6 +30,10 @@ public struct PairedDeLongResult: Sendable, Equatable {
     public var covariance: Double
     /// `challenger.auc − champion.auc`.
     public var delta: Double
+    /// DeLong's variance of `delta`.
+    public var deltaVariance: Double
+    /// The 95% confidence interval of `delta` (pROC's `roc.test` `conf.int`).
+    public var deltaConfidenceInterval: ClosedRange<Double>
     /// `delta / sd(delta)`; 0 when both AUCs and their variances agree exactly.
     public var z: Double
     /// Two-sided p-value, `2Φ(−|z|)`.
@@ -75,8 +79,10 @@ public enum AUC {
         } else {
             z = delta == 0 ? 0 : (delta > 0 ? .infinity : -.infinity)
         }
+        let half = z975 * max(variance, 0).squareRoot()
         return PairedDeLongResult(
-            challenger: estimateA, champion: estimateB, covariance: covariance, delta: delta, z: z,
+            challenger: estimateA, champion: estimateB, covariance: covariance, delta: delta,
+            deltaVariance: max(variance, 0), deltaConfidenceInterval: (delta - half)...(delta + half), z: z,
             pValueTwoSided: 2 * normalCDF(-abs(z)), pValueChallengerWorse: normalCDF(z)
         )
     }
@@ -84,6 +90,32 @@ public enum AUC {
     /// Φ, the standard normal distribution function.
     public static func normalCDF(_ x: Double) -> Double {
         0.5 * erfc(-x / 2.0.squareRoot())
+    }
+
+    /// Φ⁻¹, the standard normal quantile function, for `p` in (0, 1).
+    ///
+    /// Acklam's rational approximation refined by one Halley step on ``normalCDF(_:)``: accurate to about 1e-15.
+    public static func normalQuantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1, "normalQuantile needs 0 < p < 1")
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        var x: Double
+        if p < 0.02425 {
+            let q = (-2 * log(p)).squareRoot()
+            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        } else if p <= 1 - 0.02425 {
+            let q = p - 0.5, r = q * q
+            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+        } else {
+            let q = (-2 * log(1 - p)).squareRoot()
+            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        let e = normalCDF(x) - p
+        let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)
+        x -= u / (1 + x * u / 2)
+        return x
     }
 
     private struct Placements {

@@ -172,6 +172,18 @@ public struct AUCReport: Sendable, Codable, Equatable {
     public var pValueTwoSided: Double?
     /// The test statistic.
     public var z: Double?
+    /// The 95% confidence interval of `delta`.
+    public var deltaCI: [Double]?
+    /// The comparison used: `worse` or `non-inferiority`.
+    public var comparison: String?
+    /// The non-inferiority margin, in non-inferiority mode.
+    public var margin: Double?
+    /// One-sided p-value against "worse by the margin or more", in non-inferiority mode.
+    public var pValueNonInferiority: Double?
+    /// The smallest difference from the champion this evaluation set detects at `alpha` with the configured power.
+    public var minDetectableDelta: Double?
+    /// Documents needed (same class balance) to detect the configured target difference.
+    public var docsNeeded: Int?
     /// Positive documents.
     public var nPos: Int
     /// Negative documents.
@@ -185,6 +197,11 @@ public struct AUCReport: Sendable, Codable, Equatable {
         case championAUC = "champion_auc"
         case pValue = "p_value"
         case pValueTwoSided = "p_value_two_sided"
+        case deltaCI = "delta_ci"
+        case comparison, margin
+        case pValueNonInferiority = "p_value_non_inferiority"
+        case minDetectableDelta = "min_detectable_delta"
+        case docsNeeded = "docs_needed"
         case nPos = "n_pos"
         case nNeg = "n_neg"
     }

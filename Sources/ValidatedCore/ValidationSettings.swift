@@ -36,10 +36,26 @@ public struct StabilitySettings: Sendable, Equatable {
 
 /// Settings of the AUC suite.
 public struct AUCSettings: Sendable, Equatable {
+    /// How a challenger is compared with the champion.
+    public enum Comparison: String, Sendable, Equatable, CaseIterable {
+        /// Fail when the challenger is significantly worse (one-sided paired DeLong test).
+        case worse
+        /// Fail unless the challenger is shown to be worse by less than ``AUCSettings/margin``.
+        case nonInferiority = "non-inferiority"
+    }
+
     /// A model with a lower AUC fails. Default 0.70.
     public var floor = 0.70
     /// Significance level of the one-sided paired DeLong test. Default 0.05.
     public var alpha = 0.05
+    /// The comparison with the champion. Default ``Comparison/worse``.
+    public var comparison = Comparison.worse
+    /// The non-inferiority margin in AUC. Default 0.01.
+    public var margin = 0.01
+    /// The power at which the smallest detectable difference is reported. Default 0.8.
+    public var power = 0.8
+    /// The difference the report says how many documents would be needed to detect. Default 0.01.
+    public var targetDelta = 0.01
 
     /// Creates the default settings.
     public init() {}

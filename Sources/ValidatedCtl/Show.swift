@@ -64,7 +64,15 @@ struct Show: AsyncParsableCommand {
             out += "  on \(auc["n_pos"] ?? "?") positive / \(auc["n_neg"] ?? "?") negative documents\n"
             if auc["champion_auc"] != nil {
                 out += "  champion   \(Format.number(auc["champion_auc"]))  Δ \(Format.number(auc["delta"], digits: 4))"
+                if let ci = auc["delta_ci"] as? [Double], ci.count == 2 {
+                    out += " [\(Format.number(ci[0], digits: 4)), \(Format.number(ci[1], digits: 4))]"
+                }
                 out += "  p (challenger worse) \(Format.number(auc["p_value"], digits: 4))\n"
+                if let detectable = auc["min_detectable_delta"] as? Double {
+                    out += "  this evaluation set detects differences of \(Format.number(detectable, digits: 4)) or more"
+                    if let needed = auc["docs_needed"] as? Int { out += "; \(needed) documents would detect the target difference" }
+                    out += "\n"
+                }
             } else {
                 out += "  no champion: judged on the floor \(Format.number(auc["floor"], digits: 2))\n"
             }

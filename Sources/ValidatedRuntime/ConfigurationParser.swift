@@ -86,6 +86,15 @@ enum ConfigurationParser {
         "AUC": [
             "Floor": { s, _, v throws(ConfigurationError) in s.auc.floor = try v.double(in: 0...1) },
             "Alpha": { s, _, v throws(ConfigurationError) in s.auc.alpha = try v.double(in: 1e-12...0.5) },
+            "Comparison": { s, _, v throws(ConfigurationError) in
+                guard let comparison = AUCSettings.Comparison(rawValue: v.entry.value) else {
+                    throw v.error("\"\(v.entry.value)\" is not one of worse, non-inferiority")
+                }
+                s.auc.comparison = comparison
+            },
+            "Margin": { s, _, v throws(ConfigurationError) in s.auc.margin = try v.double(in: 0...0.5) },
+            "Power": { s, _, v throws(ConfigurationError) in s.auc.power = try v.double(in: 0.5...0.999) },
+            "TargetDelta": { s, _, v throws(ConfigurationError) in s.auc.targetDelta = try v.double(in: 1e-6...0.5) },
         ],
     ]
 

@@ -19,6 +19,7 @@ import ValidatedTestSupport
         var ci2: [Double]
         var z: Double
         var p_value: Double
+        var delta_ci: [Double]
     }
 
     static let cases: [Case] = {
@@ -43,6 +44,46 @@ import ValidatedTestSupport
         #expect(abs(result.challenger.confidenceInterval.upperBound - c.ci1[1]) < tolerance)
         #expect(abs(result.champion.confidenceInterval.lowerBound - c.ci2[0]) < tolerance)
         #expect(abs(result.champion.confidenceInterval.upperBound - c.ci2[1]) < tolerance)
+        #expect(abs(result.deltaConfidenceInterval.lowerBound - c.delta_ci[0]) < tolerance)
+        #expect(abs(result.deltaConfidenceInterval.upperBound - c.delta_ci[1]) < tolerance)
+    }
+
+    @Test func normalQuantileInvertsTheDistributionFunction() {
+        // R: qnorm(c(0.975, 0.95, 0.8, 0.5, 1e-10))
+        #expect(abs(AUC.normalQuantile(0.975) - 1.959963984540054) < 1e-12)
+        #expect(abs(AUC.normalQuantile(0.95) - 1.6448536269514722) < 1e-12)
+        #expect(abs(AUC.normalQuantile(0.8) - 0.8416212335729143) < 1e-12)
+        #expect(AUC.normalQuantile(0.5) == 0)
+        #expect(abs(AUC.normalQuantile(1e-10) - -6.361340902404056) < 1e-9)
+    }
+
+    @Test func powerAnalysisFollowsTheDifferencesStandardError() throws {
+        let c = try #require(Self.cases.first { $0.name == "realistic_close" })
+        let positives = c.labels.map { $0 == 1 }
+        var settings = AUCSettings()
+        settings.targetDelta = 0.01
+        let report = try AUCCheck.evaluate(challenger: c.scores1, champion: c.scores2, positives: positives, settings: settings)
+        let test = try AUC.pairedDeLong(challenger: c.scores1, champion: c.scores2, positives: positives)
+        let detectable = (1.6448536269514722 + 0.8416212335729143) * test.deltaVariance.squareRoot()
+        #expect(abs(try #require(report.minDetectableDelta) - detectable) < 1e-12)
+        // Variance shrinks as 1/N: detecting 0.01 needs N·(detectable/0.01)² documents.
+        let needed = Double(c.labels.count) * (detectable / 0.01) * (detectable / 0.01)
+        #expect(report.docsNeeded == Int(needed.rounded(.up)))
+        #expect(report.deltaCI?.count == 2)
+    }
+
+    @Test func nonInferiorityFailsUnlessShownWithinTheMargin() throws {
+        let c = try #require(Self.cases.first { $0.name == "realistic_close" })
+        let positives = c.labels.map { $0 == 1 }
+        var settings = AUCSettings()
+        settings.comparison = .nonInferiority
+        settings.margin = 0.05
+        let generous = try AUCCheck.evaluate(challenger: c.scores1, champion: c.scores2, positives: positives, settings: settings)
+        #expect(generous.verdict == .pass, "\(generous.summary)")
+        settings.margin = 0.0001
+        let strict = try AUCCheck.evaluate(challenger: c.scores1, champion: c.scores2, positives: positives, settings: settings)
+        #expect(strict.verdict == .fail, "\(strict.summary)")
+        #expect(try #require(strict.pValueNonInferiority) > 0.05)
     }
 
     @Test func tiesCountHalf() throws {

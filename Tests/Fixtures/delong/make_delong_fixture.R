@@ -20,7 +20,8 @@ case <- function(name, labels, s1, s2) {
     ",\"var1\":", num(var(r1, method = "delong")), ",\"var2\":", num(var(r2, method = "delong")),
     ",\"cov12\":", num(cov(r1, r2, method = "delong")),
     ",\"ci1\":", vec(ci1[c(1, 3)]), ",\"ci2\":", vec(ci2[c(1, 3)]),
-    ",\"z\":", num(as.numeric(test$statistic)), ",\"p_value\":", num(test$p.value), "}"
+    ",\"z\":", num(as.numeric(test$statistic)), ",\"p_value\":", num(test$p.value),
+    ",\"delta_ci\":", vec(as.numeric(test$conf.int)), "}"
   )
 }
 
