@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "ValidatedCtl",
             dependencies: [
-                "ValidatedCore", "ValidatedModels", "ValidatedRuntime", "ValidatedStore",
+                "ValidatedCore", "ValidatedModels", "ValidatedRuntime", "ValidatedStore", "ValidatedSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

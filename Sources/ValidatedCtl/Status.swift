@@ -59,8 +59,8 @@ struct Status: AsyncParsableCommand {
     }
 }
 
-/// Opens the store named by the options, read-only.
-func openStore(_ options: StoreOptions) throws -> (VerdictStore, heartbeatSeconds: Double) {
+/// Opens the store named by the options, read-only unless `writable`.
+func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
     var path = options.database
     var heartbeat = 5.0
     if path == nil {
@@ -73,7 +73,11 @@ func openStore(_ options: StoreOptions) throws -> (VerdictStore, heartbeatSecond
         }
     }
     do {
-        return (try VerdictStore(readOnlyPath: path!), heartbeat)
+        guard writable else { return (try VerdictStore(readOnlyPath: path!), heartbeat) }
+        guard FileManager.default.fileExists(atPath: path!) else {
+            throw ValidationError("\(path!): no store here yet; has validated run with this configuration?")
+        }
+        return (try VerdictStore(path: path!), heartbeat)
     } catch {
         throw ValidationError("\(error)")
     }

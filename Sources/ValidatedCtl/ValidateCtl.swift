@@ -9,7 +9,7 @@ public struct ValidateCtl: AsyncParsableCommand {
             Exit codes: status returns 0 when the daemon is running and 3 when it is not; validate returns 0 for \
             pass or warn, 1 for fail and 2 when the model could not be evaluated; other errors return 2.
             """,
-        subcommands: [Status.self, Show.self, Validate.self],
+        subcommands: [Status.self, Show.self, Validate.self, Promote.self, Rollback.self, History.self],
         defaultSubcommand: Status.self
     )
 

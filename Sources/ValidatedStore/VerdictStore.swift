@@ -144,6 +144,66 @@ public struct VerdictStore: Sendable {
         }
     }
 
+    /// Returns `folder` to the champion before the current one, recording the change as a `rollback` promotion.
+    ///
+    /// - Returns: The restored champion.
+    /// - Throws: ``StoreError`` when the folder has no champion or no earlier one.
+    @discardableResult
+    public func rollback(folder: String, at date: Date = Date()) throws -> ModelRecord {
+        try database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT model_id, previous_model_id FROM promotion WHERE folder = ? ORDER BY id DESC LIMIT 1",
+                    arguments: [folder]
+                )
+            else { throw StoreError(description: "folder \"\(folder)\" has no champion to roll back") }
+            guard let previous: Int64 = row["previous_model_id"] else {
+                throw StoreError(description: "folder \"\(folder)\" has had only one champion; there is nothing to roll back to")
+            }
+            let runID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1", arguments: [previous]
+            )
+            // The earlier champion's own predecessor becomes the next rollback target.
+            let before = try Int64.fetchOne(
+                db, sql: "SELECT previous_model_id FROM promotion WHERE folder = ? AND model_id = ? ORDER BY id DESC LIMIT 1",
+                arguments: [folder, previous]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO promotion (folder, model_id, run_id, previous_model_id, reason, promoted_at)
+                    VALUES (?, ?, ?, ?, 'rollback', ?)
+                    """,
+                arguments: [folder, previous, runID, before, date]
+            )
+            guard let model = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [previous]).map(Self.model)
+            else { throw StoreError(description: "model \(previous) does not exist") }
+            return model
+        }
+    }
+
+    /// Every champion change of `folder`, oldest first, with the run that justified it.
+    public func promotions(folder: String) throws -> [(promotion: PromotionRecord, run: RunRecord?)] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT promotion.reason, promotion.promoted_at, promotion.run_id, model.* FROM promotion
+                    JOIN model ON model.id = promotion.model_id WHERE promotion.folder = ? ORDER BY promotion.id
+                    """,
+                arguments: [folder]
+            ).map { row in
+                let record = PromotionRecord(folder: folder, model: Self.model(row), reason: row["reason"], promotedAt: row["promoted_at"])
+                let runID: Int64? = row["run_id"]
+                return (record, try runID.flatMap { try Self.run(id: $0, db) })
+            }
+        }
+    }
+
+    /// The folders that have models.
+    public func folders() throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT folder FROM model ORDER BY folder") }
+    }
+
     /// The current champion of `folder`, if it has one.
     public func champion(folder: String) throws -> ModelRecord? {
         try database.read { db in try Self.champion(folder: folder, db)?.model }
@@ -285,7 +345,7 @@ public struct VerdictStore: Sendable {
                 arguments: [folder]
             )
         else { return nil }
-        return PromotionRecord(folder: folder, model: model(row), reason: row["reason"], promotedAt: row["promoted_at"])
+        return PromotionRecord(folder: folder, model: Self.model(row), reason: row["reason"], promotedAt: row["promoted_at"])
     }
 
     private static func model(_ row: Row) -> ModelRecord {

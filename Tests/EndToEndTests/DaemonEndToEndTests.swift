@@ -111,6 +111,24 @@ import ValidatedTestSupport
         #expect(show.output.contains("FAIL"))
         #expect(show.output.contains("nntp"))
 
+        // The champion lifecycle: a failed model is promoted only with --force, and rollback restores the last one.
+        let config = ["--config", root + "/validated.conf"]
+        #expect(try runValidatectl(["promote"] + config + ["02-artefact.safetensors"]).code != 0)
+        #expect(try runValidatectl(["promote"] + config + ["02-artefact.safetensors", "--force"]).code == 0)
+        #expect(try store.champion(folder: folder)?.sha256 == artefact.model.sha256)
+        let history = try runValidatectl(["history"] + config + [folder])
+        #expect(history.code == 0)
+        #expect(history.output.contains("01-clean.safetensors"))
+        #expect(history.output.contains("02-artefact.safetensors"))
+        #expect(history.output.contains("significant improvement"))
+        #expect(try runValidatectl(["rollback"] + config + [folder]).code == 0)
+        #expect(try store.champion(folder: folder)?.sha256 == clean.model.sha256)
+        try await waitUntil(timeout: .seconds(30), "the manual promotion in the journal") {
+            try !Journald.entries(matching: [
+                "VALIDATED_FOLDER": folder, "MESSAGE_ID": "f9d7b300d6ab436f8b32e9c599b51746", "VALIDATED_REASON": "rollback",
+            ]).isEmpty
+        }
+
         // SIGTERM stops it cleanly, telling systemd first.
         daemon.terminate(signal: SIGTERM)
         _ = try await notify.waitFor(timeout: .seconds(30)) { $0.contains("STOPPING=1") }

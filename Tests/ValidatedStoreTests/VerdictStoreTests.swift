@@ -59,6 +59,22 @@ import ValidatedStore
         #expect(try store.integrityCheck() == ["ok"])
     }
 
+    @Test func rollbackWalksBackThroughTheLineage() throws {
+        var models: [Int64] = []
+        for index in 1...3 {
+            _ = try store.enqueue(folder: "f", path: "/m/\(index)", sha256: "0\(index)", size: 1)
+            let run = try #require(try store.claimNextRun())
+            try store.complete(completion(run.id, .pass, promote: true))
+            models.append(run.model.id)
+        }
+        #expect(try store.champion(folder: "f")?.id == models[2])
+        #expect(try store.rollback(folder: "f").id == models[1])
+        #expect(try store.rollback(folder: "f").id == models[0])
+        #expect(throws: StoreError.self) { try store.rollback(folder: "f") }
+        #expect(try store.promotions(folder: "f").map(\.promotion.reason) == ["auto", "auto", "auto", "rollback", "rollback"])
+        #expect(throws: StoreError.self) { try store.rollback(folder: "none") }
+    }
+
     @Test func errorVerdictMarksRunFailedAndNeverPromotes() throws {
         _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
         let run = try #require(try store.claimNextRun())
