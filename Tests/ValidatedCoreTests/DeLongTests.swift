@@ -48,6 +48,29 @@ import ValidatedTestSupport
         #expect(abs(result.deltaConfidenceInterval.upperBound - c.delta_ci[1]) < tolerance)
     }
 
+    @Test func matchesPROCOnOneHundredThousandDocuments() throws {
+        struct Large: Decodable {
+            var auc1, auc2, var1, var2, cov12, z, p_value: Double
+            var delta_ci: [Double]
+        }
+        let expected = try JSONDecoder().decode(Large.self, from: Data(contentsOf: Fixtures.url("delong/delong_100k.json")))
+        // The same integer formulas as make_delong_fixture.R.
+        let indices = 1...100_000
+        let positives = indices.map { $0 % 3 == 0 }
+        let s1 = indices.map { Double(($0 * 7919) % 10007) / 10007 + ($0 % 3 == 0 ? 0.25 : 0) }
+        let s2 = indices.map { Double(($0 * 104729) % 10009) / 10009 + ($0 % 3 == 0 ? 0.2 : 0) }
+        let result = try AUC.pairedDeLong(challenger: s1, champion: s2, positives: positives)
+        #expect(abs(result.challenger.auc - expected.auc1) < 1e-9)
+        #expect(abs(result.champion.auc - expected.auc2) < 1e-9)
+        #expect(abs(result.challenger.variance - expected.var1) < 1e-12)
+        #expect(abs(result.champion.variance - expected.var2) < 1e-12)
+        #expect(abs(result.covariance - expected.cov12) < 1e-12)
+        #expect(abs(result.z - expected.z) < 1e-9 * abs(expected.z))
+        #expect(abs(result.deltaConfidenceInterval.lowerBound - expected.delta_ci[0]) < 1e-9)
+        #expect(abs(result.deltaConfidenceInterval.upperBound - expected.delta_ci[1]) < 1e-9)
+        #expect(abs(result.pValueTwoSided - expected.p_value) < 1e-9 * expected.p_value + 1e-300)
+    }
+
     @Test func normalQuantileInvertsTheDistributionFunction() {
         // R: qnorm(c(0.975, 0.95, 0.8, 0.5, 1e-10))
         #expect(abs(AUC.normalQuantile(0.975) - 1.959963984540054) < 1e-12)
