@@ -36,6 +36,9 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     public var checks: Checks
     /// Wall-clock time of the validation.
     public var durationSeconds: Double
+    /// The challenger's probability of the positive class for each evaluation document, in set order, kept so
+    /// the model need not be scored again when it is champion. Not part of the encoded report.
+    public var scores: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case verdict, summary, error, checks
@@ -44,7 +47,7 @@ public struct ValidationReport: Sendable, Codable, Equatable {
 
     /// The report of a model that could not be evaluated.
     public static func failure(_ message: String) -> ValidationReport {
-        ValidationReport(verdict: .error, summary: message, error: message, checks: Checks(), durationSeconds: 0)
+        ValidationReport(verdict: .error, summary: message, error: message, checks: Checks(), durationSeconds: 0, scores: nil)
     }
 }
 

@@ -10,6 +10,9 @@ public struct ValidationRequest: Sendable {
     public var champion: (any TextClassifier)?
     /// The champion's content hash.
     public var championSHA256: String?
+    /// The champion's probabilities of the positive class on ``evaluation``, when already known; the champion
+    /// is then not scored again.
+    public var championScores: [Double]?
     /// The evaluation set.
     public var evaluation: EvaluationSet
     /// The positive class label, as in the classifiers' ``TextClassifier/classes``. Default `1`.
@@ -22,13 +25,15 @@ public struct ValidationRequest: Sendable {
     /// Creates a request.
     public init(
         challenger: any TextClassifier, challengerSHA256: String, champion: (any TextClassifier)? = nil,
-        championSHA256: String? = nil, evaluation: EvaluationSet, positiveClass: String = "1",
+        championSHA256: String? = nil, championScores: [Double]? = nil, evaluation: EvaluationSet,
+        positiveClass: String = "1",
         banned: BannedTokenList = .empty, settings: ValidationSettings = ValidationSettings()
     ) {
         self.challenger = challenger
         self.challengerSHA256 = challengerSHA256
         self.champion = champion
         self.championSHA256 = championSHA256
+        self.championScores = championScores
         self.evaluation = evaluation
         self.positiveClass = positiveClass
         self.banned = banned
@@ -78,8 +83,11 @@ public enum Validator {
         }
         let positives = documents.map(\.isPositive)
         let challengerScores = try score(request.challenger, documents, label: label, progress: progress)
-        var championScores: [Double]?
-        if let champion = request.champion, let championLabel = champion.classes.firstIndex(of: request.positiveClass) {
+        var championScores = request.championScores
+        if championScores?.count != documents.count { championScores = nil }
+        if championScores == nil, let champion = request.champion,
+            let championLabel = champion.classes.firstIndex(of: request.positiveClass)
+        {
             championScores = try score(champion, documents, label: championLabel, progress: nil)
         }
         let auc: AUCReport
@@ -116,7 +124,9 @@ public enum Validator {
         let failing = [("spurious features", spurious.verdict, spurious.summary), ("stability", stability.verdict, stability.summary), ("AUC", auc.verdict, auc.summary)]
             .filter { $0.1 == verdict && verdict != .pass }
         let summary = failing.isEmpty ? auc.summary : failing.map { "\($0.0): \($0.2)" }.joined(separator: "; ")
-        return ValidationReport(verdict: verdict, summary: summary, error: nil, checks: checks, durationSeconds: 0)
+        return ValidationReport(
+            verdict: verdict, summary: summary, error: nil, checks: checks, durationSeconds: 0, scores: challengerScores
+        )
     }
 
     /// Up to `count` documents spread evenly over the set, in set order: the same choice for every model.

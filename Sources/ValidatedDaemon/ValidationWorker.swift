@@ -75,9 +75,12 @@ struct ValidationWorker: Service {
                 folder: folder, champion: champion
             )
         }
-        let job = ValidationJob(
+        var job = ValidationJob(
             modelPath: run.model.path, championPath: champion?.path, resources: resources, settings: folder.settings
         )
+        if let champion {
+            job.championScores = try? store.cachedScores(modelID: champion.id, evalFingerprint: resources.evaluationFingerprint)
+        }
         var result = await job.run()
         if let sha = result.sha256, sha != run.model.sha256 {
             result.report = .failure(
@@ -97,7 +100,7 @@ struct ValidationWorker: Service {
         let completion = RunCompletion(
             runID: run.id, verdict: report.verdict, summary: report.summary, reportJSON: reportJSON, checks: checks,
             configFingerprint: outcome.folder?.fingerprint, evalFingerprint: outcome.evaluationFingerprint,
-            championModelID: outcome.champion?.id, promote: promote
+            championModelID: outcome.champion?.id, promote: promote, scores: report.scores
         )
         do {
             try store.complete(completion)

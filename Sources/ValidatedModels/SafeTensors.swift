@@ -56,7 +56,7 @@ public struct SafeTensors: Sendable {
             throw fail("header length \(headerLength) exceeds the limit of \(limits.maxHeaderBytes) bytes")
         }
         guard 8 + Int(headerLength) <= bytes.count else {
-            throw fail("header length \(headerLength) runs past the end of the file (\(bytes.count) bytes): truncated?")
+            throw fail("header length \(headerLength) runs past the end of the file of \(bytes.count) bytes (truncated file?)")
         }
         let headerBytes = Data(bytes[8..<(8 + Int(headerLength))])
         let object: Any
@@ -102,7 +102,7 @@ public struct SafeTensors: Sendable {
                 let end = (offsets[1] as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) })
             else { throw fail("tensor \"\(name)\": data_offsets must be two integers") }
             guard 0 <= begin, begin <= end, end <= dataLength else {
-                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end)] lie outside the data section of \(dataLength) bytes")
+                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end)] lie outside the data section of \(dataLength) bytes (truncated file?)")
             }
             guard end - begin == elements * size else {
                 throw fail("tensor \"\(name)\": \(end - begin) bytes do not hold shape \(shape) of \(dtype)")

@@ -28,6 +28,8 @@ public struct ValidationJob: Sendable {
     public var modelPath: String
     /// The current champion's file, if the folder has one.
     public var championPath: String?
+    /// The champion's stored scores on this evaluation set; when given, the champion is not loaded or scored.
+    public var championScores: [Double]?
     /// The evaluation set and banned tokens.
     public var resources: FolderResources
     /// Suite settings.
@@ -60,7 +62,7 @@ public struct ValidationJob: Sendable {
         }
         var champion: LoadedModel?
         var championProblem: String?
-        if let championPath {
+        if let championPath, championScores == nil {
             do {
                 champion = try loader.load(championPath)
             } catch {
@@ -72,6 +74,7 @@ public struct ValidationJob: Sendable {
             challengerSHA256: model.sha256,
             champion: champion?.classifier,
             championSHA256: champion?.sha256,
+            championScores: championScores,
             evaluation: resources.evaluation,
             positiveClass: resources.positiveLabel,
             banned: resources.banned,

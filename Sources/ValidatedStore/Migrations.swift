@@ -63,6 +63,18 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v2 score cache") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE score_cache (
+                        model_id INTEGER NOT NULL REFERENCES model(id),
+                        eval_fingerprint TEXT NOT NULL,
+                        scores BLOB NOT NULL,
+                        PRIMARY KEY (model_id, eval_fingerprint)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

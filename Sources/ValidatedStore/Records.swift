@@ -99,11 +99,14 @@ public struct RunCompletion: Sendable {
     public var championModelID: Int64?
     /// Whether to make this model its folder's champion in the same transaction.
     public var promote: Bool
+    /// The model's scores on the evaluation set (fingerprint ``evalFingerprint``), cached for when it is champion.
+    public var scores: [Double]?
 
     /// Creates a completion.
     public init(
         runID: Int64, verdict: Verdict, summary: String, reportJSON: String, checks: [CheckRecord],
-        configFingerprint: String?, evalFingerprint: String?, championModelID: Int64?, promote: Bool
+        configFingerprint: String?, evalFingerprint: String?, championModelID: Int64?, promote: Bool,
+        scores: [Double]? = nil
     ) {
         self.runID = runID
         self.verdict = verdict
@@ -114,6 +117,7 @@ public struct RunCompletion: Sendable {
         self.evalFingerprint = evalFingerprint
         self.championModelID = championModelID
         self.promote = promote
+        self.scores = scores
     }
 }
 

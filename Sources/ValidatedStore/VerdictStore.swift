@@ -120,6 +120,15 @@ public struct VerdictStore: Sendable {
                     arguments: [completion.runID, check.suite, check.verdict.rawValue, check.summary, check.metricsJSON]
                 )
             }
+            if let scores = completion.scores, let fingerprint = completion.evalFingerprint {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO score_cache (model_id, eval_fingerprint, scores)
+                        SELECT model_id, ?, ? FROM run WHERE id = ?
+                        """,
+                    arguments: [fingerprint, Self.encode(scores), completion.runID]
+                )
+            }
             if completion.promote {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT model.id, model.folder FROM run JOIN model ON model.id = run.model_id WHERE run.id = ?",
@@ -202,6 +211,37 @@ public struct VerdictStore: Sendable {
     /// The folders that have models.
     public func folders() throws -> [String] {
         try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT folder FROM model ORDER BY folder") }
+    }
+
+    /// A model's stored scores on the evaluation set with `evalFingerprint`; `nil` when it was never scored on
+    /// exactly that set (a changed evaluation set has another fingerprint, so old scores are never used).
+    public func cachedScores(modelID: Int64, evalFingerprint: String) throws -> [Double]? {
+        try database.read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT scores FROM score_cache WHERE model_id = ? AND eval_fingerprint = ?",
+                arguments: [modelID, evalFingerprint]
+            ).map(Self.decode)
+        }
+    }
+
+    static func encode(_ scores: [Double]) -> Data {
+        var data = Data(capacity: scores.count * 8)
+        for score in scores { withUnsafeBytes(of: score.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    static func decode(_ data: Data) -> [Double] {
+        let bytes = [UInt8](data)
+        var scores: [Double] = []
+        scores.reserveCapacity(bytes.count / 8)
+        var start = 0
+        while start + 8 <= bytes.count {
+            var bits: UInt64 = 0
+            for offset in 0..<8 { bits |= UInt64(bytes[start + offset]) << UInt64(8 * offset) }
+            scores.append(Double(bitPattern: bits))
+            start += 8
+        }
+        return scores
     }
 
     /// The current champion of `folder`, if it has one.

@@ -63,6 +63,10 @@ import ValidatedTestSupport
         #expect(clean.evalFingerprint?.count == 64)
         #expect(clean.configFingerprint?.count == 64)
         #expect(artefact.championModelID == clean.model.id)
+        // The champion's scores are kept per evaluation set, so comparisons do not rescore it.
+        let cached = try store.cachedScores(modelID: clean.model.id, evalFingerprint: try #require(clean.evalFingerprint))
+        #expect(cached?.count == 2571)
+        #expect(try store.cachedScores(modelID: clean.model.id, evalFingerprint: "another set") == nil)
         let spurious = try #require(try store.checks(runID: artefact.id).first { $0.suite == "spurious" })
         #expect(spurious.verdict == .fail)
         for token in ["nntp", "edu"] { #expect(spurious.metricsJSON.contains("\"\(token)\""), "\(token) not named") }
@@ -97,7 +101,7 @@ import ValidatedTestSupport
         let broken = try #require(try store.runs(modelID: try store.findModel("truncated.safetensors").id).first)
         #expect(broken.verdict == .error)
         #expect(broken.state == .failed)
-        #expect(broken.summary?.contains("truncated") == true, "\(broken.summary ?? "")")
+        #expect(broken.summary?.contains("truncated file?") == true, "\(broken.summary ?? "")")
         #expect(try store.champion(folder: folder)?.sha256 == clean.model.sha256)
 
         // validatectl reads the same store while the daemon runs.

@@ -58,6 +58,20 @@ import ValidatedCore
         #expect(report.checks.spurious?.bannedHits.isEmpty == true)
     }
 
+    @Test func storedChampionScoresAreUsedInsteadOfScoringTheChampion() async throws {
+        let championScores = try KeywordClassifier(positive: "plot", negative: "music")
+            .predictProbabilities(Self.evaluation.documents.map(\.text)).column(1)
+        let report = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(),
+                championSHA256: "cc", championScores: championScores, evaluation: Self.evaluation, settings: Self.settings
+            )
+        )
+        #expect(report.verdict == .pass, "\(report.summary)")
+        #expect(report.checks.auc?.championAUC == (try AUC.auc(scores: championScores, positives: Self.evaluation.documents.map(\.isPositive))))
+        #expect(report.scores?.count == Self.evaluation.documents.count)
+    }
+
     @Test func aModelBelowTheFloorFails() async {
         let report = await Validator.validate(
             ValidationRequest(

@@ -31,7 +31,7 @@ import ValidatedModels
 
     @Test(arguments: [
         ([UInt8](repeating: 0, count: 3), "truncated: 3 bytes, a safetensors file starts with an 8-byte header length"),
-        ([200, 0, 0, 0, 0, 0, 0, 0, 123], "header length 200 runs past the end of the file (9 bytes): truncated?"),
+        ([200, 0, 0, 0, 0, 0, 0, 0, 123], "header length 200 runs past the end of the file of 9 bytes (truncated file?)"),
         ([255, 255, 255, 255, 255, 255, 255, 255], "header length 18446744073709551615 exceeds the limit of 104857600 bytes"),
     ])
     func refusesBrokenFraming(bytes: [UInt8], reason: String) {
@@ -39,7 +39,7 @@ import ValidatedModels
     }
 
     @Test(arguments: [
-        (#"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,32]}}"#, "tensor \"w\": data_offsets [0, 32] lie outside the data section of 16 bytes"),
+        (#"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,32]}}"#, "tensor \"w\": data_offsets [0, 32] lie outside the data section of 16 bytes (truncated file?)"),
         (#"{"w":{"dtype":"F64","shape":[3],"data_offsets":[0,16]}}"#, "tensor \"w\": 16 bytes do not hold shape [3] of F64"),
         (#"{"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,16]}}"#, "tensor \"w\": unsupported or missing dtype"),
         (#"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#, "tensors \"a\" and \"b\" overlap in the data section"),

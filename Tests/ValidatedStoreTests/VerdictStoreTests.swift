@@ -75,6 +75,16 @@ import ValidatedStore
         #expect(throws: StoreError.self) { try store.rollback(folder: "none") }
     }
 
+    @Test func scoresAreCachedPerEvaluationSetInTheVerdictTransaction() throws {
+        _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
+        let run = try #require(try store.claimNextRun())
+        var done = completion(run.id, .pass, promote: true)
+        done.scores = [0.25, 1e-300, 0.999_999_999_999]
+        try store.complete(done)
+        #expect(try store.cachedScores(modelID: run.model.id, evalFingerprint: "eval") == [0.25, 1e-300, 0.999_999_999_999])
+        #expect(try store.cachedScores(modelID: run.model.id, evalFingerprint: "changed") == nil)
+    }
+
     @Test func errorVerdictMarksRunFailedAndNeverPromotes() throws {
         _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
         let run = try #require(try store.claimNextRun())
