@@ -66,6 +66,12 @@ let package = Package(
             dependencies: ["ValidatedCtl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // Speed targets beside their references: swift run -c release validated-benchmarks --help
+        .executableTarget(
+            name: "validated-benchmarks",
+            dependencies: ["ValidatedCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
         // Test support: real journald, a real notify socket, deadlines, fixtures and binaries.
         .target(name: "ValidatedTestSupport", dependencies: ["ValidatedCore"]),
 

@@ -130,6 +130,9 @@ public enum AUC {
             if let bad = scores.firstIndex(where: { !$0.isFinite }) {
                 throw StatisticsError(description: "score \(scores[bad]) of document \(bad + 1) is not a finite number")
             }
+            if let first = scores.first, scores.allSatisfy({ $0 == first }) {
+                throw StatisticsError(description: "every document has the same score (\(first)): the model does not rank the documents at all")
+            }
             let positive = zip(scores, positives).filter { $0.1 }.map(\.0)
             let negative = zip(scores, positives).filter { !$0.1 }.map(\.0)
             let m = positive.count, n = negative.count

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// The real systemd-journald, started when it is not running, and queried with `journalctl`.
 public enum Journald {
@@ -51,59 +52,79 @@ public enum Journald {
 }
 
 /// A datagram socket standing in for systemd's `NOTIFY_SOCKET`: it collects what `sd_notify` sends.
-public final class NotifySocket: @unchecked Sendable {
+///
+/// A thread drains the socket continuously, as systemd does: `sd_notify` blocks once a datagram socket's queue
+/// is full, so a receiver that only reads when asked would stall the daemon under test.
+public final class NotifySocket: Sendable {
     /// The socket's path, for `NOTIFY_SOCKET`.
     public let path: String
-    private let descriptor: Int32
-    private var received: [String] = []
+    private let receiver: Receiver
 
-    /// Binds a new socket in a temporary directory.
+    /// Binds a new socket and starts draining it.
     public init() throws {
         path = "/tmp/notify-\(UUID().uuidString.prefix(12)).sock"
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TimeoutError(description: "cannot create a notify socket") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes.prefix(raw.count - 1))
-        }
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes.prefix(raw.count - 1)) }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw TimeoutError(description: "cannot bind \(path): \(String(cString: strerror(errno)))") }
+        guard result == 0 else {
+            close(descriptor)
+            throw TimeoutError(description: "cannot bind \(path): \(String(cString: strerror(errno)))")
+        }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        receiver = Receiver(descriptor: descriptor)
+        let receiver = self.receiver
+        Thread { receiver.drain() }.start()
     }
 
     deinit {
-        close(descriptor)
+        receiver.stop()
         unlink(path)
     }
 
-    /// Waits until a received message satisfies `predicate` and returns it; earlier messages are kept.
+    /// Waits until a received message satisfies `predicate` and returns it.
     ///
     /// - Throws: ``TimeoutError`` when none does within `timeout`.
-    public func waitFor(timeout: Duration, _ predicate: (String) -> Bool) async throws -> String {
+    public func waitFor(timeout: Duration, _ predicate: @escaping (String) -> Bool) async throws -> String {
         var found: String?
         try await waitUntil(timeout: timeout, poll: .milliseconds(20), "a notify message") {
-            drain()
-            found = received.first(where: predicate)
+            found = receiver.messages.first(where: predicate)
             return found != nil
         }
         return found!
     }
 
     /// Every message received so far.
-    public var messages: [String] {
-        drain()
-        return received
-    }
+    public var messages: [String] { receiver.messages }
 
-    private func drain() {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            guard count > 0 else { return }
-            received.append(String(decoding: buffer[0..<count], as: UTF8.self))
+    private final class Receiver: Sendable {
+        let descriptor: Int32
+        private let state = Mutex((messages: [String](), stopped: false))
+
+        init(descriptor: Int32) {
+            self.descriptor = descriptor
+        }
+
+        var messages: [String] { state.withLock { $0.messages } }
+
+        func stop() { state.withLock { $0.stopped = true } }
+
+        func drain() {
+            defer { close(descriptor) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !state.withLock({ $0.stopped }) {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if count > 0 {
+                    let message = String(decoding: buffer[0..<count], as: UTF8.self)
+                    state.withLock { $0.messages.append(message) }
+                }
+            }
         }
     }
 }

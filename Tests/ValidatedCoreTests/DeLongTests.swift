@@ -118,6 +118,7 @@ import ValidatedTestSupport
         #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.1, 0.2], positives: [true, true]) }
         #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.1, .nan], positives: [true, false]) }
         #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.1, .infinity], positives: [true, false]) }
+        #expect(throws: StatisticsError.self) { try AUC.auc(scores: [0.3, 0.3, 0.3], positives: [true, false, true]) }
         #expect(throws: StatisticsError.self) {
             try AUC.pairedDeLong(challenger: [0.1, 0.2], champion: [0.1], positives: [true, false])
         }

@@ -72,15 +72,28 @@ import ValidatedCore
         #expect(report.scores?.count == Self.evaluation.documents.count)
     }
 
-    @Test func aModelBelowTheFloorFails() async {
+    @Test func aModelBelowTheFloorFails() async throws {
+        let report = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(positive: "plot", negative: "music"), challengerSHA256: "dd",
+                evaluation: Self.evaluation, settings: Self.settings
+            )
+        )
+        let auc = try #require(report.checks.auc)
+        #expect(auc.auc < 0.7)
+        #expect(auc.verdict == .fail)
+        #expect(report.verdict == .fail)
+    }
+
+    @Test func aModelThatScoresEverythingAlikeIsAnErrorNotANaN() async {
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: KeywordClassifier(positive: "zzz", negative: "yyy"), challengerSHA256: "dd",
                 evaluation: Self.evaluation, settings: Self.settings
             )
         )
-        #expect(report.checks.auc?.verdict == .fail)
-        #expect(report.verdict == .fail)
+        #expect(report.verdict == .error)
+        #expect(report.error?.contains("same score") == true)
     }
 
     @Test func aClassifierThatThrowsGetsAnErrorVerdict() async {
