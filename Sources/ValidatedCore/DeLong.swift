@@ -118,11 +118,38 @@ public enum AUC {
         return x
     }
 
+    /// Each document's contribution to the DeLong variance of an AUC: `(V10 − θ)/√(m(m−1))` for positives,
+    /// `(V01 − θ)/√(n(n−1))` for negatives, so that their sum of squares is exactly DeLong's variance and the
+    /// sum of products of two such vectors estimates the covariance of two AUCs computed on the same documents
+    /// (also for different positive classes, as in one-vs-rest multi-class AUC).
+    public static func influence(scores: [Double], positives: [Bool]) throws(StatisticsError) -> (auc: Double, contributions: [Double]) {
+        let placements = try Placements(scores: scores, positives: positives)
+        let m = Double(placements.v10.count), n = Double(placements.v01.count)
+        let positiveScale = m > 1 ? 1 / (m * (m - 1)).squareRoot() : 0
+        let negativeScale = n > 1 ? 1 / (n * (n - 1)).squareRoot() : 0
+        var contributions = [Double](repeating: 0, count: scores.count)
+        var nextPositive = 0, nextNegative = 0
+        for (index, isPositive) in positives.enumerated() {
+            if isPositive {
+                contributions[index] = (placements.v10[nextPositive] - placements.auc) * positiveScale
+                nextPositive += 1
+            } else {
+                contributions[index] = (placements.v01[nextNegative] - placements.auc) * negativeScale
+                nextNegative += 1
+            }
+        }
+        return (placements.auc, contributions)
+    }
+
     private struct Placements {
         var v10: [Double]
         var v01: [Double]
         var auc: Double
 
+        /// Placements from one sort of the pooled scores (Sun and Xu's midrank algorithm, in counting form):
+        /// walking the tie groups in increasing score, a positive's placement is the share of negatives below it
+        /// (ties ½) and a negative's the share of positives above it. Counts are exact integers (halves for
+        /// ties), so the AUC is exact up to one division.
         init(scores: [Double], positives: [Bool]) throws(StatisticsError) {
             guard scores.count == positives.count else {
                 throw StatisticsError(description: "\(scores.count) scores for \(positives.count) labels")
@@ -133,19 +160,55 @@ public enum AUC {
             if let first = scores.first, scores.allSatisfy({ $0 == first }) {
                 throw StatisticsError(description: "every document has the same score (\(first)): the model does not rank the documents at all")
             }
-            let positive = zip(scores, positives).filter { $0.1 }.map(\.0)
-            let negative = zip(scores, positives).filter { !$0.1 }.map(\.0)
-            let m = positive.count, n = negative.count
+            // Each document's index among the documents of its class, in document order.
+            var indexInClass = [Int](repeating: 0, count: scores.count)
+            var m = 0, n = 0
+            for (document, isPositive) in positives.enumerated() {
+                if isPositive {
+                    indexInClass[document] = m
+                    m += 1
+                } else {
+                    indexInClass[document] = n
+                    n += 1
+                }
+            }
             guard m > 0, n > 0 else {
                 throw StatisticsError(description: "AUC needs both classes; found \(m) positive and \(n) negative documents")
             }
-            let pooled = midranks(positive + negative)
-            let withinPositive = midranks(positive)
-            let withinNegative = midranks(negative)
-            v10 = (0..<m).map { (pooled[$0] - withinPositive[$0]) / Double(n) }
-            v01 = (0..<n).map { 1 - (pooled[m + $0] - withinNegative[$0]) / Double(m) }
-            let rankSum = pooled[0..<m].reduce(0, +)
-            auc = rankSum / (Double(m) * Double(n)) - (Double(m) + 1) / (2 * Double(n))
+            struct Entry {
+                var score: Double
+                var document: Int
+            }
+            var order = scores.enumerated().map { Entry(score: $0.element, document: $0.offset) }
+            order.sort { $0.score < $1.score }
+            var v10 = [Double](repeating: 0, count: m)
+            var v01 = [Double](repeating: 0, count: n)
+            var negativesBelow = 0, positivesBelow = 0
+            var wins = 0.0
+            var start = 0
+            while start < order.count {
+                var end = start, tiedPositives = 0, tiedNegatives = 0
+                while end < order.count && order[end].score == order[start].score {
+                    if positives[order[end].document] { tiedPositives += 1 } else { tiedNegatives += 1 }
+                    end += 1
+                }
+                let positiveWins = Double(negativesBelow) + Double(tiedNegatives) / 2
+                let negativeLosses = Double(m - positivesBelow - tiedPositives) + Double(tiedPositives) / 2
+                for entry in order[start..<end] {
+                    if positives[entry.document] {
+                        v10[indexInClass[entry.document]] = positiveWins / Double(n)
+                    } else {
+                        v01[indexInClass[entry.document]] = negativeLosses / Double(m)
+                    }
+                }
+                wins += Double(tiedPositives) * positiveWins
+                negativesBelow += tiedNegatives
+                positivesBelow += tiedPositives
+                start = end
+            }
+            self.v10 = v10
+            self.v01 = v01
+            auc = wins / (Double(m) * Double(n))
         }
 
         var estimate: DeLongEstimate {
@@ -166,20 +229,5 @@ public enum AUC {
         var sum = 0.0
         for i in x.indices { sum += (x[i] - mx) * (y[i] - my) }
         return sum / Double(x.count - 1)
-    }
-
-    /// 1-based ranks with ties given their average rank.
-    static func midranks(_ values: [Double]) -> [Double] {
-        let order = values.indices.sorted { values[$0] < values[$1] }
-        var ranks = [Double](repeating: 0, count: values.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
-            let rank = Double(i + j) / 2 + 1
-            for k in i...j { ranks[order[k]] = rank }
-            i = j + 1
-        }
-        return ranks
     }
 }

@@ -28,12 +28,15 @@ public struct LabeledDocument: Sendable, Equatable, Codable {
     public var text: String
     /// Whether its label is the positive one.
     public var isPositive: Bool
+    /// Its label as written in the evaluation set (compared as a string with the model's classes).
+    public var label: String
 
-    /// Creates a document.
-    public init(id: String, text: String, isPositive: Bool) {
+    /// Creates a document; `label` defaults to `"1"` for positive and `"0"` for negative documents.
+    public init(id: String, text: String, isPositive: Bool, label: String? = nil) {
         self.id = id
         self.text = text
         self.isPositive = isPositive
+        self.label = label ?? (isPositive ? "1" : "0")
     }
 }
 
@@ -79,7 +82,7 @@ public struct EvaluationSet: Sendable, Equatable {
                 throw fail("field \"\(fields.label)\" is missing or not a string, number or boolean; set LabelField= if the label is elsewhere")
             }
             let id = (record[fields.id]).flatMap(Self.labelString) ?? "line-\(lineNumber)"
-            documents.append(LabeledDocument(id: id, text: text, isPositive: label == fields.positiveLabel))
+            documents.append(LabeledDocument(id: id, text: text, isPositive: label == fields.positiveLabel, label: label))
         }
         guard !documents.isEmpty else {
             throw EvaluationSetError(source: source, line: nil, reason: "holds no documents")

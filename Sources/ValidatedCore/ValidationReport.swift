@@ -157,6 +157,35 @@ public struct StabilityReport: Sendable, Codable, Equatable {
 
 /// What the AUC suite found.
 public struct AUCReport: Sendable, Codable, Equatable {
+    /// One class's one-vs-rest AUC, for evaluation sets with more than two labels.
+    public struct ClassAUC: Sendable, Codable, Equatable {
+        /// The class label.
+        public var label: String
+        /// The challenger's one-vs-rest AUC.
+        public var auc: Double
+        /// Its 95% DeLong confidence interval.
+        public var aucCI: [Double]
+        /// The champion's one-vs-rest AUC.
+        public var championAUC: Double?
+        /// `auc − championAUC`.
+        public var delta: Double?
+        /// One-sided paired DeLong p-value against "the challenger is worse" for this class.
+        public var pValue: Double?
+        /// Documents of this class.
+        public var nPos: Int
+        /// Documents of the other classes.
+        public var nNeg: Int
+
+        enum CodingKeys: String, CodingKey {
+            case label, auc, delta
+            case aucCI = "auc_ci"
+            case championAUC = "champion_auc"
+            case pValue = "p_value"
+            case nPos = "n_pos"
+            case nNeg = "n_neg"
+        }
+    }
+
     /// The suite's verdict.
     public var verdict: Verdict
     /// One line for people.
@@ -187,6 +216,9 @@ public struct AUCReport: Sendable, Codable, Equatable {
     public var minDetectableDelta: Double?
     /// Documents needed (same class balance) to detect the configured target difference.
     public var docsNeeded: Int?
+    /// One-vs-rest results per class, for evaluation sets with more than two labels; `auc` is then their
+    /// macro average.
+    public var perClass: [ClassAUC]?
     /// Positive documents.
     public var nPos: Int
     /// Negative documents.
@@ -205,6 +237,7 @@ public struct AUCReport: Sendable, Codable, Equatable {
         case pValueNonInferiority = "p_value_non_inferiority"
         case minDetectableDelta = "min_detectable_delta"
         case docsNeeded = "docs_needed"
+        case perClass = "per_class"
         case nPos = "n_pos"
         case nNeg = "n_neg"
     }

@@ -82,19 +82,36 @@ public enum Validator {
             )
         }
         let positives = documents.map(\.isPositive)
-        let challengerScores = try score(request.challenger, documents, label: label, progress: progress)
+        let labels = documents.map(\.label)
+        let multiClass = Set(labels).count > 2
+        let challengerColumns = try score(request.challenger, documents, progress: progress)
+        let challengerScores = challengerColumns[label]
+        var championColumns: [[Double]]?
         var championScores = request.championScores
-        if championScores?.count != documents.count { championScores = nil }
+        if multiClass || championScores?.count != documents.count { championScores = nil }
         if championScores == nil, let champion = request.champion,
             let championLabel = champion.classes.firstIndex(of: request.positiveClass)
         {
-            championScores = try score(champion, documents, label: championLabel, progress: nil)
+            championColumns = try score(champion, documents, progress: nil)
+            championScores = championColumns?[championLabel]
         }
         let auc: AUCReport
         do {
-            auc = try AUCCheck.evaluate(
-                challenger: challengerScores, champion: championScores, positives: positives, settings: request.settings.auc
-            )
+            if multiClass {
+                let byLabel = { (classes: [String], columns: [[Double]]) in
+                    Dictionary(zip(classes, columns), uniquingKeysWith: { first, _ in first })
+                }
+                auc = try AUCCheck.evaluateMultiClass(
+                    challenger: byLabel(request.challenger.classes, challengerColumns),
+                    champion: championColumns.map { byLabel(request.champion?.classes ?? [], $0) },
+                    labels: labels, settings: request.settings.auc
+                )
+            } else {
+                auc = try AUCCheck.evaluate(
+                    challenger: challengerScores, champion: championScores, positives: positives,
+                    settings: request.settings.auc
+                )
+            }
         } catch {
             throw ExplanationError(description: "AUC: \(error)")
         }
@@ -136,22 +153,25 @@ public enum Validator {
         return (0..<count).map { documents[$0 * documents.count / count] }
     }
 
+    /// Every class's probability for every document: one column per class, in the classifier's class order.
     private static func score(
-        _ classifier: any TextClassifier, _ documents: [LabeledDocument], label: Int,
+        _ classifier: any TextClassifier, _ documents: [LabeledDocument],
         progress: (@Sendable (ValidationProgress) -> Void)?
-    ) throws -> [Double] {
-        var scores: [Double] = []
-        scores.reserveCapacity(documents.count)
+    ) throws -> [[Double]] {
+        let classes = classifier.classes.count
+        var columns = [[Double]](repeating: [], count: classes)
         for start in stride(from: 0, to: documents.count, by: scoringBatch) {
             let batch = documents[start..<min(start + scoringBatch, documents.count)].map(\.text)
             let probabilities = try classifier.predictProbabilities(batch)
-            guard probabilities.rows == batch.count, label < probabilities.columns else {
-                throw ExplanationError(description: "the model returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts")
+            guard probabilities.rows == batch.count, probabilities.columns == classes else {
+                throw ExplanationError(
+                    description: "the model returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts and \(classes) classes"
+                )
             }
-            scores.append(contentsOf: probabilities.column(label))
-            progress?(ValidationProgress(phase: "scoring", done: scores.count, total: documents.count))
+            for column in 0..<classes { columns[column].append(contentsOf: probabilities.column(column)) }
+            progress?(ValidationProgress(phase: "scoring", done: columns[0].count, total: documents.count))
         }
-        return scores
+        return columns
     }
 
     private struct ExplainResult: Sendable {
