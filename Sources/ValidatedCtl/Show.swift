@@ -62,6 +62,17 @@ struct Show: AsyncParsableCommand {
                 out += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
             }
             out += "  on \(auc["n_pos"] ?? "?") positive / \(auc["n_neg"] ?? "?") negative documents\n"
+            for entry in auc["per_class"] as? [[String: Any]] ?? [] {
+                out += "  class \(entry["label"] ?? "?"): AUC \(Format.number(entry["auc"]))"
+                if let ci = entry["auc_ci"] as? [Double], ci.count == 2 {
+                    out += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
+                }
+                if entry["champion_auc"] != nil {
+                    out += "  champion \(Format.number(entry["champion_auc"]))  Δ \(Format.number(entry["delta"], digits: 4))"
+                    out += "  p \(Format.number(entry["p_value"], digits: 4))"
+                }
+                out += "\n"
+            }
             if auc["champion_auc"] != nil {
                 out += "  champion   \(Format.number(auc["champion_auc"]))  Δ \(Format.number(auc["delta"], digits: 4))"
                 if let ci = auc["delta_ci"] as? [Double], ci.count == 2 {
