@@ -41,10 +41,14 @@ cases <- c(cases, case("tiny", labels, c(0.9, 0.8, 0.35, 0.6, 0.5, 0.4, 0.3, 0.5
 labels <- c(rep(1, 20), rep(0, 500))
 cases <- c(cases, case("unbalanced", labels, rnorm(520) + 1.2 * labels, rnorm(520) + labels))
 
+# Model 1 separates the classes perfectly. pROC warns that the AUC-1 variance is 0 and its CI [1, 1], but every
+# result (auc, var, cov, z, p) stays finite, so the case is kept: it pins the degenerate-variance path.
 labels <- rbinom(150, 1, 0.5)
 perfect <- labels + runif(150) * 0.5
 cases <- c(cases, case("one_model_perfect", labels, perfect, rnorm(150) + labels))
 
+# Two models sharing most of their signal (two noisy readings of one logit): highly correlated scores, a tiny AUC
+# difference, a large covariance -- what comparing a retrained model with its champion looks like.
 labels <- rbinom(400, 1, 0.3)
 logit <- rnorm(400) + 1.5 * labels
 cases <- c(cases, case("realistic_close", labels, plogis(logit + 0.1 * rnorm(400)), plogis(logit + 0.1 * rnorm(400))))
