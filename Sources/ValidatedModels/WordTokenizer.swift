@@ -24,7 +24,7 @@ struct WordTokenizer: Sendable {
 
     /// Calls `body` with each token of `text`, in order.
     func forEachToken(in text: String, _ body: (String) -> Void) {
-        let source = lowercase ? text.lowercased() : text
+        let source = lowercase ? Self.lowercased(text) : text
         if let regex {
             let range = NSRange(source.startIndex..., in: source)
             for match in regex.matches(in: source, range: range) {
@@ -51,5 +51,25 @@ struct WordTokenizer: Sendable {
             index = scalars.index(after: index)
         }
         if let runStart = start, length >= 2 { body(String(scalars[runStart..<scalars.endIndex])) }
+    }
+
+    /// Python's `str.lower()`: Unicode default lowercasing plus the Final_Sigma rule, which turns a capital sigma
+    /// preceded by a cased letter and not followed by one into `ς` (Swift's `lowercased()` always gives `σ`).
+    static func lowercased(_ text: String) -> String {
+        let lowered = text.lowercased()
+        guard text.unicodeScalars.contains("\u{03A3}") else { return lowered }
+        var out = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            guard scalar == "\u{03A3}" else {
+                out.append(contentsOf: String(scalar).lowercased().unicodeScalars)
+                continue
+            }
+            let before = scalars[..<index].last { !$0.properties.isCaseIgnorable }
+            let after = scalars[(index + 1)...].first { !$0.properties.isCaseIgnorable }
+            let final = (before?.properties.isCased ?? false) && !(after?.properties.isCased ?? false)
+            out.append(final ? "\u{03C2}" : "\u{03C3}")
+        }
+        return String(out)
     }
 }

@@ -19,6 +19,13 @@ import Testing
         #expect(try tokens("ab") == ["ab"])
     }
 
+    @Test func capitalSigmaLowercasesAsPythonDoes() throws {
+        // Python: "ΟΔΟΣ".lower() == "οδος" with a final sigma; "ΣΑΣ ΣΟΦΟΣ" → "σας σοφος"; "ΑΣΑ" → "ασα".
+        #expect(try tokens("ΟΔΟΣ") == ["οδος"])
+        #expect(try tokens("ΣΑΣ ΣΟΦΟΣ") == ["σας", "σοφος"])
+        #expect(try tokens("ΑΣΑ ΑΣ.") == ["ασα", "ας"])
+    }
+
     @Test func caseIsKeptWhenLowercaseIsOff() throws {
         #expect(try tokens("Host host", lowercase: false) == ["Host", "host"])
     }
