@@ -59,12 +59,15 @@ public enum Daemon {
         for folder in configuration.folders { watch.scan(folder) }
         signal.notify()
 
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let worker = ValidationWorker(store: store, state: state, signal: signal, notifier: notifier, logger: logger)
         let services: [any Service] = [
             watch,
             worker,
             HeartbeatService(store: store, state: state, notifier: notifier, worker: worker, logger: logger),
-            ReloadService(configurationFile: configurationFile, state: state, notifier: notifier, logger: logger),
+            ReloadService(
+                hangups: hangups, configurationFile: configurationFile, state: state, notifier: notifier, logger: logger
+            ),
             // Last, so it is the first to hear of a graceful shutdown.
             StoppingNotice(notifier: notifier, logger: logger),
         ]

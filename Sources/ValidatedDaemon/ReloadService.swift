@@ -9,13 +9,15 @@ import ValidatedSystemd
 /// Settings, evaluation sets and banned-token lists of existing folders take effect for the next run; adding or
 /// removing watched folders needs a restart.
 struct ReloadService: Service {
+    /// SIGHUP, trapped before READY is sent so that an early reload cannot kill the daemon.
+    let hangups: UnixSignalsSequence
     let configurationFile: String
     let state: SharedState
     let notifier: SystemdNotifier
     let logger: Logger
 
     func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+        for await _ in hangups.cancelOnGracefulShutdown() {
             notifier.reloading()
             reload()
             notifier.ready(status: "configuration reloaded")

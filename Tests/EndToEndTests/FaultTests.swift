@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import ValidatedCore
+import ValidatedStore
+import ValidatedTestSupport
+
+/// Faults on purpose, with the real binary: kills mid-run and configuration reloads.
+@Suite(.serialized) struct FaultTests {
+    private static let configRejected = "a88d6ced47544d9f97586b6e1b3ab65d"
+    private static let configReloaded = "735ea5408e57443c9e04d2e21140460b"
+
+    /// A fresh folder layout with a fast configuration (few documents and samples).
+    private struct Layout {
+        let directory: TemporaryDirectory
+        let folder = "fault-\(UUID().uuidString.prefix(8).lowercased())"
+        var root: String { directory.path }
+        var config: String { root + "/validated.conf" }
+        var incoming: String { root + "/incoming" }
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            let demo = Fixtures.repository.appendingPathComponent("demo").path
+            try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
+            try Self.mainFile(floor: "0.70").write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
+            try """
+            [Folder]
+            Path=../incoming
+            EvaluationSet=\(demo)/eval.jsonl
+            BannedTokens=\(demo)/banned-tokens.txt
+            """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
+        }
+
+        static func mainFile(floor: String) -> String {
+            """
+            [Daemon]
+            Database=state/validated.sqlite
+            HeartbeatSec=1
+            [Spurious]
+            Documents=6
+            [Stability]
+            Documents=2
+            [AUC]
+            Floor=\(floor)
+            """
+        }
+
+        /// Drops `count` checkpoints of distinct content (the clean demo model with a few trailing bytes).
+        func dropCheckpoints(_ count: Int) throws {
+            let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+            for index in 0..<count {
+                let name = String(format: "m%03d.safetensors", index)
+                var bytes = clean
+                bytes.append(contentsOf: Array("\(index)".utf8))
+                try bytes.write(to: URL(fileURLWithPath: incoming + "/." + name + ".part"))
+                try FileManager.default.moveItem(atPath: incoming + "/." + name + ".part", toPath: incoming + "/" + name)
+            }
+        }
+
+        func start(notify: NotifySocket? = nil) throws -> RunningProcess {
+            try RunningProcess(
+                executable: Binaries.url("validated"), arguments: ["--config", config, "--log-target", "journal"],
+                environment: notify.map { ["NOTIFY_SOCKET": $0.path] } ?? [:]
+            )
+        }
+    }
+
+    /// `kill -9` at random moments while runs are in progress; after the last restart every model has exactly
+    /// one finished run, and the store passes `PRAGMA integrity_check`. Iterations: VALIDATED_CRASH_ITERATIONS
+    /// (default 8; the issue's 100 take about 4 minutes).
+    @Test(.timeLimit(.minutes(20)))
+    func killNineMidRunLosesNothingAndDuplicatesNothing() async throws {
+        try Journald.ensureRunning()
+        let layout = try Layout()
+        defer { layout.directory.remove() }
+        let iterations = Int(ProcessInfo.processInfo.environment["VALIDATED_CRASH_ITERATIONS"] ?? "") ?? 8
+        let models = 12
+        try layout.dropCheckpoints(models)
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<iterations {
+            let notify = try NotifySocket()
+            let daemon = try layout.start(notify: notify)
+            _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...700, using: &generator)))
+            daemon.terminate(signal: SIGKILL)
+            _ = try await daemon.waitForExit(timeout: .seconds(10))
+            kills += 1
+        }
+        // A last, undisturbed run finishes the queue.
+        let notify = try NotifySocket()
+        let daemon = try layout.start(notify: notify)
+        defer { daemon.terminate(signal: SIGKILL) }
+        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+        let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
+        try await waitUntil(timeout: .seconds(600), "every model to have a verdict") {
+            let counts = try store.queueCounts()
+            let finished = try store.status(recent: 1000).recent.count
+            return counts.queued == 0 && counts.running == 0 && finished == models
+        }
+        let finished = try store.status(recent: 1000).recent
+        #expect(kills == iterations)
+        #expect(finished.count == models)
+        #expect(Set(finished.map(\.model.sha256)).count == models, "a model got two verdicts")
+        for run in finished {
+            #expect(run.verdict != nil && run.verdict != .error, "\(run.model.path): \(run.summary ?? "")")
+            #expect(run.reportJSON?.contains("\"checks\"") == true, "half-written verdict for \(run.model.path)")
+            #expect(try store.checks(runID: run.id).count == 3)
+        }
+        #expect(try store.integrityCheck() == ["ok"])
+        daemon.terminate(signal: SIGTERM)
+        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
+    /// SIGHUP: RELOADING=1 then READY=1; a bad file is refused with file, line and reason and the old
+    /// configuration stays in force; a good one takes effect for the next run.
+    @Test(.timeLimit(.minutes(5)))
+    func sighupReloadsAGoodConfigurationAndRefusesABadOne() async throws {
+        try Journald.ensureRunning()
+        let layout = try Layout()
+        defer { layout.directory.remove() }
+        let notify = try NotifySocket()
+        let daemon = try layout.start(notify: notify)
+        defer { daemon.terminate(signal: SIGKILL) }
+        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+
+        try (Layout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        daemon.terminate(signal: SIGHUP)
+        _ = try await notify.waitFor(timeout: .seconds(30)) { $0.contains("RELOADING=1") }
+        var rejected: [[String: String]] = []
+        try await waitUntil(timeout: .seconds(30), "the refusal in the journal") {
+            rejected = try Journald.entries(matching: ["MESSAGE_ID": Self.configRejected, "_PID": "\(daemon.pid)"])
+            return !rejected.isEmpty
+        }
+        #expect(rejected[0]["VALIDATED_ERROR"]?.contains("validated.conf:10: unknown key \"Treshold\" in [AUC]") == true, "\(rejected[0])")
+        #expect(notify.messages.filter { $0.hasPrefix("READY=1") }.count >= 1)
+
+        // The old floor (0.70) is still in force: the clean model passes.
+        try layout.dropCheckpoints(1)
+        let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
+        try await waitUntil(timeout: .seconds(120), "the first verdict") { try store.status().recent.count == 1 }
+        #expect(try store.status().recent.first?.verdict == .pass)
+
+        // A good new floor (0.99) applies to the next model, which now fails.
+        try Layout.mainFile(floor: "0.99").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        daemon.terminate(signal: SIGHUP)
+        try await waitUntil(timeout: .seconds(30), "the reload in the journal") {
+            try !Journald.entries(matching: ["MESSAGE_ID": Self.configReloaded, "_PID": "\(daemon.pid)"]).isEmpty
+        }
+        let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        try (clean + Data("second".utf8)).write(to: URL(fileURLWithPath: layout.incoming + "/second.safetensors"))
+        try await waitUntil(timeout: .seconds(120), "the second verdict") { try store.status().recent.count == 2 }
+        let second = try #require(try store.status().recent.first { $0.model.path.hasSuffix("second.safetensors") })
+        #expect(second.verdict == .fail, "\(second.summary ?? "")")
+        #expect(second.summary?.contains("below the floor 0.99") == true)
+        daemon.terminate(signal: SIGTERM)
+        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+    }
+}
