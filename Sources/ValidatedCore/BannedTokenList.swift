@@ -1,48 +1,63 @@
 import Foundation
 
-/// Tokens a model must not rely on: words (matched case-insensitively) and `/regular expressions/`.
+/// Tokens a model must not rely on: words, matched case-insensitively, and `/regular expressions/`, matched
+/// case-insensitively against the whole token.
 ///
-/// Format: one entry per line; `#` starts a comment (a whole line, or after whitespace); blank lines are ignored.
-/// A regular expression must match the whole (lowercased) token.
+/// The format is one entry per line:
+///
+/// ```
+/// # Newsgroup header artefacts
+/// nntp
+/// edu          # as in "cs.example.edu"
+/// /x[0-9]+/    # a regular expression (ICU syntax) that must match the whole token
+/// ```
+///
+/// `#` starts a comment at the start of a line or after whitespace (inside a regular expression write `[#]`);
+/// blank lines are ignored. Tokens are LIME's features, runs of letters, digits and `_`, so a word entry must be
+/// one such run: `posting-host` could never match and is refused.
 public struct BannedTokenList: Sendable {
     /// The entries as written, for display.
     public let entries: [String]
     private let words: Set<String>
-    private let patterns: [String]
+    private let patterns: [NSRegularExpression]
 
     /// A list that bans nothing.
     public static let empty = BannedTokenList(entries: [], words: [], patterns: [])
 
-    private init(entries: [String], words: Set<String>, patterns: [String]) {
+    private init(entries: [String], words: Set<String>, patterns: [NSRegularExpression]) {
         self.entries = entries
         self.words = words
         self.patterns = patterns
     }
 
-    /// Parses a list.
+    /// Parses a list; `source` names it in errors.
     ///
-    /// - Throws: ``BannedListError`` naming the line of an invalid regular expression.
+    /// - Throws: ``BannedListError`` naming the line of an invalid regular expression or of a word that can never
+    ///   be a token.
     public static func parse(_ text: String, source: String) throws(BannedListError) -> BannedTokenList {
         var entries: [String] = []
         var words: Set<String> = []
-        var patterns: [String] = []
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(rawLine)
-            if line.hasPrefix("#") { continue }
-            if let comment = line.range(of: " #") ?? line.range(of: "\t#") { line = line[..<comment.lowerBound] }
-            let entry = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        var patterns: [NSRegularExpression] = []
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            func fail(_ reason: String) -> BannedListError { BannedListError(source: source, line: offset + 1, reason: reason) }
+            let entry = withoutComment(line).trimmingCharacters(in: .whitespacesAndNewlines)
             if entry.isEmpty { continue }
             if entry.count >= 2, entry.hasPrefix("/"), entry.hasSuffix("/") {
                 let pattern = String(entry.dropFirst().dropLast())
+                guard !pattern.isEmpty else { throw fail("\"//\" is an empty regular expression; write a pattern between the slashes") }
                 do {
-                    _ = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.caseInsensitive])
+                    patterns.append(try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.caseInsensitive]))
                 } catch {
-                    throw BannedListError(source: source, line: offset + 1, reason: "\"\(entry)\" is not a valid regular expression")
+                    throw fail("\"\(entry)\" is not a valid regular expression (ICU syntax); correct it or remove the line")
                 }
-                patterns.append(pattern)
             } else {
-                guard !entry.contains(where: \.isWhitespace) else {
-                    throw BannedListError(source: source, line: offset + 1, reason: "\"\(entry)\" is not one token; write one word or /regex/ per line")
+                let parts = IndexedText(entry).words
+                guard parts == [entry] else {
+                    let advice =
+                        parts.isEmpty
+                        ? "write a word (letters, digits, '_') or a /regular expression/"
+                        : "list \(parts.map { "\"\($0)\"" }.joined(separator: " and ")) on lines of their own, or write a /regular expression/"
+                    throw fail("\"\(entry)\" can never match: tokens are runs of letters, digits and '_'; \(advice)")
                 }
                 words.insert(entry.lowercased())
             }
@@ -51,21 +66,22 @@ public struct BannedTokenList: Sendable {
         return BannedTokenList(entries: entries, words: words, patterns: patterns)
     }
 
-    /// Whether `token` (compared lowercased) is banned.
-    public func matches(_ token: String) -> Bool {
-        let folded = token.lowercased()
-        if words.contains(folded) { return true }
-        guard !patterns.isEmpty else { return false }
-        let range = NSRange(folded.startIndex..., in: folded)
-        for pattern in patterns {
-            // Compiled per call: NSRegularExpression is not Sendable, and this runs once per distinct token.
-            if let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.caseInsensitive]),
-                regex.firstMatch(in: folded, range: range) != nil
-            {
-                return true
-            }
+    /// The line up to a `#` that starts it or follows whitespace.
+    private static func withoutComment(_ line: Substring) -> Substring {
+        var previousIsSpace = true
+        for index in line.indices {
+            let character = line[index]
+            if character == "#" && previousIsSpace { return line[..<index] }
+            previousIsSpace = character.isWhitespace
         }
-        return false
+        return line
+    }
+
+    /// Whether `token` is banned: equal to a word entry ignoring case, or wholly matched by a regular expression.
+    public func matches(_ token: String) -> Bool {
+        if words.contains(token.lowercased()) { return true }
+        let range = NSRange(token.startIndex..., in: token)
+        return patterns.contains { $0.firstMatch(in: token, range: range) != nil }
     }
 }
 
@@ -75,8 +91,15 @@ public struct BannedListError: Error, CustomStringConvertible, Sendable, Equatab
     public var source: String
     /// The 1-based line.
     public var line: Int
-    /// What is wrong.
+    /// What is wrong, and what to do.
     public var reason: String
+
+    /// Creates an error.
+    public init(source: String, line: Int, reason: String) {
+        self.source = source
+        self.line = line
+        self.reason = reason
+    }
 
     public var description: String { "\(source):\(line): \(reason)" }
 }

@@ -4,54 +4,73 @@ import Foundation
 public enum SpuriousCheck {
     /// Judges explanations against the banned list.
     ///
-    /// Feature strings are case-folded, so `Posting` and `posting` count as one token.
+    /// Feature strings are case-folded, so `Posting` and `posting` count as one token. Per banned token, over the
+    /// top-k features of every explanation:
+    /// - it is a *hit* in an explanation when its |weight| is at least ``SpuriousSettings/minWeightFraction`` of
+    ///   that explanation's largest; `rate` is hits / explanations, `top_rate` the share where it is the #1 feature;
+    /// - `mass_share` is its Σ|weight| over all explanations / the Σ|weight| of all top-k features of all of them;
+    /// - `mean_abs_weight` is its mean |weight| over the explanations where it is among the top k.
+    ///
+    /// The verdict fails when a token's rate exceeds ``SpuriousSettings/maxHitRate`` or its mass share
+    /// ``SpuriousSettings/maxMassShare``, and warns when a rate exceeds ``SpuriousSettings/warnHitRate``. Only
+    /// tokens with at least one hit are reported.
+    ///
+    /// - Parameter texts: Document texts by id, shown with the worst explanations.
     public static func evaluate(
         _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings
     ) -> SpuriousReport {
         struct Tally {
-            var hits = 0, top = 0
+            var hits = 0, top = 0, appearances = 0
             var mass = 0.0
-            var examples: [(document: String, weight: Double)] = []
+            /// Per explanation with a hit: its index and the token's |weight| there.
+            var examples: [(explanation: Int, weight: Double)] = []
         }
         var tallies: [String: Tally] = [:]
         var importance: [String: (mass: Double, inTopK: Int)] = [:]
-        var bannedMassOf: [String: Double] = [:]
+        var bannedMass = [Double](repeating: 0, count: explanations.count)
         var totalMass = 0.0
-        var bannedCache: [String: Bool] = [:]
-        for explanation in explanations {
+        var isBanned: [String: Bool] = [:]
+        for (index, explanation) in explanations.enumerated() {
             let top = explanation.top(settings.topK)
             let largest = top.map { abs($0.weight) }.max() ?? 0
-            var seen: Set<String> = []
+            // A token can be several features (`Host`, `host`): fold them into one per explanation.
+            var folded: [(token: String, weight: Double, rank: Int)] = []
             for (rank, feature) in top.enumerated() {
                 let token = feature.feature.lowercased()
                 let magnitude = abs(feature.weight)
                 totalMass += magnitude
-                importance[token, default: (0, 0)].mass += magnitude
-                if seen.insert(token).inserted { importance[token, default: (0, 0)].inTopK += 1 }
-                let isBanned = bannedCache[token] ?? {
-                    let value = banned.matches(token)
-                    bannedCache[token] = value
-                    return value
-                }()
-                guard isBanned, magnitude > 0, magnitude >= settings.minWeightFraction * largest else { continue }
-                var tally = tallies[token, default: Tally()]
-                if !tally.examples.contains(where: { $0.document == explanation.documentID }) {
-                    tally.hits += 1
-                    tally.examples.append((explanation.documentID, magnitude))
+                if let existing = folded.firstIndex(where: { $0.token == token }) {
+                    folded[existing].weight += magnitude
+                } else {
+                    folded.append((token, magnitude, rank))
                 }
-                if rank == 0 { tally.top += 1 }
+            }
+            for (token, magnitude, rank) in folded {
+                importance[token, default: (0, 0)].mass += magnitude
+                importance[token, default: (0, 0)].inTopK += 1
+                let banned = isBanned[token] ?? banned.matches(token)
+                isBanned[token] = banned
+                guard banned else { continue }
+                var tally = tallies[token, default: Tally()]
+                tally.appearances += 1
                 tally.mass += magnitude
+                if magnitude > 0, magnitude >= settings.minWeightFraction * largest {
+                    tally.hits += 1
+                    if rank == 0 { tally.top += 1 }
+                    tally.examples.append((index, magnitude))
+                    bannedMass[index] += magnitude
+                }
                 tallies[token] = tally
-                bannedMassOf[explanation.documentID, default: 0] += magnitude
             }
         }
-        let explained = max(explanations.count, 1)
-        let hits = tallies.map { token, tally in
+        let explained = Double(max(explanations.count, 1))
+        let hits = tallies.filter { $0.value.hits > 0 }.map { token, tally in
             SpuriousReport.BannedHit(
-                token: token, rate: Double(tally.hits) / Double(explained), topRate: Double(tally.top) / Double(explained),
+                token: token, rate: Double(tally.hits) / explained, topRate: Double(tally.top) / explained,
                 massShare: totalMass > 0 ? tally.mass / totalMass : 0,
-                meanAbsWeight: tally.mass / Double(max(tally.hits, 1)),
-                examples: tally.examples.sorted { $0.weight > $1.weight }.prefix(3).map(\.document)
+                meanAbsWeight: tally.mass / Double(tally.appearances),
+                examples: tally.examples.sorted { ($0.weight, $1.explanation) > ($1.weight, $0.explanation) }.prefix(3)
+                    .map { explanations[$0.explanation].documentID }
             )
         }.sorted { ($0.massShare, $1.token) > ($1.massShare, $0.token) }
 
@@ -60,31 +79,33 @@ public enum SpuriousCheck {
         for hit in hits {
             if hit.rate > settings.maxHitRate {
                 verdict = .fail
-                reasons.append("banned token \"\(hit.token)\" is a top-\(settings.topK) feature of \(percent(hit.rate)) of explanations (limit \(percent(settings.maxHitRate)))")
+                reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(percent(hit.rate)) of explanations (limit \(percent(settings.maxHitRate)))")
             } else if hit.massShare > settings.maxMassShare {
                 verdict = .fail
                 reasons.append("banned token \"\(hit.token)\" carries \(percent(hit.massShare)) of the attribution (limit \(percent(settings.maxMassShare)))")
             } else if hit.rate > settings.warnHitRate {
                 verdict = max(verdict, .warn)
-                reasons.append("banned token \"\(hit.token)\" is a top-\(settings.topK) feature of \(percent(hit.rate)) of explanations")
+                reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(percent(hit.rate)) of explanations (warn above \(percent(settings.warnHitRate)))")
             }
         }
         let summary =
             reasons.isEmpty
             ? (hits.isEmpty
-                ? "no banned token among the top-\(settings.topK) features of \(explanations.count) explanations"
+                ? "no banned token in the top-\(settings.topK) of \(explanations.count) explanations"
                 : "banned tokens appear rarely: \(hits.map(\.token).joined(separator: ", "))")
             : reasons.prefix(3).joined(separator: "; ")
-        let worst = bannedMassOf.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).compactMap { entry in
-            explanations.first { $0.documentID == entry.key }.map {
-                SpuriousReport.Example(
-                    document: $0.documentID, text: texts[$0.documentID] ?? "", weights: Array($0.top(settings.topK))
+        let worst = bannedMass.enumerated().filter { $0.element > 0 }
+            .sorted { ($0.element, $1.offset) > ($1.element, $0.offset) }.prefix(3)
+            .map { entry in
+                let explanation = explanations[entry.offset]
+                return SpuriousReport.Example(
+                    document: explanation.documentID, text: texts[explanation.documentID] ?? "",
+                    weights: Array(explanation.top(settings.topK))
                 )
             }
-        }
         let global = importance.map { token, value in
             SpuriousReport.Importance(
-                token: token, meanAbsWeight: value.mass / Double(explained), topKRate: Double(value.inTopK) / Double(explained)
+                token: token, meanAbsWeight: value.mass / explained, topKRate: Double(value.inTopK) / explained
             )
         }.sorted { ($0.meanAbsWeight, $1.token) > ($1.meanAbsWeight, $0.token) }.prefix(20)
         return SpuriousReport(

@@ -21,6 +21,11 @@ public struct DeLongEstimate: Sendable, Equatable {
 }
 
 /// The paired DeLong comparison of two models scored on the same documents.
+///
+/// Signs: `delta = challenger − champion`, so a positive `delta` and `z` favour the challenger.
+/// ``pValueChallengerWorse`` tests H₁ "the challenger is worse" (`P(Z ≤ z)`): small when the challenger's AUC
+/// is significantly lower. When DeLong's variance of `delta` is 0 (for instance identical scores), `z` is 0 if
+/// `delta` is 0 (p-values 1 and ½) and ±∞ otherwise (p-values 0, and 0 or 1).
 public struct PairedDeLongResult: Sendable, Equatable {
     /// The challenger's AUC and variance.
     public var challenger: DeLongEstimate
@@ -34,11 +39,11 @@ public struct PairedDeLongResult: Sendable, Equatable {
     public var deltaVariance: Double
     /// The 95% confidence interval of `delta` (pROC's `roc.test` `conf.int`).
     public var deltaConfidenceInterval: ClosedRange<Double>
-    /// `delta / sd(delta)`; 0 when both AUCs and their variances agree exactly.
+    /// `delta / sd(delta)`.
     public var z: Double
     /// Two-sided p-value, `2Φ(−|z|)`.
     public var pValueTwoSided: Double
-    /// One-sided p-value against "the challenger is worse", `Φ(z)`.
+    /// One-sided p-value for "the challenger is worse", `Φ(z)`.
     public var pValueChallengerWorse: Double
 }
 

@@ -52,12 +52,16 @@ public struct EvaluationSet: Sendable, Equatable {
 
     /// Parses JSON Lines: one object per line with a string text field and a label (string, number or boolean).
     ///
-    /// Blank lines are skipped.
+    /// Blank lines and a leading byte-order mark are skipped. A label is compared, as a string, with
+    /// ``EvaluationFields/positiveLabel``: `1` and `1.0` read as `"1"`, `true` as `"true"`. A document without an
+    /// id is named `line-N`; ids must be unique, because reports name documents by id.
     /// - Throws: ``EvaluationSetError`` naming the file, the line and what is wrong with it.
     public static func parse(jsonLines bytes: [UInt8], source: String, fields: EvaluationFields) throws(EvaluationSetError) -> EvaluationSet {
         var documents: [LabeledDocument] = []
+        var lineOfID: [String: Int] = [:]
         var lineNumber = 0
-        var start = 0
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let example = "{\"\(fields.text)\": \"…\", \"\(fields.label)\": \"\(fields.positiveLabel)\"}"
         while start <= bytes.count {
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
             lineNumber += 1
@@ -67,14 +71,16 @@ public struct EvaluationSet: Sendable, Equatable {
             func fail(_ reason: String) -> EvaluationSetError {
                 EvaluationSetError(source: source, line: lineNumber, reason: reason)
             }
-            guard String(validating: line, as: UTF8.self) != nil else { throw fail("is not valid UTF-8") }
+            guard String(validating: line, as: UTF8.self) != nil else { throw fail("not valid UTF-8; save the file as UTF-8") }
             let object: Any
             do {
                 object = try JSONSerialization.jsonObject(with: Data(line), options: [])
             } catch {
-                throw fail("is not valid JSON; each line must be one JSON object")
+                throw fail("not valid JSON; each line must be one JSON object, such as \(example)")
             }
-            guard let record = object as? [String: Any] else { throw fail("is not a JSON object") }
+            guard let record = object as? [String: Any] else {
+                throw fail("not a JSON object; each line must be one JSON object, such as \(example)")
+            }
             guard let text = record[fields.text] as? String else {
                 throw fail("field \"\(fields.text)\" is missing or not a string; set TextField= if the text is elsewhere")
             }
@@ -82,6 +88,9 @@ public struct EvaluationSet: Sendable, Equatable {
                 throw fail("field \"\(fields.label)\" is missing or not a string, number or boolean; set LabelField= if the label is elsewhere")
             }
             let id = (record[fields.id]).flatMap(Self.labelString) ?? "line-\(lineNumber)"
+            if let earlier = lineOfID.updateValue(lineNumber, forKey: id) {
+                throw fail("id \"\(id)\" is already used on line \(earlier); reports name documents by id, so make ids unique")
+            }
             documents.append(LabeledDocument(id: id, text: text, isPositive: label == fields.positiveLabel, label: label))
         }
         guard !documents.isEmpty else {
@@ -101,9 +110,11 @@ public struct EvaluationSet: Sendable, Equatable {
         switch value {
         case let string as String: return string
         case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
-            if let integer = Int(exactly: number.doubleValue) { return String(integer) }
-            return "\(number.doubleValue)"
+            switch String(cString: number.objCType) {
+            case "c", "B": return number.boolValue ? "true" : "false"
+            case "d", "f": return Int(exactly: number.doubleValue).map(String.init) ?? "\(number.doubleValue)"
+            default: return number.stringValue
+            }
         default: return nil
         }
     }
@@ -119,6 +130,6 @@ public struct EvaluationSetError: Error, CustomStringConvertible, Sendable, Equa
     public var reason: String
 
     public var description: String {
-        line.map { "\(source):\($0): line \(reason)" } ?? "\(source): \(reason)"
+        line.map { "\(source):\($0): \(reason)" } ?? "\(source): \(reason)"
     }
 }

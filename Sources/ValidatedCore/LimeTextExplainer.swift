@@ -1,7 +1,9 @@
 import Foundation
 
 /// How LIME chooses the features of an explanation (the reference package's `feature_selection`).
-public enum FeatureSelection: String, Sendable, Equatable, Codable {
+///
+/// `lasso_path` is not implemented yet; it would be one more case here.
+public enum FeatureSelection: String, Sendable, Equatable, Codable, CaseIterable {
     /// `forward_selection` when at most 6 features are asked for, otherwise `highest_weights`.
     case auto
     /// Greedily add the feature that most improves the weighted R² of an unpenalised fit.
@@ -14,15 +16,15 @@ public enum FeatureSelection: String, Sendable, Equatable, Codable {
 
 /// LIME settings; the defaults are the reference `lime` package's for text.
 public struct LimeSettings: Sendable, Equatable {
-    /// Perturbed samples per explanation, the original text included. Default 5000.
+    /// Perturbed samples per explanation, the original text included; at least 2. Default 5000.
     public var samples: Int
-    /// Width of the exponential kernel over cosine distance × 100. Default 25.
+    /// Width of the exponential kernel over cosine distance × 100; positive. Default 25.
     public var kernelWidth: Double
-    /// Features kept in an explanation. Default 10.
+    /// Features kept in an explanation; at least 1. Default 10.
     public var features: Int
     /// Feature selection. Default ``FeatureSelection/auto``.
     public var featureSelection: FeatureSelection
-    /// Texts per classifier call; `nil` scores all samples in one call. Default `nil`.
+    /// Texts per classifier call; `nil` scores all samples in one call, as the reference does. Default `nil`.
     public var batchSize: Int?
 
     /// Creates settings.
@@ -35,6 +37,15 @@ public struct LimeSettings: Sendable, Equatable {
         self.features = features
         self.featureSelection = featureSelection
         self.batchSize = batchSize
+    }
+
+    /// What is wrong with these settings, or `nil` when they can be used.
+    var problem: String? {
+        if samples < 2 { return "LIME needs at least 2 samples (the text and one perturbation), not \(samples)" }
+        if !(kernelWidth > 0) || !kernelWidth.isFinite { return "the LIME kernel width must be a positive number, not \(kernelWidth)" }
+        if features < 1 { return "LIME needs at least 1 feature per explanation, not \(features)" }
+        if let batchSize, batchSize < 1 { return "the LIME batch size must be at least 1, not \(batchSize)" }
+        return nil
     }
 }
 
@@ -64,10 +75,24 @@ public struct Explanation: Sendable, Equatable, Codable {
     public var intercept: Double
     /// The surrogate's weighted R² on the samples.
     public var score: Double
-    /// The surrogate's prediction at the original text.
+    /// The surrogate's prediction at the original text (every feature present).
     public var localPrediction: Double
     /// The classifier's probability of `label` for the original text.
     public var prediction: Double
+
+    /// Creates an explanation.
+    public init(
+        documentID: String, label: Int, weights: [FeatureWeight], intercept: Double, score: Double,
+        localPrediction: Double, prediction: Double
+    ) {
+        self.documentID = documentID
+        self.label = label
+        self.weights = weights
+        self.intercept = intercept
+        self.score = score
+        self.localPrediction = localPrediction
+        self.prediction = prediction
+    }
 
     enum CodingKeys: String, CodingKey {
         case documentID = "document", label, weights, intercept, score
@@ -79,17 +104,48 @@ public struct Explanation: Sendable, Equatable, Codable {
 }
 
 /// An explanation that could not be computed.
-public struct ExplanationError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
+public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What went wrong and, where it helps, what to do.
     public var description: String
+
+    /// Creates an error.
+    public init(description: String) {
+        self.description = description
+    }
+
+    static func noWords(_ documentID: String) -> Self {
+        Self(description: "document \(documentID) has no words to explain (LIME perturbs words: runs of letters, digits and '_')")
+    }
+
+    static func invalidSettings(_ documentID: String, _ problem: String) -> Self {
+        Self(description: "document \(documentID) cannot be explained: \(problem)")
+    }
+
+    static func labelOutOfRange(_ documentID: String, label: Int, columns: Int) -> Self {
+        Self(description: "document \(documentID) cannot be explained for class index \(label): the model returns \(columns) classes")
+    }
+
+    static func wrongRowCount(_ documentID: String, texts: Int, rows: Int) -> Self {
+        Self(description: "document \(documentID) cannot be explained: the model returned \(rows) rows of probabilities for \(texts) texts")
+    }
+
+    static func notFinite(_ documentID: String, _ value: Double) -> Self {
+        Self(description: "document \(documentID) cannot be explained: the model returned the probability \(value) for a perturbed text")
+    }
 }
 
 /// LIME for text with bag-of-words masking, as `lime.lime_text.LimeTextExplainer` (0.2.0.1) does it.
 ///
-/// Sample 0 is the original text; each other sample removes `s ~ U{1..D}` distinct words (every occurrence),
-/// chosen uniformly. Samples are weighted by `sqrt(exp(-d²/width²))` of the cosine distance × 100 to the
-/// original, `d = 100(1 − √(k/D))` for `k` kept of `D` words, and a weighted ridge (alpha 1) on the selected
-/// features is the explanation. The random stream comes from the caller's seed only.
+/// Sample 0 is the original text; each other sample removes `s ~ U{1..D}` distinct words of the `D` distinct
+/// words (every occurrence of each), chosen uniformly. Samples are weighted by the kernel
+/// `sqrt(exp(−d²/width²))` of their cosine distance × 100 to the original, `d = 100(1 − √(k/D))` for `k` kept
+/// words. Features are selected (``FeatureSelection``), and a weighted ridge (alpha 1, unpenalised intercept)
+/// on them is the explanation. The random stream comes from the caller's seed only, so an explanation is
+/// reproducible; see ``ExplanationSeed``. The stream is not NumPy's, so results match the Python package in
+/// distribution, not bit for bit.
+///
+/// Cost: one classifier call on `samples` texts (or several of ``LimeSettings/batchSize``), `O(samples·D²)`
+/// to accumulate the regression's sums and `O(D³)` for `highest_weights`.
 public struct LimeTextExplainer: Sendable {
     /// The settings.
     public let settings: LimeSettings
@@ -99,79 +155,110 @@ public struct LimeTextExplainer: Sendable {
         self.settings = settings
     }
 
-    /// The distance between a sample keeping `kept` of `total` words and the original: cosine distance × 100.
+    /// The cosine distance × 100 between a sample keeping `kept` of `total` words and the original:
+    /// `100(1 − √(kept/total))`, and 100 when nothing is kept.
     public static func distance(kept: Int, total: Int) -> Double {
         kept == 0 ? 100 : 100 * (1 - (Double(kept) / Double(total)).squareRoot())
     }
 
-    /// LIME's default kernel, `sqrt(exp(-d²/width²))`.
+    /// LIME's default kernel, `sqrt(exp(−d²/width²))`.
     public static func kernel(distance: Double, width: Double) -> Double {
-        (Foundation.exp(-distance * distance / (width * width))).squareRoot()
+        Foundation.exp(-distance * distance / (width * width)).squareRoot()
     }
 
     /// Explains the classifier's probability of class `label` for `text`.
     ///
-    /// - Throws: ``ExplanationError`` when the text has no words, or what the classifier throws.
+    /// - Throws: ``ExplanationError`` when the text has no words, the settings are unusable or the classifier's
+    ///   output is malformed; otherwise whatever the classifier throws.
     public func explain(
         _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64
     ) throws -> Explanation {
+        if let problem = settings.problem {
+            throw ExplanationError.invalidSettings(documentID, problem)
+        }
         let indexed = IndexedText(text)
         let d = indexed.words.count
-        guard d > 0 else { throw ExplanationError(description: "document \(documentID) has no words to explain") }
-        let n = max(settings.samples, 2)
-        var generator = SeededGenerator(seed: seed)
-
-        var active: [[Int]] = [Array(0..<d)]
-        active.reserveCapacity(n)
-        var texts = [text]
-        texts.reserveCapacity(n)
-        var permutation = Array(0..<d)
-        var keep = [Bool](repeating: true, count: d)
-        for _ in 1..<n {
-            let removed = Int.random(in: 1...d, using: &generator)
-            for i in 0..<removed {
-                let j = Int.random(in: i..<d, using: &generator)
-                permutation.swapAt(i, j)
-            }
-            for i in 0..<d { keep[i] = true }
-            for i in 0..<removed { keep[permutation[i]] = false }
-            active.append((0..<d).filter { keep[$0] })
-            texts.append(indexed.removing(keep: keep))
+        guard d > 0 else { throw ExplanationError.noWords(documentID) }
+        let design = Self.sampleNeighbourhood(features: d, samples: settings.samples, seed: seed)
+        let targets = try score(design, of: indexed, original: text, label: label, documentID: documentID, classifier: classifier)
+        let weights = (0..<design.rows).map {
+            Self.kernel(distance: Self.distance(kept: design.onesCount(ofRow: $0), total: d), width: settings.kernelWidth)
         }
-
-        var targets: [Double] = []
-        targets.reserveCapacity(n)
-        let batch = max(settings.batchSize ?? n, 1)
-        for start in stride(from: 0, to: n, by: batch) {
-            let probabilities = try classifier.predictProbabilities(Array(texts[start..<min(start + batch, n)]))
-            guard label < probabilities.columns else {
-                throw ExplanationError(description: "label \(label) is not one of the classifier's \(probabilities.columns) classes")
-            }
-            targets.append(contentsOf: probabilities.column(label))
-        }
-        texts = []
-
-        let weights = active.map {
-            Self.kernel(distance: Self.distance(kept: $0.count, total: d), width: settings.kernelWidth)
-        }
-        let selected = selectFeatures(active: active, columns: d, targets: targets, weights: weights)
-        var position = [Int](repeating: -1, count: d)
-        for (i, feature) in selected.enumerated() { position[feature] = i }
-        let projected = active.map { $0.compactMap { position[$0] >= 0 ? position[$0] : nil } }
-        let surrogate = WeightedRidge(
-            activeColumns: projected, columns: selected.count, targets: targets, weights: weights, alpha: 1
-        )
-        let featureWeights = zip(selected, surrogate.coefficients)
-            .map { FeatureWeight(feature: indexed.words[$0.0], weight: $0.1) }
-            .sorted { abs($0.weight) > abs($1.weight) }
+        let moments = WeightedMoments(design: design, targets: targets, weights: weights)
+        let selected = selectFeatures(moments)
+        let surrogate = moments.ridge(columns: selected, alpha: 1)
+        let featureWeights = zip(selected, surrogate.coefficients).enumerated()
+            .sorted { (abs($0.element.1), $1.offset) > (abs($1.element.1), $0.offset) }
+            .map { FeatureWeight(feature: indexed.words[$0.element.0], weight: $0.element.1) }
         return Explanation(
             documentID: documentID, label: label, weights: featureWeights, intercept: surrogate.intercept,
-            score: surrogate.score, localPrediction: surrogate.predict(active: Array(0..<selected.count)),
+            score: surrogate.score, localPrediction: surrogate.predict(ones: surrogate.coefficients.indices),
             prediction: targets[0]
         )
     }
 
-    private func selectFeatures(active: [[Int]], columns d: Int, targets: [Double], weights: [Double]) -> [Int] {
+    /// LIME's neighbourhood of a text with `features` distinct words: row 0 removes nothing; each other row
+    /// removes `s ~ U{1..features}` distinct words, a uniform subset drawn by a partial Fisher–Yates shuffle.
+    static func sampleNeighbourhood(features d: Int, samples n: Int, seed: UInt64) -> BinaryDesign {
+        var generator = SeededGenerator(seed: seed)
+        var design = BinaryDesign(columns: d)
+        design.reserveCapacity(rows: n, zeros: n * (d + 1) / 2)
+        design.append(zeroColumns: EmptyCollection())
+        var permutation = Array(0..<d)
+        for _ in 1..<n {
+            let removed = 1 + generator.uniform(below: d)
+            for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
+            design.append(zeroColumns: permutation[0..<removed])
+        }
+        return design
+    }
+
+    /// The classifier's probability of `label` for every row's text, in batches of ``LimeSettings/batchSize``.
+    private func score(
+        _ design: BinaryDesign, of indexed: IndexedText, original: String, label: Int, documentID: String,
+        classifier: any TextClassifier
+    ) throws -> [Double] {
+        let n = design.rows
+        let batch = settings.batchSize ?? n
+        var targets: [Double] = []
+        targets.reserveCapacity(n)
+        var keep = [Bool](repeating: true, count: indexed.words.count)
+        var texts: [String] = []
+        texts.reserveCapacity(min(batch, n))
+        for start in stride(from: 0, to: n, by: batch) {
+            let end = min(start + batch, n)
+            texts.removeAll(keepingCapacity: true)
+            keep.withUnsafeMutableBufferPointer { keep in
+                for row in start..<end {
+                    let removed = design.zeroColumns(ofRow: row)
+                    if removed.isEmpty {
+                        texts.append(original)
+                        continue
+                    }
+                    for feature in removed { keep[Int(feature)] = false }
+                    texts.append(indexed.removing(keep: UnsafeBufferPointer(keep)))
+                    for feature in removed { keep[Int(feature)] = true }
+                }
+            }
+            let probabilities = try classifier.predictProbabilities(texts)
+            guard probabilities.rows == texts.count else {
+                throw ExplanationError.wrongRowCount(documentID, texts: texts.count, rows: probabilities.rows)
+            }
+            guard label >= 0, label < probabilities.columns else {
+                throw ExplanationError.labelOutOfRange(documentID, label: label, columns: probabilities.columns)
+            }
+            for row in 0..<probabilities.rows {
+                let p = probabilities[row, label]
+                guard p.isFinite else { throw ExplanationError.notFinite(documentID, p) }
+                targets.append(p)
+            }
+        }
+        return targets
+    }
+
+    /// The features the surrogate is fitted on, in the order the reference selects them.
+    private func selectFeatures(_ moments: WeightedMoments) -> [Int] {
+        let d = moments.columns
         let wanted = min(settings.features, d)
         var method = settings.featureSelection
         if method == .auto { method = settings.features <= 6 ? .forwardSelection : .highestWeights }
@@ -179,23 +266,22 @@ public struct LimeTextExplainer: Sendable {
         case .none, .auto:
             return Array(0..<d)
         case .highestWeights:
-            let fit = WeightedRidge(activeColumns: active, columns: d, targets: targets, weights: weights, alpha: 0.01)
-            return (0..<d).sorted { abs(fit.coefficients[$0]) > abs(fit.coefficients[$1]) }.prefix(wanted).map { $0 }
+            // |coef · x₀| = |coef| because the original row is all ones; ties keep the lower index (Python's
+            // stable sort).
+            let coefficients = moments.ridge(columns: Array(0..<d), alpha: 0.01).coefficients
+            return (0..<d).sorted { (abs(coefficients[$0]), $1) > (abs(coefficients[$1]), $0) }.prefix(wanted).map { $0 }
         case .forwardSelection:
             var used: [Int] = []
+            var isUsed = [Bool](repeating: false, count: d)
             for _ in 0..<wanted {
                 var best = (feature: -1, score: -1e8)
-                for candidate in 0..<d where !used.contains(candidate) {
-                    let columns = used + [candidate]
-                    var position = [Int](repeating: -1, count: d)
-                    for (i, feature) in columns.enumerated() { position[feature] = i }
-                    let projected = active.map { $0.compactMap { position[$0] >= 0 ? position[$0] : nil } }
-                    let fit = WeightedRidge(
-                        activeColumns: projected, columns: columns.count, targets: targets, weights: weights, alpha: 0
-                    )
-                    if fit.score > best.score { best = (candidate, fit.score) }
+                for candidate in 0..<d where !isUsed[candidate] {
+                    let score = moments.ridge(columns: used + [candidate], alpha: 0).score
+                    if score > best.score { best = (candidate, score) }
                 }
+                guard best.feature >= 0 else { break }  // Only NaN scores; finite data cannot produce them.
                 used.append(best.feature)
+                isUsed[best.feature] = true
             }
             return used
         }

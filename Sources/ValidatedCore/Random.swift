@@ -1,4 +1,7 @@
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64: small, fast, and the same on every machine.
+///
+/// Use ``uniform(below:)`` rather than `Int.random(in:using:)` where results must stay reproducible: the
+/// standard library does not promise to keep its bounded-integer algorithm the same across releases.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
@@ -18,6 +21,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s3 = splitMix()
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = (s1 &* 5).rotatedLeft(7) &* 9
         let t = s1 << 17
@@ -29,16 +33,31 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s3 = s3.rotatedLeft(45)
         return result
     }
+
+    /// A uniformly distributed integer in `0..<bound`, without modulo bias (Lemire's multiply-and-reject).
+    ///
+    /// - Precondition: `bound > 0`.
+    public mutating func uniform(below bound: Int) -> Int {
+        precondition(bound > 0, "uniform(below:) needs a positive bound")
+        let n = UInt64(bound)
+        var product = next().multipliedFullWidth(by: n)
+        if product.low < n {
+            let threshold = (0 &- n) % n
+            while product.low < threshold { product = next().multipliedFullWidth(by: n) }
+        }
+        return Int(product.high)
+    }
 }
 
 extension UInt64 {
+    @inline(__always)
     fileprivate func rotatedLeft(_ count: UInt64) -> UInt64 { (self << count) | (self >> (64 - count)) }
 }
 
 /// Derives the seed of one explanation from what identifies it, so the same checkpoint gets the same
 /// explanations, and so the same verdict, on every run and every machine.
 public enum ExplanationSeed {
-    /// The first 8 bytes (little-endian) of SHA-256 of `modelSHA256 NUL documentID NUL seedIndex`.
+    /// The first 8 bytes, read little-endian, of SHA-256 of `"<modelSHA256>\0<documentID>\0<seedIndex>"`.
     public static func derive(modelSHA256: String, documentID: String, seedIndex: Int) -> UInt64 {
         let digest = SHA256.hash(Array("\(modelSHA256)\u{0}\(documentID)\u{0}\(seedIndex)".utf8))
         return (0..<8).reduce(UInt64(0)) { $0 | UInt64(digest[$1]) << (8 * UInt64($1)) }

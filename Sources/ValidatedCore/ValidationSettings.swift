@@ -1,37 +1,52 @@
 /// Settings of the spurious-feature suite.
 public struct SpuriousSettings: Sendable, Equatable {
     /// Documents explained, an even spread over the evaluation set (the same for every model). Default 40.
-    public var documents = 40
+    public var documents: Int
     /// Features of an explanation examined. Default 10.
-    public var topK = 10
+    public var topK: Int
     /// A top-k feature counts only if its absolute weight is at least this fraction of the explanation's
     /// largest: LIME gives words the model ignores a weight near 0, and a short text puts every word in the
     /// top 10. Default 0.05.
-    public var minWeightFraction = 0.05
+    public var minWeightFraction: Double
     /// Warn when a banned token is a top-k feature of more than this share of explanations. Default 0.02.
-    public var warnHitRate = 0.02
+    public var warnHitRate: Double
     /// Fail when a banned token is a top-k feature of more than this share of explanations. Default 0.10.
-    public var maxHitRate = 0.10
+    public var maxHitRate: Double
     /// Fail when a banned token carries more than this share of all top-k attribution mass. Default 0.05.
-    public var maxMassShare = 0.05
+    public var maxMassShare: Double
 
-    /// Creates the default settings.
-    public init() {}
+    /// Creates settings; every parameter defaults to the value documented on its property.
+    public init(
+        documents: Int = 40, topK: Int = 10, minWeightFraction: Double = 0.05, warnHitRate: Double = 0.02,
+        maxHitRate: Double = 0.10, maxMassShare: Double = 0.05
+    ) {
+        self.documents = documents
+        self.topK = topK
+        self.minWeightFraction = minWeightFraction
+        self.warnHitRate = warnHitRate
+        self.maxHitRate = maxHitRate
+        self.maxMassShare = maxMassShare
+    }
 }
 
 /// Settings of the interpretation-stability suite.
 public struct StabilitySettings: Sendable, Equatable {
     /// Documents re-explained under other seeds (the first of the spurious suite's). Default 8.
-    public var documents = 8
+    public var documents: Int
     /// Seeds per document, including the spurious suite's. Default 3.
-    public var seeds = 3
+    public var seeds: Int
     /// Warn below this mean pairwise top-k Jaccard index. Default 0.7.
-    public var warnJaccard = 0.7
+    public var warnJaccard: Double
     /// Fail below this mean pairwise top-k Jaccard index. Default 0.5.
-    public var minJaccard = 0.5
+    public var minJaccard: Double
 
-    /// Creates the default settings.
-    public init() {}
+    /// Creates settings; every parameter defaults to the value documented on its property.
+    public init(documents: Int = 8, seeds: Int = 3, warnJaccard: Double = 0.7, minJaccard: Double = 0.5) {
+        self.documents = documents
+        self.seeds = seeds
+        self.warnJaccard = warnJaccard
+        self.minJaccard = minJaccard
+    }
 }
 
 /// Settings of the AUC suite.
@@ -45,33 +60,51 @@ public struct AUCSettings: Sendable, Equatable {
     }
 
     /// A model with a lower AUC fails. Default 0.70.
-    public var floor = 0.70
+    public var floor: Double
     /// Significance level of the one-sided paired DeLong test. Default 0.05.
-    public var alpha = 0.05
+    public var alpha: Double
     /// The comparison with the champion. Default ``Comparison/worse``.
-    public var comparison = Comparison.worse
+    public var comparison: Comparison
     /// The non-inferiority margin in AUC. Default 0.01.
-    public var margin = 0.01
+    public var margin: Double
     /// The power at which the smallest detectable difference is reported. Default 0.8.
-    public var power = 0.8
+    public var power: Double
     /// The difference the report says how many documents would be needed to detect. Default 0.01.
-    public var targetDelta = 0.01
+    public var targetDelta: Double
 
-    /// Creates the default settings.
-    public init() {}
+    /// Creates settings; every parameter defaults to the value documented on its property.
+    public init(
+        floor: Double = 0.70, alpha: Double = 0.05, comparison: Comparison = .worse, margin: Double = 0.01,
+        power: Double = 0.8, targetDelta: Double = 0.01
+    ) {
+        self.floor = floor
+        self.alpha = alpha
+        self.comparison = comparison
+        self.margin = margin
+        self.power = power
+        self.targetDelta = targetDelta
+    }
 }
 
 /// Everything that decides a verdict, besides the data.
 public struct ValidationSettings: Sendable, Equatable {
     /// LIME.
-    public var lime = LimeSettings()
+    public var lime: LimeSettings
     /// The spurious-feature suite.
-    public var spurious = SpuriousSettings()
+    public var spurious: SpuriousSettings
     /// The stability suite.
-    public var stability = StabilitySettings()
+    public var stability: StabilitySettings
     /// The AUC suite.
-    public var auc = AUCSettings()
+    public var auc: AUCSettings
 
-    /// Creates the default settings.
-    public init() {}
+    /// Creates settings; each suite's defaults unless given.
+    public init(
+        lime: LimeSettings = LimeSettings(), spurious: SpuriousSettings = SpuriousSettings(),
+        stability: StabilitySettings = StabilitySettings(), auc: AUCSettings = AUCSettings()
+    ) {
+        self.lime = lime
+        self.spurious = spurious
+        self.stability = stability
+        self.auc = auc
+    }
 }

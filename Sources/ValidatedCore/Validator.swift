@@ -43,12 +43,19 @@ public struct ValidationRequest: Sendable {
 
 /// How far a validation has come.
 public struct ValidationProgress: Sendable, Equatable {
-    /// The phase: `scoring`, `explaining`.
+    /// The phase: `scoring` (documents of the evaluation set) or `explaining` (LIME explanations).
     public var phase: String
     /// Units done in this phase.
     public var done: Int
     /// Units in this phase.
     public var total: Int
+
+    /// Creates a progress report.
+    public init(phase: String, done: Int, total: Int) {
+        self.phase = phase
+        self.done = done
+        self.total = total
+    }
 }
 
 /// Runs the three suites and combines their verdicts.
@@ -77,8 +84,8 @@ public enum Validator {
     ) async throws -> ValidationReport {
         let documents = request.evaluation.documents
         guard let label = request.challenger.classes.firstIndex(of: request.positiveClass) else {
-            throw ExplanationError(
-                description: "the model's classes \(request.challenger.classes) do not include the evaluation set's positive label \"\(request.positiveClass)\""
+            throw ValidationFailure(
+                "the model's classes \(request.challenger.classes) do not include the evaluation set's positive label \"\(request.positiveClass)\"; check the folder's PositiveLabel= or the model's class labels"
             )
         }
         let positives = documents.map(\.isPositive)
@@ -113,12 +120,20 @@ public enum Validator {
                 )
             }
         } catch {
-            throw ExplanationError(description: "AUC: \(error)")
+            throw ValidationFailure("AUC: \(error)")
         }
 
-        let chosen = spread(documents, count: request.settings.spurious.documents)
+        // Documents without a word have nothing for LIME to perturb; the choice ignores them, and is the same
+        // for every model so champion and challenger are explained on the same documents.
+        let explainable = documents.filter { $0.text.unicodeScalars.contains(where: IndexedText.isWordCharacter) }
+        guard !explainable.isEmpty else {
+            throw ValidationFailure("no document of the evaluation set has a word to explain")
+        }
+        let chosen = spread(explainable, count: request.settings.spurious.documents)
         let stabilityCount = min(request.settings.stability.documents, chosen.count)
         let seeds = max(request.settings.stability.seeds, 1)
+        // Jobs 0..<chosen.count are seed 0 of each chosen document; then the other seeds of the first
+        // `stabilityCount`, document by document.
         var jobs: [(document: LabeledDocument, seedIndex: Int)] = chosen.map { ($0, 0) }
         for document in chosen.prefix(stabilityCount) {
             for seedIndex in 1..<seeds { jobs.append((document, seedIndex)) }
@@ -126,11 +141,12 @@ public enum Validator {
         let explainer = LimeTextExplainer(settings: request.settings.lime)
         let results = try await explainInParallel(jobs, explainer: explainer, request: request, label: label, progress: progress)
 
-        let primary = results.filter { $0.seedIndex == 0 }.map(\.explanation)
+        let primary = Array(results.prefix(chosen.count))
         let texts = Dictionary(chosen.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
         let spurious = SpuriousCheck.evaluate(primary, texts: texts, banned: request.banned, settings: request.settings.spurious)
-        let perDocument = chosen.prefix(stabilityCount).map { document in
-            results.filter { $0.explanation.documentID == document.id }.sorted { $0.seedIndex < $1.seedIndex }.map(\.explanation)
+        let perDocument = (0..<stabilityCount).map { document in
+            let others = chosen.count + document * (seeds - 1)
+            return [primary[document]] + results[others..<(others + seeds - 1)]
         }
         let stability = StabilityCheck.evaluate(
             perDocument, topK: request.settings.spurious.topK, settings: request.settings.stability
@@ -162,10 +178,15 @@ public enum Validator {
         var columns = [[Double]](repeating: [], count: classes)
         for start in stride(from: 0, to: documents.count, by: scoringBatch) {
             let batch = documents[start..<min(start + scoringBatch, documents.count)].map(\.text)
-            let probabilities = try classifier.predictProbabilities(batch)
+            let probabilities: ProbabilityMatrix
+            do {
+                probabilities = try classifier.predictProbabilities(batch)
+            } catch {
+                throw ValidationFailure("the model failed to score evaluation documents \(start + 1)–\(start + batch.count): \(error)")
+            }
             guard probabilities.rows == batch.count, probabilities.columns == classes else {
-                throw ExplanationError(
-                    description: "the model returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts and \(classes) classes"
+                throw ValidationFailure(
+                    "the model returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts and \(classes) classes"
                 )
             }
             for column in 0..<classes { columns[column].append(contentsOf: probabilities.column(column)) }
@@ -174,50 +195,58 @@ public enum Validator {
         return columns
     }
 
-    private struct ExplainResult: Sendable {
-        var seedIndex: Int
-        var explanation: Explanation
-    }
-
     private static func explainInParallel(
         _ jobs: [(document: LabeledDocument, seedIndex: Int)], explainer: LimeTextExplainer, request: ValidationRequest,
         label: Int, progress: (@Sendable (ValidationProgress) -> Void)?
-    ) async throws -> [ExplainResult] {
+    ) async throws -> [Explanation] {
         let width = max(ProcessInfo.processInfo.activeProcessorCount, 1)
         let classifier = request.challenger
         let sha = request.challengerSHA256
-        return try await withThrowingTaskGroup(of: ExplainResult?.self) { group in
-            var results: [ExplainResult] = []
-            var next = 0
+        return try await withThrowingTaskGroup(of: (job: Int, explanation: Explanation).self) { group in
+            var results: [Explanation?] = Array(repeating: nil, count: jobs.count)
+            var next = 0, done = 0
             func add() {
                 guard next < jobs.count else { return }
-                let job = jobs[next]
+                let (document, seedIndex) = jobs[next]
+                let job = next
                 next += 1
                 group.addTask {
-                    let seed = ExplanationSeed.derive(modelSHA256: sha, documentID: job.document.id, seedIndex: job.seedIndex)
+                    let seed = ExplanationSeed.derive(modelSHA256: sha, documentID: document.id, seedIndex: seedIndex)
                     do {
                         let explanation = try explainer.explain(
-                            job.document.text, documentID: job.document.id, label: label, classifier: classifier, seed: seed
+                            document.text, documentID: document.id, label: label, classifier: classifier, seed: seed
                         )
-                        return ExplainResult(seedIndex: job.seedIndex, explanation: explanation)
-                    } catch is ExplanationError {
-                        return nil  // A document without words has nothing to explain; it is skipped.
+                        return (job, explanation)
+                    } catch let error as ExplanationError {
+                        throw error
+                    } catch {
+                        throw ValidationFailure("the model failed while explaining document \(document.id): \(error)")
                     }
                 }
             }
             for _ in 0..<width { add() }
-            while let result = try await group.next() {
-                if let result { results.append(result) }
-                progress?(ValidationProgress(phase: "explaining", done: results.count, total: jobs.count))
+            while let (job, explanation) = try await group.next() {
+                results[job] = explanation
+                done += 1
+                progress?(ValidationProgress(phase: "explaining", done: done, total: jobs.count))
                 try Task.checkCancellation()
                 add()
             }
-            return results
+            return results.compactMap { $0 }
         }
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// Why a validation could not run; it becomes the report's error.
+private struct ValidationFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

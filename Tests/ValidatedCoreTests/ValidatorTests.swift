@@ -96,12 +96,86 @@ import ValidatedCore
         #expect(report.error?.contains("same score") == true)
     }
 
-    @Test func aClassifierThatThrowsGetsAnErrorVerdict() async {
+    @Test func aClassifierThatThrowsGetsAnErrorVerdictSayingWhy() async {
         let report = await Validator.validate(
             ValidationRequest(challenger: FailingClassifier(), challengerSHA256: "ee", evaluation: Self.evaluation)
         )
         #expect(report.verdict == .error)
-        #expect(report.error != nil)
+        #expect(report.error == "the model failed to score evaluation documents 1–60: the scorer process exited with status 1")
+        #expect(report.checks.spurious == nil && report.checks.auc == nil)
+    }
+
+    @Test func aClassifierThatFailsWhileExplainingGetsAnErrorVerdictNamingTheDocument() async throws {
+        // Scores the evaluation set (60 texts) but refuses LIME's larger batches.
+        struct SmallBatchesOnly: TextClassifier {
+            struct TooMany: Error, CustomStringConvertible {
+                var description: String { "batch too large" }
+            }
+            var classes: [String] { ["0", "1"] }
+            func predictProbabilities(_ texts: [String]) throws -> ProbabilityMatrix {
+                guard texts.count <= 100 else { throw TooMany() }
+                return try KeywordClassifier().predictProbabilities(texts)
+            }
+        }
+        let report = await Validator.validate(
+            ValidationRequest(challenger: SmallBatchesOnly(), challengerSHA256: "ee", evaluation: Self.evaluation, settings: Self.settings)
+        )
+        #expect(report.verdict == .error)
+        let message = try #require(report.error)
+        #expect(message.hasPrefix("the model failed while explaining document d"), "\(message)")
+        #expect(message.hasSuffix(": batch too large"))
+    }
+
+    @Test func aModelWithoutThePositiveClassIsAnErrorNamingBoth() async {
+        struct Letters: TextClassifier {
+            var classes: [String] { ["neg", "pos"] }
+            func predictProbabilities(_ texts: [String]) throws -> ProbabilityMatrix {
+                try KeywordClassifier().predictProbabilities(texts)
+            }
+        }
+        let report = await Validator.validate(
+            ValidationRequest(challenger: Letters(), challengerSHA256: "ee", evaluation: Self.evaluation, settings: Self.settings)
+        )
+        #expect(report.verdict == .error)
+        #expect(report.error?.contains(#"["neg", "pos"]"#) == true)
+        #expect(report.error?.contains(#"positive label "1""#) == true)
+    }
+
+    @Test func documentsWithoutWordsAreNotExplainedAndTheChoiceIsTheSameForEveryModel() async throws {
+        var documents = Self.evaluation.documents
+        documents.insert(LabeledDocument(id: "empty", text: " -- ", isPositive: false), at: 0)
+        var settings = Self.settings
+        settings.spurious.documents = 100
+        let banned = try BannedTokenList.parse("nntp", source: "b")
+        let reports = await [KeywordClassifier(), KeywordClassifier(positive: "nntp")].asyncMap { model in
+            await Validator.validate(
+                ValidationRequest(
+                    challenger: model, challengerSHA256: "aa", evaluation: EvaluationSet(documents: documents), banned: banned,
+                    settings: settings
+                )
+            )
+        }
+        for report in reports {
+            #expect(report.verdict != .error, "\(report.summary)")
+            #expect(report.checks.spurious?.explained == 60)
+        }
+    }
+
+    @Test func progressCoversScoringAndEveryExplanation() async {
+        final class Phases: @unchecked Sendable {
+            let lock = NSLock()
+            var seen: [ValidationProgress] = []
+        }
+        let phases = Phases()
+        _ = await Validator.validate(
+            ValidationRequest(challenger: KeywordClassifier(), challengerSHA256: "ff", evaluation: Self.evaluation, settings: Self.settings),
+            progress: { update in phases.lock.withLock { phases.seen.append(update) } }
+        )
+        let seen = phases.lock.withLock { phases.seen }
+        #expect(seen.first == ValidationProgress(phase: "scoring", done: 60, total: 60))
+        // 20 documents at seed 0, and 4 of them at seeds 1 and 2.
+        #expect(seen.last == ValidationProgress(phase: "explaining", done: 28, total: 28))
+        #expect(seen.filter { $0.phase == "explaining" }.map(\.done) == Array(1...28))
     }
 
     @Test func rerunsGiveTheSameReport() async {
@@ -116,42 +190,181 @@ import ValidatedCore
     }
 }
 
-@Suite struct ParserTests {
-    @Test func bannedListsTakeWordsRegexesAndComments() throws {
-        let list = try BannedTokenList.parse("# header\nNNTP  # trailing comment\n\n/x-[a-z]+/\n", source: "b")
-        #expect(list.entries == ["NNTP", "/x-[a-z]+/"])
-        #expect(list.matches("nntp"))
-        #expect(list.matches("Nntp"))
-        #expect(list.matches("X-Mailer"))
-        #expect(!list.matches("x-"))
-        #expect(!list.matches("news"))
+@Suite struct SpuriousCheckTests {
+    static func explanation(_ id: String, _ weights: [(String, Double)]) -> Explanation {
+        Explanation(
+            documentID: id, label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
+            score: 1, localPrediction: 0.5, prediction: 0.5
+        )
     }
 
-    @Test func aBadRegexNamesItsLine() {
+    @Test func ratesMassSharesAndExamplesFollowTheirDefinitions() throws {
+        let banned = try BannedTokenList.parse("host\n/x[0-9]+/", source: "b")
+        var settings = SpuriousSettings()
+        settings.topK = 3
+        let explanations = [
+            Self.explanation("a", [("Host", 0.5), ("plot", -0.3), ("host", 0.1), ("x1", 0.05)]),  // x1 is not in the top 3
+            Self.explanation("b", [("plot", 0.4), ("x7", -0.3), ("music", 0.01)]),
+            Self.explanation("c", [("plot", 1.0), ("music", 0.5), ("host", 0.01)]),  // host below 5% of 1.0
+            Self.explanation("d", [("story", 0.2)]),
+        ]
+        let report = SpuriousCheck.evaluate(explanations, texts: ["a": "text a"], banned: banned, settings: settings)
+        let total = 0.5 + 0.3 + 0.1 + 0.4 + 0.3 + 0.01 + 1.0 + 0.5 + 0.01 + 0.2
+        #expect(report.bannedHits.map(\.token) == ["host", "x7"])
+        let host = report.bannedHits[0]
+        #expect(host.rate == 0.25)
+        #expect(host.topRate == 0.25)
+        #expect(abs(host.massShare - 0.61 / total) < 1e-12)
+        #expect(abs(host.meanAbsWeight - 0.61 / 2) < 1e-12)
+        #expect(host.examples == ["a"])
+        let x7 = report.bannedHits[1]
+        #expect(x7.rate == 0.25 && x7.topRate == 0)
+        #expect(report.verdict == .fail)
+        #expect(report.summary.hasPrefix(#"banned token "host" in the top-3 of 25% of explanations (limit 10%)"#))
+        #expect(report.worst.map(\.document) == ["a", "b"])
+        #expect(report.worst[0].text == "text a")
+        #expect(report.worst[0].weights.count == 3)
+        let plot = try #require(report.globalImportance.first)
+        #expect(plot.token == "plot")
+        #expect(abs(plot.meanAbsWeight - 1.7 / 4) < 1e-12)
+        #expect(plot.topKRate == 0.75)
+    }
+
+    @Test func thresholdsDecideTheVerdict() throws {
+        let banned = try BannedTokenList.parse("nntp", source: "b")
+        let clean = (0..<50).map { Self.explanation("c\($0)", [("plot", 1), ("music", 0.5)]) }
+        let dirty = Self.explanation("d", [("plot", 1), ("nntp", 0.06)])
+        // One hit in 51 explanations (1.96%) carrying 0.06 / 76.06 of the mass: below every limit.
+        #expect(SpuriousCheck.evaluate(clean + [dirty], texts: [:], banned: banned, settings: SpuriousSettings()).verdict == .pass)
+        // Two hits in 52 (3.8%): above the 2% warning rate, below the 10% limit.
+        let twice = SpuriousCheck.evaluate(clean + [dirty, dirty], texts: [:], banned: banned, settings: SpuriousSettings())
+        #expect(twice.verdict == .warn, "\(twice.summary)")
+        // Rare but heavy: above the 5% mass-share limit.
+        let heavy = Self.explanation("h", [("nntp", 10), ("plot", 1)])
+        let massive = SpuriousCheck.evaluate(clean + [heavy], texts: [:], banned: banned, settings: SpuriousSettings())
+        #expect(massive.verdict == .fail)
+        #expect(massive.summary.contains("of the attribution (limit 5%)"))
+        #expect(SpuriousCheck.evaluate(clean, texts: [:], banned: banned, settings: SpuriousSettings()).bannedHits.isEmpty)
+    }
+}
+
+@Suite struct StabilityCheckTests {
+    @Test func meanPairwiseJaccardAcrossSeeds() {
+        func explanation(_ id: String, _ features: [String]) -> Explanation {
+            Explanation(
+                documentID: id, label: 1, weights: features.map { FeatureWeight(feature: $0, weight: 1) }, intercept: 0,
+                score: 1, localPrediction: 0, prediction: 0
+            )
+        }
+        let steady = [explanation("s", ["a", "b"]), explanation("s", ["B", "a"]), explanation("s", ["a", "b"])]
+        // Pairs: {a,b}/{a,c} = 1/3, {a,b}/{c,d} = 0, {a,c}/{c,d} = 1/3.
+        let shaky = [explanation("k", ["a", "b"]), explanation("k", ["a", "c"]), explanation("k", ["c", "d"])]
+        let report = StabilityCheck.evaluate([steady, shaky], topK: 2, settings: StabilitySettings())
+        #expect(abs(report.seedJaccard - (1 + 2.0 / 9) / 2) < 1e-12)
+        #expect(report.verdict == .warn, "0.61 is below the 0.7 warning threshold")
+        #expect(report.leastStable.map(\.document) == ["k", "s"])
+        #expect(abs(report.leastStable[0].jaccard - 2.0 / 9) < 1e-12)
+        #expect(StabilityCheck.evaluate([shaky], topK: 2, settings: StabilitySettings()).verdict == .fail)
+        var lenient = StabilitySettings()
+        lenient.minJaccard = 0.2
+        #expect(StabilityCheck.evaluate([shaky], topK: 2, settings: lenient).verdict == .warn)
+    }
+}
+
+@Suite struct ParserTests {
+    @Test func bannedListsTakeWordsRegexesAndComments() throws {
+        let text = "# header\nNNTP  # trailing comment\n\n   # indented comment\n/x[0-9]+/\n\tedu\r\n/a#b/\n"
+        let list = try BannedTokenList.parse(text, source: "b")
+        #expect(list.entries == ["NNTP", "/x[0-9]+/", "edu", "/a#b/"])
+        #expect(list.matches("nntp"))
+        #expect(list.matches("Nntp"))
+        #expect(list.matches("X42"))
+        #expect(list.matches("EDU"))
+        #expect(list.matches("a#b"), "a '#' not after whitespace is part of the entry")
+        #expect(!list.matches("x"))
+        #expect(!list.matches("x42y"), "a regular expression must match the whole token")
+        #expect(!list.matches("news"))
+        #expect(!BannedTokenList.empty.matches("nntp"))
+        #expect(BannedTokenList.empty.entries.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("ok\n/([/\n", #"b.txt:2: "/([/" is not a valid regular expression (ICU syntax); correct it or remove the line"#),
+        ("ok\n\n//\n", #"b.txt:3: "//" is an empty regular expression; write a pattern between the slashes"#),
+        (
+            "Posting-Host\n",
+            #"b.txt:1: "Posting-Host" can never match: tokens are runs of letters, digits and '_'; list "Posting" and "Host" on lines of their own, or write a /regular expression/"#
+        ),
+        ("--\n", #"b.txt:1: "--" can never match: tokens are runs of letters, digits and '_'; write a word (letters, digits, '_') or a /regular expression/"#),
+    ])
+    func badEntriesNameTheirLine(text: String, message: String) {
         #expect {
-            try BannedTokenList.parse("ok\n/([/\n", source: "b.txt")
+            try BannedTokenList.parse(text, source: "b.txt")
         } throws: { error in
-            "\(error)" == "b.txt:2: \"/([/\" is not a valid regular expression"
+            "\(error)" == message
         }
     }
 
     @Test func evaluationSetsParseLabelsOfEveryKind() throws {
-        let text = """
+        let text = "\u{FEFF}" + """
             {"id": "a", "text": "one", "label": 1}
             {"text": "two", "label": "0"}
 
             {"id": 7, "text": "three", "label": true}
+            {"id": "b", "text": "four", "label": 1.0}
+            {"id": "c", "text": "five", "label": false}\r
             """
         let set = try EvaluationSet.parse(jsonLines: Array(text.utf8), source: "e.jsonl", fields: EvaluationFields())
-        #expect(set.documents.map(\.id) == ["a", "line-2", "7"])
-        #expect(set.documents.map(\.isPositive) == [true, false, false])
+        #expect(set.documents.map(\.id) == ["a", "line-2", "7", "b", "c"])
+        #expect(set.documents.map(\.isPositive) == [true, false, false, true, false])
+        #expect(set.documents.map(\.label) == ["1", "0", "true", "1", "false"])
+        let booleans = try EvaluationSet.parse(
+            jsonLines: Array(text.utf8), source: "e.jsonl", fields: EvaluationFields(positiveLabel: "true")
+        )
+        #expect(booleans.documents.map(\.isPositive) == [false, false, true, false, false])
+    }
+
+    @Test func otherFieldNamesAreHonoured() throws {
+        let text = #"{"doc": "x", "body": "hello", "y": "spam"}"# + "\n" + #"{"doc": "z", "body": "hi", "y": "ham"}"#
+        let set = try EvaluationSet.parse(
+            jsonLines: Array(text.utf8), source: "e.jsonl",
+            fields: EvaluationFields(text: "body", label: "y", id: "doc", positiveLabel: "spam")
+        )
+        #expect(set.documents == [
+            LabeledDocument(id: "x", text: "hello", isPositive: true, label: "spam"),
+            LabeledDocument(id: "z", text: "hi", isPositive: false, label: "ham"),
+        ])
     }
 
     @Test(arguments: [
-        ("{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\" \"label\": 0}\n", "e.jsonl:2: line is not valid JSON; each line must be one JSON object"),
-        ("{\"text\": \"a\", \"label\": 1}\n{\"label\": 0}\n", "e.jsonl:2: line field \"text\" is missing or not a string; set TextField= if the text is elsewhere"),
-        ("{\"text\": \"a\", \"label\": 1}\n[1]\n", "e.jsonl:2: line is not a JSON object"),
-        ("{\"text\": \"a\", \"label\": 1}\n", "e.jsonl: has 1 documents labelled \"1\" and 0 others; AUC needs both classes (check PositiveLabel=)"),
+        (
+            "{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\" \"label\": 0}\n",
+            #"e.jsonl:2: not valid JSON; each line must be one JSON object, such as {"text": "…", "label": "1"}"#
+        ),
+        (
+            "{\"text\": \"a\", \"label\": 1}\n{\"label\": 0}\n",
+            #"e.jsonl:2: field "text" is missing or not a string; set TextField= if the text is elsewhere"#
+        ),
+        (
+            "{\"text\": 5, \"label\": 1}\n",
+            #"e.jsonl:1: field "text" is missing or not a string; set TextField= if the text is elsewhere"#
+        ),
+        (
+            "{\"text\": \"a\"}\n",
+            #"e.jsonl:1: field "label" is missing or not a string, number or boolean; set LabelField= if the label is elsewhere"#
+        ),
+        (
+            "{\"text\": \"a\", \"label\": 1}\n[1]\n",
+            #"e.jsonl:2: not a JSON object; each line must be one JSON object, such as {"text": "…", "label": "1"}"#
+        ),
+        (
+            "{\"id\": \"x\", \"text\": \"a\", \"label\": 1}\n\n{\"id\": \"x\", \"text\": \"b\", \"label\": 0}\n",
+            #"e.jsonl:3: id "x" is already used on line 1; reports name documents by id, so make ids unique"#
+        ),
+        (
+            "{\"text\": \"a\", \"label\": 1}\n",
+            #"e.jsonl: has 1 documents labelled "1" and 0 others; AUC needs both classes (check PositiveLabel=)"#
+        ),
         ("\n\n", "e.jsonl: holds no documents"),
     ])
     func malformedEvaluationSetsNameFileAndLine(text: String, message: String) {
@@ -161,5 +374,25 @@ import ValidatedCore
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    @Test func invalidUTF8NamesTheLine() {
+        let bytes = Array(#"{"text": "a", "label": 1}"#.utf8) + [0x0A] + Array(#"{"text": ""#.utf8) + [0xFF, 0xFE]
+            + Array(#"", "label": 0}"#.utf8)
+        do {
+            _ = try EvaluationSet.parse(jsonLines: bytes, source: "e.jsonl", fields: EvaluationFields())
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "e.jsonl:2: not valid UTF-8; save the file as UTF-8")
+        }
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The results of `transform` on each element, in order, one after the other.
+    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
+        var results: [T] = []
+        for element in self { results.append(await transform(element)) }
+        return results
     }
 }
