@@ -56,7 +56,7 @@ public enum Daemon {
             throw StartupError(description: "\(error)")
         }
         let watch = WatchService(watcher: watcher, intake: intake, state: state, logger: logger)
-        for folder in configuration.folders { watch.scan(folder) }
+        for folder in configuration.folders { await watch.scan(folder) }
         signal.notify()
 
         let hangups = await UnixSignalsSequence(trapping: .sighup)

@@ -22,25 +22,18 @@ struct ValidationWorker: Service {
 
     private func workOffQueue() async throws {
         repeat {
-            while !Task.isCancelled, let run = try claim() {
+            while !Task.isCancelled, let run = await claim() {
                 guard let outcome = await abandonOnCancel({ [self] in await validate(run) }) else {
                     logger.notice("Stopping during run \(run.id); it will be redone at the next start")
                     return
                 }
-                finish(run, outcome)
+                guard await finish(run, outcome) else { return }
             }
         } while await signal.wait()
     }
 
-    private func claim() throws -> RunRecord? {
-        do {
-            return try store.claimNextRun()
-        } catch {
-            logger.error(
-                "Cannot read the queue: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
-            )
-            throw error
-        }
+    private func claim() async -> RunRecord? {
+        await StoreRetry(logger: logger).run("read the queue") { try store.claimNextRun() } ?? nil
     }
 
     private struct Outcome: Sendable {
@@ -92,7 +85,11 @@ struct ValidationWorker: Service {
         )
     }
 
-    private func finish(_ run: RunRecord, _ outcome: Outcome) {
+    /// Stores the verdict (retrying while the store cannot be written) and announces it.
+    ///
+    /// - Returns: `false` when the daemon is stopping before the verdict could be stored; the run, still marked
+    ///   running, is then redone at the next start.
+    private func finish(_ run: RunRecord, _ outcome: Outcome) async -> Bool {
         let report = outcome.result.report
         let reportJSON = Self.json(report)
         let checks = report.checkRecords
@@ -102,14 +99,10 @@ struct ValidationWorker: Service {
             configFingerprint: outcome.folder?.fingerprint, evalFingerprint: outcome.evaluationFingerprint,
             championModelID: outcome.champion?.id, promote: promote, scores: report.scores
         )
-        do {
-            try store.complete(completion)
-        } catch {
-            logger.error(
-                "Cannot store the verdict of run \(run.id): \(error); it stays queued for the next start",
-                metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
-            )
-            return
+        guard await StoreRetry(logger: logger).run("store the verdict of run \(run.id)", { try store.complete(completion) }) != nil
+        else {
+            logger.notice("Stopping before the verdict of run \(run.id) was stored; it will be redone at the next start")
+            return false
         }
         if let problem = outcome.result.championProblem {
             logger.warning("\(problem)", metadata: ["VALIDATED_MODEL": "\(run.model.path)"])
@@ -127,6 +120,7 @@ struct ValidationWorker: Service {
         }
         state.record(lastVerdict: "\(Self.fileName(run.model.path)) \(report.verdict.rawValue)")
         notifier.status(statusLine(current: nil))
+        return true
     }
 
     private func announce(_ run: RunRecord, _ report: ValidationReport) {

@@ -13,22 +13,22 @@ struct WatchService: Service {
     func run() async throws {
         await withGracefulShutdownHandler {
             for await event in watcher.events {
-                handle(event)
+                await handle(event)
             }
         } onGracefulShutdown: {
             watcher.stop()
         }
     }
 
-    private func handle(_ event: WatchEvent) {
+    private func handle(_ event: WatchEvent) async {
         switch event {
         case .fileReady(let path, let folderName):
             guard let folder = state.folder(named: folderName) else { return }
-            intake.ingest(path: path, folder: folder)
+            await intake.ingest(path: path, folder: folder)
         case .rescanNeeded(let folderName):
             guard let folder = state.folder(named: folderName) else { return }
             logger.warning("Missed events in \(folder.path); rescanning it")
-            scan(folder)
+            await scan(folder)
         case .folderGone(let folderName):
             logger.error(
                 "Watched folder \(folderName) was deleted or moved; restart validated once it is back",
@@ -38,11 +38,11 @@ struct WatchService: Service {
     }
 
     /// Queues every complete file already in `folder` (identical content is skipped by the intake).
-    func scan(_ folder: FolderConfiguration) {
+    func scan(_ folder: FolderConfiguration) async {
         let filter = FileNameFilter(extensions: folder.extensions)
         do {
             for path in try FolderWatcher.existingFiles(in: folder.path, filter: filter) {
-                intake.ingest(path: path, folder: folder)
+                await intake.ingest(path: path, folder: folder)
             }
         } catch {
             logger.error("Cannot list \(folder.path): \(error)", metadata: ["VALIDATED_FOLDER": "\(folder.name)"])

@@ -112,6 +112,53 @@ import ValidatedTestSupport
         #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
     }
 
+    /// A database locked by another process: the daemon reports a store error in the journal, keeps retrying
+    /// with backoff, and stores the verdict once the lock is gone.
+    @Test(.timeLimit(.minutes(5)))
+    func aLockedStoreIsRetriedUntilTheVerdictIsStored() async throws {
+        try Journald.ensureRunning()
+        let layout = try Layout()
+        defer { layout.directory.remove() }
+        let notify = try NotifySocket()
+        let daemon = try layout.start(notify: notify)
+        defer { daemon.terminate(signal: SIGKILL) }
+        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+
+        // Another process holds the write lock for 14 s, longer than the daemon's 10 s busy timeout.
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = [
+            "python3", "-c",
+            """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            time.sleep(14)
+            db.execute("ROLLBACK")
+            """,
+            layout.root + "/state/validated.sqlite",
+        ]
+        let output = Pipe()
+        locker.standardOutput = output
+        try locker.run()
+        _ = output.fileHandleForReading.availableData  // "locked": the lock is held from here on
+        try layout.dropCheckpoints(1)
+
+        try await waitUntil(timeout: .seconds(60), "a store error in the journal") {
+            try !Journald.entries(matching: ["MESSAGE_ID": "bb81273c51ad49ff8a0180060034a7a2", "_PID": "\(daemon.pid)"]).isEmpty
+        }
+        let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
+        try await waitUntil(timeout: .seconds(120), "the verdict after the lock is released") {
+            try store.status().recent.count == 1
+        }
+        locker.waitUntilExit()
+        #expect(try store.status().recent.first?.verdict == .pass)
+        #expect(try store.integrityCheck() == ["ok"])
+        daemon.terminate(signal: SIGTERM)
+        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
     /// SIGHUP: RELOADING=1 then READY=1; a bad file is refused with file, line and reason and the old
     /// configuration stays in force; a good one takes effect for the next run.
     @Test(.timeLimit(.minutes(5)))
