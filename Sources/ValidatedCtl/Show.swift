@@ -19,12 +19,7 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let (store, _) = try openStore(options)
-        let record: ModelRecord
-        do {
-            record = try store.findModel(model)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let record = try findModel(model, in: store)
         let runs = try store.runs(modelID: record.id)
         guard let run = runs.first else { throw ValidationError("\(record.path) has no runs") }
         if json {

@@ -57,10 +57,24 @@ import ValidatedTestSupport
             }
         }
 
-        func start(notify: NotifySocket? = nil) throws -> RunningProcess {
+        /// Starts the daemon and waits for READY=1.
+        func startReady() async throws -> (daemon: RunningProcess, notify: NotifySocket) {
+            let notify = try NotifySocket()
+            let daemon = try start(notify: notify)
+            _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+            return (daemon, notify)
+        }
+
+        /// Sends SIGTERM and expects a clean exit.
+        func stop(_ daemon: RunningProcess) async throws {
+            daemon.terminate(signal: SIGTERM)
+            #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        }
+
+        func start(notify: NotifySocket) throws -> RunningProcess {
             try RunningProcess(
                 executable: Binaries.url("validated"), arguments: ["--config", config, "--log-target", "journal"],
-                environment: notify.map { ["NOTIFY_SOCKET": $0.path] } ?? [:]
+                environment: ["NOTIFY_SOCKET": notify.path]
             )
         }
     }
@@ -79,19 +93,15 @@ import ValidatedTestSupport
         var generator = SystemRandomNumberGenerator()
         var kills = 0
         for _ in 0..<iterations {
-            let notify = try NotifySocket()
-            let daemon = try layout.start(notify: notify)
-            _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+            let (daemon, _) = try await layout.startReady()
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...700, using: &generator)))
             daemon.terminate(signal: SIGKILL)
             _ = try await daemon.waitForExit(timeout: .seconds(10))
             kills += 1
         }
         // A last, undisturbed run finishes the queue.
-        let notify = try NotifySocket()
-        let daemon = try layout.start(notify: notify)
+        let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
-        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
         let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
         try await waitUntil(timeout: .seconds(600), "every model to have a verdict") {
             let counts = try store.queueCounts()
@@ -108,8 +118,7 @@ import ValidatedTestSupport
             #expect(try store.checks(runID: run.id).count == 3)
         }
         #expect(try store.integrityCheck() == ["ok"])
-        daemon.terminate(signal: SIGTERM)
-        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        try await layout.stop(daemon)
     }
 
     /// A database locked by another process: the daemon reports a store error in the journal, keeps retrying
@@ -119,10 +128,8 @@ import ValidatedTestSupport
         try Journald.ensureRunning()
         let layout = try Layout()
         defer { layout.directory.remove() }
-        let notify = try NotifySocket()
-        let daemon = try layout.start(notify: notify)
+        let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
-        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
 
         // Another process holds the write lock for 14 s, longer than the daemon's 10 s busy timeout.
         let locker = Process()
@@ -155,8 +162,7 @@ import ValidatedTestSupport
         locker.waitUntilExit()
         #expect(try store.status().recent.first?.verdict == .pass)
         #expect(try store.integrityCheck() == ["ok"])
-        daemon.terminate(signal: SIGTERM)
-        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        try await layout.stop(daemon)
     }
 
     /// SIGHUP: RELOADING=1 then READY=1; a bad file is refused with file, line and reason and the old
@@ -166,10 +172,8 @@ import ValidatedTestSupport
         try Journald.ensureRunning()
         let layout = try Layout()
         defer { layout.directory.remove() }
-        let notify = try NotifySocket()
-        let daemon = try layout.start(notify: notify)
+        let (daemon, notify) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
-        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
 
         try (Layout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
         daemon.terminate(signal: SIGHUP)
@@ -200,7 +204,6 @@ import ValidatedTestSupport
         let second = try #require(try store.status().recent.first { $0.model.path.hasSuffix("second.safetensors") })
         #expect(second.verdict == .fail, "\(second.summary ?? "")")
         #expect(second.summary?.contains("below the floor 0.99") == true)
-        daemon.terminate(signal: SIGTERM)
-        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        try await layout.stop(daemon)
     }
 }
