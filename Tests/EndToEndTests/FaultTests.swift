@@ -165,6 +165,49 @@ import ValidatedTestSupport
         try await layout.stop(daemon)
     }
 
+    /// Files that arrive the awkward ways: copied over an existing name, deleted before they can be read, and
+    /// linked in from outside the folder (links to regular files are followed). Every distinct content gets one
+    /// verdict and the daemon keeps serving.
+    @Test(.timeLimit(.minutes(5)))
+    func awkwardArrivalsAreHandled() async throws {
+        try Journald.ensureRunning()
+        let layout = try Layout()
+        defer { layout.directory.remove() }
+        let (daemon, _) = try await layout.startReady()
+        defer { daemon.terminate(signal: SIGKILL) }
+        let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
+        let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        func finished() throws -> [RunRecord] { try store.status(recent: 100).recent }
+
+        // Written in place, then overwritten in place with other content: two contents, two verdicts.
+        let path = layout.incoming + "/model.safetensors"
+        try (clean + Data("a".utf8)).write(to: URL(fileURLWithPath: path))
+        try await waitUntil(timeout: .seconds(60), "the first content's verdict") { try finished().count == 1 }
+        try (clean + Data("b".utf8)).write(to: URL(fileURLWithPath: path))
+        try await waitUntil(timeout: .seconds(60), "the second content's verdict") { try finished().count == 2 }
+        #expect(Set(try finished().map(\.model.sha256)).count == 2)
+
+        // Deleted right after it was closed: at most an error verdict or a logged warning, never a crash.
+        let doomed = layout.incoming + "/doomed.safetensors"
+        try (clean + Data("c".utf8)).write(to: URL(fileURLWithPath: doomed))
+        try FileManager.default.removeItem(atPath: doomed)
+
+        // A link from outside the folder is followed.
+        let outside = layout.root + "/outside.safetensors"
+        try (clean + Data("d".utf8)).write(to: URL(fileURLWithPath: outside))
+        try FileManager.default.createSymbolicLink(atPath: layout.incoming + "/linked.safetensors", withDestinationPath: outside)
+        try await waitUntil(timeout: .seconds(60), "the linked model's verdict") {
+            try finished().contains { $0.model.path.hasSuffix("/linked.safetensors") }
+        }
+        let linked = try #require(try finished().first { $0.model.path.hasSuffix("/linked.safetensors") })
+        #expect(linked.verdict == .pass, "\(linked.summary ?? "")")
+        for run in try finished() where run.model.path.hasSuffix("/doomed.safetensors") {
+            #expect(run.verdict == .error)
+        }
+        #expect(try store.queueCounts().queued == 0)
+        try await layout.stop(daemon)
+    }
+
     /// SIGHUP: RELOADING=1 then READY=1; a bad file is refused with file, line and reason and the old
     /// configuration stays in force; a good one takes effect for the next run.
     @Test(.timeLimit(.minutes(5)))
