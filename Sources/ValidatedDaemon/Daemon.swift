@@ -60,7 +60,8 @@ public enum Daemon {
         signal.notify()
 
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let worker = ValidationWorker(store: store, state: state, signal: signal, notifier: notifier, logger: logger)
+        var worker = ValidationWorker(store: store, state: state, signal: signal, notifier: notifier, logger: logger)
+        worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
             watch,
             worker,

@@ -15,10 +15,17 @@ struct HeartbeatService: Service {
 
     func run() async throws {
         let heartbeat = Duration.seconds(state.configuration.heartbeatSeconds)
-        let period = notifier.watchdogInterval.map { min(heartbeat, $0 / 2) } ?? heartbeat
+        let watchdog = notifier.watchdogInterval
+        let period = watchdog.map { min(heartbeat, $0 / 2) } ?? heartbeat
         while !Task.isCancelled {
             beat()
-            notifier.watchdog()
+            if let watchdog {
+                if state.isHealthy(within: watchdog) {
+                    notifier.watchdog()
+                } else {
+                    logger.critical("The validation worker has made no progress for \(watchdog); withholding the watchdog ping")
+                }
+            }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }
             } catch {

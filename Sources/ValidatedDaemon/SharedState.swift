@@ -7,6 +7,8 @@ final class SharedState: Sendable {
     private struct Values {
         var configuration: DaemonConfiguration
         var lastVerdict: String = "none yet"
+        /// When the worker last showed progress, or `nil` while it waits for work.
+        var busySince: ContinuousClock.Instant?
     }
 
     private let values: Mutex<Values>
@@ -34,5 +36,21 @@ final class SharedState: Sendable {
 
     func record(lastVerdict: String) {
         values.withLock { $0.lastVerdict = lastVerdict }
+    }
+
+    /// The worker moved forward (a run started, a document was explained, a verdict was stored).
+    func markProgress() {
+        values.withLock { $0.busySince = .now }
+    }
+
+    /// The worker is waiting for work: idle counts as healthy.
+    func markIdle() {
+        values.withLock { $0.busySince = nil }
+    }
+
+    /// Whether the worker is idle or has made progress within `interval`: the watchdog is pinged only then, so
+    /// a wedged worker gets the daemon restarted.
+    func isHealthy(within interval: Duration) -> Bool {
+        values.withLock { state in state.busySince.map { ContinuousClock.now - $0 < interval } ?? true }
     }
 }

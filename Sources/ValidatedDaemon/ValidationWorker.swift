@@ -15,6 +15,9 @@ struct ValidationWorker: Service {
     let signal: WorkSignal
     let notifier: SystemdNotifier
     let logger: Logger
+    /// A test hook (`VALIDATED_TEST_WEDGE_WORKER=1`): the worker blocks forever on its first run, so tests can
+    /// see the watchdog pings stop.
+    var wedgeForTesting = false
 
     func run() async throws {
         try await cancelWhenGracefulShutdown { [self] in try await workOffQueue() }
@@ -23,12 +26,14 @@ struct ValidationWorker: Service {
     private func workOffQueue() async throws {
         repeat {
             while !Task.isCancelled, let run = await claim() {
+                state.markProgress()
                 guard let outcome = await abandonOnCancel({ [self] in await validate(run) }) else {
                     logger.notice("Stopping during run \(run.id); it will be redone at the next start")
                     return
                 }
                 guard await finish(run, outcome) else { return }
             }
+            state.markIdle()
         } while await signal.wait()
     }
 
@@ -74,7 +79,8 @@ struct ValidationWorker: Service {
         if let champion {
             job.championScores = try? store.cachedScores(modelID: champion.id, evalFingerprint: resources.evaluationFingerprint)
         }
-        var result = await job.run()
+        while wedgeForTesting { usleep(1_000_000) }
+        var result = await job.run { [state] _ in state.markProgress() }
         if let sha = result.sha256, sha != run.model.sha256 {
             result.report = .failure(
                 "the file changed after it was queued (sha256 \(sha.prefix(12)) ≠ \(run.model.sha256.prefix(12))); the new content is validated separately"

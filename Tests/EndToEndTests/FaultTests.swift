@@ -208,6 +208,35 @@ import ValidatedTestSupport
         try await layout.stop(daemon)
     }
 
+    /// WATCHDOG=1 is sent at half of WATCHDOG_USEC while the worker is idle or making progress, and withheld
+    /// once it is wedged (the VALIDATED_TEST_WEDGE_WORKER hook), so systemd restarts a hung daemon.
+    @Test(.timeLimit(.minutes(2)))
+    func watchdogPingsStopWhenTheWorkerIsWedged() async throws {
+        try Journald.ensureRunning()
+        let layout = try Layout()
+        defer { layout.directory.remove() }
+        let notify = try NotifySocket()
+        let daemon = try RunningProcess(
+            executable: Binaries.url("validated"), arguments: ["--config", layout.config, "--log-target", "journal"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "VALIDATED_TEST_WEDGE_WORKER": "1"]
+        )
+        defer { daemon.terminate(signal: SIGKILL) }
+        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+        func pings() -> Int { notify.messages.filter { $0 == "WATCHDOG=1" }.count }
+        // Idle: pinged every 0.5 s.
+        try await waitUntil(timeout: .seconds(10), "three idle watchdog pings") { pings() >= 3 }
+
+        try layout.dropCheckpoints(1)
+        try await waitUntil(timeout: .seconds(30), "the wedged worker to lose the watchdog") {
+            let before = pings()
+            try await Task.sleep(for: .milliseconds(1500))
+            return pings() == before
+        }
+        let silent = pings()
+        try await Task.sleep(for: .seconds(2))
+        #expect(pings() == silent, "pings must stay withheld while the worker is wedged")
+    }
+
     /// SIGHUP: RELOADING=1 then READY=1; a bad file is refused with file, line and reason and the old
     /// configuration stays in force; a good one takes effect for the next run.
     @Test(.timeLimit(.minutes(5)))
