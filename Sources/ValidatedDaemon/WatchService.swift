@@ -3,7 +3,8 @@ import ServiceLifecycle
 import ValidatedRuntime
 import ValidatedWatch
 
-/// Feeds complete files from the watched folders to the intake; rescans a folder when inotify overflowed.
+/// Feeds complete files from the watched folders to the intake; rescans a folder when inotify overflowed, and
+/// watches a deleted or moved folder again once it is back, without holding up the other folders.
 struct WatchService: Service {
     let watcher: FolderWatcher
     let intake: ModelIntake
@@ -12,15 +13,18 @@ struct WatchService: Service {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            for await event in watcher.events {
-                await handle(event)
+            await withDiscardingTaskGroup { group in
+                for await event in watcher.events {
+                    await handle(event, rewatching: &group)
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             watcher.stop()
         }
     }
 
-    private func handle(_ event: WatchEvent) async {
+    private func handle(_ event: WatchEvent, rewatching group: inout DiscardingTaskGroup) async {
         switch event {
         case .fileReady(let path, let folderName):
             guard let folder = state.folder(named: folderName) else { return }
@@ -30,10 +34,31 @@ struct WatchService: Service {
             logger.warning("Missed events in \(folder.path); rescanning it")
             await scan(folder)
         case .folderGone(let folderName):
+            guard let folder = state.folder(named: folderName) else { return }
             logger.error(
-                "Watched folder \(folderName) was deleted or moved; restart validated once it is back",
+                "Watched folder \(folder.path) was deleted or moved; waiting for it to come back",
                 metadata: ["VALIDATED_FOLDER": "\(folderName)"]
             )
+            group.addTask { await rewatch(folder) }
+        }
+    }
+
+    /// Waits (polling every second) until `folder` exists again, watches it, and queues what it holds.
+    private func rewatch(_ folder: FolderConfiguration) async {
+        let watched = WatchedFolder(name: folder.name, path: folder.path, filter: FileNameFilter(extensions: folder.extensions))
+        while !Task.isCancelled {
+            do {
+                try watcher.rewatch(watched)
+                logger.notice("Watching \(folder.path) again", metadata: ["VALIDATED_FOLDER": "\(folder.name)"])
+                await scan(folder)
+                return
+            } catch {
+                do {
+                    try await Task.sleep(for: .seconds(1))
+                } catch {
+                    return
+                }
+            }
         }
     }
 

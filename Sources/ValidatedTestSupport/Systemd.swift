@@ -6,19 +6,46 @@ import Synchronization
 public enum Journald {
     static let socket = "/run/systemd/journal/socket"
 
-    /// Starts `/lib/systemd/systemd-journald` if its socket is missing (needs root), and waits for the socket.
+    private static let starting = Mutex(())
+
+    /// Starts `/lib/systemd/systemd-journald` unless one is answering on its socket (needs root), and waits until
+    /// one is.
+    ///
+    /// A socket file is not proof of a running journald: a machine image can keep the file of one that has gone,
+    /// and sends to it are refused. Concurrent callers start at most one journald.
     public static func ensureRunning() throws {
-        guard !FileManager.default.fileExists(atPath: socket) else { return }
-        try FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
-        let journald = Process()
-        journald.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
-        journald.standardOutput = FileHandle.nullDevice
-        journald.standardError = FileHandle.nullDevice
-        try journald.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: socket) {
-            guard Date() < deadline else { throw TimeoutError(description: "journald did not create \(socket)") }
-            usleep(20_000)
+        try starting.withLock { _ in
+            guard !isAnswering() else { return }
+            try FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
+            unlink(socket)
+            let journald = Process()
+            journald.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
+            journald.standardOutput = FileHandle.nullDevice
+            journald.standardError = FileHandle.nullDevice
+            // Not the notify socket a concurrent test may have set: journald would report its own readiness there.
+            journald.environment = ProcessInfo.processInfo.environment.filter { !["NOTIFY_SOCKET", "WATCHDOG_USEC"].contains($0.key) }
+            try journald.run()
+            let deadline = Date().addingTimeInterval(10)
+            while !isAnswering() {
+                guard Date() < deadline else { throw TimeoutError(description: "journald did not answer on \(socket)") }
+                usleep(20_000)
+            }
+        }
+    }
+
+    /// Whether a datagram socket can connect to journald's socket: false when the file is missing or stale.
+    private static func isAnswering() -> Bool {
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socket.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes.prefix(raw.count - 1)) }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
         }
     }
 

@@ -48,7 +48,7 @@ public final class FolderWatcher: Sendable {
     private let descriptor: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private let folders: [Int32: WatchedFolder]
+    private let folders: Mutex<[Int32: WatchedFolder]>
     private let stopped = Mutex(false)
 
     /// Starts watching.
@@ -61,7 +61,7 @@ public final class FolderWatcher: Sendable {
             throw WatchError(description: "cannot create an inotify instance (\(String(cString: strerror(errno)))); raise fs.inotify.max_user_instances")
         }
         var map: [Int32: WatchedFolder] = [:]
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+        let mask = Self.mask
         for folder in watched {
             let wd = inotify_add_watch(fd, folder.path, mask)
             guard wd >= 0 else {
@@ -80,11 +80,27 @@ public final class FolderWatcher: Sendable {
         descriptor = fd
         wakeRead = pipeEnds[0]
         wakeWrite = pipeEnds[1]
-        folders = map
+        folders = Mutex(map)
         (events, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
         let thread = Thread { [self] in readLoop() }
         thread.name = "validated-inotify"
         thread.start()
+    }
+
+    static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+
+    /// Watches `folder` again after it was deleted or moved and has been recreated.
+    ///
+    /// - Throws: ``WatchError`` while the folder does not exist (yet).
+    public func rewatch(_ folder: WatchedFolder) throws {
+        let wd = inotify_add_watch(descriptor, folder.path, Self.mask)
+        guard wd >= 0 else {
+            throw WatchError(description: "\(folder.path): cannot watch folder \(folder.name) (\(String(cString: strerror(errno))))")
+        }
+        folders.withLock { map in
+            map = map.filter { $0.value.name != folder.name }
+            map[wd] = folder
+        }
     }
 
     /// Stops watching and ends ``events``. Safe to call more than once.
@@ -156,11 +172,14 @@ public final class FolderWatcher: Sendable {
             let nameBytes = buffer[(offset + 16)..<min(offset + 16 + length, count)].prefix { $0 != 0 }
             offset += 16 + length
             if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                for folder in folders.values { continuation.yield(.rescanNeeded(folder: folder.name)) }
+                for folder in folders.withLock({ Array($0.values) }) { continuation.yield(.rescanNeeded(folder: folder.name)) }
                 continue
             }
-            guard let folder = folders[wd] else { continue }
+            guard let folder = folders.withLock({ $0[wd] }) else { continue }
             if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+                // A deleted folder's watch is gone already; a moved one's would follow it to its new name.
+                folders.withLock { _ = $0.removeValue(forKey: wd) }
+                inotify_rm_watch(descriptor, wd)
                 continuation.yield(.folderGone(folder: folder.name))
                 continue
             }

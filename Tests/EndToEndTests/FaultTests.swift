@@ -208,6 +208,30 @@ import ValidatedTestSupport
         try await layout.stop(daemon)
     }
 
+    /// The watched folder deleted under the running daemon: an error in the journal, and once the folder is back
+    /// its checkpoints get verdicts without a restart.
+    @Test(.timeLimit(.minutes(3)))
+    func aDeletedFolderIsWatchedAgainOnceItIsBack() async throws {
+        try Journald.ensureRunning()
+        let layout = try Layout()
+        defer { layout.directory.remove() }
+        let (daemon, _) = try await layout.startReady()
+        defer { daemon.terminate(signal: SIGKILL) }
+
+        try FileManager.default.removeItem(atPath: layout.incoming)
+        try await waitUntil(timeout: .seconds(30), "the deletion in the journal") {
+            try !Journald.entries(matching: ["VALIDATED_FOLDER": layout.folder, "PRIORITY": "3", "_PID": "\(daemon.pid)"]).isEmpty
+        }
+        try FileManager.default.createDirectory(atPath: layout.incoming, withIntermediateDirectories: false)
+        try layout.dropCheckpoints(2)
+        let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
+        try await waitUntil(timeout: .seconds(120), "verdicts for the recreated folder's checkpoints") {
+            try store.status().recent.count == 2
+        }
+        #expect(try store.status().recent.allSatisfy { $0.verdict == .pass })
+        try await layout.stop(daemon)
+    }
+
     /// WATCHDOG=1 is sent at half of WATCHDOG_USEC while the worker is idle or making progress, and withheld
     /// once it is wedged (the VALIDATED_TEST_WEDGE_WORKER hook), so systemd restarts a hung daemon.
     @Test(.timeLimit(.minutes(2)))

@@ -31,16 +31,16 @@ import ValidatedWatch
 
         // Written slowly in pieces under a temporary name, then renamed: one event, for the final name.
         let partial = folder + "/.a.safetensors.part"
-        FileManager.default.createFile(atPath: partial, contents: nil)
+        _ = FileManager.default.createFile(atPath: partial, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
         for _ in 0..<5 { handle.write(Data(repeating: 7, count: 1000)) }
         try handle.close()
         try FileManager.default.moveItem(atPath: partial, toPath: folder + "/a.safetensors")
         // Ignored: hidden, wrong extension.
-        FileManager.default.createFile(atPath: folder + "/.hidden.safetensors", contents: Data([1]))
-        FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: folder + "/.hidden.safetensors", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data([1]))
         // Written in place: counts once closed.
-        FileManager.default.createFile(atPath: folder + "/b.safetensors", contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: folder + "/b.safetensors", contents: Data([1, 2, 3]))
 
         var events: [WatchEvent] = []
         for await event in watcher.events {
@@ -68,7 +68,7 @@ import ValidatedWatch
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         for name in ["b.safetensors", "a.safetensors", ".c.safetensors", "d.txt"] {
-            FileManager.default.createFile(atPath: directory.path + "/" + name, contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: directory.path + "/" + name, contents: Data([1]))
         }
         try FileManager.default.createDirectory(atPath: directory.path + "/e.safetensors", withIntermediateDirectories: false)
         let files = try FolderWatcher.existingFiles(in: directory.path, filter: FileNameFilter(extensions: ["safetensors"]))
@@ -79,5 +79,53 @@ import ValidatedWatch
         #expect(throws: WatchError.self) {
             try FolderWatcher(folders: [WatchedFolder(name: "f", path: "/nonexistent/folder", filter: FileNameFilter(extensions: []))])
         }
+    }
+
+    /// A folder deleted and recreated: the watcher reports it gone, and after `rewatch` reports files again.
+    @Test(.timeLimit(.minutes(1)))
+    func aDeletedFolderIsReportedAndCanBeWatchedAgain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = WatchedFolder(name: "f", path: directory.path + "/models", filter: FileNameFilter(extensions: ["safetensors"]))
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: false)
+        let watcher = try FolderWatcher(folders: [folder])
+        defer { watcher.stop() }
+        var events = watcher.events.makeAsyncIterator()
+
+        try FileManager.default.removeItem(atPath: folder.path)
+        #expect(await events.next() == .folderGone(folder: "f"))
+        #expect(throws: WatchError.self) { try watcher.rewatch(folder) }
+
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: false)
+        try watcher.rewatch(folder)
+        _ = FileManager.default.createFile(atPath: folder.path + "/a.safetensors", contents: Data([1]))
+        #expect(await events.next() == .fileReady(path: folder.path + "/a.safetensors", folder: "f"))
+    }
+
+    /// A kernel queue that overflows (here shrunk to one event through `fs.inotify.max_queued_events`, which
+    /// applies to instances created while it is set) asks for a rescan instead of silently losing files.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: getuid() == 0, "setting fs.inotify.max_queued_events needs root"))
+    func anOverflowingQueueAsksForARescan() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let limit = "/proc/sys/fs/inotify/max_queued_events"
+        let saved = try String(contentsOfFile: limit, encoding: .utf8)
+        try "1".write(toFile: limit, atomically: false, encoding: .utf8)
+        let watcher: FolderWatcher
+        do {
+            defer { try? saved.write(toFile: limit, atomically: false, encoding: .utf8) }
+            watcher = try FolderWatcher(folders: [WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))])
+        }
+        defer { watcher.stop() }
+        for index in 0..<200 {
+            _ = FileManager.default.createFile(atPath: directory.path + "/m\(index)", contents: Data([1]))
+        }
+        var sawRescan = false
+        for await event in watcher.events where event == .rescanNeeded(folder: "f") {
+            sawRescan = true
+            break
+        }
+        #expect(sawRescan)
+        #expect(try FolderWatcher.existingFiles(in: directory.path, filter: FileNameFilter(extensions: [])).count == 200)
     }
 }
