@@ -28,17 +28,8 @@ public enum Daemon {
             )
             throw StartupError(description: "\(error)")
         }
-        let store: VerdictStore
-        do {
-            try FileManager.default.createDirectory(
-                atPath: (configuration.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true
-            )
-            store = try VerdictStore(path: configuration.database)
-            let requeued = try store.requeueInterrupted()
-            if requeued > 0 { logger.notice("Requeued \(requeued) run(s) interrupted by the last stop") }
-        } catch {
-            logger.critical("Refusing to start: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"])
-            throw StartupError(description: "\(error)")
+        guard let store = await openStore(configuration.database, notifier: notifier, logger: logger) else {
+            throw StartupError(description: "stopped while waiting for the store \(configuration.database)")
         }
 
         let state = SharedState(configuration: configuration)
@@ -85,6 +76,28 @@ public enum Daemon {
         )
         try await group.run()
         logger.notice("validated stopped", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStopping.rawValue)"])
+    }
+}
+
+extension Daemon {
+    /// Opens the store and requeues runs the last stop interrupted. A store that cannot be opened yet (a
+    /// read-only or full file system, a missing mount) is retried with backoff, with the reason in the journal
+    /// and in `STATUS=`, rather than ending the daemon: it starts once the store is usable.
+    static func openStore(_ path: String, notifier: SystemdNotifier, logger: Logger) async -> VerdictStore? {
+        await StoreRetry(logger: logger).run("open the store") {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+                )
+                let store = try VerdictStore(path: path)
+                let requeued = try store.requeueInterrupted()
+                if requeued > 0 { logger.notice("Requeued \(requeued) run(s) interrupted by the last stop") }
+                return store
+            } catch {
+                notifier.status("Waiting for the store: \(error)")
+                throw error
+            }
+        }
     }
 }
 

@@ -11,16 +11,17 @@ struct WatchService: Service {
     let state: SharedState
     let logger: Logger
 
+    /// Runs until a graceful shutdown, which also cancels a queueing attempt stuck retrying an unusable store:
+    /// the file it was for is found again by the start-up scan.
     func run() async throws {
-        await withGracefulShutdownHandler {
+        defer { watcher.stop() }
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for await event in watcher.events {
                     await handle(event, rewatching: &group)
                 }
                 group.cancelAll()
             }
-        } onGracefulShutdown: {
-            watcher.stop()
         }
     }
 

@@ -9,7 +9,7 @@ public final class RunningProcess: @unchecked Sendable {
     /// Launches `executable`.
     public init(executable: URL, arguments: [String], environment: [String: String] = [:]) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("validated-\(UUID().uuidString).log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = executable
         process.arguments = arguments
@@ -21,6 +21,9 @@ public final class RunningProcess: @unchecked Sendable {
 
     /// The process id.
     public var pid: Int32 { process.processIdentifier }
+
+    /// Whether it has not exited yet.
+    public var isRunning: Bool { process.isRunning }
 
     /// What it printed so far.
     public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -9,83 +9,13 @@ import ValidatedTestSupport
     private static let configRejected = "a88d6ced47544d9f97586b6e1b3ab65d"
     private static let configReloaded = "735ea5408e57443c9e04d2e21140460b"
 
-    /// A fresh folder layout with a fast configuration (few documents and samples).
-    private struct Layout {
-        let directory: TemporaryDirectory
-        let folder = "fault-\(UUID().uuidString.prefix(8).lowercased())"
-        var root: String { directory.path }
-        var config: String { root + "/validated.conf" }
-        var incoming: String { root + "/incoming" }
-
-        init() throws {
-            directory = try TemporaryDirectory()
-            let demo = Fixtures.repository.appendingPathComponent("demo").path
-            try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
-            try Self.mainFile(floor: "0.70").write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
-            try """
-            [Folder]
-            Path=../incoming
-            EvaluationSet=\(demo)/eval.jsonl
-            BannedTokens=\(demo)/banned-tokens.txt
-            """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
-        }
-
-        static func mainFile(floor: String) -> String {
-            """
-            [Daemon]
-            Database=state/validated.sqlite
-            HeartbeatSec=1
-            [Spurious]
-            Documents=6
-            [Stability]
-            Documents=2
-            [AUC]
-            Floor=\(floor)
-            """
-        }
-
-        /// Drops `count` checkpoints of distinct content (the clean demo model with a few trailing bytes).
-        func dropCheckpoints(_ count: Int) throws {
-            let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
-            for index in 0..<count {
-                let name = String(format: "m%03d.safetensors", index)
-                var bytes = clean
-                bytes.append(contentsOf: Array("\(index)".utf8))
-                try bytes.write(to: URL(fileURLWithPath: incoming + "/." + name + ".part"))
-                try FileManager.default.moveItem(atPath: incoming + "/." + name + ".part", toPath: incoming + "/" + name)
-            }
-        }
-
-        /// Starts the daemon and waits for READY=1.
-        func startReady() async throws -> (daemon: RunningProcess, notify: NotifySocket) {
-            let notify = try NotifySocket()
-            let daemon = try start(notify: notify)
-            _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
-            return (daemon, notify)
-        }
-
-        /// Sends SIGTERM and expects a clean exit.
-        func stop(_ daemon: RunningProcess) async throws {
-            daemon.terminate(signal: SIGTERM)
-            #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
-        }
-
-        func start(notify: NotifySocket) throws -> RunningProcess {
-            try RunningProcess(
-                executable: Binaries.url("validated"), arguments: ["--config", config, "--log-target", "journal"],
-                environment: ["NOTIFY_SOCKET": notify.path]
-            )
-        }
-    }
-
     /// `kill -9` at random moments while runs are in progress; after the last restart every model has exactly
     /// one finished run, and the store passes `PRAGMA integrity_check`. Iterations: VALIDATED_CRASH_ITERATIONS
     /// (default 8; the issue's 100 take about 4 minutes).
     @Test(.timeLimit(.minutes(20)))
     func killNineMidRunLosesNothingAndDuplicatesNothing() async throws {
         try Journald.ensureRunning()
-        let layout = try Layout()
+        let layout = try FaultLayout()
         defer { layout.directory.remove() }
         let iterations = Int(ProcessInfo.processInfo.environment["VALIDATED_CRASH_ITERATIONS"] ?? "") ?? 8
         let models = 12
@@ -126,7 +56,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func aLockedStoreIsRetriedUntilTheVerdictIsStored() async throws {
         try Journald.ensureRunning()
-        let layout = try Layout()
+        let layout = try FaultLayout()
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -171,7 +101,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func awkwardArrivalsAreHandled() async throws {
         try Journald.ensureRunning()
-        let layout = try Layout()
+        let layout = try FaultLayout()
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -213,7 +143,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(3)))
     func aDeletedFolderIsWatchedAgainOnceItIsBack() async throws {
         try Journald.ensureRunning()
-        let layout = try Layout()
+        let layout = try FaultLayout()
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -237,7 +167,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(2)))
     func watchdogPingsStopWhenTheWorkerIsWedged() async throws {
         try Journald.ensureRunning()
-        let layout = try Layout()
+        let layout = try FaultLayout()
         defer { layout.directory.remove() }
         let notify = try NotifySocket()
         let daemon = try RunningProcess(
@@ -266,12 +196,12 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func sighupReloadsAGoodConfigurationAndRefusesABadOne() async throws {
         try Journald.ensureRunning()
-        let layout = try Layout()
+        let layout = try FaultLayout()
         defer { layout.directory.remove() }
         let (daemon, notify) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
 
-        try (Layout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try (FaultLayout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
         daemon.terminate(signal: SIGHUP)
         _ = try await notify.waitFor(timeout: .seconds(30)) { $0.contains("RELOADING=1") }
         var rejected: [[String: String]] = []
@@ -289,7 +219,7 @@ import ValidatedTestSupport
         #expect(try store.status().recent.first?.verdict == .pass)
 
         // A good new floor (0.99) applies to the next model, which now fails.
-        try Layout.mainFile(floor: "0.99").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try FaultLayout.mainFile(floor: "0.99").write(toFile: layout.config, atomically: true, encoding: .utf8)
         daemon.terminate(signal: SIGHUP)
         try await waitUntil(timeout: .seconds(30), "the reload in the journal") {
             try !Journald.entries(matching: ["MESSAGE_ID": Self.configReloaded, "_PID": "\(daemon.pid)"]).isEmpty
