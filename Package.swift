@@ -69,7 +69,10 @@ let package = Package(
         // Speed targets beside their references: swift run -c release validated-benchmarks --help
         .executableTarget(
             name: "validated-benchmarks",
-            dependencies: ["ValidatedCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "ValidatedCore", "ValidatedStore", "ValidatedSystemd", "ValidatedTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Test support: real journald, a real notify socket, deadlines, fixtures and binaries.

@@ -11,9 +11,12 @@ public enum SpuriousCheck {
     /// - `mass_share` is its Σ|weight| over all explanations / the Σ|weight| of all top-k features of all of them;
     /// - `mean_abs_weight` is its mean |weight| over the explanations where it is among the top k.
     ///
-    /// The verdict fails when a token's rate exceeds ``SpuriousSettings/maxHitRate`` or its mass share
-    /// ``SpuriousSettings/maxMassShare``, and warns when a rate exceeds ``SpuriousSettings/warnHitRate``. Only
-    /// tokens with at least one hit are reported.
+    /// The verdict tells reliance from coincidence. It fails when a token's rate is above
+    /// ``SpuriousSettings/maxHitRate`` with confidence (the rate's one-sided Wilson lower bound at
+    /// ``SpuriousSettings/confidence`` is above it), or when a token hit in two or more explanations carries more
+    /// than ``SpuriousSettings/maxMassShare`` of the mass. A rate or mass share above its limit without that
+    /// support (a single explanation, LIME's sampling noise) warns and asks for more documents; a rate above
+    /// ``SpuriousSettings/warnHitRate`` warns. Only tokens with at least one hit are reported.
     ///
     /// - Parameter texts: Document texts by id, shown with the worst explanations.
     public static func evaluate(
@@ -64,9 +67,12 @@ public enum SpuriousCheck {
             }
         }
         let explained = Double(max(explanations.count, 1))
+        let z = AUC.normalQuantile(settings.confidence)
         let hits = tallies.filter { $0.value.hits > 0 }.map { token, tally in
             SpuriousReport.BannedHit(
-                token: token, rate: Double(tally.hits) / explained, topRate: Double(tally.top) / explained,
+                token: token, hits: tally.hits, rate: Double(tally.hits) / explained,
+                rateLowerBound: wilsonLowerBound(successes: tally.hits, trials: explanations.count, z: z),
+                topRate: Double(tally.top) / explained,
                 massShare: totalMass > 0 ? tally.mass / totalMass : 0,
                 meanAbsWeight: tally.mass / Double(tally.appearances),
                 examples: tally.examples.sorted { ($0.weight, $1.explanation) > ($1.weight, $0.explanation) }.prefix(3)
@@ -76,16 +82,25 @@ public enum SpuriousCheck {
 
         var verdict = Verdict.pass
         var reasons: [String] = []
+        let moreDocuments = "explain more documents ([Spurious] Documents=) to decide"
         for hit in hits {
-            if hit.rate > settings.maxHitRate {
+            let share = "\(hit.hits) of \(explanations.count) explanations (\(percent(hit.rate)))"
+            if hit.rateLowerBound > settings.maxHitRate {
                 verdict = .fail
-                reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(percent(hit.rate)) of explanations (limit \(percent(settings.maxHitRate)))")
-            } else if hit.massShare > settings.maxMassShare {
+                reasons.append(
+                    "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), at least \(percent(hit.rateLowerBound)) at \(percent(settings.confidence)) confidence (limit \(percent(settings.maxHitRate)))"
+                )
+            } else if hit.massShare > settings.maxMassShare, hit.hits >= 2 {
                 verdict = .fail
                 reasons.append("banned token \"\(hit.token)\" carries \(percent(hit.massShare)) of the attribution (limit \(percent(settings.maxMassShare)))")
+            } else if hit.rate > settings.maxHitRate || hit.massShare > settings.maxMassShare {
+                verdict = max(verdict, .warn)
+                reasons.append(
+                    "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), above the limit \(percent(settings.maxHitRate)) but not surely; \(moreDocuments)"
+                )
             } else if hit.rate > settings.warnHitRate {
                 verdict = max(verdict, .warn)
-                reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(percent(hit.rate)) of explanations (warn above \(percent(settings.warnHitRate)))")
+                reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share) (warn above \(percent(settings.warnHitRate)))")
             }
         }
         let summary =
@@ -113,6 +128,16 @@ public enum SpuriousCheck {
             worst: Array(worst), globalImportance: Array(global)
         )
     }
+}
+
+/// The one-sided Wilson score lower bound of a binomial proportion, with `z` the normal quantile of the
+/// confidence: the smallest rate the observed `successes` of `trials` still make plausible.
+func wilsonLowerBound(successes: Int, trials: Int, z: Double) -> Double {
+    guard trials > 0 else { return 0 }
+    let n = Double(trials), p = Double(successes) / n, z2 = z * z
+    let centre = p + z2 / (2 * n)
+    let spread = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
+    return max(0, (centre - spread) / (1 + z2 / n))
 }
 
 /// The seed-stability policy: does LIME tell the same story under another random seed?

@@ -57,8 +57,12 @@ public struct SpuriousReport: Sendable, Codable, Equatable {
     public struct BannedHit: Sendable, Codable, Equatable {
         /// The token, lowercased.
         public var token: String
+        /// Explanations with the token among the top-k features.
+        public var hits: Int
         /// Share of explanations with the token among the top-k features.
         public var rate: Double
+        /// The one-sided Wilson lower confidence bound of `rate`, at ``SpuriousSettings/confidence``.
+        public var rateLowerBound: Double
         /// Share of explanations where it is the top feature.
         public var topRate: Double
         /// Its share of all top-k absolute attribution.
@@ -69,7 +73,8 @@ public struct SpuriousReport: Sendable, Codable, Equatable {
         public var examples: [String]
 
         enum CodingKeys: String, CodingKey {
-            case token, rate, examples
+            case token, hits, rate, examples
+            case rateLowerBound = "rate_lower_bound"
             case topRate = "top_rate"
             case massShare = "mass_share"
             case meanAbsWeight = "mean_abs_weight"

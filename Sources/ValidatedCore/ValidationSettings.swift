@@ -14,12 +14,17 @@ public struct SpuriousSettings: Sendable, Equatable {
     public var maxHitRate: Double
     /// Fail when a banned token carries more than this share of all top-k attribution mass. Default 0.05.
     public var maxMassShare: Double
+    /// How sure the suite must be before it fails a model on a hit rate: the one-sided Wilson lower bound of the
+    /// rate at this confidence must exceed ``maxHitRate``. A rate above the limit that is not yet sure (one hit in
+    /// six explanations) is a warning asking for more documents. Default 0.95.
+    public var confidence: Double
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
         documents: Int = 40, topK: Int = 10, minWeightFraction: Double = 0.05, warnHitRate: Double = 0.02,
-        maxHitRate: Double = 0.10, maxMassShare: Double = 0.05
+        maxHitRate: Double = 0.10, maxMassShare: Double = 0.05, confidence: Double = 0.95
     ) {
+        self.confidence = confidence
         self.documents = documents
         self.topK = topK
         self.minWeightFraction = minWeightFraction

@@ -50,7 +50,10 @@ public enum Daemon {
         for folder in configuration.folders { await watch.scan(folder) }
         signal.notify()
 
+        // Trapped before READY=1: a stop or reload that systemd sends right after start must not find the
+        // signals' default actions, which would kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         var worker = ValidationWorker(store: store, state: state, signal: signal, notifier: notifier, logger: logger)
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
@@ -69,12 +72,27 @@ public enum Daemon {
             metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStarted.rawValue)"]
         )
         notifier.ready(status: status)
-        let group = ServiceGroup(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        try await group.run()
+        let group = ServiceGroup(services: services, logger: logger)
+        // Whether the finished task is the service group, which ends only after a shutdown or an error.
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return true
+            }
+            tasks.addTask {
+                for await _ in terminations {
+                    await group.triggerGracefulShutdown()
+                    break
+                }
+                return false
+            }
+            while let groupEnded = try await tasks.next() {
+                if groupEnded {
+                    tasks.cancelAll()
+                    return
+                }
+            }
+        }
         logger.notice("validated stopped", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStopping.rawValue)"])
     }
 }

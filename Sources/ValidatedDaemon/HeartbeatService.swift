@@ -40,7 +40,7 @@ struct HeartbeatService: Service {
             try store.beat(
                 Heartbeat(
                     pid: getpid(), startedAt: state.startedAt, beatAt: Date(),
-                    status: worker.statusLine(current: nil),
+                    status: worker.statusLine(current: state.currentModel),
                     folders: configuration.folders.map { "\($0.name)=\($0.path)" }
                 )
             )

@@ -7,6 +7,8 @@ final class SharedState: Sendable {
     private struct Values {
         var configuration: DaemonConfiguration
         var lastVerdict: String = "none yet"
+        /// The model being validated, if any.
+        var currentModel: String?
         /// When the worker last showed progress, or `nil` while it waits for work.
         var busySince: ContinuousClock.Instant?
     }
@@ -36,6 +38,15 @@ final class SharedState: Sendable {
 
     func record(lastVerdict: String) {
         values.withLock { $0.lastVerdict = lastVerdict }
+    }
+
+    /// The model being validated, for the heartbeat's status line.
+    var currentModel: String? {
+        get { values.withLock { $0.currentModel } }
+    }
+
+    func record(currentModel: String?) {
+        values.withLock { $0.currentModel = currentModel }
     }
 
     /// The worker moved forward (a run started, a document was explained, a verdict was stored).

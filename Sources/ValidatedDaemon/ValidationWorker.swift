@@ -49,6 +49,7 @@ struct ValidationWorker: Service {
     }
 
     private func validate(_ run: RunRecord) async -> Outcome {
+        state.record(currentModel: run.model.path)
         notifier.status(statusLine(current: run.model.path))
         guard let folder = state.folder(named: run.model.folder) else {
             return Outcome(
@@ -125,6 +126,7 @@ struct ValidationWorker: Service {
             )
         }
         state.record(lastVerdict: "\(Self.fileName(run.model.path)) \(report.verdict.rawValue)")
+        state.record(currentModel: nil)
         notifier.status(statusLine(current: nil))
         return true
     }

@@ -75,6 +75,7 @@ enum ConfigurationParser {
             },
             "WarnHitRate": { s, _, v throws(ConfigurationError) in s.spurious.warnHitRate = try v.double(in: 0...1) },
             "MaxHitRate": { s, _, v throws(ConfigurationError) in s.spurious.maxHitRate = try v.double(in: 0...1) },
+            "Confidence": { s, _, v throws(ConfigurationError) in s.spurious.confidence = try v.double(in: 0.5...0.999999) },
             "MaxMassShare": { s, _, v throws(ConfigurationError) in s.spurious.maxMassShare = try v.double(in: 0...1) },
         ],
         "Stability": [

@@ -62,7 +62,7 @@ struct FaultLayout {
     /// Sends SIGTERM and expects a clean exit.
     func stop(_ daemon: RunningProcess) async throws {
         daemon.terminate(signal: SIGTERM)
-        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0, "\(daemon.output)")
     }
 
     func start(notify: NotifySocket) throws -> RunningProcess {

@@ -219,8 +219,12 @@ import ValidatedCore
         #expect(host.examples == ["a"])
         let x7 = report.bannedHits[1]
         #expect(x7.rate == 0.25 && x7.topRate == 0)
-        #expect(report.verdict == .fail)
-        #expect(report.summary.hasPrefix(#"banned token "host" in the top-3 of 25% of explanations (limit 10%)"#))
+        #expect(host.hits == 1)
+        // The one-sided 95% Wilson bound of 1 in 4 (Python, statistics.NormalDist): 0.05790732119985873.
+        #expect(abs(host.rateLowerBound - 0.05790732119985873) < 1e-9)
+        // One hit in four explanations is above the 10% limit but proves nothing yet: a warning.
+        #expect(report.verdict == .warn)
+        #expect(report.summary.hasPrefix(#"banned token "host" in the top-3 of 1 of 4 explanations (25%), above the limit 10% but not surely"#))
         #expect(report.worst.map(\.document) == ["a", "b"])
         #expect(report.worst[0].text == "text a")
         #expect(report.worst[0].weights.count == 3)
@@ -239,12 +243,37 @@ import ValidatedCore
         // Two hits in 52 (3.8%): above the 2% warning rate, below the 10% limit.
         let twice = SpuriousCheck.evaluate(clean + [dirty, dirty], texts: [:], banned: banned, settings: SpuriousSettings())
         #expect(twice.verdict == .warn, "\(twice.summary)")
-        // Rare but heavy: above the 5% mass-share limit.
+        // Rare but heavy, twice: above the 5% mass-share limit. Once is a single explanation: a warning.
         let heavy = Self.explanation("h", [("nntp", 10), ("plot", 1)])
-        let massive = SpuriousCheck.evaluate(clean + [heavy], texts: [:], banned: banned, settings: SpuriousSettings())
+        let massive = SpuriousCheck.evaluate(clean + [heavy, heavy], texts: [:], banned: banned, settings: SpuriousSettings())
         #expect(massive.verdict == .fail)
         #expect(massive.summary.contains("of the attribution (limit 5%)"))
+        let once = SpuriousCheck.evaluate(clean + [heavy], texts: [:], banned: banned, settings: SpuriousSettings())
+        #expect(once.verdict == .warn, "\(once.summary)")
         #expect(SpuriousCheck.evaluate(clean, texts: [:], banned: banned, settings: SpuriousSettings()).bannedHits.isEmpty)
+    }
+}
+
+extension SpuriousCheckTests {
+    /// Reliance against coincidence: the same 17% rate fails on 40 explanations and warns on 6, where LIME's
+    /// noise alone can produce it. Bounds from Python's statistics.NormalDist (one-sided 95% Wilson).
+    @Test(arguments: [
+        (hits: 1, of: 6, bound: 0.03810557007934285, verdict: Verdict.warn),
+        (hits: 2, of: 6, bound: 0.11727609410228962, verdict: .fail),
+        (hits: 6, of: 40, bound: 0.07960352832041787, verdict: .warn),
+        (hits: 8, of: 40, bound: 0.11654735446233849, verdict: .fail),
+    ])
+    func hitRatesFailOnlyWhenSurelyAboveTheLimit(hits: Int, of total: Int, bound: Double, verdict: Verdict) throws {
+        let banned = try BannedTokenList.parse("nntp", source: "b")
+        let explanations = (0..<total).map { index in
+            Self.explanation("d\(index)", index < hits ? [("plot", 1), ("nntp", 0.06)] : [("plot", 1), ("music", 0.5)])
+        }
+        var settings = SpuriousSettings()
+        settings.maxMassShare = 1  // the rate alone decides
+        let report = SpuriousCheck.evaluate(explanations, texts: [:], banned: banned, settings: settings)
+        let hit = try #require(report.bannedHits.first)
+        #expect(abs(hit.rateLowerBound - bound) < 1e-9)
+        #expect(report.verdict == verdict, "\(report.summary)")
     }
 }
 
