@@ -79,6 +79,34 @@ public struct SpuriousReport: Sendable, Codable, Equatable {
             case massShare = "mass_share"
             case meanAbsWeight = "mean_abs_weight"
         }
+
+        /// Creates a hit.
+        public init(
+            token: String, hits: Int, rate: Double, rateLowerBound: Double, topRate: Double, massShare: Double,
+            meanAbsWeight: Double, examples: [String]
+        ) {
+            self.token = token
+            self.hits = hits
+            self.rate = rate
+            self.rateLowerBound = rateLowerBound
+            self.topRate = topRate
+            self.massShare = massShare
+            self.meanAbsWeight = meanAbsWeight
+            self.examples = examples
+        }
+
+        /// Decodes a hit; reports stored before `hits` and `rate_lower_bound` existed read as 0 for both.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            token = try container.decode(String.self, forKey: .token)
+            hits = try container.decodeIfPresent(Int.self, forKey: .hits) ?? 0
+            rate = try container.decode(Double.self, forKey: .rate)
+            rateLowerBound = try container.decodeIfPresent(Double.self, forKey: .rateLowerBound) ?? 0
+            topRate = try container.decode(Double.self, forKey: .topRate)
+            massShare = try container.decode(Double.self, forKey: .massShare)
+            meanAbsWeight = try container.decode(Double.self, forKey: .meanAbsWeight)
+            examples = try container.decode([String].self, forKey: .examples)
+        }
     }
 
     /// A document's explanation shown as an example.
@@ -140,6 +168,86 @@ public struct StabilityReport: Sendable, Codable, Equatable {
         public var jaccard: Double
     }
 
+    /// LIME's own sampling noise: the same documents explained under several seeds, mean over pairs and documents.
+    public struct SeedMeasures: Sendable, Codable, Equatable {
+        /// Mean top-k intersection / k.
+        public var topKIntersection: Double
+        /// Mean top-k Jaccard index.
+        public var jaccard: Double
+        /// Mean Spearman ρ of absolute weights over the union of the top-k features.
+        public var spearman: Double
+        /// Mean Kendall τ-b, likewise.
+        public var kendall: Double
+        /// Mean coefficient of variation across seeds of the weight of each top-k feature of the first seed.
+        public var weightCV: Double
+        /// Visani et al.'s variables stability index, 0–100: mean pairwise top-k overlap × 100 / k.
+        public var vsi: Double
+
+        enum CodingKeys: String, CodingKey {
+            case jaccard, spearman, kendall, vsi
+            case topKIntersection = "top_k_intersection"
+            case weightCV = "weight_cv"
+        }
+    }
+
+    /// Explanations of texts after small label-preserving edits, compared with the original's over the words
+    /// both texts contain.
+    public struct PerturbationMeasures: Sendable, Codable, Equatable {
+        /// Perturbed texts explained (their predicted label unchanged).
+        public var pairs: Int
+        /// Perturbed texts dropped because the predicted label changed.
+        public var labelChanged: Int
+        /// Mean top-k intersection / k.
+        public var topKIntersection: Double
+        /// Mean top-k Jaccard index.
+        public var jaccard: Double
+        /// Mean Spearman ρ.
+        public var spearman: Double
+        /// Mean Kendall τ-b.
+        public var kendall: Double
+        /// Mean change of the surrogate's weighted R² (perturbed − original).
+        public var fidelityChange: Double
+        /// The seed-to-seed Jaccard of the same documents: the noise floor.
+        public var noiseFloorJaccard: Double
+        /// `noise_floor_jaccard − jaccard`: how much more an edit moves the explanation than a new seed does.
+        public var excess: Double
+
+        enum CodingKeys: String, CodingKey {
+            case pairs, jaccard, spearman, kendall, excess
+            case labelChanged = "label_changed"
+            case topKIntersection = "top_k_intersection"
+            case fidelityChange = "fidelity_change"
+            case noiseFloorJaccard = "noise_floor_jaccard"
+        }
+    }
+
+    /// An original text and an edited one, side by side with both explanations.
+    public struct PerturbedPair: Sendable, Codable, Equatable {
+        /// The document id.
+        public var document: String
+        /// The edits that made the perturbed text.
+        public var edits: [String]
+        /// The original text.
+        public var original: String
+        /// The edited text.
+        public var perturbed: String
+        /// The original's top-k features.
+        public var originalWeights: [FeatureWeight]
+        /// The edited text's top-k features.
+        public var perturbedWeights: [FeatureWeight]
+        /// Top-k intersection / k of the two, over shared words.
+        public var topKIntersection: Double
+        /// Explanations computed to find it (1 for a random edit).
+        public var explanations: Int
+
+        enum CodingKeys: String, CodingKey {
+            case document, edits, original, perturbed, explanations
+            case originalWeights = "original_weights"
+            case perturbedWeights = "perturbed_weights"
+            case topKIntersection = "top_k_intersection"
+        }
+    }
+
     /// The suite's verdict.
     public var verdict: Verdict
     /// One line for people.
@@ -152,11 +260,25 @@ public struct StabilityReport: Sendable, Codable, Equatable {
     public var seedJaccard: Double
     /// The least stable documents (up to 3).
     public var leastStable: [DocumentStability]
+    /// Every seed-stability measure (absent in reports stored before it was measured).
+    public var seed: SeedMeasures?
+    /// Random label-preserving perturbations.
+    public var perturbation: PerturbationMeasures?
+    /// The perturbed pairs whose explanations moved most (up to 3).
+    public var worstPairs: [PerturbedPair]?
+    /// The greedy search's strongest edit sequence: the smallest top-k intersection it reached.
+    public var attack: PerturbedPair?
+    /// Seconds this suite's own explanations took, and their share of the run.
+    public var seconds: Double?
+    /// `seconds` over the whole run's duration.
+    public var shareOfRun: Double?
 
     enum CodingKeys: String, CodingKey {
-        case verdict, summary, documents, seeds
+        case verdict, summary, documents, seeds, seed, perturbation, attack, seconds
         case seedJaccard = "seed_jaccard"
         case leastStable = "least_stable"
+        case worstPairs = "worst_pairs"
+        case shareOfRun = "share_of_run"
     }
 }
 

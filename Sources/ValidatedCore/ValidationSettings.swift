@@ -36,21 +36,44 @@ public struct SpuriousSettings: Sendable, Equatable {
 
 /// Settings of the interpretation-stability suite.
 public struct StabilitySettings: Sendable, Equatable {
-    /// Documents re-explained under other seeds (the first of the spurious suite's). Default 8.
+    /// Documents re-explained under other seeds and perturbed (the first of the spurious suite's). Default 8.
     public var documents: Int
     /// Seeds per document, including the spurious suite's. Default 3.
     public var seeds: Int
-    /// Warn below this mean pairwise top-k Jaccard index. Default 0.7.
+    /// Warn below this mean pairwise top-k Jaccard index across seeds. Default 0.7.
     public var warnJaccard: Double
-    /// Fail below this mean pairwise top-k Jaccard index. Default 0.5.
+    /// Fail below this mean pairwise top-k Jaccard index across seeds. Default 0.5.
     public var minJaccard: Double
+    /// Random label-preserving edits explained per document. Default 3; 0 turns them off.
+    public var perturbations: Int
+    /// Warn when edits lower the mean top-k Jaccard more than this below the seed-to-seed noise floor.
+    /// Default 0.25.
+    public var warnExcess: Double
+    /// Fail when edits lower it more than this below the noise floor. Default 0.45.
+    public var maxExcess: Double
+    /// Documents the greedy search attacks. Default 2; 0 turns it off.
+    public var attackDocuments: Int
+    /// Edits the search may stack on one document. Default 2.
+    public var attackSteps: Int
+    /// Candidate edits explained per step. Default 4.
+    public var attackCandidates: Int
 
     /// Creates settings; every parameter defaults to the value documented on its property.
-    public init(documents: Int = 8, seeds: Int = 3, warnJaccard: Double = 0.7, minJaccard: Double = 0.5) {
+    public init(
+        documents: Int = 8, seeds: Int = 3, warnJaccard: Double = 0.7, minJaccard: Double = 0.5, perturbations: Int = 3,
+        warnExcess: Double = 0.25, maxExcess: Double = 0.45, attackDocuments: Int = 2, attackSteps: Int = 2,
+        attackCandidates: Int = 4
+    ) {
         self.documents = documents
         self.seeds = seeds
         self.warnJaccard = warnJaccard
         self.minJaccard = minJaccard
+        self.perturbations = perturbations
+        self.warnExcess = warnExcess
+        self.maxExcess = maxExcess
+        self.attackDocuments = attackDocuments
+        self.attackSteps = attackSteps
+        self.attackCandidates = attackCandidates
     }
 }
 

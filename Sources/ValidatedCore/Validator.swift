@@ -71,6 +71,9 @@ public enum Validator {
         do {
             var report = try await run(request, progress: progress)
             report.durationSeconds = seconds(since: started)
+            if let own = report.checks.stability?.seconds, report.durationSeconds > 0 {
+                report.checks.stability?.shareOfRun = own / report.durationSeconds
+            }
             return report
         } catch {
             var report = ValidationReport.failure("\(error)")
@@ -132,14 +135,17 @@ public enum Validator {
         let chosen = spread(explainable, count: request.settings.spurious.documents)
         let stabilityCount = min(request.settings.stability.documents, chosen.count)
         let seeds = max(request.settings.stability.seeds, 1)
+        let sha = request.challengerSHA256
         // Jobs 0..<chosen.count are seed 0 of each chosen document; then the other seeds of the first
         // `stabilityCount`, document by document.
-        var jobs: [(document: LabeledDocument, seedIndex: Int)] = chosen.map { ($0, 0) }
+        var jobs = chosen.map { ExplainJob(document: $0, seedIndex: 0, modelSHA256: sha) }
         for document in chosen.prefix(stabilityCount) {
-            for seedIndex in 1..<seeds { jobs.append((document, seedIndex)) }
+            for seedIndex in 1..<seeds { jobs.append(ExplainJob(document: document, seedIndex: seedIndex, modelSHA256: sha)) }
         }
         let explainer = LimeTextExplainer(settings: request.settings.lime)
+        let explaining = ContinuousClock.now
         let results = try await explainInParallel(jobs, explainer: explainer, request: request, label: label, progress: progress)
+        let explainSeconds = seconds(since: explaining)
 
         let primary = Array(results.prefix(chosen.count))
         let texts = Dictionary(chosen.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
@@ -148,9 +154,17 @@ public enum Validator {
             let others = chosen.count + document * (seeds - 1)
             return [primary[document]] + results[others..<(others + seeds - 1)]
         }
-        let stability = StabilityCheck.evaluate(
-            perDocument, topK: request.settings.spurious.topK, settings: request.settings.stability
+        let perturbing = ContinuousClock.now
+        let fragility = try await FragilityProbe(
+            request: request, explainer: explainer, label: label, topK: request.settings.spurious.topK,
+            documents: Array(zip(chosen.prefix(stabilityCount), primary))
+        ).run(progress: progress)
+        var stability = StabilityCheck.evaluate(
+            perDocument, perturbations: fragility.trials, labelChanged: fragility.labelChanged, attacks: fragility.attacks,
+            topK: request.settings.spurious.topK, settings: request.settings.stability
         )
+        let seedShare = jobs.isEmpty ? 0 : Double(jobs.count - chosen.count) / Double(jobs.count)
+        stability.seconds = explainSeconds * seedShare + seconds(since: perturbing)
 
         let checks = ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc)
         let verdict = max(spurious.verdict, stability.verdict, auc.verdict)
@@ -195,32 +209,31 @@ public enum Validator {
         return columns
     }
 
-    private static func explainInParallel(
-        _ jobs: [(document: LabeledDocument, seedIndex: Int)], explainer: LimeTextExplainer, request: ValidationRequest,
-        label: Int, progress: (@Sendable (ValidationProgress) -> Void)?
+    /// Explains every job, at most one per core at a time, in job order.
+    static func explainInParallel(
+        _ jobs: [ExplainJob], explainer: LimeTextExplainer, request: ValidationRequest, label: Int,
+        progress: (@Sendable (ValidationProgress) -> Void)?, phase: String = "explaining"
     ) async throws -> [Explanation] {
         let width = max(ProcessInfo.processInfo.activeProcessorCount, 1)
         let classifier = request.challenger
-        let sha = request.challengerSHA256
         return try await withThrowingTaskGroup(of: (job: Int, explanation: Explanation).self) { group in
             var results: [Explanation?] = Array(repeating: nil, count: jobs.count)
             var next = 0, done = 0
             func add() {
                 guard next < jobs.count else { return }
-                let (document, seedIndex) = jobs[next]
-                let job = next
+                let job = jobs[next]
+                let index = next
                 next += 1
                 group.addTask {
-                    let seed = ExplanationSeed.derive(modelSHA256: sha, documentID: document.id, seedIndex: seedIndex)
                     do {
                         let explanation = try explainer.explain(
-                            document.text, documentID: document.id, label: label, classifier: classifier, seed: seed
+                            job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed
                         )
-                        return (job, explanation)
+                        return (index, explanation)
                     } catch let error as ExplanationError {
                         throw error
                     } catch {
-                        throw ValidationFailure("the model failed while explaining document \(document.id): \(error)")
+                        throw ValidationFailure("the model failed while explaining document \(job.documentID): \(error)")
                     }
                 }
             }
@@ -228,12 +241,33 @@ public enum Validator {
             while let (job, explanation) = try await group.next() {
                 results[job] = explanation
                 done += 1
-                progress?(ValidationProgress(phase: "explaining", done: done, total: jobs.count))
+                progress?(ValidationProgress(phase: phase, done: done, total: jobs.count))
                 try Task.checkCancellation()
                 add()
             }
             return results.compactMap { $0 }
         }
+    }
+
+    /// The predicted class (highest probability) of each text.
+    static func predictedClasses(_ texts: [String], classifier: any TextClassifier) throws -> [Int] {
+        var classes: [Int] = []
+        for start in stride(from: 0, to: texts.count, by: scoringBatch) {
+            let batch = Array(texts[start..<min(start + scoringBatch, texts.count)])
+            let probabilities: ProbabilityMatrix
+            do {
+                probabilities = try classifier.predictProbabilities(batch)
+            } catch {
+                throw ValidationFailure("the model failed to score perturbed texts: \(error)")
+            }
+            guard probabilities.rows == batch.count, probabilities.columns > 0 else {
+                throw ValidationFailure("the model returned \(probabilities.rows) rows for \(batch.count) perturbed texts")
+            }
+            for row in 0..<batch.count {
+                classes.append((0..<probabilities.columns).max { probabilities[row, $0] < probabilities[row, $1] } ?? 0)
+            }
+        }
+        return classes
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -242,8 +276,26 @@ public enum Validator {
     }
 }
 
+/// One explanation to compute: a text, the document it stands for, and its seed.
+struct ExplainJob: Sendable {
+    var documentID: String
+    var text: String
+    var seed: UInt64
+
+    /// Seed `seedIndex` of `document` for the model with content hash `modelSHA256`.
+    init(document: LabeledDocument, seedIndex: Int, modelSHA256: String) {
+        self.init(documentID: document.id, text: document.text, seed: ExplanationSeed.derive(modelSHA256: modelSHA256, documentID: document.id, seedIndex: seedIndex))
+    }
+
+    init(documentID: String, text: String, seed: UInt64) {
+        self.documentID = documentID
+        self.text = text
+        self.seed = seed
+    }
+}
+
 /// Why a validation could not run; it becomes the report's error.
-private struct ValidationFailure: Error, CustomStringConvertible {
+struct ValidationFailure: Error, CustomStringConvertible {
     var description: String
 
     init(_ description: String) {

@@ -83,6 +83,12 @@ enum ConfigurationParser {
             "Seeds": { s, _, v throws(ConfigurationError) in s.stability.seeds = try v.int(in: 2...1000) },
             "WarnJaccard": { s, _, v throws(ConfigurationError) in s.stability.warnJaccard = try v.double(in: 0...1) },
             "MinJaccard": { s, _, v throws(ConfigurationError) in s.stability.minJaccard = try v.double(in: 0...1) },
+            "Perturbations": { s, _, v throws(ConfigurationError) in s.stability.perturbations = try v.int(in: 0...1000) },
+            "WarnExcess": { s, _, v throws(ConfigurationError) in s.stability.warnExcess = try v.double(in: 0...1) },
+            "MaxExcess": { s, _, v throws(ConfigurationError) in s.stability.maxExcess = try v.double(in: 0...1) },
+            "AttackDocuments": { s, _, v throws(ConfigurationError) in s.stability.attackDocuments = try v.int(in: 0...1000) },
+            "AttackSteps": { s, _, v throws(ConfigurationError) in s.stability.attackSteps = try v.int(in: 1...100) },
+            "AttackCandidates": { s, _, v throws(ConfigurationError) in s.stability.attackCandidates = try v.int(in: 1...100) },
         ],
         "AUC": [
             "Floor": { s, _, v throws(ConfigurationError) in s.auc.floor = try v.double(in: 0...1) },

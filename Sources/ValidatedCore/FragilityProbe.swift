@@ -1,0 +1,133 @@
+/// Explains documents again after small label-preserving edits, at random and by a greedy search for the edits
+/// that move the explanation most. Everything is seeded by document, so reruns make the same edits.
+struct FragilityProbe {
+    let request: ValidationRequest
+    let explainer: LimeTextExplainer
+    let label: Int
+    let topK: Int
+    /// The documents and their seed-0 explanations.
+    let documents: [(document: LabeledDocument, explanation: Explanation)]
+
+    struct Result {
+        var trials: [PerturbationTrial] = []
+        var labelChanged = 0
+        var attacks: [PerturbationTrial] = []
+    }
+
+    private var settings: StabilitySettings { request.settings.stability }
+
+    func run(progress: (@Sendable (ValidationProgress) -> Void)?) async throws -> Result {
+        var result = Result()
+        guard !documents.isEmpty else { return result }
+        let originalClasses = try Validator.predictedClasses(documents.map(\.document.text), classifier: request.challenger)
+
+        if settings.perturbations > 0 {
+            var candidates: [(document: Int, perturbed: PerturbedText)] = []
+            for (index, entry) in documents.enumerated() {
+                let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
+                var generator = SeededGenerator(
+                    seed: ExplanationSeed.derive(modelSHA256: "perturbation", documentID: entry.document.id, seedIndex: 0)
+                )
+                // Distinct edited texts only; a short text may allow fewer than asked for.
+                var texts: Set<String> = []
+                for _ in 0..<(settings.perturbations * 3) where texts.count < settings.perturbations {
+                    guard let edited = perturber.randomEdit(of: entry.document.text, using: &generator) else { break }
+                    guard texts.insert(edited.text).inserted else { continue }
+                    candidates.append((index, PerturbedText(text: edited.text, edits: [edited.edit])))
+                }
+            }
+            let (kept, changed) = try labelPreserving(candidates, originalClasses: originalClasses)
+            result.labelChanged = changed
+            let explanations = try await explain(kept, phase: "perturbations", progress: progress)
+            result.trials = zip(kept, explanations).map { candidate, explanation in
+                let entry = documents[candidate.document]
+                return PerturbationTrial(
+                    original: entry.document.text, perturbed: candidate.perturbed,
+                    originalExplanation: entry.explanation, perturbedExplanation: explanation
+                )
+            }
+        }
+
+        for index in documents.indices.prefix(settings.attackDocuments) {
+            if let attack = try await attack(index, originalClasses: originalClasses, progress: progress) {
+                result.attacks.append(attack)
+            }
+        }
+        return result
+    }
+
+    /// Greedy search: each step explains a few random edits of the current text and keeps the one whose
+    /// explanation overlaps the original's least; the next step edits that text further.
+    private func attack(
+        _ index: Int, originalClasses: [Int], progress: (@Sendable (ValidationProgress) -> Void)?
+    ) async throws -> PerturbationTrial? {
+        let entry = documents[index]
+        let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
+        var generator = SeededGenerator(seed: ExplanationSeed.derive(modelSHA256: "attack", documentID: entry.document.id, seedIndex: 0))
+        var current = PerturbedText(text: entry.document.text, edits: [])
+        var best: (trial: PerturbationTrial, agreement: ExplanationAgreement)?
+        var explained = 0
+        for _ in 0..<settings.attackSteps {
+            var candidates: [(document: Int, perturbed: PerturbedText)] = []
+            var texts: Set<String> = []
+            for _ in 0..<(settings.attackCandidates * 3) where texts.count < settings.attackCandidates {
+                guard let edited = perturber.randomEdit(of: current.text, using: &generator) else { break }
+                guard texts.insert(edited.text).inserted else { continue }
+                candidates.append((index, PerturbedText(text: edited.text, edits: current.edits + [edited.edit])))
+            }
+            let (kept, _) = try labelPreserving(candidates, originalClasses: originalClasses)
+            guard !kept.isEmpty else { break }
+            let explanations = try await explain(kept, phase: "attack", progress: progress)
+            explained += explanations.count
+            let scored = zip(kept, explanations).map { candidate, explanation in
+                let trial = PerturbationTrial(
+                    original: entry.document.text, perturbed: candidate.perturbed,
+                    originalExplanation: entry.explanation, perturbedExplanation: explanation
+                )
+                return (trial: trial, agreement: trial.agreement(k: topK))
+            }
+            guard let step = scored.min(by: { Self.moreAlike($1.agreement, than: $0.agreement) }) else { break }
+            current = step.trial.perturbed
+            if best.map({ Self.moreAlike($0.agreement, than: step.agreement) }) ?? true { best = step }
+        }
+        guard var trial = best?.trial else { return nil }
+        trial.explanations = explained
+        return trial
+    }
+
+    /// Whether `a` is the weaker attack result: a larger top-k intersection, or an equal one and a larger Jaccard.
+    private static func moreAlike(_ a: ExplanationAgreement, than b: ExplanationAgreement) -> Bool {
+        (a.topKIntersection, a.jaccard) > (b.topKIntersection, b.jaccard)
+    }
+
+    /// The candidates whose predicted class is the original document's, and how many were not.
+    private func labelPreserving(
+        _ candidates: [(document: Int, perturbed: PerturbedText)], originalClasses: [Int]
+    ) throws -> (kept: [(document: Int, perturbed: PerturbedText)], changed: Int) {
+        guard !candidates.isEmpty else { return ([], 0) }
+        let classes = try Validator.predictedClasses(candidates.map(\.perturbed.text), classifier: request.challenger)
+        let kept = zip(candidates, classes).filter { $0.1 == originalClasses[$0.0.document] }.map(\.0)
+        return (kept, candidates.count - kept.count)
+    }
+
+    /// Explains edited texts, each under a seed of its own: the original's explanations differ from one
+    /// another by LIME's sampling noise, and so must an edited text's from the original's, or the comparison
+    /// with the noise floor would favour the edits.
+    private func explain(
+        _ candidates: [(document: Int, perturbed: PerturbedText)], phase: String,
+        progress: (@Sendable (ValidationProgress) -> Void)?
+    ) async throws -> [Explanation] {
+        let jobs = candidates.map { candidate in
+            let document = documents[candidate.document].document
+            return ExplainJob(
+                documentID: document.id, text: candidate.perturbed.text,
+                seed: ExplanationSeed.derive(
+                    modelSHA256: request.challengerSHA256, documentID: document.id + "\u{0}" + candidate.perturbed.text, seedIndex: 0
+                )
+            )
+        }
+        return try await Validator.explainInParallel(
+            jobs, explainer: explainer, request: request, label: label, progress: progress, phase: phase
+        )
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import ValidatedCore
+import ValidatedModels
+import ValidatedTestSupport
+
+/// The stability suite on real models: a well-regularized TF-IDF logistic regression and a twin whose decision
+/// rests on many near-duplicate features (`scripts/train_fragile_pair.py`), both trained in this run on the
+/// WordNet glosses and explained on the same held-out documents.
+@Suite struct FragilityTests {
+    @Test(.timeLimit(.minutes(5)))
+    func aModelRestingOnNearDuplicateFeaturesIsLessStableOnEveryMeasure() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", Fixtures.repository.appendingPathComponent("scripts/train_fragile_pair.py").path,
+            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "train_fragile_pair.py failed; run scripts/setup.sh")
+        let evaluation = try EvaluationSet.parse(
+            jsonLines: Array(Data(contentsOf: Fixtures.url("wordnet-glosses/test.jsonl"))), source: "test.jsonl",
+            fields: EvaluationFields()
+        )
+        var settings = ValidationSettings()
+        settings.lime.samples = 1000
+        settings.spurious.documents = 12
+        settings.spurious.topK = 5
+        settings.stability = StabilitySettings(documents: 12, seeds: 3, perturbations: 4, attackDocuments: 3, attackSteps: 2, attackCandidates: 4)
+
+        func stability(_ name: String) async throws -> StabilityReport {
+            let model = try ModelLoader().load(directory.path + "/\(name).safetensors")
+            let report = await Validator.validate(
+                ValidationRequest(challenger: model.classifier, challengerSHA256: model.sha256, evaluation: evaluation, settings: settings)
+            )
+            return try #require(report.checks.stability, "\(name): \(report.error ?? report.summary)")
+        }
+        let robust = try await stability("robust")
+        let fragile = try await stability("fragile")
+        let (r, f) = (try #require(robust.perturbation), try #require(fragile.perturbation))
+        let (rs, fs) = (try #require(robust.seed), try #require(fragile.seed))
+        let (ra, fa) = (try #require(robust.attack), try #require(fragile.attack))
+        print("robust  seed \(rs) edits \(r) attack \(ra.topKIntersection)")
+        print("fragile seed \(fs) edits \(f) attack \(fa.topKIntersection)")
+        // Seeds: LIME's noise decides the order of near-equal words.
+        #expect(fs.jaccard < rs.jaccard - 0.05)
+        #expect(fs.topKIntersection < rs.topKIntersection - 0.03)
+        #expect(fs.vsi < rs.vsi - 3)
+        #expect(fs.spearman < rs.spearman - 0.2)
+        #expect(fs.kendall < rs.kendall - 0.2)
+        #expect(fs.weightCV > rs.weightCV * 1.5)
+        // Random edits of unimportant words.
+        #expect(f.jaccard < r.jaccard - 0.03)
+        #expect(f.topKIntersection < r.topKIntersection - 0.02)
+        #expect(f.spearman < r.spearman - 0.2)
+        #expect(f.kendall < r.kendall - 0.2)
+        // The greedy search moves the fragile model's explanation further.
+        #expect(fa.topKIntersection < ra.topKIntersection - 0.1)
+        #expect(r.pairs >= 36 && f.pairs >= 36)
+    }
+}
