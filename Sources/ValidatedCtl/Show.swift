@@ -84,11 +84,47 @@ struct Show: AsyncParsableCommand {
             }
         }
         if let stability = reportChecks?["stability"] as? [String: Any] {
-            out += "\nStability\n  mean top-k Jaccard across seeds \(Format.number(stability["seed_jaccard"]))"
-            out += " over \(stability["documents"] ?? "?") documents × \(stability["seeds"] ?? "?") seeds\n"
-            for entry in stability["least_stable"] as? [[String: Any]] ?? [] {
-                out += "  least stable: \(entry["document"] ?? "?") (Jaccard \(Format.number(entry["jaccard"])))\n"
+            out += renderStability(stability)
+        }
+        return out
+    }
+
+    private static func renderStability(_ stability: [String: Any]) -> String {
+        var out = "\nStability (\(stability["documents"] ?? "?") documents)\n"
+        if let seed = stability["seed"] as? [String: Any] {
+            out += "  seeds (\(stability["seeds"] ?? "?")): top-k intersection \(Format.number(seed["top_k_intersection"]))"
+            out += ", Jaccard \(Format.number(seed["jaccard"])), Spearman \(Format.number(seed["spearman"]))"
+            out += ", Kendall \(Format.number(seed["kendall"])), weight CV \(Format.number(seed["weight_cv"]))"
+            out += ", VSI \(Format.number(seed["vsi"], digits: 1))\n"
+        } else {
+            out += "  seeds (\(stability["seeds"] ?? "?")): Jaccard \(Format.number(stability["seed_jaccard"]))\n"
+        }
+        if let edits = stability["perturbation"] as? [String: Any] {
+            out += "  edits (\(edits["pairs"] ?? "?") pairs, \(edits["label_changed"] ?? 0) dropped for a changed label):"
+            out += " top-k intersection \(Format.number(edits["top_k_intersection"])), Jaccard \(Format.number(edits["jaccard"]))"
+            out += " vs noise floor \(Format.number(edits["noise_floor_jaccard"])) (excess \(Format.number(edits["excess"])))"
+            out += ", Spearman \(Format.number(edits["spearman"])), Kendall \(Format.number(edits["kendall"]))\n"
+        }
+        for entry in stability["least_stable"] as? [[String: Any]] ?? [] {
+            out += "  least stable under seeds: \(entry["document"] ?? "?") (Jaccard \(Format.number(entry["jaccard"])))\n"
+        }
+        let pairs = (stability["worst_pairs"] as? [[String: Any]] ?? []).prefix(2).map { ("edited", $0) }
+        let attack = (stability["attack"] as? [String: Any]).map { [("searched edits", $0)] } ?? []
+        for (kind, pair) in pairs + attack {
+            out += "\n  \(kind), document \(pair["document"] ?? "?"): top-k intersection \(Format.number(pair["top_k_intersection"]))"
+            out += " after \((pair["edits"] as? [String] ?? []).joined(separator: "; "))\n"
+            for (side, text, weights) in [
+                ("original", pair["original"], pair["original_weights"]), ("edited  ", pair["perturbed"], pair["perturbed_weights"]),
+            ] {
+                out += "    \(side) \"\(Self.clip(text as? String ?? "", 90))\"\n"
+                let top = (weights as? [[String: Any]] ?? []).prefix(6).map { entry in
+                    String(format: "%@ %+.3f", entry["feature"] as? String ?? "?", entry["weight"] as? Double ?? 0)
+                }
+                out += "             \(top.joined(separator: ", "))\n"
             }
+        }
+        if let seconds = stability["seconds"] as? Double {
+            out += "  cost: \(Format.number(seconds, digits: 2)) s, \(Format.percent(stability["share_of_run"])) of the run\n"
         }
         return out
     }
@@ -99,11 +135,12 @@ struct Show: AsyncParsableCommand {
         if hits.isEmpty {
             out += "  no banned token among the top features\n"
         } else {
-            out += "  TOKEN            IN TOP-K   TOP-1   MASS    EXAMPLES\n"
+            out += "  TOKEN            IN TOP-K   ≥ (95%)  TOP-1   MASS    EXAMPLES\n"
             for hit in hits {
                 let token = (hit["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
                 let examples = (hit["examples"] as? [String] ?? []).joined(separator: ", ")
                 out += "  \(token) \(Format.percent(hit["rate"]).padding(toLength: 10, withPad: " ", startingAt: 0))"
+                out += " \(Format.percent(hit["rate_lower_bound"]).padding(toLength: 8, withPad: " ", startingAt: 0))"
                 out += " \(Format.percent(hit["top_rate"]).padding(toLength: 7, withPad: " ", startingAt: 0))"
                 out += " \(Format.percent(hit["mass_share"]).padding(toLength: 7, withPad: " ", startingAt: 0)) \(examples)\n"
             }
