@@ -15,7 +15,7 @@ struct ScratchDaemon {
     private let checkpoint: Data
 
     /// Writes the configuration and starts the daemon; returns once it sent READY=1.
-    static func start(documents: Int, samples: Int) async throws -> ScratchDaemon {
+    static func start(_ work: CheckpointWork) async throws -> ScratchDaemon {
         let root = try TemporaryDirectory()
         let demo = Fixtures.repository.appendingPathComponent("demo").path
         try FileManager.default.createDirectory(atPath: root.path + "/incoming", withIntermediateDirectories: true)
@@ -24,9 +24,9 @@ struct ScratchDaemon {
         [Daemon]
         Database=state/validated.sqlite
         [Explain]
-        Samples=\(samples)
+        Samples=\(work.samples)
         [Spurious]
-        Documents=\(documents)
+        Documents=\(work.documents)
         [Stability]
         Documents=2
         """.write(toFile: root.path + "/validated.conf", atomically: true, encoding: .utf8)
@@ -95,6 +95,15 @@ struct ScratchDaemon {
     }
 }
 
+/// How much validation each checkpoint of a daemon benchmark costs.
+struct CheckpointWork: ParsableArguments {
+    @Option(help: "Documents explained per checkpoint by the spurious-feature suite.")
+    var documents = 6
+
+    @Option(help: "LIME samples per explanation.")
+    var samples = 1000
+}
+
 /// Many checkpoints dropped at once: every one validated, the queue visible, memory bounded. Prints throughput
 /// and peak RSS beside the targets.
 struct LoadBenchmark: AsyncParsableCommand {
@@ -105,15 +114,11 @@ struct LoadBenchmark: AsyncParsableCommand {
     @Option(help: "Checkpoints dropped at once.")
     var checkpoints = 500
 
-    @Option(help: "Documents explained per checkpoint by the spurious-feature suite.")
-    var documents = 6
-
-    @Option(help: "LIME samples per explanation.")
-    var samples = 1000
+    @OptionGroup var work: CheckpointWork
 
     func run() async throws {
         try Journald.ensureRunning()
-        let daemon = try await ScratchDaemon.start(documents: documents, samples: samples)
+        let daemon = try await ScratchDaemon.start(work)
         let idle = daemon.memory()
         let staging = daemon.root.path + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -139,7 +144,7 @@ struct LoadBenchmark: AsyncParsableCommand {
         let memory = daemon.memory()
         let verdicts = try store.status(recent: checkpoints).recent
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("load: \(checkpoints) checkpoints dropped at once (\(documents) documents x \(samples) LIME samples each)")
+        print("load: \(checkpoints) checkpoints dropped at once (\(work.documents) documents x \(work.samples) LIME samples each)")
         print("  dropped in           \(dropped)")
         print("  all validated in     \(String(format: "%.1f s", seconds))   \(String(format: "%.2f", Double(checkpoints) / seconds)) checkpoints/s, \(String(format: "%.0f ms", seconds * 1000 / Double(checkpoints))) each")
         print("  verdicts             \(verdicts.count) (\(Set(verdicts.map(\.model.sha256)).count) distinct), integrity \(try store.integrityCheck().joined())")
@@ -169,15 +174,11 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds between checkpoints.")
     var interval = 2.0
 
-    @Option(help: "Documents explained per checkpoint by the spurious-feature suite.")
-    var documents = 6
-
-    @Option(help: "LIME samples per explanation.")
-    var samples = 1000
+    @OptionGroup var work: CheckpointWork
 
     func run() async throws {
         try Journald.ensureRunning()
-        let daemon = try await ScratchDaemon.start(documents: documents, samples: samples)
+        let daemon = try await ScratchDaemon.start(work)
         let clock = ContinuousClock()
         let end = clock.now + .seconds(minutes * 60)
         var closed: [String: Date] = [:]
@@ -208,7 +209,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         func quantile(_ q: Double) -> Double {
             latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)]
         }
-        print("soak: \(index) checkpoints over \(minutes) min, one every \(interval) s (\(documents) documents x \(samples) samples each)")
+        print("soak: \(index) checkpoints over \(minutes) min, one every \(interval) s (\(work.documents) documents x \(work.samples) samples each)")
         print("  journal verdicts     \(latencies.count) of \(index)")
         print("  close -> journal     median \(String(format: "%.2f s", quantile(0.5))), p99 \(String(format: "%.2f s", quantile(0.99))), max \(String(format: "%.2f s", latencies.last ?? .nan))")
         let third = max(1, rss.count / 3)
