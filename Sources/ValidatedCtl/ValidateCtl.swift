@@ -42,11 +42,9 @@ public struct ValidateCtl: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as ExitCode {
-            exit(withError: error)
-        } catch let error as CleanExit {
-            exit(withError: error)
         } catch {
+            // Help, versions and explicit exit codes keep argument-parser's handling.
+            if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }
             FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))
             exit(withError: ExitCode(2))
         }
