@@ -99,6 +99,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ValidatedCtlTests",
+            dependencies: ["ValidatedCore", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["ValidatedCore", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
         ),

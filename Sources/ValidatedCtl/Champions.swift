@@ -64,6 +64,7 @@ struct History: AsyncParsableCommand {
     )
 
     @OptionGroup var options: StoreOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "Only this folder.")
     var folder: String?
@@ -71,29 +72,96 @@ struct History: AsyncParsableCommand {
     func run() async throws {
         let (store, _) = try openStore(options)
         let folders = try folder.map { [$0] } ?? store.folders()
-        for name in folders {
-            print("Folder \(name)")
-            let lineage = try store.promotions(folder: name)
-            if lineage.isEmpty { print("  (no champion yet)") }
-            for (promotion, run) in lineage {
-                let auc = run.flatMap { try? store.checks(runID: $0.id).first { $0.suite == "auc" } }
-                let metrics = auc.flatMap { try? JSONSerialization.jsonObject(with: Data($0.metricsJSON.utf8)) as? [String: Any] }
-                var line = "  \(Format.timestamp(promotion.promotedAt))  \(promotion.reason.padding(toLength: 8, withPad: " ", startingAt: 0))"
-                line += " \(Format.fileName(promotion.model.path))  AUC \(Format.number(metrics?["auc"]))"
-                if let ci = metrics?["auc_ci"] as? [Double], ci.count == 2 {
+        let lineages = try folders.map { name in
+            (name, try store.promotions(folder: name).map { HistoryJSON.Step($0.promotion, run: $0.run, store: store) })
+        }
+        if output.json {
+            try printJSON(HistoryJSON(folders: lineages.map { HistoryJSON.Folder(folder: $0.0, promotions: $0.1) }))
+            return
+        }
+        for (name, steps) in lineages {
+            if !output.noLegend { print("Folder \(name)") }
+            if steps.isEmpty && !output.noLegend { print("  (no champion yet)") }
+            for step in steps {
+                var line = output.noLegend ? "\(name)  " : "  "
+                line += "\(Format.timestamp(step.promotedAt))  \(step.reason.padding(toLength: 8, withPad: " ", startingAt: 0))"
+                line += " \(step.model.fileName)  AUC \(Format.number(step.auc))"
+                if let ci = step.aucCI, ci.count == 2 {
                     line += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
                 }
-                if let delta = metrics?["delta"] as? Double, let p = metrics?["p_value_two_sided"] as? Double {
-                    let significant = delta > 0 && p < 0.05
+                if let delta = step.delta, let p = step.pValueTwoSided {
                     line += "  Δ \(Format.number(delta, digits: 4)) "
-                    line += significant ? "(significant improvement, p=\(Format.number(p, digits: 4)))" : "(not significant, p=\(Format.number(p, digits: 4)))"
-                } else if promotion.reason == "auto" || promotion.reason == "manual" {
+                    line += step.significant == true
+                        ? "(significant improvement, p=\(Format.number(p, digits: 4)))" : "(not significant, p=\(Format.number(p, digits: 4)))"
+                } else if step.reason == "auto" || step.reason == "manual" {
                     line += "  (first champion: judged on the floor)"
                 }
                 print(line)
             }
         }
     }
+}
+
+/// `validatectl history --json`.
+struct HistoryJSON: Encodable {
+    struct Folder: Encodable {
+        var folder: String
+        var promotions: [Step]
+    }
+
+    /// One champion change with the AUC of the run that justified it.
+    struct Step: Encodable {
+        var promotedAt: Date
+        var reason: String
+        var model: ModelJSON
+        var runID: Int64?
+        var auc: Double?
+        var aucCI: [Double]?
+        var delta: Double?
+        var pValueTwoSided: Double?
+        /// A positive difference with a two-sided p below 0.05; `nil` without a comparison.
+        var significant: Bool?
+
+        init(_ promotion: PromotionRecord, run: RunRecord?, store: VerdictStore) {
+            promotedAt = promotion.promotedAt
+            reason = promotion.reason
+            model = ModelJSON(promotion.model)
+            runID = run?.id
+            let check = run.flatMap { try? store.checks(runID: $0.id).first { $0.suite == "auc" } }
+            guard case .object(let metrics) = JSONValue(parsing: check?.metricsJSON) else { return }
+            if case .number(let value) = metrics["auc"] { auc = value }
+            if case .array(let values) = metrics["auc_ci"] {
+                aucCI = values.compactMap { if case .number(let value) = $0 { value } else { nil } }
+            }
+            if case .number(let value) = metrics["delta"] { delta = value }
+            if case .number(let value) = metrics["p_value_two_sided"] { pValueTwoSided = value }
+            if let delta, let pValueTwoSided { significant = delta > 0 && pValueTwoSided < 0.05 }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case reason, model, auc, delta, significant
+            case promotedAt = "promoted_at"
+            case runID = "run_id"
+            case aucCI = "auc_ci"
+            case pValueTwoSided = "p_value_two_sided"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(promotedAt, forKey: .promotedAt)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(model, forKey: .model)
+            try container.encode(runID, forKey: .runID)
+            try container.encode(auc, forKey: .auc)
+            try container.encode(aucCI, forKey: .aucCI)
+            try container.encode(delta, forKey: .delta)
+            try container.encode(pValueTwoSided, forKey: .pValueTwoSided)
+            try container.encode(significant, forKey: .significant)
+        }
+    }
+
+    var schema = jsonSchema
+    var folders: [Folder]
 }
 
 func findModel(_ query: String, in store: VerdictStore) throws -> ModelRecord {

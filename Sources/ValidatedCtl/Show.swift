@@ -14,41 +14,42 @@ struct Show: AsyncParsableCommand {
     @Argument(help: "A model: its path, file name, or a sha256 prefix (6+ hex digits).")
     var model: String
 
-    @Flag(name: .long, help: "Print the stored report as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let (store, _) = try openStore(options)
         let record = try findModel(model, in: store)
         let runs = try store.runs(modelID: record.id)
         guard let run = runs.first else { throw ValidationError("\(record.path) has no runs") }
-        if json {
-            print(run.reportJSON ?? "{}")
+        let checks = try store.checks(runID: run.id)
+        if output.json {
+            try printJSON(ShowJSON(model: record, run: run, checks: checks))
             return
         }
-        let checks = try store.checks(runID: run.id)
         let report = (run.reportJSON?.data(using: .utf8)).flatMap {
             try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
         }
-        print(Self.render(record, run, checks, report: report), terminator: "")
+        print(Self.render(record, run, checks, report: report, legend: !output.noLegend, palette: .standardOutput), terminator: "")
     }
 
-    static func render(_ model: ModelRecord, _ run: RunRecord, _ checks: [CheckRecord], report: [String: Any]?) -> String {
+    static func render(
+        _ model: ModelRecord, _ run: RunRecord, _ checks: [CheckRecord], report: [String: Any]?, legend: Bool, palette: Palette
+    ) -> String {
         var out = "\(Format.fileName(model.path))\n"
         out += "  path:    \(model.path)\n  sha256:  \(model.sha256)\n"
         out += "  folder:  \(model.folder), first seen \(Format.timestamp(model.firstSeen)), \(model.size) bytes\n"
-        let state = run.verdict?.rawValue.uppercased() ?? run.state.rawValue
+        let state = run.verdict.map { palette.verdict($0, uppercased: true) } ?? run.state.rawValue
         out += "\nRun \(run.id): \(state)"
         if let finished = run.finishedAt { out += " at \(Format.timestamp(finished))" }
         out += "\n"
         if let error = report?["error"] as? String { out += "  error: \(error)\n" }
         for check in checks {
             out += "  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))"
-            out += "\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)\n"
+            out += "\(palette.verdict(check.verdict, width: 6))\(check.summary)\n"
         }
         let reportChecks = report?["checks"] as? [String: Any]
         if let spurious = reportChecks?["spurious"] as? [String: Any] {
-            out += renderSpurious(spurious)
+            out += renderSpurious(spurious, legend: legend)
         }
         if let auc = reportChecks?["auc"] as? [String: Any] {
             out += "\nAUC\n"
@@ -129,13 +130,13 @@ struct Show: AsyncParsableCommand {
         return out
     }
 
-    private static func renderSpurious(_ spurious: [String: Any]) -> String {
+    private static func renderSpurious(_ spurious: [String: Any], legend: Bool) -> String {
         var out = "\nSpurious features (\(spurious["explained"] ?? "?") explanations, top \(spurious["top_k"] ?? "?"))\n"
         let hits = spurious["banned_hits"] as? [[String: Any]] ?? []
         if hits.isEmpty {
             out += "  no banned token among the top features\n"
         } else {
-            out += "  TOKEN            IN TOP-K   ≥ (95%)  TOP-1   MASS    EXAMPLES\n"
+            if legend { out += "  TOKEN            IN TOP-K   ≥ (95%)  TOP-1   MASS    EXAMPLES\n" }
             for hit in hits {
                 let token = (hit["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
                 let examples = (hit["examples"] as? [String] ?? []).joined(separator: ", ")
@@ -157,5 +158,30 @@ struct Show: AsyncParsableCommand {
 
     private static func clip(_ text: String, _ length: Int) -> String {
         text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+    }
+}
+
+/// `validatectl show --json`: the model, its latest run, the run's checks and the stored report.
+struct ShowJSON: Encodable {
+    struct Check: Encodable {
+        var suite: String
+        var verdict: String
+        var summary: String
+        var metrics: JSONValue
+    }
+
+    var schema = jsonSchema
+    var model: ModelJSON
+    var run: RunJSON
+    var checks: [Check]
+    var report: JSONValue
+
+    init(model: ModelRecord, run: RunRecord, checks: [CheckRecord]) {
+        self.model = ModelJSON(model)
+        self.run = RunJSON(run)
+        self.checks = checks.map {
+            Check(suite: $0.suite, verdict: $0.verdict.rawValue, summary: $0.summary, metrics: JSONValue(parsing: $0.metricsJSON) ?? .null)
+        }
+        report = JSONValue(parsing: run.reportJSON) ?? .null
     }
 }

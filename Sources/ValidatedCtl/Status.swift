@@ -12,6 +12,7 @@ struct Status: AsyncParsableCommand {
     )
 
     @OptionGroup var options: StoreOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "How many recent verdicts to show.")
     var recent = 10
@@ -20,7 +21,12 @@ struct Status: AsyncParsableCommand {
         let (store, heartbeatSeconds) = try openStore(options)
         let snapshot = try store.status(recent: recent)
         let alive = Self.isAlive(snapshot.heartbeat, heartbeatSeconds: heartbeatSeconds)
-        print(Self.render(snapshot, alive: alive, now: Date()), terminator: "")
+        if output.json {
+            try printJSON(StatusJSON(snapshot, alive: alive))
+        } else {
+            let text = Self.render(snapshot, alive: alive, now: Date(), legend: !output.noLegend, palette: .standardOutput)
+            print(text, terminator: "")
+        }
         if !alive { throw ExitCode(3) }
     }
 
@@ -30,28 +36,28 @@ struct Status: AsyncParsableCommand {
         return fresh && kill(heartbeat.pid, 0) == 0
     }
 
-    static func render(_ snapshot: StatusSnapshot, alive: Bool, now: Date) -> String {
+    static func render(_ snapshot: StatusSnapshot, alive: Bool, now: Date, legend: Bool, palette: Palette) -> String {
         var out = ""
         if let beat = snapshot.heartbeat {
-            let state = alive ? "● running" : "○ not running"
+            let state = alive ? palette.positive("● running") : palette.negative("○ not running")
             out += "validated \(state) (pid \(beat.pid)), last heartbeat \(Format.age(beat.beatAt, now: now)) ago\n"
             out += "  status: \(beat.status)\n"
             for folder in beat.folders { out += "  watching: \(folder.replacingOccurrences(of: "=", with: " → "))\n" }
         } else {
-            out += "validated ○ has never run with this store\n"
+            out += "validated \(palette.negative("○ has never run with this store"))\n"
         }
-        out += "  queue: \(snapshot.queued) queued, \(snapshot.running) running\n\n"
-        out += "Champions\n"
-        if snapshot.champions.isEmpty { out += "  (none yet)\n" }
+        out += "  queue: \(snapshot.queued) queued, \(snapshot.running) running\n"
+        if legend { out += "\nChampions\n" }
+        if snapshot.champions.isEmpty && legend { out += "  (none yet)\n" }
         for champion in snapshot.champions {
             out += "  \(champion.folder): \(Format.fileName(champion.model.path)) \(champion.model.sha256.prefix(12))"
             out += " (\(champion.reason), \(Format.timestamp(champion.promotedAt)))\n"
         }
-        out += "\nRecent verdicts\n"
-        if snapshot.recent.isEmpty { out += "  (none yet)\n" }
+        if legend { out += "\nRecent verdicts\n" }
+        if snapshot.recent.isEmpty && legend { out += "  (none yet)\n" }
         let width = snapshot.recent.map { Format.fileName($0.model.path).count }.max() ?? 0
         for run in snapshot.recent {
-            let verdict = (run.verdict?.rawValue ?? "?").padding(toLength: 5, withPad: " ", startingAt: 0)
+            let verdict = palette.verdict(run.verdict, width: 5)
             let name = Format.fileName(run.model.path).padding(toLength: width, withPad: " ", startingAt: 0)
             out += "  \(Format.timestamp(run.finishedAt ?? run.queuedAt))  \(verdict)  \(name)  \(run.summary ?? "")\n"
         }
@@ -59,27 +65,113 @@ struct Status: AsyncParsableCommand {
     }
 }
 
-/// Opens the store named by the options, read-only unless `writable`.
-func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
-    var path = options.database
-    var heartbeat = 5.0
-    if path == nil {
-        do {
-            let configuration = try DaemonConfiguration.load(mainFile: options.config)
-            path = configuration.database
-            heartbeat = configuration.heartbeatSeconds
-        } catch {
-            throw ValidationError("\(error) (or pass --database PATH)")
+/// `validatectl status --json`.
+struct StatusJSON: Encodable {
+    struct Daemon: Encodable {
+        var running: Bool
+        var pid: Int32
+        var startedAt: Date
+        var lastHeartbeat: Date
+        var status: String
+        var folders: [Folder]
+
+        enum CodingKeys: String, CodingKey {
+            case running, pid, status, folders
+            case startedAt = "started_at"
+            case lastHeartbeat = "last_heartbeat"
         }
     }
-    do {
-        guard writable else { return (try VerdictStore(readOnlyPath: path!), heartbeat) }
-        guard FileManager.default.fileExists(atPath: path!) else {
-            throw ValidationError("\(path!): no store here yet; has validated run with this configuration?")
+
+    struct Folder: Encodable {
+        var name: String
+        var path: String
+    }
+
+    struct Champion: Encodable {
+        var folder: String
+        var reason: String
+        var promotedAt: Date
+        var model: ModelJSON
+
+        enum CodingKeys: String, CodingKey {
+            case folder, reason, model
+            case promotedAt = "promoted_at"
         }
-        return (try VerdictStore(path: path!), heartbeat)
+    }
+
+    struct Queue: Encodable {
+        var queued: Int
+        var running: Int
+    }
+
+    var schema = jsonSchema
+    var daemon: Daemon?
+    var queue: Queue
+    var champions: [Champion]
+    var recent: [RunJSON]
+
+    init(_ snapshot: StatusSnapshot, alive: Bool) {
+        daemon = snapshot.heartbeat.map { beat in
+            Daemon(
+                running: alive, pid: beat.pid, startedAt: beat.startedAt, lastHeartbeat: beat.beatAt, status: beat.status,
+                folders: beat.folders.map { entry in
+                    let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                    return Folder(name: parts[0], path: parts.count > 1 ? parts[1] : "")
+                }
+            )
+        }
+        queue = Queue(queued: snapshot.queued, running: snapshot.running)
+        champions = snapshot.champions.map {
+            Champion(folder: $0.folder, reason: $0.reason, promotedAt: $0.promotedAt, model: ModelJSON($0.model))
+        }
+        recent = snapshot.recent.map(RunJSON.init)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(daemon, forKey: .daemon)
+        try container.encode(queue, forKey: .queue)
+        try container.encode(champions, forKey: .champions)
+        try container.encode(recent, forKey: .recent)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, daemon, queue, champions, recent
+    }
+}
+
+/// Opens the store named by the options, read-only unless `writable`.
+func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
+    let (path, heartbeat) = try storePath(options)
+    do {
+        guard writable else { return (try VerdictStore(readOnlyPath: path), heartbeat) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("\(path): no store here yet; has validated run with this configuration?")
+        }
+        return (try VerdictStore(path: path), heartbeat)
     } catch {
         throw ValidationError("\(error)")
+    }
+}
+
+/// Opens the store named by the options for the queries ``VerdictStore`` lacks, read-only unless `writable`.
+func openQueries(_ options: StoreOptions, writable: Bool = false) throws -> VerdictQueries {
+    do {
+        return try VerdictQueries(path: try storePath(options).path, writable: writable)
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+/// The store's path (`--database`, or `Database=` of the configuration) and the daemon's heartbeat period.
+func storePath(_ options: StoreOptions) throws -> (path: String, heartbeatSeconds: Double) {
+    if let database = options.database { return (database, 5) }
+    do {
+        let configuration = try DaemonConfiguration.load(mainFile: options.config)
+        return (configuration.database, configuration.heartbeatSeconds)
+    } catch {
+        throw ValidationError("\(error) (or pass --database PATH)")
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `validatectl`: inspect the daemon's verdicts and run one-shot validations.
 public struct ValidateCtl: AsyncParsableCommand {
@@ -6,14 +7,48 @@ public struct ValidateCtl: AsyncParsableCommand {
         commandName: "validatectl",
         abstract: "Show what validated decided about your models, or validate one now.",
         discussion: """
-            Exit codes: status returns 0 when the daemon is running and 3 when it is not; validate returns 0 for \
-            pass or warn, 1 for fail and 2 when the model could not be evaluated; other errors return 2.
+            Read verbs (status, list, show, history, explain, config check) take --json for one JSON object with \
+            "schema": "validatectl/1" at the top, documented field by field in docs/validatectl.md.
+
+            EXIT CODES
+              0  success; for validate, a pass or warn verdict; for status, the daemon is running
+              1  validate: the model failed; config check: the configuration cannot be used
+              2  validate: the model could not be evaluated; any verb: an error (no store, unknown model, \
+            unreadable file), printed as "validatectl: MESSAGE" with what to do next
+              3  status: the daemon is not running (as systemctl status)
+             64  the command line itself is wrong (unknown option, missing argument)
             """,
-        subcommands: [Status.self, Show.self, Validate.self, Promote.self, Rollback.self, History.self],
+        subcommands: [
+            Status.self, List.self, Show.self, History.self, Explain.self, Report.self, Validate.self, Rerun.self,
+            Promote.self, Rollback.self, Config.self,
+        ],
         defaultSubcommand: Status.self
     )
 
     public init() {}
+
+    /// Parses the arguments and runs the verb, mapping failures to the documented exit codes: a usage error
+    /// exits 64 with the usage; any other error prints `validatectl: <message>` and exits 2.
+    public static func main() async {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            // Help, versions and explicit exit codes keep argument-parser's handling.
+            if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))
+            exit(withError: ExitCode(2))
+        }
+    }
 }
 
 /// Options shared by the verbs that read the store.

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import ValidatedStore
+
+/// `validatectl rerun MODEL`: queue a stored model for validation again.
+struct Rerun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Queue a new validation run of a model the daemon has already seen.",
+        discussion: """
+            Use it after changing a folder's evaluation set, banned-token list or settings. The daemon takes the run \
+            the next time its worker reads the queue: at start-up or after the next checkpoint arrives, so run \
+            `systemctl restart validated` if nothing else is coming. A model that already has a queued run keeps it.
+            """
+    )
+
+    @OptionGroup var options: StoreOptions
+
+    @Argument(help: "A model: its path, file name, or a sha256 prefix (6+ hex digits).")
+    var model: String
+
+    func run() async throws {
+        let (store, _) = try openStore(options)
+        let record = try findModel(model, in: store)
+        guard FileManager.default.fileExists(atPath: record.path) else {
+            throw ValidationError(
+                "\(record.path) is gone; put the checkpoint back at that path (the daemon validates the file there) and try again"
+            )
+        }
+        let queued = try openQueries(options, writable: true).requeue(modelID: record.id)
+        if queued.isNew {
+            print("queued run \(queued.runID) of \(Format.fileName(record.path)) (\(record.sha256.prefix(12)))")
+        } else {
+            print("\(Format.fileName(record.path)) already has run \(queued.runID) queued")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import ValidatedCore
+
+/// Which runs ``VerdictQueries/runs(_:)`` returns.
+public struct RunFilter: Sendable, Equatable {
+    /// Only runs of models in this folder.
+    public var folder: String?
+    /// Only runs with this verdict (finished runs only).
+    public var verdict: Verdict?
+    /// Only runs queued at or after this date.
+    public var since: Date?
+    /// At most this many runs. Default 20.
+    public var limit: Int
+
+    /// Creates a filter; with no arguments it keeps the 20 newest runs.
+    public init(folder: String? = nil, verdict: Verdict? = nil, since: Date? = nil, limit: Int = 20) {
+        self.folder = folder
+        self.verdict = verdict
+        self.since = since
+        self.limit = limit
+    }
+}
+
+/// Queries `validatectl` needs beyond ``VerdictStore``'s own: filtered run listings and re-queuing a model
+/// already seen.
+///
+/// It opens its own connection to the store's SQLite file, so it never migrates: the file must be a store the
+/// daemon created.
+public struct VerdictQueries: Sendable {
+    private let database: any DatabaseWriter
+
+    /// Opens the store at `path`, read-only unless `writable`.
+    ///
+    /// - Throws: ``StoreError`` when there is no store at `path` or it cannot be opened.
+    public init(path: String, writable: Bool = false) throws(StoreError) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(description: "\(path): no store here yet; has validated run with this configuration?")
+        }
+        var configuration = Configuration()
+        configuration.readonly = !writable
+        configuration.busyMode = .timeout(10)
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(description: "\(path): cannot open the store (\(error)); check its permissions")
+        }
+    }
+
+    /// Runs matching `filter`, newest first (by queue time, then id).
+    public func runs(_ filter: RunFilter) throws -> [RunRecord] {
+        try database.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let folder = filter.folder {
+                conditions.append("model.folder = ?")
+                _ = arguments.append(contentsOf: [folder])
+            }
+            if let verdict = filter.verdict {
+                conditions.append("run.verdict = ?")
+                _ = arguments.append(contentsOf: [verdict.rawValue])
+            }
+            if let since = filter.since {
+                conditions.append("run.queued_at >= ?")
+                _ = arguments.append(contentsOf: [since])
+            }
+            _ = arguments.append(contentsOf: [max(0, filter.limit)])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.selectRuns)
+                    \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                    ORDER BY run.queued_at DESC, run.id DESC LIMIT ?
+                    """,
+                arguments: arguments
+            )
+            return rows.map(Self.run)
+        }
+    }
+
+    /// The run with row id `id`, if there is one.
+    public func run(id: Int64) throws -> RunRecord? {
+        try database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "\(Self.selectRuns) WHERE run.id = ?",
+                arguments: [id]
+            ).map(Self.run)
+        }
+    }
+
+    /// Queues a new run of a model the store already has, even though its content was validated before: for a
+    /// changed evaluation set, banned list or settings. A model that already has a queued run keeps that one.
+    ///
+    /// The daemon's worker takes the run the next time it reads the queue: at start-up, or after the next
+    /// checkpoint arrives.
+    ///
+    /// - Returns: The queued run's id and whether it was newly queued.
+    /// - Throws: ``StoreError`` when the model does not exist.
+    public func requeue(modelID: Int64, at date: Date = Date()) throws -> (runID: Int64, isNew: Bool) {
+        try database.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM model WHERE id = ?", arguments: [modelID]) != nil else {
+                throw StoreError(description: "model \(modelID) does not exist; see validatectl list")
+            }
+            if let queued = try Int64.fetchOne(
+                db, sql: "SELECT id FROM run WHERE model_id = ? AND state = 'queued' ORDER BY id LIMIT 1", arguments: [modelID]
+            ) {
+                return (queued, false)
+            }
+            try db.execute(
+                sql: "INSERT INTO run (model_id, state, queued_at) VALUES (?, 'queued', ?)", arguments: [modelID, date]
+            )
+            return (db.lastInsertedRowID, true)
+        }
+    }
+
+    /// Every column of `run`, and the model's as `m_*`.
+    private static let selectRuns = """
+        SELECT run.*, model.folder AS m_folder, model.path AS m_path, model.sha256 AS m_sha256,
+            model.size AS m_size, model.first_seen AS m_first_seen
+        FROM run JOIN model ON model.id = run.model_id
+        """
+
+    private static func run(_ row: Row) -> RunRecord {
+        RunRecord(
+            id: row["id"],
+            model: ModelRecord(
+                id: row["model_id"], folder: row["m_folder"], path: row["m_path"], sha256: row["m_sha256"],
+                size: row["m_size"], firstSeen: row["m_first_seen"]
+            ),
+            state: RunState(rawValue: row["state"]) ?? .queued, queuedAt: row["queued_at"], startedAt: row["started_at"],
+            finishedAt: row["finished_at"], attempts: row["attempts"],
+            verdict: (row["verdict"] as String?).flatMap(Verdict.init(rawValue:)), summary: row["summary"],
+            reportJSON: row["report"], configFingerprint: row["config_fingerprint"],
+            evalFingerprint: row["eval_fingerprint"], championModelID: row["champion_model_id"]
+        )
+    }
+}

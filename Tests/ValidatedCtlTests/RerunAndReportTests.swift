@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import ValidatedCore
+import ValidatedStore
+import ValidatedTestSupport
+
+/// `validatectl rerun` with the real daemon, and `validatectl report` on a real run.
+@Suite(.timeLimit(.minutes(3))) struct RerunAndReportTests {
+    @Test func rerunQueuesARunThatTheDaemonValidates() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let layout = try DemoStore.writeConfiguration(root: directory.path)
+        try await DemoStore.runDaemon(layout, dropping: ["01-clean.safetensors"]) { store in
+            guard let model = try? store.findModel("01-clean.safetensors") else { return false }
+            return try store.runs(modelID: model.id).first?.verdict != nil
+        }
+        let config = ["--config", layout.config]
+        let queued = try validatectl(["rerun", "01-clean.safetensors"] + config)
+        #expect(queued.code == 0, "\(queued.stderr)")
+        #expect(queued.stdout.hasPrefix("queued run 2 of 01-clean.safetensors"), "\(queued.stdout)")
+        let again = try validatectl(["rerun", "01-clean.safetensors"] + config)
+        #expect(again.stdout.contains("already has run 2 queued"), "one queued run per model: \(again.stdout)")
+        let pending = try JSON.parse(try validatectl(["list", "--json"] + config).stdout)
+        #expect(pending["runs"]?.array.compactMap { $0["state"]?.string } == ["queued", "done"])
+
+        // The daemon takes the queued run at its next start.
+        try await DemoStore.runDaemon(layout, dropping: []) { store in
+            try store.runs(modelID: try store.findModel("01-clean.safetensors").id).allSatisfy { $0.verdict != nil }
+        }
+        let store = try VerdictStore(readOnlyPath: layout.database)
+        let runs = try store.runs(modelID: try store.findModel("01-clean.safetensors").id)
+        #expect(runs.map(\.id) == [2, 1])
+        #expect(runs.allSatisfy { $0.verdict == .pass })
+        #expect(try validatectl(["rerun", "no-such-model"] + config).code == 2)
+    }
+
+    @Test func reportIsOneSelfContainedPageWithEverySection() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let page = directory.path + "/report.html"
+        let result = try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config])
+        #expect(result.code == 0, "\(result.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.hasSuffix("</html>\n"))
+        for id in ["verdict", "documents", "banned", "importance", "auc", "stability"] {
+            #expect(html.contains("id=\"\(id)\""), "no section \(id)")
+        }
+        #expect(html.contains("<span class=\"badge\">FAIL</span>"))
+        // Self-contained: no scripts, and nothing loaded from elsewhere.
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(!html.contains(" src="))
+        // Banned tokens in the table, highlighted words in both colours, the champion beside the challenger.
+        let banned = try #require(html.range(of: "<table class=\"banned\">")).upperBound
+        let bannedTable = String(html[banned...]).components(separatedBy: "</table>")[0]
+        #expect(bannedTable.contains("<code>nntp</code>"))
+        #expect(html.contains("<mark class=\"pos\""))
+        #expect(html.contains("<mark class=\"neg\""))
+        #expect(html.contains("Champion: 01-clean.safetensors"))
+        // The store has both models' scores on the folder's evaluation set, so both ROC curves are drawn.
+        #expect(html.contains("<polyline class=\"curve c0\""))
+        #expect(html.contains("<polyline class=\"curve c1\""))
+        #expect(html.contains("DeLong p (challenger worse)"))
+
+        // Without the configuration the labels are unknown: the page says why there is no curve.
+        let bare = directory.path + "/bare.html"
+        #expect(try validatectl(["report", "1", "-o", bare, "--database", layout.database]).code == 0)
+        let bareHTML = try String(contentsOfFile: bare, encoding: .utf8)
+        #expect(bareHTML.contains("ROC curve not drawn: the configuration"))
+        #expect(bareHTML.contains("<span class=\"badge\">PASS</span>"))
+    }
+
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: chromium != nil, "chromium is not installed (apt-get install -y chromium)"))
+    func reportRendersInAHeadlessBrowser() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let page = directory.path + "/report.html"
+        let screenshot = directory.path + "/report.png"
+        #expect(try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config]).code == 0)
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
+        browser.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(directory.path)/profile",
+            "--window-size=1200,2400", "--screenshot=\(screenshot)", "file://\(page)",
+        ]
+        browser.standardOutput = FileHandle.nullDevice
+        browser.standardError = FileHandle.nullDevice
+        try browser.run()
+        try await waitUntil(timeout: .seconds(90), "chromium to render the report") { !browser.isRunning }
+        #expect(browser.terminationStatus == 0)
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")
+        // A blank 1200×2400 page compresses to a few kilobytes; text, tables and the curve make it much larger.
+        #expect(png.count > 40_000, "screenshot of \(png.count) bytes looks empty")
+    }
+}

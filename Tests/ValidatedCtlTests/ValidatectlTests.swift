@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import ValidatedStore
+import ValidatedTestSupport
+
+/// The real `validatectl` binary on a store the real daemon wrote.
+@Suite(.timeLimit(.minutes(3))) struct ValidatectlTests {
+    @Test func listShowsRunsNewestFirstAndFilters() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let config = ["--config", layout.config]
+        let all = try JSON.parse(try validatectl(["list", "--json"] + config).stdout)
+        #expect(all["schema"]?.string == "validatectl/1")
+        let runs = try #require(all["runs"]).array
+        #expect(runs.compactMap { $0["model"]?["file_name"]?.string } == ["02-artefact.safetensors", "01-clean.safetensors"])
+        for (index, run) in runs.enumerated() {
+            expectShape(run, runShape, "runs[\(index)]")
+            expectShape(run["model"], modelShape, "runs[\(index)].model")
+        }
+        let failed = try JSON.parse(try validatectl(["list", "--json", "--verdict", "fail"] + config).stdout)
+        #expect(failed["runs"]?.array.compactMap { $0["verdict"]?.string } == ["fail"])
+        let limited = try JSON.parse(try validatectl(["list", "--json", "--limit", "1"] + config).stdout)
+        #expect(limited["runs"]?.array.count == 1)
+        let future = try JSON.parse(try validatectl(["list", "--json", "--since", "2999-01-01"] + config).stdout)
+        #expect(future["runs"]?.array.isEmpty == true)
+        let otherFolder = try JSON.parse(try validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout)
+        #expect(otherFolder["runs"]?.array.isEmpty == true)
+
+        let text = try validatectl(["list"] + config)
+        #expect(text.code == 0)
+        #expect(text.stdout.hasPrefix("RUN "))
+        #expect(text.stdout.contains("2 runs listed."))
+        let bare = try validatectl(["list", "--no-legend", "--no-pager"] + config)
+        #expect(bare.stdout.split(separator: "\n").count == 2, "one line per run: \(bare.stdout)")
+        #expect(!bare.stdout.contains("\u{1B}["), "no colour when stdout is a pipe")
+        #expect(try validatectl(["list", "--since", "yesterday"] + config).code == 64)
+    }
+
+    @Test func statusShowAndHistoryPrintTheirDocumentedJSON() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let config = ["--config", layout.config]
+
+        let status = try validatectl(["status", "--json"] + config)
+        #expect(status.code == 3, "the daemon was stopped after the verdicts")
+        let snapshot = try JSON.parse(status.stdout)
+        expectShape(snapshot, ["schema": .string, "daemon": .nullable(.object), "queue": .object, "champions": .array, "recent": .array], "status")
+        expectShape(
+            snapshot["daemon"],
+            ["running": .bool, "pid": .integer, "started_at": .date, "last_heartbeat": .date, "status": .string, "folders": .array],
+            "status.daemon"
+        )
+        #expect(snapshot["daemon"]?["running"].map { if case .bool(false) = $0 { true } else { false } } == true)
+        expectShape(snapshot["daemon"]?["folders"]?.array.first, ["name": .string, "path": .string], "status.daemon.folders[0]")
+        expectShape(snapshot["queue"], ["queued": .integer, "running": .integer], "status.queue")
+        let champion = snapshot["champions"]?.array.first
+        expectShape(champion, ["folder": .string, "reason": .string, "promoted_at": .date, "model": .object], "status.champions[0]")
+        #expect(champion?["model"]?["file_name"]?.string == "01-clean.safetensors")
+        #expect(snapshot["recent"]?.array.count == 2)
+
+        let show = try JSON.parse(try validatectl(["show", "--json", "02-artefact.safetensors"] + config).stdout)
+        expectShape(show, ["schema": .string, "model": .object, "run": .object, "checks": .array, "report": .object], "show")
+        expectShape(show["run"], runShape, "show.run")
+        #expect(show["run"]?["verdict"]?.string == "fail")
+        let checks = show["checks"]?.array ?? []
+        #expect(checks.compactMap { $0["suite"]?.string }.sorted() == ["auc", "spurious", "stability"])
+        for check in checks {
+            expectShape(check, ["suite": .string, "verdict": .string, "summary": .string, "metrics": .object], "show.checks[]")
+        }
+        let report = show["report"]
+        expectShape(report, ["verdict": .string, "summary": .string, "checks": .object, "duration_seconds": .number], "show.report")
+        let hits = report?["checks"]?["spurious"]?["banned_hits"]?.array ?? []
+        #expect(hits.contains { $0["token"]?.string == "nntp" })
+
+        let history = try JSON.parse(try validatectl(["history", "--json"] + config).stdout)
+        #expect(history["schema"]?.string == "validatectl/1")
+        let folder = try #require(history["folders"]?.array.first)
+        #expect(folder["folder"]?.string == layout.folder)
+        let step = try #require(folder["promotions"]?.array.first)
+        expectShape(
+            step,
+            [
+                "promoted_at": .date, "reason": .string, "model": .object, "run_id": .nullable(.integer), "auc": .nullable(.number),
+                "auc_ci": .nullable(.array), "delta": .nullable(.number), "p_value_two_sided": .nullable(.number),
+                "significant": .nullable(.bool),
+            ],
+            "history.folders[0].promotions[0]"
+        )
+        #expect((step["auc"]?.number ?? 0) > 0.7)
+    }
+
+    @Test func configCheckPrintsTheEffectiveSettingsOrTheFaultyLine() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let good = try validatectl(["config", "check", "--config", layout.config, "--json"])
+        #expect(good.code == 0, "\(good.stderr)")
+        let parsed = try JSON.parse(good.stdout)
+        expectShape(
+            parsed,
+            [
+                "schema": .string, "valid": .bool, "error": .nullable(.object), "sources": .array, "database": .string,
+                "heartbeat_seconds": .number, "auto_promote": .bool, "folders_directory": .string, "folders": .array,
+            ],
+            "config"
+        )
+        let folder = parsed["folders"]?.array.first
+        expectShape(
+            folder,
+            [
+                "name": .string, "source": .string, "path": .string, "evaluation_set": .string, "banned_tokens": .nullable(.string),
+                "fields": .object, "auto_promote": .bool, "extensions": .array, "settings": .object,
+                "documents": .nullable(.integer), "banned_entries": .nullable(.integer), "problem": .nullable(.string),
+            ],
+            "config.folders[0]"
+        )
+        #expect(folder?["settings"]?["spurious"]?["documents"]?.number == 24, "the file's Documents=24, not the default")
+        #expect(folder?["settings"]?["explain"]?["samples"]?.number == 1000)
+        #expect(folder?["settings"]?["auc"]?["comparison"]?.string == "worse")
+        #expect(folder?["documents"]?.number == 2571)
+
+        let text = try validatectl(["config", "check", "--config", layout.config])
+        #expect(text.code == 0)
+        #expect(text.stdout.contains("[Spurious]\nDocuments=24\n"))
+        #expect(text.stdout.contains("Configuration OK."))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bad = directory.path + "/validated.conf"
+        try "[Daemon]\nHeartbeatSec=2\n\n[Spurious]\nTopK=ten\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try validatectl(["config", "check", "--config", bad])
+        #expect(refused.code == 1)
+        #expect(refused.stderr.hasPrefix("\(bad):5: TopK=:"), "\(refused.stderr)")
+        let refusedJSON = try JSON.parse(try validatectl(["config", "check", "--config", bad, "--json"]).stdout)
+        expectShape(refusedJSON["error"], ["file": .string, "line": .nullable(.integer), "reason": .string], "config.error")
+        #expect(refusedJSON["error"]?["line"]?.number == 5)
+    }
+
+    @Test func explainOfAStoredDocumentReproducesTheDaemonsExplanation() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let store = try VerdictStore(readOnlyPath: layout.database)
+        let run = try #require(try store.runs(modelID: try store.findModel("02-artefact.safetensors").id).first)
+        let stored = try JSON.parse(try #require(run.reportJSON))
+        let worst = try #require(stored["checks"]?["spurious"]?["worst"]?.array.first)
+        let document = try #require(worst["document"]?.string)
+
+        let result = try validatectl(["explain", "02-artefact.safetensors", "--doc", document, "--json", "--config", layout.config])
+        #expect(result.code == 0, "\(result.stderr)")
+        let explained = try JSON.parse(result.stdout)
+        expectShape(
+            explained,
+            [
+                "schema": .string, "model": .object, "document": .object, "label": .string, "prediction": .number,
+                "local_prediction": .number, "intercept": .number, "score": .number, "weights": .array,
+            ],
+            "explain"
+        )
+        // The same seed and settings as the daemon: the same features with the same weights.
+        let storedWeights = (worst["weights"]?.array ?? []).compactMap { entry in
+            entry["feature"]?.string.flatMap { feature in entry["weight"]?.number.map { (feature, $0) } }
+        }
+        let newWeights = (explained["weights"]?.array ?? []).compactMap { entry in
+            entry["feature"]?.string.flatMap { feature in entry["weight"]?.number.map { (feature, $0) } }
+        }
+        #expect(!storedWeights.isEmpty)
+        #expect(storedWeights.map(\.0) == Array(newWeights.map(\.0).prefix(storedWeights.count)))
+        for (old, new) in zip(storedWeights, newWeights) { #expect(abs(old.1 - new.1) < 1e-9, "\(old.0): \(old.1) vs \(new.1)") }
+
+        let chart = try validatectl([
+            "explain", layout.demo + "/checkpoints/02-artefact.safetensors", "--text", "Posting-Host: nntp.cs.example.edu a telegraph",
+            "--features", "4", "--no-legend",
+        ])
+        #expect(chart.code == 0, "\(chart.stderr)")
+        let lines = chart.stdout.split(separator: "\n")
+        #expect(lines.count == 4, "one bar per feature: \(chart.stdout)")
+        #expect(lines.allSatisfy { $0.contains("│") })
+        #expect(!chart.stdout.contains("\u{1B}["))
+        #expect(try validatectl(["explain", "02-artefact.safetensors", "--config", layout.config]).code == 64, "needs --text or --doc")
+    }
+
+    @Test func rootHelpDocumentsTheExitCodes() throws {
+        let help = try validatectl(["--help"])
+        #expect(help.code == 0)
+        for line in ["EXIT CODES", "0  success", "1  validate: the model failed", "2  validate: the model could not", "3  status", "64"] {
+            #expect(help.stdout.contains(line), "--help lacks \"\(line)\"")
+        }
+        let missing = try validatectl(["show", "--database", "/nonexistent/validated.sqlite", "x"])
+        #expect(missing.code == 2)
+        #expect(missing.stderr.hasPrefix("validatectl: /nonexistent/validated.sqlite: no store here yet"))
+    }
+}
