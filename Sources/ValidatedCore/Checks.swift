@@ -188,11 +188,6 @@ public struct PerturbationTrial: Sendable, Equatable {
 /// search finds to move the explanation most. Edits are judged against the noise floor: an edit that moves the
 /// top-k features no more than a new seed does says nothing about the model.
 public enum StabilityCheck {
-    /// The Jaccard index of the case-folded top-`k` feature sets of two explanations.
-    public static func jaccard(_ a: Explanation, _ b: Explanation, k: Int) -> Double {
-        ExplanationAgreement(a, b, k: k).jaccard
-    }
-
     /// Judges the measurements.
     ///
     /// - Parameters:
