@@ -170,6 +170,32 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
     }
 }
 
+/// Time spent in each stage of explanations, summed over the explanations that were given it.
+public struct LimeStageTimes: Sendable, Equatable {
+    /// Splitting the text into features and drawing the neighbourhood's masks.
+    public var sampling: Duration = .zero
+    /// Building the perturbed texts (when the classifier needs them) and scoring them.
+    public var scoring: Duration = .zero
+    /// Distances and kernel weights.
+    public var distances: Duration = .zero
+    /// Accumulating the regression's sums, selecting features and fitting the surrogates.
+    public var fit: Duration = .zero
+
+    /// No time yet.
+    public init() {}
+
+    /// The sum of the stages.
+    public var total: Duration { sampling + scoring + distances + fit }
+
+    /// Adds another set of times.
+    public static func += (left: inout Self, right: Self) {
+        left.sampling += right.sampling
+        left.scoring += right.scoring
+        left.distances += right.distances
+        left.fit += right.fit
+    }
+}
+
 /// LIME for text, as `lime.lime_text.LimeTextExplainer` (0.2.0.1) does it, with its defaults.
 ///
 /// The text is cut into features (``IndexedText``: distinct words by default, see ``LimeSettings/bow``,
@@ -211,7 +237,19 @@ public struct LimeTextExplainer: Sendable {
     public func explain(
         _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64
     ) throws -> Explanation {
-        try explain(text, documentID: documentID, labels: .chosen([label]), classifier: classifier, seed: seed)[0]
+        var stages = LimeStageTimes()
+        return try explain(text, documentID: documentID, label: label, classifier: classifier, seed: seed, stages: &stages)
+    }
+
+    /// ``explain(_:documentID:label:classifier:seed:)``, adding the time of each stage to `stages`: for
+    /// benchmarks and profiles.
+    public func explain(
+        _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64,
+        stages: inout LimeStageTimes
+    ) throws -> Explanation {
+        try explain(
+            text, documentID: documentID, labels: .chosen([label]), classifier: classifier, seed: seed, stages: &stages
+        )[0]
     }
 
     /// Explains the classifier's probability of each class in `labels` for `text` (the reference's `labels`),
@@ -223,7 +261,8 @@ public struct LimeTextExplainer: Sendable {
     public func explain(
         _ text: String, documentID: String, labels: [Int], classifier: any TextClassifier, seed: UInt64
     ) throws -> [Explanation] {
-        try explain(text, documentID: documentID, labels: .chosen(labels), classifier: classifier, seed: seed)
+        var stages = LimeStageTimes()
+        return try explain(text, documentID: documentID, labels: .chosen(labels), classifier: classifier, seed: seed, stages: &stages)
     }
 
     /// Explains the `topLabels` classes the classifier finds most probable for `text` (the reference's
@@ -236,7 +275,8 @@ public struct LimeTextExplainer: Sendable {
     public func explain(
         _ text: String, documentID: String, topLabels: Int, classifier: any TextClassifier, seed: UInt64
     ) throws -> [Explanation] {
-        try explain(text, documentID: documentID, labels: .top(topLabels), classifier: classifier, seed: seed)
+        var stages = LimeStageTimes()
+        return try explain(text, documentID: documentID, labels: .top(topLabels), classifier: classifier, seed: seed, stages: &stages)
     }
 
     /// Which classes to explain.
@@ -246,8 +286,16 @@ public struct LimeTextExplainer: Sendable {
     }
 
     private func explain(
-        _ text: String, documentID: String, labels: Labels, classifier: any TextClassifier, seed: UInt64
+        _ text: String, documentID: String, labels: Labels, classifier: any TextClassifier, seed: UInt64,
+        stages: inout LimeStageTimes
     ) throws -> [Explanation] {
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func lap(_ stage: WritableKeyPath<LimeStageTimes, Duration>) {
+            let now = clock.now
+            stages[keyPath: stage] += now - mark
+            mark = now
+        }
         if let problem = settings.problem {
             throw ExplanationError.invalidSettings(documentID, problem)
         }
@@ -260,7 +308,9 @@ public struct LimeTextExplainer: Sendable {
         let d = indexed.words.count
         guard d > 0 else { throw ExplanationError.noWords(documentID, settings) }
         let design = Self.sampleNeighbourhood(features: d, samples: settings.samples, seed: seed)
+        lap(\.sampling)
         let probabilities = try score(design, of: indexed, original: text, documentID: documentID, classifier: classifier)
+        lap(\.scoring)
         let explained: [Int]
         switch labels {
         case .chosen(let chosen):
@@ -275,6 +325,8 @@ public struct LimeTextExplainer: Sendable {
         let weights = (0..<design.rows).map {
             Self.kernel(distance: Self.distance(kept: design.onesCount(ofRow: $0), total: d), width: settings.kernelWidth)
         }
+        lap(\.distances)
+        defer { lap(\.fit) }
         return explained.map { label in
             let targets = probabilities.column(label)
             let moments = WeightedMoments(design: design, targets: targets, weights: weights)
@@ -321,11 +373,15 @@ public struct LimeTextExplainer: Sendable {
         return design
     }
 
-    /// The classifier's probabilities for every row's text, in batches of ``LimeSettings/batchSize``.
+    /// The classifier's probabilities for every row's text: from a ``MaskedTextScorer`` when the classifier
+    /// offers one, otherwise from the texts, in batches of ``LimeSettings/batchSize``.
     private func score(
         _ design: BinaryDesign, of indexed: IndexedText, original: String, documentID: String,
         classifier: any TextClassifier
     ) throws -> ProbabilityMatrix {
+        if let scoring = classifier as? any MaskedTextScoring, var scorer = scoring.maskedScorer(for: indexed) {
+            return try Self.score(design, with: &scorer, documentID: documentID)
+        }
         let n = design.rows
         let batch = settings.batchSize ?? n
         var values: [Double] = []
@@ -361,6 +417,30 @@ public struct LimeTextExplainer: Sendable {
             }
             values.append(contentsOf: probabilities.values)
         }
+        return ProbabilityMatrix(rows: n, columns: columns, values: values)
+    }
+
+    /// Every row's probabilities from a masked scorer: no text is built.
+    private static func score(
+        _ design: BinaryDesign, with scorer: inout any MaskedTextScorer, documentID: String
+    ) throws(ExplanationError) -> ProbabilityMatrix {
+        let n = design.rows, columns = scorer.classCount
+        var values = [Double](repeating: 0, count: n * columns)
+        var keep = [Bool](repeating: true, count: design.columns)
+        values.withUnsafeMutableBufferPointer { values in
+            keep.withUnsafeMutableBufferPointer { keep in
+                for row in 0..<n {
+                    let removed = design.zeroColumns(ofRow: row)
+                    for feature in removed { keep[Int(feature)] = false }
+                    scorer.score(
+                        keep: UnsafeBufferPointer(keep),
+                        into: UnsafeMutableBufferPointer(rebasing: values[(row * columns)..<((row + 1) * columns)])
+                    )
+                    for feature in removed { keep[Int(feature)] = true }
+                }
+            }
+        }
+        if let bad = values.first(where: { !$0.isFinite }) { throw ExplanationError.notFinite(documentID, bad) }
         return ProbabilityMatrix(rows: n, columns: columns, values: values)
     }
 

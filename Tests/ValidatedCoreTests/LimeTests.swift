@@ -427,3 +427,49 @@ import ValidatedCore
         }
     }
 }
+
+/// ``KeywordClassifier`` that also scores LIME's samples from their kept features, and counts text calls.
+final class MaskedKeywordClassifier: MaskedTextScoring, @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts = 0
+    var classes: [String] { ["0", "1"] }
+    var textsScored: Int { lock.withLock { texts } }
+
+    func predictProbabilities(_ texts: [String]) throws -> ProbabilityMatrix {
+        lock.withLock { self.texts += texts.count }
+        return try KeywordClassifier().predictProbabilities(texts)
+    }
+
+    func maskedScorer(for text: IndexedText) -> (any MaskedTextScorer)? {
+        text.mask == nil ? Scorer(good: text.words.firstIndex(of: "good"), bad: text.words.firstIndex(of: "bad")) : nil
+    }
+
+    struct Scorer: MaskedTextScorer {
+        var good: Int?
+        var bad: Int?
+        var classCount: Int { 2 }
+
+        func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
+            let z = 3.0 * (good.map { keep[$0] } == true ? 1 : 0) - 3.0 * (bad.map { keep[$0] } == true ? 1 : 0)
+            let p = 1 / (1 + exp(-z))
+            probabilities[0] = 1 - p
+            probabilities[1] = p
+        }
+    }
+}
+
+@Suite struct MaskedScoringTests {
+    @Test func aMaskedScorerGivesTheSameExplanationWithoutBuildingTexts() throws {
+        let text = "a good film with a bad ending and some good music"
+        let explainer = LimeTextExplainer(settings: LimeSettings(samples: 700))
+        let masked = MaskedKeywordClassifier()
+        let fast = try explainer.explain(text, documentID: "d", labels: [1, 0], classifier: masked, seed: 9)
+        let slow = try explainer.explain(text, documentID: "d", labels: [1, 0], classifier: KeywordClassifier(), seed: 9)
+        #expect(fast == slow)
+        #expect(masked.textsScored == 0)
+        // Position-wise masking has no scorer here, so the texts are built and scored.
+        _ = try LimeTextExplainer(settings: LimeSettings(samples: 50, bow: false))
+            .explain(text, documentID: "d", label: 1, classifier: masked, seed: 9)
+        #expect(masked.textsScored == 50)
+    }
+}
