@@ -364,11 +364,13 @@ public struct LimeTextExplainer: Sendable {
         var design = BinaryDesign(columns: d)
         design.reserveCapacity(rows: n, zeros: n * (d + 1) / 2)
         design.append(zeroColumns: EmptyCollection())
-        var permutation = Array(0..<d)
-        for _ in 1..<n {
-            let removed = 1 + generator.uniform(below: d)
-            for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
-            design.append(zeroColumns: permutation[0..<removed])
+        var permutation = (0..<d).map { Int32($0) }
+        permutation.withUnsafeMutableBufferPointer { permutation in
+            for _ in 1..<n {
+                let removed = 1 + generator.uniform(below: d)
+                for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
+                design.appendTrusted(zeroColumns: UnsafeBufferPointer(rebasing: permutation[0..<removed]))
+            }
         }
         return design
     }

@@ -27,6 +27,13 @@ public struct BinaryDesign: Sendable, Equatable {
         starts.append(zeros.count)
     }
 
+    /// ``append(zeroColumns:)`` for columns the caller guarantees distinct and in range: the sampling loop's
+    /// path, one copy per row.
+    mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>) {
+        zeros.append(contentsOf: zeroColumns)
+        starts.append(zeros.count)
+    }
+
     /// Appends a row that is 1 in `oneColumns` (each in `0..<columns`) and 0 elsewhere.
     public mutating func append(oneColumns: some Sequence<Int>) {
         var isOne = [Bool](repeating: false, count: columns)

@@ -49,50 +49,117 @@ extension NativeTextPipeline: MaskedTextScoring {
 
     /// The counts of one text's terms, per feature, and scratch space for one sample.
     struct MaskedScorer: MaskedTextScorer {
+        enum Norm { case l1, l2, none }
+
         let pipeline: NativeTextPipeline
-        /// The vocabulary columns the text's words reach, by local index.
-        let columns: [Int]
         /// Feature `f`'s local term counts are `entries[starts[f]..<starts[f + 1]]`.
         let starts: [Int]
         let entries: [(local: Int, count: Double)]
+        /// Per local term: its IDF (1 without), and its first-layer weights, `outputs` apiece.
+        let idf: [Double]
+        let weights: [Double]
+        let outputs: Int
+        let norm: Norm
+        let bias: [Double]
+        /// One linear layer into a binary logistic output: the probabilities need no other layer.
+        let isLogistic: Bool
+        /// When no term is shared by two features (nor so its count by their kept subsets), each feature's
+        /// TF-IDF values are fixed, so a sample's logit numerator and norm are sums over its kept features:
+        /// feature `f` adds `featureLogits[f]` (the first-layer output of its values, logistic case only) and
+        /// `featureNorms[f]` (its values' squares or absolute values).
+        let featureLogits: [Double]?
+        let featureNorms: [Double]
         var counts: [Double]
         var activations: [Double]
 
         init(pipeline: NativeTextPipeline, columns: [Int], starts: [Int], entries: [(local: Int, count: Double)]) {
+            let first = pipeline.layers[0]
             self.pipeline = pipeline
-            self.columns = columns
             self.starts = starts
             self.entries = entries
+            idf = columns.map { pipeline.idf?[$0] ?? 1 }
+            outputs = first.outputs
+            weights = columns.flatMap { pipeline.firstLayerColumns[($0 * first.outputs)..<(($0 + 1) * first.outputs)] }
+            norm = pipeline.norm == "l2" ? .l2 : (pipeline.norm == "l1" ? .l1 : .none)
+            bias = first.bias
+            isLogistic = pipeline.layers.count == 1 && first.activation == .identity && pipeline.output == .binaryLogistic
             counts = [Double](repeating: 0, count: columns.count)
-            activations = pipeline.layers[0].bias
+            activations = first.bias
+            var owners = [Int](repeating: 0, count: columns.count)
+            for feature in 0..<(starts.count - 1) {
+                for entry in entries[starts[feature]..<starts[feature + 1]] { owners[entry.local] += 1 }
+            }
+            var logits: [Double] = [], norms: [Double] = []
+            for feature in 0..<(starts.count - 1) {
+                var logit = 0.0, size = 0.0
+                for entry in entries[starts[feature]..<starts[feature + 1]] {
+                    let value = (pipeline.binary ? 1 : (pipeline.sublinearTF ? 1 + Foundation.log(entry.count) : entry.count)) * idf[entry.local]
+                    logit += value * weights[entry.local * outputs]
+                    size += norm == .l1 ? abs(value) : value * value
+                }
+                logits.append(logit)
+                norms.append(size)
+            }
+            featureLogits = isLogistic && owners.allSatisfy { $0 <= 1 } ? logits : nil
+            featureNorms = norms
         }
 
         var classCount: Int { pipeline.classes.count }
 
         mutating func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
-            for j in counts.indices { counts[j] = 0 }
-            for feature in 0..<(starts.count - 1) where keep[feature] {
-                for entry in entries[starts[feature]..<starts[feature + 1]] { counts[entry.local] += entry.count }
+            if let featureLogits {
+                var logit = 0.0, size = 0.0
+                featureLogits.withUnsafeBufferPointer { logits in
+                    featureNorms.withUnsafeBufferPointer { norms in
+                        for feature in logits.indices {
+                            let kept: Double = keep[feature] ? 1 : 0
+                            logit += kept * logits[feature]
+                            size += kept * norms[feature]
+                        }
+                    }
+                }
+                let scale = norm == .l2 ? size.squareRoot() : (norm == .l1 ? size : 1)
+                let p = NativeTextPipeline.sigmoid(bias[0] + (scale > 0 ? logit / scale : 0))
+                probabilities[0] = 1 - p
+                probabilities[1] = p
+                return
             }
-            // TF-IDF values, left in `counts`, and their norm.
-            var norm = 0.0
-            for j in counts.indices where counts[j] > 0 {
-                var value = pipeline.binary ? 1 : (pipeline.sublinearTF ? 1 + Foundation.log(counts[j]) : counts[j])
-                if let idf = pipeline.idf { value *= idf[columns[j]] }
-                counts[j] = value
-                norm += pipeline.norm == "l1" ? abs(value) : value * value
-            }
-            let scale = pipeline.norm == "l2" ? norm.squareRoot() : (pipeline.norm == "l1" ? norm : 1)
-            let first = pipeline.layers[0]
-            for o in 0..<first.outputs { activations[o] = first.bias[o] }
-            if scale > 0 {
-                for j in counts.indices where counts[j] != 0 {
-                    let x = counts[j] / scale
-                    let base = columns[j] * first.outputs
-                    for o in 0..<first.outputs { activations[o] += x * pipeline.firstLayerColumns[base + o] }
+            let binary = pipeline.binary, sublinear = pipeline.sublinearTF, norm = norm, outputs = outputs
+            let scale: Double = counts.withUnsafeMutableBufferPointer { counts in
+                for j in counts.indices { counts[j] = 0 }
+                entries.withUnsafeBufferPointer { entries in
+                    for feature in 0..<(starts.count - 1) where keep[feature] {
+                        for e in starts[feature]..<starts[feature + 1] { counts[entries[e].local] += entries[e].count }
+                    }
+                }
+                // TF-IDF values, left in `counts`, and their norm.
+                var total = 0.0
+                idf.withUnsafeBufferPointer { idf in
+                    for j in counts.indices where counts[j] > 0 {
+                        let value = (binary ? 1 : (sublinear ? 1 + Foundation.log(counts[j]) : counts[j])) * idf[j]
+                        counts[j] = value
+                        total += norm == .l1 ? abs(value) : value * value
+                    }
+                }
+                switch norm {
+                case .l2: return total.squareRoot()
+                case .l1: return total
+                case .none: return 1
                 }
             }
-            if pipeline.layers.count == 1, first.activation == .identity, pipeline.output == .binaryLogistic {
+            activations.withUnsafeMutableBufferPointer { activations in
+                for o in 0..<outputs { activations[o] = bias[o] }
+                guard scale > 0 else { return }
+                counts.withUnsafeBufferPointer { counts in
+                    weights.withUnsafeBufferPointer { weights in
+                        for j in counts.indices where counts[j] != 0 {
+                            let x = counts[j] / scale
+                            for o in 0..<outputs { activations[o] += x * weights[j * outputs + o] }
+                        }
+                    }
+                }
+            }
+            if isLogistic {
                 let p = NativeTextPipeline.sigmoid(activations[0])
                 probabilities[0] = 1 - p
                 probabilities[1] = p

@@ -93,7 +93,9 @@ struct LimeBenchmark: AsyncParsableCommand {
         let n = Double(samples)
         let floors: [(String, Duration, Double, String)] = [
             ("sampling", stages.sampling, n * (words + 1) / 2 * 1e-9, "n(D+1)/2 bounded draws at 1 ns"),
-            ("scoring", stages.scoring, n * bytes * 1e-9 + n * words * 20e-9, "n texts of L bytes at 1 byte/ns + nD vocabulary lookups at 20 ns"),
+            classifier is any MaskedTextScoring
+                ? ("scoring", stages.scoring, n * (words + 20) * 1e-9, "nD term additions at 1 ns + n logistic functions at 20 ns")
+                : ("scoring", stages.scoring, n * bytes * 1e-9 + n * words * 20e-9, "n texts of L bytes at 1 byte/ns + nD vocabulary lookups at 20 ns"),
             ("distances", stages.distances, n * 10e-9, "n kernel weights at 10 ns"),
             ("fit", stages.fit, n * words * words / 4 * 1e-9, "nD²/4 weighted sums at 1 ns"),
         ]
@@ -103,7 +105,7 @@ struct LimeBenchmark: AsyncParsableCommand {
             let python = timing?.stages_per_explanation[name].map { String(format: "%8.3f ms", $0 * 1000) } ?? "       -"
             print(String(format: "  %@ %9.3f ms %8.3f ms  %@   (%@)", name.padding(toLength: 10, withPad: " ", startingAt: 0), ours * 1000, floor * 1000, python, model))
         }
-        print(String(format: "  peak resident memory: %.1f MiB after %d explanations in parallel, %.1f MiB after %d more", peakOnce, documents.count * (repetitions + 1), peakFourTimes, repeated.count))
+        print(String(format: "  peak resident memory: %.1f MiB after the timed passes over %d documents, %.1f MiB after %d more explanations (flat: %@)", peakOnce, documents.count, peakFourTimes, repeated.count, peakFourTimes < peakOnce * 1.1 + 1 ? "yes" : "NO"))
     }
 
     private func explainAll(
