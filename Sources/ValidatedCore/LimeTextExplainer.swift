@@ -183,17 +183,6 @@ public struct LimeStageTimes: Sendable, Equatable {
 
     /// No time yet.
     public init() {}
-
-    /// The sum of the stages.
-    public var total: Duration { sampling + scoring + distances + fit }
-
-    /// Adds another set of times.
-    public static func += (left: inout Self, right: Self) {
-        left.sampling += right.sampling
-        left.scoring += right.scoring
-        left.distances += right.distances
-        left.fit += right.fit
-    }
 }
 
 /// LIME for text, as `lime.lime_text.LimeTextExplainer` (0.2.0.1) does it, with its defaults.
@@ -207,9 +196,11 @@ public struct LimeStageTimes: Sendable, Equatable {
 /// only, so an explanation is reproducible; see ``ExplanationSeed``. The stream is not NumPy's, so results
 /// match the Python package in distribution, not bit for bit.
 ///
-/// Cost: one classifier call on `samples` texts (or several of ``LimeSettings/batchSize``), `O(samples·D²)`
-/// to accumulate the regression's sums and `O(D³)` for `highest_weights`. Nothing of size `samples × D` is
-/// kept beyond one explanation; the sampled masks are stored sparsely (about `samples·D/2` indices).
+/// Cost: one classifier call on `samples` texts (or several of ``LimeSettings/batchSize``; none when the
+/// classifier offers a ``MaskedTextScorer``, which scores the samples from their kept features),
+/// `O(samples·D²)` to accumulate the regression's sums and `O(D³)` for `highest_weights`. Nothing of size
+/// `samples × D` is kept beyond one explanation; the sampled masks are stored sparsely (about `samples·D/2`
+/// indices).
 public struct LimeTextExplainer: Sendable {
     /// The settings.
     public let settings: LimeSettings
