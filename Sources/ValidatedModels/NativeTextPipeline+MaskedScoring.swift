@@ -8,11 +8,17 @@ extension NativeTextPipeline: MaskedTextScoring {
     /// character and no two words touch, the perturbed text's tokens are exactly the kept words' own tokens
     /// (the default token pattern never spans a non-word character). Each word's vocabulary counts are found
     /// once; a sample then costs one pass over the text's distinct terms instead of a new string and a new
-    /// tokenisation. Returns `nil`, so that LIME builds the texts, for masked (`bow=false`) texts, a custom token
-    /// pattern, words that touch (character level), separators with word characters, and text holding a
-    /// capital sigma (whose lowercase depends on its neighbours).
+    /// tokenisation. A mask (`bow=false`) in place of a removed word adds its own tokens, so it is allowed when
+    /// none of them is in the vocabulary (as for `UNKWORDZ`). Returns `nil`, so that LIME builds the texts, for
+    /// a custom token pattern, a mask with vocabulary terms, words that touch (character level), separators
+    /// with word characters, and text holding a capital sigma (whose lowercase depends on its neighbours).
     public func maskedScorer(for text: IndexedText) -> (any MaskedTextScorer)? {
-        guard text.mask == nil, tokenizer.splitsWordRuns else { return nil }
+        guard tokenizer.splitsWordRuns else { return nil }
+        if let mask = text.mask {
+            var known = false
+            tokenizer.forEachToken(in: mask) { if vocabulary[$0] != nil { known = true } }
+            if known || mask.unicodeScalars.contains("\u{03A3}") { return nil }
+        }
         if tokenizer.lowercase, text.tokens.contains(where: { $0.unicodeScalars.contains("\u{03A3}") }) { return nil }
         var previousIsWord = false
         for (token, feature) in zip(text.tokens, text.featureOfToken) {

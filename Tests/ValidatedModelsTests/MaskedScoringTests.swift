@@ -17,8 +17,13 @@ import ValidatedTestSupport
         "x", "  ;; ", "don't STOP_now 2024-11-23, Ärger über 東京",
     ])
     func maskedScoresEqualScoresOfTheBuiltTexts(text: String) throws {
+        for indexed in [IndexedText(text), try IndexedText(text, splitExpression: #"\W+"#, bow: false)] {
+            try Self.checkScores(of: indexed)
+        }
+    }
+
+    static func checkScores(of indexed: IndexedText) throws {
         let model = try Self.model()
-        let indexed = IndexedText(text)
         var scorer = try #require(model.maskedScorer(for: indexed))
         #expect(scorer.classCount == 2)
         var generator = SeededGenerator(seed: 1)
@@ -34,7 +39,9 @@ import ValidatedTestSupport
 
     @Test func textsWhoseRemovalsChangeTheirNeighboursHaveNoShortcut() throws {
         let model = try Self.model()
-        #expect(model.maskedScorer(for: try IndexedText("good film", splitExpression: #"\W+"#, bow: false)) == nil)
+        // "the" is a vocabulary term: masking with it adds counts the shortcut does not know.
+        #expect(model.maskedScorer(for: try IndexedText("good film", splitExpression: #"\W+"#, bow: false, maskString: "the")) == nil)
+        #expect(model.maskedScorer(for: try IndexedText("good film", splitExpression: #"\W+"#, bow: false)) != nil)
         #expect(model.maskedScorer(for: IndexedText(characters: "good film")) == nil)
         #expect(model.maskedScorer(for: try IndexedText("good-film bad", splitExpression: " ")) != nil)
         #expect(model.maskedScorer(for: try IndexedText("good_film bad", splitExpression: "_")) == nil)
