@@ -67,25 +67,29 @@ import ValidatedTestSupport
         var weight: Double
     }
 
-    static let reference: Reference = {
-        let url = Fixtures.url("lime/reference.json")
-        guard let data = FileManager.default.contents(atPath: url.path),
-            let reference = try? JSONDecoder().decode(Reference.self, from: data)
-        else { fatalError("\(url.path) is missing or unreadable; run python3 scripts/lime_reference.py fixture") }
-        return reference
-    }()
+    struct MissingFixture: Error, CustomStringConvertible {
+        var description: String
+    }
 
-    static var data: Deterministic { reference.deterministic }
+    /// The fixture; decoding it takes milliseconds, so each test reads its own.
+    static func reference() throws -> Reference {
+        let url = Fixtures.url("lime/reference.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw MissingFixture(description: "\(url.path) is missing; run python3 scripts/lime_reference.py fixture")
+        }
+        return try JSONDecoder().decode(Reference.self, from: data)
+    }
 
     /// The fixed neighbourhood's sums, weighted by the fixture's kernel values.
-    static func moments() -> WeightedMoments {
+    static func moments(_ data: Deterministic) -> WeightedMoments {
         var design = BinaryDesign(columns: data.data[0].count)
         for row in data.data { design.append(oneColumns: row.indices.filter { row[$0] == 1 }) }
         return WeightedMoments(design: design, targets: data.labels, weights: data.weights)
     }
 
     @Test func tokensFeaturesAndMasksMatchIndexedStringAndIndexedCharacters() throws {
-        for (number, item) in Self.reference.tokenisation.enumerated() {
+        let reference = try Self.reference()
+        for (number, item) in reference.tokenisation.enumerated() {
             let indexed =
                 if item.char_level {
                     IndexedText(characters: item.text, bow: item.bow)
@@ -101,7 +105,7 @@ import ValidatedTestSupport
                 #expect(indexed.removing(keep: keep) == masked, "\(context), removing \(removed)")
             }
         }
-        #expect(Self.reference.tokenisation.count == 24)
+        #expect(reference.tokenisation.count == 24)
     }
 
     @Test func aBadSplitExpressionIsAnErrorThatSaysWhatToChange() {
@@ -118,21 +122,23 @@ import ValidatedTestSupport
         }
     }
 
-    @Test func distancesAndKernelWeightsMatchScikitLearnsCosine() {
-        for item in Self.data.kernel {
+    @Test func distancesAndKernelWeightsMatchScikitLearnsCosine() throws {
+        let data = try Self.reference().deterministic
+        for item in data.kernel {
             let distance = LimeTextExplainer.distance(kept: item.kept, total: item.total)
             #expect(abs(distance - item.distance) < 1e-9, "\(item.kept) of \(item.total)")
             #expect(abs(LimeTextExplainer.kernel(distance: distance, width: 25) - item.weight) < 1e-9)
         }
-        for (row, reference) in zip(Self.data.data, Self.data.distances) {
+        for (row, reference) in zip(data.data, data.distances) {
             let distance = LimeTextExplainer.distance(kept: row.reduce(0, +), total: row.count)
             #expect(abs(distance - reference) < 1e-9)
         }
     }
 
-    @Test func ridgeFitsMatchScikitLearnsRidgeWithSampleWeights() {
-        let moments = Self.moments()
-        for item in Self.data.ridge {
+    @Test func ridgeFitsMatchScikitLearnsRidgeWithSampleWeights() throws {
+        let data = try Self.reference().deterministic
+        let moments = Self.moments(data)
+        for item in data.ridge {
             let fit = moments.ridge(columns: item.columns, alpha: item.alpha)
             let context = "alpha \(item.alpha), columns \(item.columns)"
             for (got, want) in zip(fit.coefficients, item.coefficients) { #expect(abs(got - want) < 1e-9, "\(context)") }
@@ -140,11 +146,12 @@ import ValidatedTestSupport
             #expect(abs(fit.score - item.score) < 1e-9, "\(context)")
             #expect(abs(fit.predict(ones: fit.coefficients.indices) - item.prediction_at_ones) < 1e-9, "\(context)")
         }
-        #expect(Self.data.ridge.count == 6)
+        #expect(data.ridge.count == 6)
     }
 
     @Test func lassoPathsMatchLarsPathIncludingADrop() throws {
-        for item in Self.data.lars {
+        let data = try Self.reference().deterministic
+        for item in data.lars {
             let p = item.x[0].count
             var gram = [Double](repeating: 0, count: p * p)
             var correlations = [Double](repeating: 0, count: p)
@@ -162,14 +169,15 @@ import ValidatedTestSupport
             }
         }
         // The path with a drop: some point has fewer nonzero coefficients than the one before it.
-        let drop = try #require(Self.data.lars.last)
+        let drop = try #require(data.lars.last)
         let counts = drop.coefs.map { $0.filter { abs($0) > 1e-12 }.count }
         #expect(zip(counts, counts.dropFirst()).contains { $1 < $0 })
     }
 
     @Test func theNeighbourhoodsLassoPathIsTheCentredWeightedDatas() throws {
-        let path = Self.moments().lassoPath()
-        let reference = try #require(Self.data.lars.first)
+        let data = try Self.reference().deterministic
+        let path = Self.moments(data).lassoPath()
+        let reference = try #require(data.lars.first)
         try #require(path.alphas.count == reference.alphas.count)
         for (got, want) in zip(path.coefficients, reference.coefs) {
             for (a, b) in zip(got, want) { #expect(abs(a - b) < 1e-9) }
@@ -177,8 +185,9 @@ import ValidatedTestSupport
     }
 
     @Test func everySelectionMethodPicksTheReferencesFeaturesAndSurrogate() throws {
-        let moments = Self.moments()
-        for item in Self.data.selections {
+        let data = try Self.reference().deterministic
+        let moments = Self.moments(data)
+        for item in data.selections {
             let method = try #require(FeatureSelection(rawValue: item.method))
             let explainer = LimeTextExplainer(settings: LimeSettings(features: item.features, featureSelection: method))
             let selected = explainer.selectFeatures(moments)
@@ -194,7 +203,7 @@ import ValidatedTestSupport
             #expect(abs(fit.predict(ones: fit.coefficients.indices) - item.local_pred) < 1e-9, "\(context)")
         }
         // The fixture is built so that the methods disagree; otherwise this test would prove little.
-        let threes = Self.data.selections.filter { $0.features == 3 }.map(\.selected)
+        let threes = data.selections.filter { $0.features == 3 }.map(\.selected)
         #expect(Set(threes.map { $0.description }).count >= 3)
     }
 }

@@ -63,13 +63,18 @@ import ValidatedTestSupport
         var runs: [Run]
     }
 
-    static let reference: Reference = {
+    struct MissingFixture: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The fixture; decoding it takes milliseconds, so each test reads its own.
+    static func reference() throws -> Reference {
         let url = Fixtures.url("lime/reference.json")
-        guard let data = FileManager.default.contents(atPath: url.path),
-            let reference = try? JSONDecoder().decode(Reference.self, from: data)
-        else { fatalError("\(url.path) is missing or unreadable; run python3 scripts/lime_reference.py fixture") }
-        return reference
-    }()
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw MissingFixture(description: "\(url.path) is missing; run python3 scripts/lime_reference.py fixture")
+        }
+        return try JSONDecoder().decode(Reference.self, from: data)
+    }
 
     static func model() throws -> any TextClassifier {
         try ModelLoader().load(Fixtures.url("lime/model.safetensors").path).classifier
@@ -110,7 +115,7 @@ import ValidatedTestSupport
 
     @Test func theExportedModelScoresAsScikitLearnDid() throws {
         let model = try Self.model()
-        let documents = Self.reference.documents
+        let documents = try Self.reference().documents
         let scores = try model.predictProbabilities(documents.map(\.text))
         for (row, document) in documents.enumerated() {
             #expect(abs(scores[row, 1] - document.proba[1]) < 1e-9)
@@ -124,7 +129,7 @@ import ValidatedTestSupport
         var within: [Double] = [], across: [Double] = []
         var differences: [Double] = [], spreads: [Double] = [], outliers: [String] = []
         var summaries: [(ours: Double, reference: Double, spread: Double, name: String)] = []
-        for document in Self.reference.documents {
+        for document in try Self.reference().documents {
             let ours = try await Self.explain(document.text, id: document.id, settings: LimeSettings(), classifier: model, count: 4)
             let overlap = Self.overlaps(ours: ours.map { $0.top(10).map(\.feature) }, reference: document.runs.map(\.words))
             within.append(overlap.reference)
@@ -172,8 +177,9 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(2)))
     func everyOptionAgreesWithTheReferenceOnTheSameText() async throws {
         let model = try Self.model()
-        let text = Self.reference.options.text
-        for option in Self.reference.options.cases {
+        let options = try Self.reference().options
+        let text = options.text
+        for option in options.cases {
             var settings = LimeSettings(features: option.num_features)
             settings.bow = option.settings.bow ?? true
             settings.charLevel = option.settings.char_level ?? false
@@ -192,7 +198,7 @@ import ValidatedTestSupport
         }
         let explainer = LimeTextExplainer(settings: LimeSettings(samples: 500))
         let top = try explainer.explain(text, documentID: "top", topLabels: 2, classifier: model, seed: 1)
-        #expect(top.map(\.label) == Self.reference.options.top_labels_2)
+        #expect(top.map(\.label) == options.top_labels_2)
     }
 
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
