@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "validated-benchmarks",
             dependencies: [
-                "ValidatedCore", "ValidatedStore", "ValidatedSystemd", "ValidatedTestSupport",
+                "ValidatedCore", "ValidatedModels", "ValidatedStore", "ValidatedSystemd", "ValidatedTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

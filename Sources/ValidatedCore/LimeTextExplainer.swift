@@ -1,8 +1,6 @@
 import Foundation
 
 /// How LIME chooses the features of an explanation (the reference package's `feature_selection`).
-///
-/// `lasso_path` is not implemented yet; it would be one more case here.
 public enum FeatureSelection: String, Sendable, Equatable, Codable, CaseIterable {
     /// `forward_selection` when at most 6 features are asked for, otherwise `highest_weights`.
     case auto
@@ -10,6 +8,9 @@ public enum FeatureSelection: String, Sendable, Equatable, Codable, CaseIterable
     case forwardSelection = "forward_selection"
     /// Fit a ridge (alpha 0.01) on all features and keep the largest absolute coefficients.
     case highestWeights = "highest_weights"
+    /// Walk the LARS lasso path of the weighted-centred data (``LassoPath``) and keep the nonzero features of its
+    /// least regularised point with at most the wanted number of them.
+    case lassoPath = "lasso_path"
     /// Keep every feature.
     case none
 }
@@ -26,17 +27,34 @@ public struct LimeSettings: Sendable, Equatable {
     public var featureSelection: FeatureSelection
     /// Texts per classifier call; `nil` scores all samples in one call, as the reference does. Default `nil`.
     public var batchSize: Int?
+    /// Bag of words (the reference's `bow`): `true` makes each distinct word one feature whose removal deletes
+    /// every occurrence; `false` makes each occurrence a feature, replaced by ``maskString`` when removed.
+    /// Default `true`.
+    public var bow: Bool
+    /// The regular expression separating words (the reference's `split_expression`). Default `\W+`, which is
+    /// evaluated with Python's `\w` exactly; others are evaluated by ICU. Ignored when ``charLevel`` is set.
+    public var splitExpression: String
+    /// Every character is a token and a feature (the reference's `char_level`). Default `false`.
+    public var charLevel: Bool
+    /// What replaces a removed word when ``bow`` is false (the reference's `mask_string`); `nil` means
+    /// `UNKWORDZ`, or U+0000 with ``charLevel``. Default `nil`.
+    public var maskString: String?
 
     /// Creates settings.
     public init(
         samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
-        batchSize: Int? = nil
+        batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
+        charLevel: Bool = false, maskString: String? = nil
     ) {
         self.samples = samples
         self.kernelWidth = kernelWidth
         self.features = features
         self.featureSelection = featureSelection
         self.batchSize = batchSize
+        self.bow = bow
+        self.splitExpression = splitExpression
+        self.charLevel = charLevel
+        self.maskString = maskString
     }
 
     /// What is wrong with these settings, or `nil` when they can be used.
@@ -45,6 +63,13 @@ public struct LimeSettings: Sendable, Equatable {
         if !(kernelWidth > 0) || !kernelWidth.isFinite { return "the LIME kernel width must be a positive number, not \(kernelWidth)" }
         if features < 1 { return "LIME needs at least 1 feature per explanation, not \(features)" }
         if let batchSize, batchSize < 1 { return "the LIME batch size must be at least 1, not \(batchSize)" }
+        if !charLevel, splitExpression != IndexedText.defaultSplitExpression {
+            do {
+                _ = try IndexedText.compile(splitExpression)
+            } catch {
+                return error.description
+            }
+        }
         return nil
     }
 }
@@ -113,8 +138,19 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
         self.description = description
     }
 
-    static func noWords(_ documentID: String) -> Self {
-        Self(description: "document \(documentID) has no words to explain (LIME perturbs words: runs of letters, digits and '_')")
+    static func noWords(_ documentID: String, _ settings: LimeSettings) -> Self {
+        if settings.charLevel { return Self(description: "document \(documentID) is empty: there is no character to explain") }
+        if settings.splitExpression != IndexedText.defaultSplitExpression {
+            return Self(
+                description: "document \(documentID) has no words to explain: it is all matches of the split expression "
+                    + "\"\(settings.splitExpression)\""
+            )
+        }
+        return Self(description: "document \(documentID) has no words to explain (LIME perturbs words: runs of letters, digits and '_')")
+    }
+
+    static func noLabels(_ documentID: String) -> Self {
+        Self(description: "document \(documentID) cannot be explained: no class was asked for; pass at least one label, or a top-labels count of at least 1")
     }
 
     static func invalidSettings(_ documentID: String, _ problem: String) -> Self {
@@ -134,18 +170,37 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
     }
 }
 
-/// LIME for text with bag-of-words masking, as `lime.lime_text.LimeTextExplainer` (0.2.0.1) does it.
+/// Time spent in each stage of explanations, summed over the explanations that were given it.
+public struct LimeStageTimes: Sendable, Equatable {
+    /// Splitting the text into features and drawing the neighbourhood's masks.
+    public var sampling: Duration = .zero
+    /// Building the perturbed texts (when the classifier needs them) and scoring them.
+    public var scoring: Duration = .zero
+    /// Distances and kernel weights.
+    public var distances: Duration = .zero
+    /// Accumulating the regression's sums, selecting features and fitting the surrogates.
+    public var fit: Duration = .zero
+
+    /// No time yet.
+    public init() {}
+}
+
+/// LIME for text, as `lime.lime_text.LimeTextExplainer` (0.2.0.1) does it, with its defaults.
 ///
-/// Sample 0 is the original text; each other sample removes `s ~ U{1..D}` distinct words of the `D` distinct
-/// words (every occurrence of each), chosen uniformly. Samples are weighted by the kernel
-/// `sqrt(exp(−d²/width²))` of their cosine distance × 100 to the original, `d = 100(1 − √(k/D))` for `k` kept
-/// words. Features are selected (``FeatureSelection``), and a weighted ridge (alpha 1, unpenalised intercept)
-/// on them is the explanation. The random stream comes from the caller's seed only, so an explanation is
-/// reproducible; see ``ExplanationSeed``. The stream is not NumPy's, so results match the Python package in
-/// distribution, not bit for bit.
+/// The text is cut into features (``IndexedText``: distinct words by default, see ``LimeSettings/bow``,
+/// ``LimeSettings/splitExpression`` and ``LimeSettings/charLevel``). Sample 0 is the original text; each other
+/// sample removes `s ~ U{1..D}` distinct features of the `D`, chosen uniformly. Samples are weighted by the
+/// kernel `sqrt(exp(−d²/width²))` of their cosine distance × 100 to the original, `d = 100(1 − √(k/D))` for `k`
+/// kept features. For each explained class, features are selected (``FeatureSelection``) and a weighted ridge
+/// (alpha 1, unpenalised intercept) on them is the explanation. The random stream comes from the caller's seed
+/// only, so an explanation is reproducible; see ``ExplanationSeed``. The stream is not NumPy's, so results
+/// match the Python package in distribution, not bit for bit.
 ///
-/// Cost: one classifier call on `samples` texts (or several of ``LimeSettings/batchSize``), `O(samples·D²)`
-/// to accumulate the regression's sums and `O(D³)` for `highest_weights`.
+/// Cost: one classifier call on `samples` texts (or several of ``LimeSettings/batchSize``; none when the
+/// classifier offers a ``MaskedTextScorer``, which scores the samples from their kept features),
+/// `O(samples·D²)` to accumulate the regression's sums and `O(D³)` for `highest_weights`. Nothing of size
+/// `samples × D` is kept beyond one explanation; the sampled masks are stored sparsely (about `samples·D/2`
+/// indices).
 public struct LimeTextExplainer: Sendable {
     /// The settings.
     public let settings: LimeSettings
@@ -168,33 +223,129 @@ public struct LimeTextExplainer: Sendable {
 
     /// Explains the classifier's probability of class `label` for `text`.
     ///
-    /// - Throws: ``ExplanationError`` when the text has no words, the settings are unusable or the classifier's
-    ///   output is malformed; otherwise whatever the classifier throws.
+    /// - Throws: ``ExplanationError`` when the text has no features, the settings are unusable or the
+    ///   classifier's output is malformed; otherwise whatever the classifier throws.
     public func explain(
         _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64
     ) throws -> Explanation {
+        var stages = LimeStageTimes()
+        return try explain(text, documentID: documentID, label: label, classifier: classifier, seed: seed, stages: &stages)
+    }
+
+    /// ``explain(_:documentID:label:classifier:seed:)``, adding the time of each stage to `stages`: for
+    /// benchmarks and profiles.
+    public func explain(
+        _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64,
+        stages: inout LimeStageTimes
+    ) throws -> Explanation {
+        try explain(
+            text, documentID: documentID, labels: .chosen([label]), classifier: classifier, seed: seed, stages: &stages
+        )[0]
+    }
+
+    /// Explains the classifier's probability of each class in `labels` for `text` (the reference's `labels`),
+    /// all from one neighbourhood: one sample set and one classifier call, one surrogate per class.
+    ///
+    /// - Returns: One explanation per label, in the order given.
+    /// - Throws: ``ExplanationError`` when `labels` is empty or names a class the model does not return, and
+    ///   as ``explain(_:documentID:label:classifier:seed:)``.
+    public func explain(
+        _ text: String, documentID: String, labels: [Int], classifier: any TextClassifier, seed: UInt64
+    ) throws -> [Explanation] {
+        var stages = LimeStageTimes()
+        return try explain(text, documentID: documentID, labels: .chosen(labels), classifier: classifier, seed: seed, stages: &stages)
+    }
+
+    /// Explains the `topLabels` classes the classifier finds most probable for `text` (the reference's
+    /// `top_labels`), most probable first; ties put the higher class index first, as the reference's `argsort`
+    /// does.
+    ///
+    /// - Returns: `min(topLabels, classes)` explanations.
+    /// - Throws: ``ExplanationError`` when `topLabels` is below 1, and as
+    ///   ``explain(_:documentID:label:classifier:seed:)``.
+    public func explain(
+        _ text: String, documentID: String, topLabels: Int, classifier: any TextClassifier, seed: UInt64
+    ) throws -> [Explanation] {
+        var stages = LimeStageTimes()
+        return try explain(text, documentID: documentID, labels: .top(topLabels), classifier: classifier, seed: seed, stages: &stages)
+    }
+
+    /// Which classes to explain.
+    private enum Labels {
+        case chosen([Int])
+        case top(Int)
+    }
+
+    private func explain(
+        _ text: String, documentID: String, labels: Labels, classifier: any TextClassifier, seed: UInt64,
+        stages: inout LimeStageTimes
+    ) throws -> [Explanation] {
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func lap(_ stage: WritableKeyPath<LimeStageTimes, Duration>) {
+            let now = clock.now
+            stages[keyPath: stage] += now - mark
+            mark = now
+        }
         if let problem = settings.problem {
             throw ExplanationError.invalidSettings(documentID, problem)
         }
-        let indexed = IndexedText(text)
+        switch labels {
+        case .chosen(let chosen) where chosen.isEmpty: throw ExplanationError.noLabels(documentID)
+        case .top(let count) where count < 1: throw ExplanationError.noLabels(documentID)
+        default: break
+        }
+        let indexed = try features(of: text, documentID: documentID)
         let d = indexed.words.count
-        guard d > 0 else { throw ExplanationError.noWords(documentID) }
+        guard d > 0 else { throw ExplanationError.noWords(documentID, settings) }
         let design = Self.sampleNeighbourhood(features: d, samples: settings.samples, seed: seed)
-        let targets = try score(design, of: indexed, original: text, label: label, documentID: documentID, classifier: classifier)
+        lap(\.sampling)
+        let probabilities = try score(design, of: indexed, original: text, documentID: documentID, classifier: classifier)
+        lap(\.scoring)
+        let explained: [Int]
+        switch labels {
+        case .chosen(let chosen):
+            if let outside = chosen.first(where: { $0 < 0 || $0 >= probabilities.columns }) {
+                throw ExplanationError.labelOutOfRange(documentID, label: outside, columns: probabilities.columns)
+            }
+            explained = chosen
+        case .top(let count):
+            explained = (0..<probabilities.columns).sorted { (probabilities[0, $0], $0) > (probabilities[0, $1], $1) }
+                .prefix(count).map { $0 }
+        }
         let weights = (0..<design.rows).map {
             Self.kernel(distance: Self.distance(kept: design.onesCount(ofRow: $0), total: d), width: settings.kernelWidth)
         }
-        let moments = WeightedMoments(design: design, targets: targets, weights: weights)
-        let selected = selectFeatures(moments)
-        let surrogate = moments.ridge(columns: selected, alpha: 1)
-        let featureWeights = zip(selected, surrogate.coefficients).enumerated()
-            .sorted { (abs($0.element.1), $1.offset) > (abs($1.element.1), $0.offset) }
-            .map { FeatureWeight(feature: indexed.words[$0.element.0], weight: $0.element.1) }
-        return Explanation(
-            documentID: documentID, label: label, weights: featureWeights, intercept: surrogate.intercept,
-            score: surrogate.score, localPrediction: surrogate.predict(ones: surrogate.coefficients.indices),
-            prediction: targets[0]
-        )
+        lap(\.distances)
+        defer { lap(\.fit) }
+        return explained.map { label in
+            let targets = probabilities.column(label)
+            let moments = WeightedMoments(design: design, targets: targets, weights: weights)
+            let selected = selectFeatures(moments)
+            let surrogate = moments.ridge(columns: selected, alpha: 1)
+            let featureWeights = zip(selected, surrogate.coefficients).enumerated()
+                .sorted { (abs($0.element.1), $1.offset) > (abs($1.element.1), $0.offset) }
+                .map { FeatureWeight(feature: indexed.words[$0.element.0], weight: $0.element.1) }
+            return Explanation(
+                documentID: documentID, label: label, weights: featureWeights, intercept: surrogate.intercept,
+                score: surrogate.score, localPrediction: surrogate.predict(ones: surrogate.coefficients.indices),
+                prediction: targets[0]
+            )
+        }
+    }
+
+    /// The text cut into features as the settings ask.
+    private func features(of text: String, documentID: String) throws(ExplanationError) -> IndexedText {
+        if settings.charLevel {
+            return IndexedText(characters: text, bow: settings.bow, maskString: settings.maskString)
+        }
+        do {
+            return try IndexedText(
+                text, splitExpression: settings.splitExpression, bow: settings.bow, maskString: settings.maskString
+            )
+        } catch {
+            throw ExplanationError.invalidSettings(documentID, error.description)
+        }
     }
 
     /// LIME's neighbourhood of a text with `features` distinct words: row 0 removes nothing; each other row
@@ -204,24 +355,30 @@ public struct LimeTextExplainer: Sendable {
         var design = BinaryDesign(columns: d)
         design.reserveCapacity(rows: n, zeros: n * (d + 1) / 2)
         design.append(zeroColumns: EmptyCollection())
-        var permutation = Array(0..<d)
-        for _ in 1..<n {
-            let removed = 1 + generator.uniform(below: d)
-            for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
-            design.append(zeroColumns: permutation[0..<removed])
+        var permutation = (0..<d).map { Int32($0) }
+        permutation.withUnsafeMutableBufferPointer { permutation in
+            for _ in 1..<n {
+                let removed = 1 + generator.uniform(below: d)
+                for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
+                design.appendTrusted(zeroColumns: UnsafeBufferPointer(rebasing: permutation[0..<removed]))
+            }
         }
         return design
     }
 
-    /// The classifier's probability of `label` for every row's text, in batches of ``LimeSettings/batchSize``.
+    /// The classifier's probabilities for every row's text: from a ``MaskedTextScorer`` when the classifier
+    /// offers one, otherwise from the texts, in batches of ``LimeSettings/batchSize``.
     private func score(
-        _ design: BinaryDesign, of indexed: IndexedText, original: String, label: Int, documentID: String,
+        _ design: BinaryDesign, of indexed: IndexedText, original: String, documentID: String,
         classifier: any TextClassifier
-    ) throws -> [Double] {
+    ) throws -> ProbabilityMatrix {
+        if let scoring = classifier as? any MaskedTextScoring, var scorer = scoring.maskedScorer(for: indexed) {
+            return try Self.score(design, with: &scorer, documentID: documentID)
+        }
         let n = design.rows
         let batch = settings.batchSize ?? n
-        var targets: [Double] = []
-        targets.reserveCapacity(n)
+        var values: [Double] = []
+        var columns = 0
         var keep = [Bool](repeating: true, count: indexed.words.count)
         var texts: [String] = []
         texts.reserveCapacity(min(batch, n))
@@ -244,20 +401,48 @@ public struct LimeTextExplainer: Sendable {
             guard probabilities.rows == texts.count else {
                 throw ExplanationError.wrongRowCount(documentID, texts: texts.count, rows: probabilities.rows)
             }
-            guard label >= 0, label < probabilities.columns else {
-                throw ExplanationError.labelOutOfRange(documentID, label: label, columns: probabilities.columns)
+            if start == 0 {
+                columns = probabilities.columns
+                values.reserveCapacity(n * columns)
             }
-            for row in 0..<probabilities.rows {
-                let p = probabilities[row, label]
+            for p in probabilities.values {
                 guard p.isFinite else { throw ExplanationError.notFinite(documentID, p) }
-                targets.append(p)
             }
+            values.append(contentsOf: probabilities.values)
         }
-        return targets
+        return ProbabilityMatrix(rows: n, columns: columns, values: values)
     }
 
-    /// The features the surrogate is fitted on, in the order the reference selects them.
-    private func selectFeatures(_ moments: WeightedMoments) -> [Int] {
+    /// Every row's probabilities from a masked scorer: no text is built.
+    private static func score(
+        _ design: BinaryDesign, with scorer: inout any MaskedTextScorer, documentID: String
+    ) throws(ExplanationError) -> ProbabilityMatrix {
+        let n = design.rows, columns = scorer.classCount
+        var values = [Double](repeating: 0, count: n * columns)
+        var keep = [Bool](repeating: true, count: design.columns)
+        values.withUnsafeMutableBufferPointer { values in
+            keep.withUnsafeMutableBufferPointer { keep in
+                for row in 0..<n {
+                    let removed = design.zeroColumns(ofRow: row)
+                    for feature in removed { keep[Int(feature)] = false }
+                    scorer.score(
+                        keep: UnsafeBufferPointer(keep),
+                        into: UnsafeMutableBufferPointer(rebasing: values[(row * columns)..<((row + 1) * columns)])
+                    )
+                    for feature in removed { keep[Int(feature)] = true }
+                }
+            }
+        }
+        if let bad = values.first(where: { !$0.isFinite }) { throw ExplanationError.notFinite(documentID, bad) }
+        return ProbabilityMatrix(rows: n, columns: columns, values: values)
+    }
+
+    /// The features the surrogate is fitted on, in the order the reference selects them (its
+    /// `LimeBase.feature_selection` on the neighbourhood `moments` summarises).
+    ///
+    /// An explanation is then `moments.ridge(columns: selected, alpha: 1)`, its coefficients ranked by absolute
+    /// value.
+    public func selectFeatures(_ moments: WeightedMoments) -> [Int] {
         let d = moments.columns
         let wanted = min(settings.features, d)
         var method = settings.featureSelection
@@ -265,6 +450,8 @@ public struct LimeTextExplainer: Sendable {
         switch method {
         case .none, .auto:
             return Array(0..<d)
+        case .lassoPath:
+            return moments.lassoPath().selection(features: settings.features)
         case .highestWeights:
             // |coef · x₀| = |coef| because the original row is all ones; ties keep the lower index (Python's
             // stable sort).

@@ -27,6 +27,13 @@ public struct BinaryDesign: Sendable, Equatable {
         starts.append(zeros.count)
     }
 
+    /// ``append(zeroColumns:)`` for columns the caller guarantees distinct and in range: the sampling loop's
+    /// path, one copy per row.
+    mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>) {
+        zeros.append(contentsOf: zeroColumns)
+        starts.append(zeros.count)
+    }
+
     /// Appends a row that is 1 in `oneColumns` (each in `0..<columns`) and 0 elsewhere.
     public mutating func append(oneColumns: some Sequence<Int>) {
         var isOne = [Bool](repeating: false, count: columns)
@@ -75,6 +82,8 @@ public struct BinaryDesign: Sendable, Equatable {
 public struct WeightedMoments: Sendable {
     /// The number of columns.
     public let columns: Int
+    /// The number of rows accumulated.
+    public let rows: Int
     private let totalWeight: Double
     /// `Σw ỹ`, zero up to rounding; kept so the centring is exact.
     private let centredTargetSum: Double
@@ -149,6 +158,7 @@ public struct WeightedMoments: Sendable {
             columnTargets[column] += complementTargets - complementZeroTargets[column]
         }
         self.columns = d
+        self.rows = n
         self.totalWeight = total
         self.meanTarget = mean
         self.centredTargetSum = centredSum
@@ -168,8 +178,10 @@ public struct WeightedMoments: Sendable {
         return pairs[i * d + j] + pairs[j * d + i] + complementWeight - complementZeroWeights[i] - complementZeroWeights[j]
     }
 
-    /// Fits a ridge regression with an unpenalised intercept on the columns `subset` (distinct).
-    public func ridge(columns subset: [Int], alpha: Double) -> WeightedRidge {
+    /// The weighted-centred normal equations on the columns `subset`: `C = X̃ᵀWX̃` (`p × p`, row-major) and
+    /// `r = X̃ᵀWỹ`. They are also the Gram matrix and correlations of the data LIME's `lasso_path` builds,
+    /// `(X − x̄)·√w` and `(y − ȳ)·√w`.
+    public func centredSystem(columns subset: [Int]) -> (matrix: [Double], rhs: [Double]) {
         let p = subset.count
         let w = totalWeight
         let centredMean = centredTargetSum / w
@@ -183,6 +195,21 @@ public struct WeightedMoments: Sendable {
                 matrix[b * p + a] = value
             }
         }
+        return (matrix, rhs)
+    }
+
+    /// LIME's `lasso_path` on every column: the LARS lasso path of the weighted-centred data.
+    public func lassoPath() -> LassoPath {
+        let system = centredSystem(columns: Array(0..<columns))
+        return LassoPath(gram: system.matrix, correlations: system.rhs, samples: rows)
+    }
+
+    /// Fits a ridge regression with an unpenalised intercept on the columns `subset` (distinct).
+    public func ridge(columns subset: [Int], alpha: Double) -> WeightedRidge {
+        let p = subset.count
+        let w = totalWeight
+        let centredMean = centredTargetSum / w
+        let (matrix, rhs) = centredSystem(columns: subset)
         var penalised = matrix
         for a in 0..<p { penalised[a * p + a] += alpha }
         let beta = Cholesky.solve(penalised, rhs, size: p)

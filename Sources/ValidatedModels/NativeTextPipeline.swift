@@ -26,16 +26,16 @@ public struct NativeTextPipeline: TextClassifier {
     }
 
     public let classes: [String]
-    private let tokenizer: WordTokenizer
-    private let vocabulary: [String: Int]
-    private let idf: [Double]?
-    private let norm: String?
-    private let sublinearTF: Bool
-    private let binary: Bool
+    let tokenizer: WordTokenizer
+    let vocabulary: [String: Int]
+    let idf: [Double]?
+    let norm: String?
+    let sublinearTF: Bool
+    let binary: Bool
     /// The first layer stored column-major (`inputs × outputs`) so sparse input rows are cheap.
-    private let firstLayerColumns: [Double]
-    private let layers: [Layer]
-    private let output: Output
+    let firstLayerColumns: [Double]
+    let layers: [Layer]
+    let output: Output
 
     /// Builds a pipeline from a parsed container.
     ///
@@ -184,7 +184,14 @@ public struct NativeTextPipeline: TextClassifier {
                 for o in 0..<first.outputs { activations[o] += x * firstLayerColumns[base + o] }
             }
         }
-        Self.apply(first.activation, to: &activations)
+        return probabilities(firstLayer: activations)
+    }
+
+    /// The class probabilities from the first layer's pre-activations: its activation, the other layers and the
+    /// output function.
+    func probabilities(firstLayer: [Double]) -> [Double] {
+        var activations = firstLayer
+        Self.apply(layers[0].activation, to: &activations)
         for layer in layers.dropFirst() {
             var next = layer.bias
             for o in 0..<layer.outputs {
@@ -218,7 +225,7 @@ public struct NativeTextPipeline: TextClassifier {
     }
 
     /// The logistic function, computed as scikit-learn's `expit` does without overflow.
-    private static func sigmoid(_ z: Double) -> Double {
+    static func sigmoid(_ z: Double) -> Double {
         z >= 0 ? 1 / (1 + Foundation.exp(-z)) : Foundation.exp(z) / (1 + Foundation.exp(z))
     }
 

@@ -9,8 +9,12 @@ import ValidatedCore
 struct WordTokenizer: Sendable {
     static let defaultPattern = #"(?u)\b\w\w+\b"#
 
-    private let lowercase: Bool
+    let lowercase: Bool
     private let regex: NSRegularExpression?
+
+    /// Whether tokens are the maximal runs of two or more word characters (the default pattern), so a token
+    /// never spans a non-word character.
+    var splitsWordRuns: Bool { regex == nil }
 
     init(pattern: String, lowercase: Bool) throws {
         self.lowercase = lowercase

@@ -324,3 +324,152 @@ import ValidatedCore
         }
     }
 }
+
+/// The reference's options beyond its defaults: position-wise masking, other splitters, characters, the lasso
+/// path, and several classes from one neighbourhood.
+@Suite struct LimeOptionTests {
+    @Test func withoutBagOfWordsEachOccurrenceIsAFeatureMaskedInPlace() throws {
+        let text = "good film, good end"
+        let recorder = RecordingClassifier(KeywordClassifier())
+        let explanation = try LimeTextExplainer(settings: LimeSettings(samples: 400, bow: false))
+            .explain(text, documentID: "d", label: 1, classifier: recorder, seed: 4)
+        #expect(explanation.weights.map(\.feature).sorted() == ["end", "film", "good", "good"])
+        let texts = try #require(recorder.batches.first)
+        for sample in texts.dropFirst() {
+            // Positions survive: every word is either itself or the mask.
+            let words = IndexedText(sample).words
+            #expect(sample.filter { !$0.isLetter } == text.filter { !$0.isLetter })
+            #expect(Set(words).isSubset(of: ["good", "film", "end", "UNKWORDZ"]))
+            #expect(sample.contains("UNKWORDZ"))
+        }
+        // One "good" left keeps the keyword model's score up: each occurrence alone matters less than both.
+        #expect(texts.contains("UNKWORDZ film, good end") && texts.contains("good film, UNKWORDZ end"))
+        let goods = explanation.weights.filter { $0.feature == "good" }.map(\.weight)
+        #expect(goods.allSatisfy { $0 > 0.05 })
+    }
+
+    @Test func aCustomMaskReplacesRemovedWords() throws {
+        let recorder = RecordingClassifier(KeywordClassifier())
+        _ = try LimeTextExplainer(settings: LimeSettings(samples: 50, bow: false, maskString: "[MASK]"))
+            .explain("good bad", documentID: "d", label: 1, classifier: recorder, seed: 4)
+        let texts = try #require(recorder.batches.first)
+        #expect(texts.dropFirst().allSatisfy { $0.contains("[MASK]") && !$0.contains("UNKWORDZ") })
+    }
+
+    @Test func aSplitExpressionDecidesWhatAWordIs() throws {
+        // Split on spaces only: "good," and "good" are different features.
+        let explanation = try LimeTextExplainer(settings: LimeSettings(samples: 300, splitExpression: #"\s+"#))
+            .explain("good, good bad", documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 2)
+        #expect(Set(explanation.weights.map(\.feature)) == ["good,", "good", "bad"])
+        #expect(
+            throws: ExplanationError(
+                description: "document d has no words to explain: it is all matches of the split expression \"\\s+\""
+            )
+        ) {
+            try LimeTextExplainer(settings: LimeSettings(samples: 30, splitExpression: #"\s+"#))
+                .explain("   ", documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 2)
+        }
+    }
+
+    @Test func characterLevelMakesEveryCharacterAFeature() throws {
+        let recorder = RecordingClassifier(KeywordClassifier(positive: "g", negative: "zz"))
+        let explanation = try LimeTextExplainer(settings: LimeSettings(samples: 300, charLevel: true))
+            .explain("a g!", documentID: "d", label: 1, classifier: recorder, seed: 3)
+        #expect(Set(explanation.weights.map(\.feature)) == ["a", " ", "g", "!"])
+        #expect(explanation.weights.first?.feature == "g")
+        let positional = try LimeTextExplainer(settings: LimeSettings(samples: 50, bow: false, charLevel: true))
+            .explain("gg", documentID: "d", label: 1, classifier: recorder, seed: 3)
+        #expect(positional.weights.map(\.feature) == ["g", "g"])
+        #expect(recorder.batches.last?.dropFirst().allSatisfy { $0.contains("\u{0}") && $0.unicodeScalars.count == 2 } == true)
+    }
+
+    @Test func theLassoPathFindsTheWordsThatMatter() throws {
+        let settings = LimeSettings(samples: 600, features: 2, featureSelection: .lassoPath)
+        let explanation = try LimeTextExplainer(settings: settings)
+            .explain("the bad plot of a good film", documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 5)
+        #expect(Set(explanation.weights.map(\.feature)) == ["good", "bad"])
+    }
+
+    @Test func severalLabelsShareOneNeighbourhoodAndMatchSingleExplanations() throws {
+        let text = "the paint and the atom of a goal"
+        let explainer = LimeTextExplainer(settings: LimeSettings(samples: 400))
+        let recorder = RecordingClassifier(TopicClassifier())
+        let all = try explainer.explain(text, documentID: "d", labels: [2, 0], classifier: recorder, seed: 6)
+        #expect(recorder.batches.count == 1, "one classifier call for every label")
+        #expect(all.map(\.label) == [2, 0])
+        for explanation in all {
+            let single = try explainer.explain(text, documentID: "d", label: explanation.label, classifier: TopicClassifier(), seed: 6)
+            #expect(single == explanation)
+        }
+        #expect(all[0].weights.first?.feature == "goal" && all[1].weights.first?.feature == "paint")
+    }
+
+    @Test func topLabelsAreTheMostProbableClassesWithTiesToTheHigherIndex() throws {
+        let explainer = LimeTextExplainer(settings: LimeSettings(samples: 200))
+        // P = (e²+1+1)/… : "atom" makes science the most probable, arts and sport tie.
+        let top = try explainer.explain("an atom here", documentID: "d", topLabels: 2, classifier: TopicClassifier(), seed: 1)
+        #expect(top.map(\.label) == [1, 2])
+        #expect(top[0].prediction > top[1].prediction)
+        let everything = try explainer.explain("an atom here", documentID: "d", topLabels: 5, classifier: TopicClassifier(), seed: 1)
+        #expect(everything.map(\.label) == [1, 2, 0])
+        #expect {
+            try explainer.explain("an atom", documentID: "d", topLabels: 0, classifier: TopicClassifier(), seed: 1)
+        } throws: { error in
+            "\(error)".contains("no class was asked for")
+        }
+        #expect(throws: ExplanationError.self) {
+            try explainer.explain("an atom", documentID: "d", labels: [], classifier: TopicClassifier(), seed: 1)
+        }
+        #expect {
+            try explainer.explain("an atom", documentID: "d", labels: [0, 3], classifier: TopicClassifier(), seed: 1)
+        } throws: { error in
+            "\(error)" == "document d cannot be explained for class index 3: the model returns 3 classes"
+        }
+    }
+}
+
+/// ``KeywordClassifier`` that also scores LIME's samples from their kept features, and counts text calls.
+final class MaskedKeywordClassifier: MaskedTextScoring, @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts = 0
+    var classes: [String] { ["0", "1"] }
+    var textsScored: Int { lock.withLock { texts } }
+
+    func predictProbabilities(_ texts: [String]) throws -> ProbabilityMatrix {
+        lock.withLock { self.texts += texts.count }
+        return try KeywordClassifier().predictProbabilities(texts)
+    }
+
+    func maskedScorer(for text: IndexedText) -> (any MaskedTextScorer)? {
+        text.mask == nil ? Scorer(good: text.words.firstIndex(of: "good"), bad: text.words.firstIndex(of: "bad")) : nil
+    }
+
+    struct Scorer: MaskedTextScorer {
+        var good: Int?
+        var bad: Int?
+        var classCount: Int { 2 }
+
+        func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
+            let z = 3.0 * (good.map { keep[$0] } == true ? 1 : 0) - 3.0 * (bad.map { keep[$0] } == true ? 1 : 0)
+            let p = 1 / (1 + exp(-z))
+            probabilities[0] = 1 - p
+            probabilities[1] = p
+        }
+    }
+}
+
+@Suite struct MaskedScoringTests {
+    @Test func aMaskedScorerGivesTheSameExplanationWithoutBuildingTexts() throws {
+        let text = "a good film with a bad ending and some good music"
+        let explainer = LimeTextExplainer(settings: LimeSettings(samples: 700))
+        let masked = MaskedKeywordClassifier()
+        let fast = try explainer.explain(text, documentID: "d", labels: [1, 0], classifier: masked, seed: 9)
+        let slow = try explainer.explain(text, documentID: "d", labels: [1, 0], classifier: KeywordClassifier(), seed: 9)
+        #expect(fast == slow)
+        #expect(masked.textsScored == 0)
+        // Position-wise masking has no scorer here, so the texts are built and scored.
+        _ = try LimeTextExplainer(settings: LimeSettings(samples: 50, bow: false))
+            .explain(text, documentID: "d", label: 1, classifier: masked, seed: 9)
+        #expect(masked.textsScored == 50)
+    }
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Reference values from the `lime` package (0.2.0.1) for validated's LIME engine.
+
+    python3 scripts/lime_reference.py fixture [--out Tests/Fixtures/lime]
+    python3 scripts/lime_reference.py bench --out DIR [--documents 20] [--samples 5000] [--features 10]
+
+`fixture` trains the WordNet-gloss pipeline (TfidfVectorizer + LogisticRegression on the first 2000 training
+glosses), exports it with export_sklearn.py to OUT/model.safetensors, explains 10 test glosses under 5 seeds
+with LimeTextExplainer(num_samples=5000, num_features=10) and writes OUT/reference.json: the explanations
+(top-10 words and weights, intercept, score, local_pred) plus exact values for the deterministic pieces
+(tokenisation and masking, distances and kernel, ridge fits, feature selection including the LARS lasso path,
+and an explanation of each option on fixed data). LimeParityTests reads both files.
+
+`bench` trains the same pipeline, exports it to DIR/model.safetensors, writes DIR/documents.json and times the
+reference on those documents single-threaded (DIR/reference-timing.json); scripts/bench_lime.sh then runs
+validated's engine on the same files.
+"""
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import sklearn
+from lime import lime_base
+from lime.lime_text import IndexedCharacters, IndexedString, LimeTextExplainer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import Ridge, lars_path
+from sklearn.metrics.pairwise import pairwise_distances
+from sklearn.pipeline import Pipeline
+from sklearn.linear_model import LogisticRegression
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from export_sklearn import export  # noqa: E402
+
+REPOSITORY = os.path.dirname(HERE)
+GLOSSES = os.path.join(REPOSITORY, "Tests", "Fixtures", "wordnet-glosses")
+SEEDS = [1, 2, 3, 4, 5]
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def train(limit):
+    documents = read_jsonl(os.path.join(GLOSSES, "train.jsonl"))[:limit]
+    pipeline = Pipeline([("tfidf", TfidfVectorizer()), ("clf", LogisticRegression(C=10, max_iter=2000))])
+    pipeline.fit([d["text"] for d in documents], [d["label"] for d in documents])
+    return pipeline
+
+
+def pick_documents(count, low, high):
+    """The first `count` test glosses with `low` to `high` distinct LIME words, in file order."""
+    picked = []
+    for document in read_jsonl(os.path.join(GLOSSES, "test.jsonl")):
+        if low <= IndexedString(document["text"]).num_words() <= high:
+            picked.append({"id": document["id"], "text": document["text"]})
+        if len(picked) == count:
+            break
+    return picked
+
+
+def explain(pipeline, text, seed, samples=5000, features=10, **options):
+    explainer = LimeTextExplainer(random_state=seed, **options)
+    explanation = explainer.explain_instance(text, pipeline.predict_proba, num_features=features, num_samples=samples)
+    return {
+        "seed": seed,
+        "features": [[word, float(weight)] for word, weight in explanation.as_list(label=1)],
+        "intercept": float(explanation.intercept[1]),
+        "score": float(explanation.score),
+        "local_pred": float(np.ravel(explanation.local_pred)[0]),
+    }
+
+
+def tokenisation_cases():
+    """IndexedString / IndexedCharacters on fixed texts: tokens, features, and masking of fixed ids."""
+    texts = ["don't  stop, ok? Don stop", "Posting-Host: nntp.cs.example.edu", "x_1 + y_2 = 3.5\n", "Ärger über 東京 ½!"]
+    cases = []
+    for text in texts:
+        for split, bow, characters in [(r"\W+", True, False), (r"\W+", False, False), (r"\s+", True, False),
+                                       (r"[,.?!]", False, False), (None, True, True), (None, False, True)]:
+            if characters:
+                indexed = IndexedCharacters(text, bow=bow)
+            else:
+                indexed = IndexedString(text, split_expression=split, bow=bow)
+            d = indexed.num_words()
+            removals = [[i for i in range(d) if i % 2 == 0], [d - 1], list(range(d))]
+            cases.append({
+                "text": text, "split_expression": split, "bow": bow, "char_level": characters,
+                "tokens": list(indexed.as_list), "words": list(indexed.inverse_vocab),
+                "removed": removals,
+                "masked": [indexed.inverse_removing(np.array(r, dtype=int)) for r in removals],
+            })
+    return cases
+
+
+def fixed_data(rows=200, columns=8, seed=20):
+    """A LIME-like neighbourhood: row 0 all ones, targets nonlinear in a few columns plus noise, so that the
+    selection methods disagree."""
+    rng = np.random.RandomState(seed)
+    data = np.ones((rows, columns))
+    for i in range(1, rows):
+        data[i, rng.choice(columns, rng.randint(1, columns + 1), replace=False)] = 0
+    x = data
+    labels = (0.3 + 0.4 * x[:, 0] * x[:, 3] - 0.3 * x[:, 1] + 0.25 * np.maximum(x[:, 2], x[:, 4])
+              + 0.12 * x[:, 5] * x[:, 6] - 0.08 * x[:, 7] + rng.normal(0, 0.05, rows))
+    distances = pairwise_distances(data, data[0:1], metric="cosine").ravel() * 100
+    weights = np.sqrt(np.exp(-(distances ** 2) / 25 ** 2))
+    return data, labels, distances, weights
+
+
+def lasso_path_with_a_drop():
+    """Correlated Gaussian columns, seeds tried in order until the lasso path drops a variable on the way."""
+    for seed in itertools.count():
+        rng = np.random.RandomState(seed)
+        base = rng.normal(size=(30, 2))
+        x = base @ rng.normal(size=(2, 5)) + 0.3 * rng.normal(size=(30, 5))
+        y = x @ np.array([1.0, -1.0, 0.5, 0.0, 0.3]) + rng.normal(size=30)
+        alphas, _, coefs = lars_path(x, y, method="lasso")
+        active = [int(np.count_nonzero(c)) for c in coefs.T]
+        if any(b < a for a, b in zip(active, active[1:])):
+            return {"name": f"drop (seed {seed})", "x": x.tolist(), "y": y.tolist(), "alphas": alphas.tolist(),
+                    "coefs": coefs.T.tolist()}
+
+
+def deterministic():
+    data, labels, distances, weights = fixed_data()
+    out = {"data": data.astype(int).tolist(), "labels": labels.tolist(), "distances": distances.tolist(),
+           "weights": weights.tolist()}
+    fits = []
+    for alpha in [1.0, 0.01, 0.0]:
+        for columns in [list(range(data.shape[1])), [2, 0, 5]]:
+            ridge = Ridge(alpha=alpha, fit_intercept=True).fit(data[:, columns], labels, sample_weight=weights)
+            fits.append({
+                "alpha": alpha, "columns": columns, "coefficients": ridge.coef_.tolist(),
+                "intercept": float(ridge.intercept_),
+                "score": float(ridge.score(data[:, columns], labels, sample_weight=weights)),
+                "prediction_at_ones": float(ridge.predict(data[0:1, columns])[0]),
+            })
+    out["ridge"] = fits
+    weighted_data = (data - np.average(data, axis=0, weights=weights)) * np.sqrt(weights[:, np.newaxis])
+    weighted_labels = (labels - np.average(labels, weights=weights)) * np.sqrt(weights)
+    alphas, _, coefs = lars_path(weighted_data, weighted_labels, method="lasso")
+    out["lars"] = [{"name": "fixed neighbourhood", "x": weighted_data.tolist(), "y": weighted_labels.tolist(),
+                    "alphas": alphas.tolist(), "coefs": coefs.T.tolist()}, lasso_path_with_a_drop()]
+    base = lime_base.LimeBase(lambda d: np.sqrt(np.exp(-(d ** 2) / 25 ** 2)), random_state=0)
+    selections = []
+    for method in ["forward_selection", "highest_weights", "lasso_path", "none", "auto"]:
+        for features in [2, 3, 7]:
+            used = base.feature_selection(data, labels, weights, features, method)
+            intercept, exp, score, local_pred = base.explain_instance_with_data(
+                data, labels[:, None], distances, 0, features, feature_selection=method)
+            selections.append({
+                "method": method, "features": features, "selected": [int(i) for i in used],
+                "explanation": [[int(i), float(w)] for i, w in exp], "intercept": float(intercept),
+                "score": float(score), "local_pred": float(np.ravel(local_pred)[0]),
+            })
+    out["selections"] = selections
+    kept = [[k, 10] for k in range(11)] + [[3, 7], [1, 1], [17, 40]]
+    out["kernel"] = [{"kept": k, "total": d,
+                      "distance": float(pairwise_distances(
+                          np.array([[1.0] * k + [0.0] * (d - k)]), np.ones((1, d)), metric="cosine")[0, 0] * 100)}
+                     for k, d in kept]
+    for entry in out["kernel"]:
+        entry["weight"] = float(np.sqrt(np.exp(-(entry["distance"] ** 2) / 25 ** 2)))
+    return out
+
+
+def fixture(arguments):
+    os.makedirs(arguments.out, exist_ok=True)
+    pipeline = train(2000)
+    export(pipeline, os.path.join(arguments.out, "model.safetensors"))
+    documents = pick_documents(10, 8, 20)
+    for document in documents:
+        document["proba"] = pipeline.predict_proba([document["text"]])[0].tolist()
+        document["words"] = list(IndexedString(document["text"]).inverse_vocab)
+        document["runs"] = [explain(pipeline, document["text"], seed) for seed in SEEDS]
+    options = []
+    text = next(d["text"] for d in documents if ";" in d["text"])
+    for name, settings, features in [
+        ("bow=False", {"bow": False}, 10), ("split_expression=\\s+", {"split_expression": r"\s+"}, 10),
+        ("char_level=True", {"char_level": True, "bow": False}, 10),
+        ("feature_selection=lasso_path", {"feature_selection": "lasso_path"}, 10),
+        ("feature_selection=forward_selection", {"feature_selection": "forward_selection"}, 5),
+        ("feature_selection=auto (6 features)", {}, 6),
+    ]:
+        options.append({"name": name, "settings": settings, "num_features": features,
+                        "runs": [explain(pipeline, text, seed, features=features, **settings) for seed in SEEDS]})
+    top = LimeTextExplainer(random_state=1).explain_instance(
+        text, pipeline.predict_proba, num_features=10, num_samples=5000, top_labels=2)
+    reference = {
+        "lime": "0.2.0.1", "sklearn": sklearn.__version__, "numpy": np.__version__,
+        "settings": {"num_samples": 5000, "num_features": 10, "kernel_width": 25, "seeds": SEEDS},
+        "documents": documents,
+        "options": {"text": text, "cases": options, "top_labels_2": [int(label) for label in top.top_labels]},
+        "tokenisation": tokenisation_cases(),
+        "deterministic": deterministic(),
+    }
+    with open(os.path.join(arguments.out, "reference.json"), "w", encoding="utf-8") as handle:
+        json.dump(reference, handle, ensure_ascii=False, separators=(",", ":"))
+        handle.write("\n")
+
+
+def bench(arguments):
+    os.makedirs(arguments.out, exist_ok=True)
+    pipeline = train(None)
+    export(pipeline, os.path.join(arguments.out, "model.safetensors"))
+    documents = pick_documents(arguments.documents, 8, 40)
+    with open(os.path.join(arguments.out, "documents.json"), "w", encoding="utf-8") as handle:
+        json.dump(documents, handle, ensure_ascii=False)
+    explain(pipeline, documents[0]["text"], 0, arguments.samples, arguments.features)  # warm-up
+    stages = {"sampling": 0.0, "scoring": 0.0, "distances": 0.0, "fit": 0.0}
+    total = 0.0
+    for index, document in enumerate(documents):
+        start = time.perf_counter()
+        explain(pipeline, document["text"], index, arguments.samples, arguments.features)
+        total += time.perf_counter() - start
+        stages_of(pipeline, document["text"], index, arguments.samples, arguments.features, stages)
+    words = [IndexedString(d["text"]).num_words() for d in documents]
+    result = {
+        "documents": len(documents), "samples": arguments.samples, "features": arguments.features,
+        "mean_distinct_words": float(np.mean(words)), "seconds_per_explanation": total / len(documents),
+        "stages_per_explanation": {k: v / len(documents) for k, v in stages.items()},
+    }
+    with open(os.path.join(arguments.out, "reference-timing.json"), "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    print(json.dumps(result))
+
+
+def stages_of(pipeline, text, seed, samples, features, stages):
+    """The reference's own steps, timed one by one (the same calls explain_instance makes)."""
+    rng = np.random.RandomState(seed)
+    indexed = IndexedString(text)
+    d = indexed.num_words()
+    start = time.perf_counter()
+    sizes = rng.randint(1, d + 1, samples - 1)
+    data = np.ones((samples, d))
+    texts = [text]
+    for i, size in enumerate(sizes, start=1):
+        inactive = rng.choice(range(d), size, replace=False)
+        data[i, inactive] = 0
+        texts.append(indexed.inverse_removing(inactive))
+    stages["sampling"] += time.perf_counter() - start
+    start = time.perf_counter()
+    labels = pipeline.predict_proba(texts)
+    stages["scoring"] += time.perf_counter() - start
+    start = time.perf_counter()
+    import scipy.sparse
+    matrix = scipy.sparse.csr_matrix(data)
+    distances = pairwise_distances(matrix, matrix[0], metric="cosine").ravel() * 100
+    stages["distances"] += time.perf_counter() - start
+    start = time.perf_counter()
+    base = lime_base.LimeBase(lambda x: np.sqrt(np.exp(-(x ** 2) / 25 ** 2)), random_state=rng)
+    base.explain_instance_with_data(data, labels, distances, 1, features)
+    stages["fit"] += time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    fixture_parser = commands.add_parser("fixture")
+    fixture_parser.add_argument("--out", default=os.path.join(REPOSITORY, "Tests", "Fixtures", "lime"))
+    bench_parser = commands.add_parser("bench")
+    bench_parser.add_argument("--out", required=True)
+    bench_parser.add_argument("--documents", type=int, default=20)
+    bench_parser.add_argument("--samples", type=int, default=5000)
+    bench_parser.add_argument("--features", type=int, default=10)
+    arguments = parser.parse_args()
+    fixture(arguments) if arguments.command == "fixture" else bench(arguments)
+
+
+if __name__ == "__main__":
+    main()
