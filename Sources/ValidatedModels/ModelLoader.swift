@@ -11,19 +11,35 @@ public struct LoadedModel: Sendable {
     public var size: Int
     /// The classifier.
     public var classifier: any TextClassifier
+
+    /// Ends the model's scorer process, if it is served by one: call it when the run is over.
+    public func close() {
+        (classifier as? ScorerClassifier)?.close()
+    }
+
+    /// Kills the model's scorer process at once, if it is served by one: for cancellation handlers.
+    public func abort() {
+        (classifier as? ScorerClassifier)?.abort()
+    }
 }
 
-/// Reads checkpoints from disk.
+/// Reads checkpoints from disk: `.safetensors` in-process, other extensions through their configured scorer.
 public struct ModelLoader: Sendable {
     /// The largest checkpoint accepted, in bytes.
     public var maxFileBytes: Int
     /// Container limits.
     public var limits: SafeTensors.Limits
+    /// External scorers by file extension (lowercase, without the dot), for example `onnx`.
+    public var scorers: [String: ScorerCommand]
 
     /// Creates a loader.
-    public init(maxFileBytes: Int = 2 << 30, limits: SafeTensors.Limits = SafeTensors.Limits()) {
+    public init(
+        maxFileBytes: Int = 2 << 30, limits: SafeTensors.Limits = SafeTensors.Limits(),
+        scorers: [String: ScorerCommand] = [:]
+    ) {
         self.maxFileBytes = maxFileBytes
         self.limits = limits
+        self.scorers = scorers
     }
 
     /// Reads a file's bytes, refusing files over ``maxFileBytes``.
@@ -49,17 +65,39 @@ public struct ModelLoader: Sendable {
         return (SHA256.hex(SHA256.hash(bytes)), bytes.count)
     }
 
-    /// Loads a checkpoint by its file extension.
+    /// Loads a checkpoint by its file extension: a configured scorer's extension starts that scorer (the model
+    /// must then be closed with ``LoadedModel/close()``), `.safetensors` is read in-process.
     ///
-    /// - Throws: ``ModelError`` naming the file and what is wrong with it.
+    /// - Throws: ``ModelError`` naming the file and what is wrong with it, or why its scorer did not start.
     public func load(_ path: String) throws(ModelError) -> LoadedModel {
-        guard path.hasSuffix(".safetensors") else {
-            throw ModelError(file: path, reason: "unsupported model type; this build reads .safetensors checkpoints (docs/model-format.md)")
+        let fileExtension = Self.fileExtension(path)
+        if let command = scorers[fileExtension] {
+            let (sha256, size) = try fingerprint(path)
+            do {
+                let classifier = try ScorerClassifier(file: path, command: command)
+                return LoadedModel(path: path, sha256: sha256, size: size, classifier: classifier)
+            } catch {
+                throw ModelError(file: path, reason: error.detail)
+            }
+        }
+        guard fileExtension == "safetensors" else {
+            let served = (["safetensors"] + scorers.keys.sorted()).map { "." + $0 }.joined(separator: ", ")
+            throw ModelError(
+                file: path,
+                reason: "unsupported model type; this folder reads \(served); for other formats configure a scorer ([Scorer] Command=EXTENSION COMMAND, docs/scorer-protocol.md)"
+            )
         }
         let bytes = try readBytes(path)
         let container = try SafeTensors(bytes: bytes, file: path, limits: limits)
         let pipeline = try NativeTextPipeline(container: container, file: path)
         return LoadedModel(path: path, sha256: SHA256.hex(SHA256.hash(bytes)), size: bytes.count, classifier: pipeline)
+    }
+
+    /// The lowercase extension of a path's file name, without the dot; empty when it has none.
+    static func fileExtension(_ path: String) -> String {
+        let name = path.split(separator: "/").last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
     }
 
     private static func reason(_ error: any Error) -> String {

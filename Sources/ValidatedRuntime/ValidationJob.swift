@@ -47,6 +47,9 @@ public struct ValidationJob: Sendable {
 
     /// Loads the checkpoint (and the champion) and runs the three suites.
     ///
+    /// Models served by a scorer process live exactly for this call: each is closed when the suites end, and
+    /// killed at once when the calling task is cancelled.
+    ///
     /// Never throws: a checkpoint that cannot be loaded yields an `error` verdict naming the reason.
     public func run(progress: (@Sendable (ValidationProgress) -> Void)? = nil) async -> ValidationOutcome {
         let model: LoadedModel
@@ -60,14 +63,21 @@ public struct ValidationJob: Sendable {
                 championProblem: nil
             )
         }
-        var champion: LoadedModel?
         var championProblem: String?
+        let champion: LoadedModel?
         if let championPath, championScores == nil {
             do {
                 champion = try loader.load(championPath)
             } catch {
+                champion = nil
                 championProblem = "champion \(error); judged on the AUC floor only"
             }
+        } else {
+            champion = nil
+        }
+        defer {
+            model.close()
+            champion?.close()
         }
         let request = ValidationRequest(
             challenger: model.classifier,
@@ -80,7 +90,12 @@ public struct ValidationJob: Sendable {
             banned: resources.banned,
             settings: settings
         )
-        let report = await Validator.validate(request, progress: progress)
+        let report = await withTaskCancellationHandler {
+            await Validator.validate(request, progress: progress)
+        } onCancel: {
+            model.abort()
+            champion?.abort()
+        }
         return ValidationOutcome(path: modelPath, sha256: model.sha256, report: report, championProblem: championProblem)
     }
 }

@@ -1,0 +1,31 @@
+/// The messages of the scorer protocol, `validated-scorer/1` (`docs/scorer-protocol.md`): one JSON object per
+/// line on the scorer's standard input and output.
+enum ScorerMessages {
+    /// The protocol name a scorer announces.
+    static let protocolName = "validated-scorer"
+    /// The protocol version this daemon speaks.
+    static let version = 1
+    /// The longest line either side may write, newline excluded: 16 MiB.
+    static let maxLineBytes = 16 << 20
+
+    /// The scorer's first line: its protocol, version and class labels, or why it cannot serve the model.
+    struct Hello: Decodable {
+        var `protocol`: String?
+        var version: Int?
+        var classes: [String]?
+        var error: String?
+    }
+
+    /// A batch of texts to score.
+    struct Request: Encodable {
+        var id: Int
+        var texts: [String]
+    }
+
+    /// The answer to one request: a probability row per text, or an error message.
+    struct Reply: Decodable {
+        var id: Int?
+        var probabilities: [[Double]]?
+        var error: String?
+    }
+}
