@@ -20,6 +20,9 @@ public final class ScorerClassifier: TextClassifier {
     /// The command and its limits.
     public let command: ScorerCommand
 
+    /// The scorer's process id (also its process group id).
+    public var pid: Int32 { process.pid }
+
     private let process: ScorerProcess
     private let session: Mutex<Session>
 
@@ -216,9 +219,10 @@ public final class ScorerClassifier: TextClassifier {
         case .timedOut:
             reason = "did not manage \(what) within \(limit); it was killed"
         case .outputClosed:
+            // Output closes as the process exits; once stderr has closed too, the exit status is set, and
+            // SIGKILL only matters to a scorer that closed its output but lives on.
             channel.drainErrors(until: .now + .seconds(1))
-            let exit = process.reapIfExited()
-            var text = exit.map { "\($0) while it was expected \(what)" } ?? "closed its output while it was expected \(what)"
+            var text = "\(process.kill()) while it was expected \(what)"
             if let limit = command.memoryLimitBytes { text += " (its memory limit is \(limit >> 20) MiB, MemoryLimit=)" }
             reason = text
         case .lineTooLong:
