@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ValidatedCore
+import ValidatedModels
 import ValidatedRuntime
 
 /// `validatectl config`: verbs about the daemon's configuration.
@@ -62,6 +63,16 @@ struct ConfigCheck: AsyncParsableCommand {
             out += "TextField=\(folder.fields.text)\nLabelField=\(folder.fields.label)\nIDField=\(folder.fields.id)\n"
             out += "PositiveLabel=\(folder.fields.positiveLabel)\nAutoPromote=\(folder.autoPromote ? "yes" : "no")\n"
             out += "Extensions=\(folder.extensions.joined(separator: " "))\n"
+            if !folder.scorer.commands.isEmpty {
+                let limits = folder.scorer.limits
+                out += "[Scorer]\n"
+                for (fileExtension, arguments) in folder.scorer.commands.sorted(by: { $0.key < $1.key }) {
+                    out += "Command=\(fileExtension) \(arguments.map(Self.quoted).joined(separator: " "))\n"
+                }
+                out += "StartTimeoutSec=\(Self.number(limits.startTimeoutSeconds))\n"
+                out += "BatchTimeoutSec=\(Self.number(limits.batchTimeoutSeconds))\n"
+                out += "BatchSize=\(limits.batchSize)\nMemoryLimit=\(limits.memoryLimitBytes.map(String.init) ?? "infinity")\n"
+            }
             for (section, keys) in SettingsJSON(folder.settings).sections {
                 out += "[\(section)]\n"
                 for (key, value) in keys { out += "\(key)=\(value)\n" }
@@ -79,6 +90,12 @@ struct ConfigCheck: AsyncParsableCommand {
             out += problems == 0 ? "\nConfiguration OK.\n" : "\n\(problems) folder\(problems == 1 ? "" : "s") cannot be used.\n"
         }
         return out
+    }
+
+    /// An argument as `Command=` reads it back: quoted when it holds whitespace, quotes or backslashes.
+    static func quoted(_ argument: String) -> String {
+        guard argument.isEmpty || argument.contains(where: { " \t\"'\\".contains($0) }) else { return argument }
+        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     static func number(_ value: Double) -> String {
@@ -100,6 +117,12 @@ struct FolderCheck {
             problem = "\(folder.source): Path=\(folder.path) is not a directory; create it or fix Path="
             return
         }
+        for (fileExtension, arguments) in folder.scorer.commands.sorted(by: { $0.key < $1.key }) {
+            if let program = arguments.first, !Self.isRunnable(program) {
+                problem = "\(folder.source): [Scorer] Command=\(fileExtension): \(program) is not an executable file\(program.contains("/") ? "" : " in PATH"); install it or give its absolute path"
+                return
+            }
+        }
         do {
             let resources = try FolderResources.load(
                 evaluationSet: folder.evaluationSet, fields: folder.fields, bannedTokens: folder.bannedTokens
@@ -109,6 +132,15 @@ struct FolderCheck {
         } catch {
             problem = "\(error)"
         }
+    }
+}
+
+extension FolderCheck {
+    /// Whether `program` names an executable file, directly or through `PATH` as the scorer's `exec` finds it.
+    static func isRunnable(_ program: String) -> Bool {
+        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
     }
 }
 
@@ -212,6 +244,44 @@ struct ConfigJSON: Encodable {
         enum CodingKeys: String, CodingKey { case file, line, reason }
     }
 
+    /// One `[Scorer] Command=` with the section's limits.
+    struct Scorer: Encodable {
+        var fileExtension: String
+        var command: [String]
+        var startTimeoutSeconds: Double
+        var batchTimeoutSeconds: Double
+        var batchSize: Int
+        var memoryLimitBytes: Int?
+
+        init(_ entry: (key: String, value: ScorerCommand)) {
+            fileExtension = entry.key
+            command = entry.value.arguments
+            startTimeoutSeconds = entry.value.startTimeoutSeconds
+            batchTimeoutSeconds = entry.value.batchTimeoutSeconds
+            batchSize = entry.value.batchSize
+            memoryLimitBytes = entry.value.memoryLimitBytes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case command
+            case fileExtension = "extension"
+            case startTimeoutSeconds = "start_timeout_seconds"
+            case batchTimeoutSeconds = "batch_timeout_seconds"
+            case batchSize = "batch_size"
+            case memoryLimitBytes = "memory_limit_bytes"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(fileExtension, forKey: .fileExtension)
+            try container.encode(command, forKey: .command)
+            try container.encode(startTimeoutSeconds, forKey: .startTimeoutSeconds)
+            try container.encode(batchTimeoutSeconds, forKey: .batchTimeoutSeconds)
+            try container.encode(batchSize, forKey: .batchSize)
+            try container.encode(memoryLimitBytes, forKey: .memoryLimitBytes)
+        }
+    }
+
     struct Folder: Encodable {
         var name: String
         var source: String
@@ -221,6 +291,7 @@ struct ConfigJSON: Encodable {
         var fields: [String: String]
         var autoPromote: Bool
         var extensions: [String]
+        var scorers: [Scorer]
         var settings: SettingsJSON
         var documents: Int?
         var bannedEntries: Int?
@@ -239,6 +310,7 @@ struct ConfigJSON: Encodable {
             ]
             autoPromote = folder.autoPromote
             extensions = folder.extensions
+            scorers = folder.scorer.byExtension.sorted(by: { $0.key < $1.key }).map(Scorer.init)
             settings = SettingsJSON(folder.settings)
             documents = check.problem == nil ? check.documents : nil
             bannedEntries = check.problem == nil ? check.bannedEntries : nil
@@ -246,7 +318,7 @@ struct ConfigJSON: Encodable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, source, path, fields, extensions, settings, documents, problem
+            case name, source, path, fields, extensions, scorers, settings, documents, problem
             case evaluationSet = "evaluation_set"
             case bannedTokens = "banned_tokens"
             case autoPromote = "auto_promote"
@@ -263,6 +335,7 @@ struct ConfigJSON: Encodable {
             try container.encode(fields, forKey: .fields)
             try container.encode(autoPromote, forKey: .autoPromote)
             try container.encode(extensions, forKey: .extensions)
+            try container.encode(scorers, forKey: .scorers)
             try container.encode(settings, forKey: .settings)
             try container.encode(documents, forKey: .documents)
             try container.encode(bannedEntries, forKey: .bannedEntries)

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import ValidatedCore
+import ValidatedModels
 import ValidatedRuntime
 import ValidatedStore
 import ValidatedSystemd
@@ -77,6 +78,7 @@ struct ValidationWorker: Service {
         var job = ValidationJob(
             modelPath: run.model.path, championPath: champion?.path, resources: resources, settings: folder.settings
         )
+        job.loader = ModelLoader(scorers: folder.scorer.byExtension)
         if let champion {
             job.championScores = try? store.cachedScores(modelID: champion.id, evalFingerprint: resources.evaluationFingerprint)
         }
@@ -184,16 +186,22 @@ struct ValidationWorker: Service {
 /// Runs `operation` in its own task and returns its result, or `nil` as soon as the caller is cancelled.
 ///
 /// The suites are CPU-bound and do not poll for cancellation; on shutdown the daemon stops waiting for them
-/// instead, and the interrupted run, still marked running, is redone at the next start.
+/// instead, and the interrupted run, still marked running, is redone at the next start. The abandoned task is
+/// cancelled all the same, so cancellation handlers inside it run at once (a ``ValidationJob`` kills its
+/// scorer processes there).
 func abandonOnCancel<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T? {
     let slot = ResumeOnce<T?>()
+    let worker = Mutex<Task<Void, Never>?>(nil)
     return await withTaskCancellationHandler {
         await withCheckedContinuation { continuation in
             slot.install(continuation)
-            Task.detached { slot.resume(await operation()) }
+            let task = Task.detached { slot.resume(await operation()) }
+            worker.withLock { $0 = task }
+            if Task.isCancelled { task.cancel() }
         }
     } onCancel: {
         slot.resume(nil)
+        worker.withLock { $0 }?.cancel()
     }
 }
 

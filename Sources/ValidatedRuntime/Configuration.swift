@@ -6,8 +6,9 @@ import ValidatedCore
 /// Layout (systemd style, like `journald.conf`):
 /// - `validated.conf`: sections `[Daemon]`, `[Explain]`, `[Spurious]`, `[Stability]`, `[AUC]`.
 /// - `validated.conf.d/*.conf`: drop-ins read in name order; later assignments win.
-/// - `folders.d/NAME.conf`: one watched folder each, a `[Folder]` section plus optional overrides of
-///   `[Explain]`, `[Spurious]`, `[Stability]` and `[AUC]` for that folder only.
+/// - `folders.d/NAME.conf`: one watched folder each, a `[Folder]` section, an optional `[Scorer]` section
+///   (external scorers by extension), plus optional overrides of `[Explain]`, `[Spurious]`, `[Stability]` and
+///   `[AUC]` for that folder only.
 ///
 /// Relative paths are resolved against the directory of the file that names them. Every key and its default
 /// is documented in the shipped `etc/validated/validated.conf` and `etc/validated/folders.d/example.conf.sample`.
@@ -49,6 +50,8 @@ public struct FolderConfiguration: Sendable, Equatable {
     public var autoPromote: Bool
     /// File extensions treated as checkpoints. Default `safetensors`.
     public var extensions: [String] = ["safetensors"]
+    /// External scorers for extensions other than `safetensors`, from the `[Scorer]` section.
+    public var scorer = ScorerConfiguration()
     /// The suites' settings for this folder.
     public var settings: ValidationSettings
     /// The file this folder was read from.

@@ -60,9 +60,10 @@ extension DaemonConfiguration {
 extension FolderConfiguration {
     /// A fingerprint of everything in this folder's configuration that can change a verdict.
     public var fingerprint: String {
-        let canonical = [
-            "\(settings)", "\(fields)", bannedTokens ?? "-", evaluationSet, "\(autoPromote)",
-        ].joined(separator: "\u{1F}")
+        var parts = ["\(settings)", "\(fields)", bannedTokens ?? "-", evaluationSet, "\(autoPromote)"]
+        // Only folders with scorers fingerprint them, so the fingerprints of folders without stay as they were.
+        if !scorer.commands.isEmpty { parts.append("\(scorer.byExtension.sorted { $0.key < $1.key })") }
+        let canonical = parts.joined(separator: "\u{1F}")
         return SHA256.hex(SHA256.hash(Array(canonical.utf8)))
     }
 }

@@ -1,4 +1,5 @@
 import ValidatedCore
+import ValidatedModels
 
 /// Applies parsed ``INIFile`` entries to a ``DaemonConfiguration``, validating every value.
 ///
@@ -42,6 +43,23 @@ enum ConfigurationParser {
         func path() throws(ConfigurationError) -> String {
             guard !entry.value.isEmpty else { throw error("a path is required") }
             return Paths.resolve(entry.value, relativeTo: file.source)
+        }
+
+        /// A size in bytes with an optional K, M, G or T suffix (powers of 1024), or `infinity` for `nil`.
+        func bytes(atLeast minimum: Int) throws(ConfigurationError) -> Int? {
+            let text = entry.value.uppercased()
+            if text == "INFINITY" { return nil }
+            let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+            var digits = Substring(text)
+            var multiplier = 1
+            if let last = digits.last, let scale = multipliers[last] {
+                multiplier = scale
+                digits = digits.dropLast()
+            }
+            guard let value = Int(digits), value > 0, value <= Int.max / multiplier, value * multiplier >= minimum else {
+                throw error("\"\(entry.value)\" is not a size of at least \(minimum >> 20)M; write bytes or a number with K, M, G or T, or infinity")
+            }
+            return value * multiplier
         }
 
         func nonEmpty() throws(ConfigurationError) -> String {
@@ -123,6 +141,29 @@ enum ConfigurationParser {
         },
     ]
 
+    static let scorerKeys: [String: Apply<ScorerConfiguration>] = [
+        "Command": { s, _, v throws(ConfigurationError) in
+            guard let words = ScorerCommand.split(v.entry.value) else {
+                throw v.error("a quote is not closed")
+            }
+            guard words.count >= 2, let first = words.first else {
+                throw v.error("write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py")
+            }
+            let fileExtension = String(first.drop(while: { $0 == "." })).lowercased()
+            guard !fileExtension.isEmpty, !fileExtension.contains("/") else {
+                throw v.error("\"\(first)\" is not a file extension; write the extension first, e.g. onnx")
+            }
+            guard s.commands[fileExtension] == nil else {
+                throw v.error("a second command for .\(fileExtension); each extension has one scorer")
+            }
+            s.commands[fileExtension] = Array(words.dropFirst())
+        },
+        "StartTimeoutSec": { s, _, v throws(ConfigurationError) in s.limits.startTimeoutSeconds = try v.double(in: 0.1...3600) },
+        "BatchTimeoutSec": { s, _, v throws(ConfigurationError) in s.limits.batchTimeoutSeconds = try v.double(in: 0.1...3600) },
+        "BatchSize": { s, _, v throws(ConfigurationError) in s.limits.batchSize = try v.int(in: 1...100_000) },
+        "MemoryLimit": { s, _, v throws(ConfigurationError) in s.limits.memoryLimitBytes = try v.bytes(atLeast: 16 << 20) },
+    ]
+
     /// Applies a main file or drop-in.
     static func applyMain(_ file: INIFile, to config: inout DaemonConfiguration) throws(ConfigurationError) {
         try checkSections(file, allowed: ["Daemon"] + settingsKeys.keys)
@@ -138,7 +179,7 @@ enum ConfigurationParser {
 
     /// Builds one folder from its file, starting from the daemon-wide settings.
     static func folder(_ file: INIFile, defaults: DaemonConfiguration) throws(ConfigurationError) -> FolderConfiguration {
-        try checkSections(file, allowed: ["Folder"] + settingsKeys.keys)
+        try checkSections(file, allowed: ["Folder", "Scorer"] + settingsKeys.keys)
         var name = Paths.baseName(file.source)
         if name.hasSuffix(".conf") { name.removeLast(5) }
         var folder = FolderConfiguration(
@@ -148,6 +189,8 @@ enum ConfigurationParser {
             let reader = ValueReader(file: file, entry: entry)
             if entry.section == "Folder" {
                 try apply(entry, reader, table: folderKeys, to: &folder)
+            } else if entry.section == "Scorer" {
+                try apply(entry, reader, table: scorerKeys, to: &folder.scorer)
             } else {
                 try apply(entry, reader, table: settingsKeys[entry.section] ?? [:], to: &folder.settings)
             }
@@ -158,7 +201,33 @@ enum ConfigurationParser {
         guard !folder.evaluationSet.isEmpty else {
             throw ConfigurationError(source: file.source, reason: "[Folder] needs EvaluationSet= (a JSON Lines file)")
         }
+        try checkScorers(folder, file: file)
         return folder
+    }
+
+    /// Every listed extension must be readable: natively (`safetensors`) or by a scorer; every scorer must serve
+    /// a listed extension.
+    private static func checkScorers(_ folder: FolderConfiguration, file: INIFile) throws(ConfigurationError) {
+        let listed = Set(folder.extensions.map { $0.lowercased() })
+        for fileExtension in folder.extensions where fileExtension.lowercased() != "safetensors" {
+            guard folder.scorer.commands[fileExtension.lowercased()] != nil else {
+                throw ConfigurationError(
+                    source: file.source,
+                    line: file.entries.last { $0.section == "Folder" && $0.key == "Extensions" }?.line,
+                    reason: "Extensions=: .\(fileExtension) files need a scorer; add [Scorer] Command=\(fileExtension) COMMAND (docs/scorer-protocol.md) or remove it"
+                )
+            }
+        }
+        for fileExtension in folder.scorer.commands.keys.sorted() where !listed.contains(fileExtension) {
+            throw ConfigurationError(
+                source: file.source,
+                line: file.entries.last { entry in
+                    entry.section == "Scorer" && entry.key == "Command"
+                        && ScorerCommand.split(entry.value)?.first.map { $0.drop(while: { $0 == "." }).lowercased() } == fileExtension
+                }?.line,
+                reason: "Command=: the scorer for .\(fileExtension) is never used; add \(fileExtension) to [Folder] Extensions="
+            )
+        }
     }
 
     private static func checkSections(_ file: INIFile, allowed: [String]) throws(ConfigurationError) {

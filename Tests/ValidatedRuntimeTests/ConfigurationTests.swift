@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ValidatedCore
+import ValidatedModels
 import ValidatedRuntime
 
 @Suite struct ConfigurationTests {
@@ -66,6 +67,52 @@ import ValidatedRuntime
         try write("validated.conf", "")
         try write("folders.d/a.conf", "[Folder]\nPath=/a\n")
         #expect(throws: ConfigurationError(source: root + "/folders.d/a.conf", reason: "[Folder] needs EvaluationSet= (a JSON Lines file)")) {
+            try DaemonConfiguration.load(mainFile: root + "/validated.conf")
+        }
+    }
+
+    @Test func scorersMapExtensionsToCommandsWithSharedLimits() throws {
+        try write("validated.conf", "")
+        try write(
+            "folders.d/a.conf",
+            """
+            [Folder]
+            Path=/a
+            EvaluationSet=/e
+            Extensions=safetensors onnx
+            [Scorer]
+            Command=.ONNX python3 '/opt/validated/onnx scorer.py' --threads 2
+            StartTimeoutSec=5
+            BatchTimeoutSec=2.5s
+            BatchSize=64
+            MemoryLimit=512M
+            """
+        )
+        let folder = try #require(try DaemonConfiguration.load(mainFile: root + "/validated.conf").folders.first)
+        #expect(folder.scorer.commands == ["onnx": ["python3", "/opt/validated/onnx scorer.py", "--threads", "2"]])
+        #expect(
+            folder.scorer.byExtension["onnx"]
+                == ScorerCommand(
+                    arguments: ["python3", "/opt/validated/onnx scorer.py", "--threads", "2"], startTimeoutSeconds: 5,
+                    batchTimeoutSeconds: 2.5, batchSize: 64, memoryLimitBytes: 512 << 20
+                )
+        )
+    }
+
+    @Test(arguments: [
+        ("Extensions=onnx\n", "", 4, "Extensions=: .onnx files need a scorer; add [Scorer] Command=onnx COMMAND (docs/scorer-protocol.md) or remove it"),
+        ("", "Command=onnx python3 s.py\n", 5, "Command=: the scorer for .onnx is never used; add onnx to [Folder] Extensions="),
+        ("Extensions=onnx\n", "Command=onnx\n", 6, "Command=: write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py"),
+        ("Extensions=onnx\n", "Command=onnx python3 'x\n", 6, "Command=: a quote is not closed"),
+        ("Extensions=onnx\n", "Command=onnx a\nCommand=onnx b\n", 7, "Command=: a second command for .onnx; each extension has one scorer"),
+        ("Extensions=onnx\n", "Command=onnx a\nMemoryLimit=1M\n", 7, "MemoryLimit=: \"1M\" is not a size of at least 16M; write bytes or a number with K, M, G or T, or infinity"),
+        ("Extensions=onnx\n", "Command=onnx a\nBatchSize=0\n", 7, "BatchSize=: \"0\" is not an integer in 1...100000"),
+        ("Extensions=onnx\n", "Command=onnx a\nBatchTimoutSec=3\n", 7, "unknown key \"BatchTimoutSec\" in [Scorer]; did you mean \"BatchTimeoutSec\"?"),
+    ])
+    func badScorerSectionsNameFileLineAndReason(folderLines: String, scorerLines: String, line: Int, reason: String) throws {
+        try write("validated.conf", "")
+        try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n\(folderLines)[Scorer]\n\(scorerLines)")
+        #expect(throws: ConfigurationError(source: root + "/folders.d/a.conf", line: line, reason: reason)) {
             try DaemonConfiguration.load(mainFile: root + "/validated.conf")
         }
     }
