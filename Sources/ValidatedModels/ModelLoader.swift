@@ -16,11 +16,6 @@ public struct LoadedModel: Sendable {
     public func close() {
         (classifier as? ScorerClassifier)?.close()
     }
-
-    /// Kills the model's scorer process at once, if it is served by one: for cancellation handlers.
-    public func abort() {
-        (classifier as? ScorerClassifier)?.abort()
-    }
 }
 
 /// Reads checkpoints from disk: `.safetensors` in-process, other extensions through their configured scorer.
@@ -31,15 +26,18 @@ public struct ModelLoader: Sendable {
     public var limits: SafeTensors.Limits
     /// External scorers by file extension (lowercase, without the dot), for example `onnx`.
     public var scorers: [String: ScorerCommand]
+    /// Where started scorer processes are registered, so a cancelled run can kill them; `nil` for none.
+    public var roster: ScorerRoster?
 
     /// Creates a loader.
     public init(
         maxFileBytes: Int = 2 << 30, limits: SafeTensors.Limits = SafeTensors.Limits(),
-        scorers: [String: ScorerCommand] = [:]
+        scorers: [String: ScorerCommand] = [:], roster: ScorerRoster? = nil
     ) {
         self.maxFileBytes = maxFileBytes
         self.limits = limits
         self.scorers = scorers
+        self.roster = roster
     }
 
     /// Reads a file's bytes, refusing files over ``maxFileBytes``.
@@ -74,7 +72,7 @@ public struct ModelLoader: Sendable {
         if let command = scorers[fileExtension] {
             let (sha256, size) = try fingerprint(path)
             do {
-                let classifier = try ScorerClassifier(file: path, command: command)
+                let classifier = try ScorerClassifier(file: path, command: command, roster: roster)
                 return LoadedModel(path: path, sha256: sha256, size: size, classifier: classifier)
             } catch {
                 throw ModelError(file: path, reason: error.detail)

@@ -40,9 +40,14 @@ public final class ScorerClassifier: TextClassifier {
 
     /// Starts the scorer for `file` and waits for its announcement.
     ///
+    /// - Parameters:
+    ///   - file: The checkpoint, passed to the scorer as its last argument.
+    ///   - command: The scorer's command line and limits.
+    ///   - roster: Where the process is registered as soon as it exists, so a cancelled run can kill it while it
+    ///     is still loading.
     /// - Throws: ``ScorerError`` when the process cannot be started, exits, hangs past
     ///   ``ScorerCommand/startTimeoutSeconds``, reports an error or announces another protocol.
-    public init(file: String, command: ScorerCommand) throws(ScorerError) {
+    public init(file: String, command: ScorerCommand, roster: ScorerRoster? = nil) throws(ScorerError) {
         self.file = file
         self.command = command
         let commandLine = command.arguments.joined(separator: " ")
@@ -51,6 +56,7 @@ public final class ScorerClassifier: TextClassifier {
         } catch {
             throw ScorerError(file: file, command: commandLine, reason: "could not be started: \(error.reason)")
         }
+        roster?.add(process)
         var channel = ScorerChannel(process: process)
         let hello: ScorerMessages.Hello
         do {
@@ -124,7 +130,7 @@ public final class ScorerClassifier: TextClassifier {
     }
 
     /// Kills the scorer at once (SIGKILL to its process group) and reaps it, without waiting for a call in
-    /// progress, which then fails. For cancellation handlers; call ``close()`` afterwards as usual.
+    /// progress, which then fails. Call ``close()`` afterwards as usual.
     public func abort() {
         process.kill()
     }

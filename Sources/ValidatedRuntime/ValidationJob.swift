@@ -52,6 +52,17 @@ public struct ValidationJob: Sendable {
     ///
     /// Never throws: a checkpoint that cannot be loaded yields an `error` verdict naming the reason.
     public func run(progress: (@Sendable (ValidationProgress) -> Void)? = nil) async -> ValidationOutcome {
+        let roster = ScorerRoster()
+        var loader = loader
+        loader.roster = roster
+        return await withTaskCancellationHandler {
+            await run(loader: loader, progress: progress)
+        } onCancel: {
+            roster.killAll()
+        }
+    }
+
+    private func run(loader: ModelLoader, progress: (@Sendable (ValidationProgress) -> Void)?) async -> ValidationOutcome {
         let model: LoadedModel
         do {
             model = try loader.load(modelPath)
@@ -90,12 +101,7 @@ public struct ValidationJob: Sendable {
             banned: resources.banned,
             settings: settings
         )
-        let report = await withTaskCancellationHandler {
-            await Validator.validate(request, progress: progress)
-        } onCancel: {
-            model.abort()
-            champion?.abort()
-        }
+        let report = await Validator.validate(request, progress: progress)
         return ValidationOutcome(path: modelPath, sha256: model.sha256, report: report, championProblem: championProblem)
     }
 }
