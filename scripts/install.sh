@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs validated system-wide (as root): release binaries, the systemd unit, sysusers and tmpfiles snippets,
-# the journal catalog, and the shipped configuration (never overwriting an existing one).
+# Installs validated system-wide (as root): release binaries, the reference ONNX scorer (PREFIX/lib/validated),
+# the systemd unit, sysusers and tmpfiles snippets, the journal catalog, and the shipped configuration (never
+# overwriting an existing one).
 #   scripts/install.sh [PREFIX]      PREFIX defaults to /usr/local (binaries in PREFIX/bin)
 # Then: describe a folder in /etc/validated/folders.d/NAME.conf and run systemctl enable --now validated.
 set -euo pipefail
@@ -19,7 +20,8 @@ install -d -m 755 /etc/validated/folders.d /usr/share/doc/validated
 [ -e /etc/validated/validated.conf ] || install -m 644 etc/validated/validated.conf /etc/validated/validated.conf
 install -m 644 etc/validated/folders.d/example.conf.sample /etc/validated/folders.d/example.conf.sample
 install -m 644 etc/validated/banned-tokens.example /etc/validated/banned-tokens.example
-install -m 644 README.md docs/model-format.md /usr/share/doc/validated/
+install -D -m 755 scripts/onnx_scorer.py "$prefix/lib/validated/onnx_scorer.py"
+install -m 644 README.md docs/model-format.md docs/scorer-protocol.md /usr/share/doc/validated/
 systemd-sysusers /usr/lib/sysusers.d/validated.conf || true
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/validated.conf || true
 journalctl --update-catalog || true

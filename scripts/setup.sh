@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing validated needs, skipping what is already there:
-# libsystemd-dev and pkg-config (Debian), and scikit-learn, safetensors and joblib (PyPI) for the exporter
-# and the tests that train reference models.
+# libsystemd-dev and pkg-config (Debian), scikit-learn, safetensors and joblib (PyPI) for the exporter and
+# the tests that train reference models, and onnxruntime and skl2onnx (PyPI) for the reference ONNX scorer
+# and its tests.
 set -euo pipefail
 
 need_apt=()
@@ -19,4 +20,9 @@ fi
 if ! python3 -c 'import sklearn, safetensors, joblib, numpy' 2>/dev/null; then
     echo "setup: installing scikit-learn safetensors joblib numpy"
     python3 -m pip install -q scikit-learn safetensors joblib numpy
+fi
+
+if ! python3 -c 'import onnxruntime, skl2onnx, onnx' 2>/dev/null; then
+    echo "setup: installing onnxruntime skl2onnx"
+    python3 -m pip install -q onnxruntime skl2onnx
 fi
