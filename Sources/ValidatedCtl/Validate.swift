@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ValidatedCore
+import ValidatedModels
 import ValidatedRuntime
 import ValidatedStore
 
@@ -32,8 +33,39 @@ struct Validate: AsyncParsableCommand {
     @Option(name: .long, help: "The label value that marks a positive document.")
     var positiveLabel = "1"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve checkpoints with this extension by an external scorer (docs/scorer-protocol.md), with the default limits of [Scorer]; repeatable.",
+            valueName: "extension=command"
+        )
+    )
+    var scorer: [String] = []
+
     @Flag(name: .long, help: "Print one JSON object instead of a summary.")
     var json = false
+
+    func validate() throws {
+        _ = try Self.scorers(scorer)
+    }
+
+    /// `--scorer onnx=python3 /usr/local/lib/validated/onnx_scorer.py` options, by extension.
+    static func scorers(_ options: [String]) throws -> [String: ScorerCommand] {
+        var scorers: [String: ScorerCommand] = [:]
+        for option in options {
+            guard let equals = option.firstIndex(of: "="),
+                let arguments = ScorerCommand.split(String(option[option.index(after: equals)...])), !arguments.isEmpty
+            else {
+                throw ValidationError("--scorer \"\(option)\": write the extension, =, and the command, e.g. --scorer 'onnx=python3 /usr/local/lib/validated/onnx_scorer.py'")
+            }
+            let fileExtension = option[..<equals].drop(while: { $0 == "." }).lowercased()
+            guard !fileExtension.isEmpty else {
+                throw ValidationError("--scorer \"\(option)\": the extension before = is missing")
+            }
+            scorers[fileExtension] = ScorerCommand(arguments: arguments)
+        }
+        return scorers
+    }
 
     func run() async throws {
         var fields = EvaluationFields()
@@ -43,9 +75,10 @@ struct Validate: AsyncParsableCommand {
         let outcome: ValidationOutcome
         do {
             let resources = try FolderResources.load(evaluationSet: eval, fields: fields, bannedTokens: banned)
-            let job = ValidationJob(
+            var job = ValidationJob(
                 modelPath: model, championPath: champion, resources: resources, settings: ValidationSettings()
             )
+            job.loader = ModelLoader(scorers: try Self.scorers(scorer))
             outcome = await job.run()
         } catch {
             FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))

@@ -82,7 +82,7 @@ public struct ModelLoader: Sendable {
             let served = (["safetensors"] + scorers.keys.sorted()).map { "." + $0 }.joined(separator: ", ")
             throw ModelError(
                 file: path,
-                reason: "unsupported model type; this folder reads \(served); for other formats configure a scorer ([Scorer] Command=EXTENSION COMMAND, docs/scorer-protocol.md)"
+                reason: "unsupported model type; this reads \(served); other formats need a scorer: a folder's [Scorer] Command=EXTENSION COMMAND, or validatectl validate --scorer EXTENSION=COMMAND (docs/scorer-protocol.md)"
             )
         }
         let bytes = try readBytes(path)
