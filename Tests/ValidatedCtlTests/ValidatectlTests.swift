@@ -132,6 +132,63 @@ import ValidatedTestSupport
         #expect(refusedJSON["error"]?["line"]?.number == 5)
     }
 
+    @Test func configCheckShowsScorersAndFlagsAProgramThatCannotRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.path
+        let demo = Fixtures.repository.appendingPathComponent("demo").path
+        try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
+        try "".write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
+        func folder(_ program: String) throws {
+            try """
+            [Folder]
+            Path=../incoming
+            EvaluationSet=\(demo)/eval.jsonl
+            Extensions=safetensors onnx
+            [Scorer]
+            Command=onnx \(program) '/opt/my scorer.py'
+            MemoryLimit=infinity
+            """.write(toFile: root + "/folders.d/topics.conf", atomically: true, encoding: .utf8)
+        }
+        try folder("python3")
+        let text = try validatectl(["config", "check", "--config", root + "/validated.conf"])
+        #expect(text.code == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("[Scorer]\nCommand=onnx python3 '/opt/my scorer.py'\nStartTimeoutSec=60\nBatchTimeoutSec=30\nBatchSize=256\nMemoryLimit=infinity\n"), "\(text.stdout)")
+        let json = try JSON.parse(try validatectl(["config", "check", "--config", root + "/validated.conf", "--json"]).stdout)
+        let scorer = json["folders"]?.array.first?["scorers"]?.array.first
+        expectShape(
+            scorer,
+            [
+                "extension": .string, "command": .array, "start_timeout_seconds": .number, "batch_timeout_seconds": .number,
+                "batch_size": .integer, "memory_limit_bytes": .nullable(.integer),
+            ],
+            "config.folders[0].scorers[0]"
+        )
+        #expect(scorer?["command"]?.array.compactMap(\.string) == ["python3", "/opt/my scorer.py"])
+
+        try folder("no-such-scorer-program")
+        let refused = try validatectl(["config", "check", "--config", root + "/validated.conf"])
+        #expect(refused.code == 1)
+        #expect(refused.stderr.contains("[Scorer] Command=onnx: no-such-scorer-program is not an executable file in PATH"), "\(refused.stderr)")
+    }
+
+    @Test func validateServesOtherFormatsThroughAScorer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try Data("any bytes".utf8).write(to: URL(fileURLWithPath: directory.path + "/m.onnx"))
+        let eval = Fixtures.repository.appendingPathComponent("demo/eval.jsonl").path
+        let scorer = "python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) crash-mid-batch"
+        let result = try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx=\(scorer)"])
+        #expect(result.code == 2)
+        #expect(result.stdout.contains("was killed by signal 11"), "\(result.stdout)")
+        #expect(result.stdout.contains("about to crash in the middle of a reply"), "the stderr tail: \(result.stdout)")
+        let unserved = try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval])
+        #expect(unserved.code == 2)
+        #expect(unserved.stdout.contains("--scorer EXTENSION=COMMAND"))
+        #expect(try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx"]).code == 64)
+    }
+
     @Test func explainOfAStoredDocumentReproducesTheDaemonsExplanation() async throws {
         let layout = try await DemoStore.shared.prepared()
         let store = try VerdictStore(readOnlyPath: layout.database)
