@@ -71,6 +71,21 @@ import ValidatedRuntime
         }
     }
 
+    @Test func theSampleFolderFileDocumentsEveryScorerKeyWithItsDefault() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../etc/validated/folders.d/example.conf.sample").standardized.path
+        // Uncomment every Key=value line, as a user would to change one.
+        let uncommented = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in line.hasPrefix("#") && line.dropFirst().first?.isLetter == true && line.contains("=") ? line.dropFirst() : line }
+            .joined(separator: "\n")
+            .replacingOccurrences(of: "Extensions=safetensors", with: "Extensions=safetensors onnx")
+        try write("validated.conf", "")
+        try write("folders.d/topics.conf", uncommented)
+        let folder = try #require(try DaemonConfiguration.load(mainFile: root + "/validated.conf").folders.first)
+        #expect(folder.scorer.commands == ["onnx": ["python3", "/usr/local/lib/validated/onnx_scorer.py"]])
+        #expect(folder.scorer.limits == ScorerCommand(arguments: []), "the sample's values are the defaults")
+    }
+
     @Test func scorersMapExtensionsToCommandsWithSharedLimits() throws {
         try write("validated.conf", "")
         try write(
