@@ -8,6 +8,8 @@ import Synchronization
 /// The memory limit is set by `/bin/sh` before it `exec`s the scorer (`ulimit -v`), so the limit is in force
 /// from the scorer's first instruction and nothing runs in the daemon between `fork` and `exec`: the spawn is
 /// a plain `posix_spawn` of `sh -c 'ulimit -v KiB && exec "$@"' validated-scorer COMMAND... MODEL`.
+/// (`Foundation.Process` cannot set a resource limit in the child, and `setrlimit` on a running child through
+/// `prlimit` would race with the scorer's first allocations.)
 final class ScorerProcess: Sendable {
     /// The exit of a scorer, from its wait status.
     enum Exit: Sendable, Equatable, CustomStringConvertible {
@@ -100,8 +102,10 @@ final class ScorerProcess: Sendable {
         )
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
+        var cEnvironment = scorerEnvironment().map { strdup($0) } + [nil]
+        defer { for variable in cEnvironment { free(variable) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, &cArguments, environ)
+        let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
         close(input[0])
         close(output[1])
         close(errors[1])
@@ -112,6 +116,14 @@ final class ScorerProcess: Sendable {
             throw ScorerSpawnError(reason: "cannot start /bin/sh: \(String(cString: strerror(status)))")
         }
         return (child, input, output, errors)
+    }
+
+    /// The daemon's environment without what describes the daemon's own connection to systemd: a scorer must not
+    /// notify the service manager, and must log to the stderr pipe (where its tail is kept), not straight to the
+    /// journal as `JOURNAL_STREAM` would suggest.
+    private static func scorerEnvironment() -> [String] {
+        let daemonOnly: Set = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JOURNAL_STREAM"]
+        return ProcessInfo.processInfo.environment.filter { !daemonOnly.contains($0.key) }.map { "\($0.key)=\($0.value)" }
     }
 
     deinit {

@@ -18,7 +18,8 @@ MODE is one of:
   memory           allocates 1 GiB on its first batch (run it under a smaller MemoryLimit=)
   flood            writes 4 MiB to stderr on every batch, then answers honestly
   flood-and-crash  writes 4 MiB to stderr, then "last words" and exits with status 2
-MODEL is ignored.
+MODEL is ignored. In every mode the scorer first exits with status 4 if it inherited the daemon's systemd
+variables (NOTIFY_SOCKET, JOURNAL_STREAM), which the daemon must not pass on.
 """
 import json
 import os
@@ -50,6 +51,10 @@ def forever():
 
 def main():
     mode = sys.argv[1]
+    inherited = [name for name in ("NOTIFY_SOCKET", "JOURNAL_STREAM") if name in os.environ]
+    if inherited:
+        sys.stderr.write(f"inherited the daemon's {', '.join(inherited)}\n")
+        sys.exit(4)
     if mode == "crash-on-start":
         sys.stderr.write("Traceback (most recent call last):\nRuntimeError: cannot open the model (simulated)\n")
         sys.exit(3)
