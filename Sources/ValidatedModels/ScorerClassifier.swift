@@ -52,34 +52,23 @@ public final class ScorerClassifier: TextClassifier {
         self.command = command
         let commandLine = command.arguments.joined(separator: " ")
         do {
-            process = try ScorerProcess(arguments: command.arguments + [file], memoryLimitBytes: command.memoryLimitBytes)
+            process = try ScorerProcess(
+                arguments: command.arguments + [file], memoryLimitBytes: command.memoryLimitBytes
+            )
         } catch {
             throw ScorerError(file: file, command: commandLine, reason: "could not be started: \(error.reason)")
         }
         roster?.add(process)
         var channel = ScorerChannel(process: process)
-        let hello: ScorerMessages.Hello
         do {
             let line = try channel.exchange([], deadline: .now + .seconds(command.startTimeoutSeconds))
-            do {
-                hello = try JSONDecoder().decode(ScorerMessages.Hello.self, from: Data(line))
-            } catch {
-                throw ScorerFault("did not start with a validated-scorer/1 announcement; its first line was \(Self.excerpt(line))")
-            }
-            if let message = hello.error {
-                throw ScorerFault("could not serve the model: \(message)")
-            }
-            guard hello.protocol == ScorerMessages.protocolName, hello.version == ScorerMessages.version else {
-                throw ScorerFault(
-                    "announced protocol \(hello.protocol ?? "none") version \(hello.version.map(String.init) ?? "none"); this daemon speaks \(ScorerMessages.protocolName) version \(ScorerMessages.version)"
-                )
-            }
-            guard let classes = hello.classes, !classes.isEmpty, Set(classes).count == classes.count else {
-                throw ScorerFault("announced no class labels, or the same label twice; \"classes\" lists each label once, in output-column order")
-            }
-            self.classes = classes
+            classes = try Self.announcedClasses(line)
         } catch let failure as ScorerChannel.Failure {
-            throw Self.error(failure, during: "to announce itself", limit: "\(Self.seconds(command.startTimeoutSeconds)) (StartTimeoutSec=)", channel: &channel, process: process, file: file, command: command)
+            throw Self.error(
+                failure, during: "to announce itself",
+                limit: "\(Self.seconds(command.startTimeoutSeconds)) (StartTimeoutSec=)",
+                channel: &channel, process: process, file: file, command: command
+            )
         } catch let fault as ScorerFault {
             throw Self.error(fault.reason, channel: &channel, process: process, file: file, command: command)
         } catch {
@@ -137,6 +126,31 @@ public final class ScorerClassifier: TextClassifier {
 
     private var commandLine: String { command.arguments.joined(separator: " ") }
 
+    /// The class labels of a handshake line.
+    private static func announcedClasses(_ line: [UInt8]) throws(ScorerFault) -> [String] {
+        let hello: ScorerMessages.Hello
+        do {
+            hello = try JSONDecoder().decode(ScorerMessages.Hello.self, from: Data(line))
+        } catch {
+            throw ScorerFault("did not start with a validated-scorer/1 announcement; its first line was \(excerpt(line))")
+        }
+        if let message = hello.error {
+            throw ScorerFault("could not serve the model: \(message)")
+        }
+        guard hello.protocol == ScorerMessages.protocolName, hello.version == ScorerMessages.version else {
+            let announced = "\(hello.protocol ?? "none") version \(hello.version.map(String.init) ?? "none")"
+            throw ScorerFault(
+                "announced protocol \(announced); this daemon speaks \(ScorerMessages.protocolName) version \(ScorerMessages.version)"
+            )
+        }
+        guard let classes = hello.classes, !classes.isEmpty, Set(classes).count == classes.count else {
+            throw ScorerFault(
+                "announced no class labels, or the same label twice; \"classes\" lists each label once, in output-column order"
+            )
+        }
+        return classes
+    }
+
     /// Scores one batch, halving it while its request line would exceed the protocol's line limit.
     private func score(_ batch: [String], offset: Int, into values: inout [Double], session: inout Session) throws(ScorerError) {
         let encoder = JSONEncoder()
@@ -167,7 +181,8 @@ public final class ScorerClassifier: TextClassifier {
             try check(reply, id: id, batch: batch, offset: offset, into: &values)
         } catch let failure as ScorerChannel.Failure {
             throw Self.error(
-                failure, during: "to answer a batch of \(batch.count) texts", limit: "\(Self.seconds(command.batchTimeoutSeconds)) (BatchTimeoutSec=)",
+                failure, during: "to answer a batch of \(batch.count) texts",
+                limit: "\(Self.seconds(command.batchTimeoutSeconds)) (BatchTimeoutSec=)",
                 channel: &session.channel, process: process, file: file, command: command
             )
         } catch let fault as ScorerFault {

@@ -180,6 +180,20 @@ import ValidatedTestSupport
         classifier.close()
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aCorruptOnnxFileIsAnErrorFromTheScorersHandshake() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try Data("this is not a protobuf".utf8).write(to: URL(fileURLWithPath: directory.path + "/corrupt.onnx"))
+        let scorer = ScorerCommand(arguments: ["python3", Fixtures.repository.appendingPathComponent("scripts/onnx_scorer.py").path])
+        let error = try #require(throws: ModelError.self) {
+            _ = try ModelLoader(scorers: ["onnx": scorer]).load(directory.path + "/corrupt.onnx")
+        }
+        #expect(error.file == directory.path + "/corrupt.onnx")
+        #expect(error.reason.contains("could not serve the model: cannot load \(directory.path)/corrupt.onnx"), "\(error)")
+        #expect(error.reason.contains("its stderr ends with:\nonnx_scorer: cannot load"), "\(error)")
+    }
+
     @Test func anUnknownExtensionNamesTheScorerKey() throws {
         let error = try #require(throws: ModelError.self) { _ = try ModelLoader().load("/models/m.onnx") }
         #expect(error.reason.contains("[Scorer] Command=EXTENSION COMMAND"))
