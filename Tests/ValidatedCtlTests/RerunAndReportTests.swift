@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ValidatedCtl
 import ValidatedCore
 import ValidatedStore
 import ValidatedTestSupport
@@ -20,7 +21,7 @@ import ValidatedTestSupport
         #expect(queued.stdout.hasPrefix("queued run 2 of 01-clean.safetensors"), "\(queued.stdout)")
         let again = try validatectl(["rerun", "01-clean.safetensors"] + config)
         #expect(again.stdout.contains("already has run 2 queued"), "one queued run per model: \(again.stdout)")
-        let pending = try JSON.parse(try validatectl(["list", "--json"] + config).stdout)
+        let pending = try JSONValue.parse(try validatectl(["list", "--json"] + config).stdout)
         #expect(pending["runs"]?.array.compactMap { $0["state"]?.string } == ["queued", "done"])
 
         // The daemon takes the queued run at its next start; a run queued while it is running is taken within a
@@ -103,7 +104,7 @@ import ValidatedTestSupport
             "--enable-logging=stderr", "--v=0", "--window-size=1200,2400", "--screenshot=\(screenshot)", "file://\(page)",
         ]
         let log = directory.path + "/chromium.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         browser.standardOutput = FileHandle.nullDevice
         browser.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try browser.run()
