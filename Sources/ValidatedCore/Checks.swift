@@ -271,7 +271,7 @@ public enum StabilityCheck {
         }
         return StabilityReport(
             verdict: verdict, summary: summary, documents: perDocument.count, seeds: settings.seeds, seedJaccard: seedJaccard,
-            leastStable: Array(perDocument.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
+            leastStable: Array(perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
             seed: seed, perturbation: measures, worstPairs: worst, attack: attack
         )
     }
