@@ -78,7 +78,8 @@ struct ValidationWorker: Service {
         var job = ValidationJob(
             modelPath: run.model.path, championPath: champion?.path, resources: resources, settings: folder.settings
         )
-        job.loader = ModelLoader(scorers: folder.scorer.byExtension)
+        // Waiting for a scorer within its time limits is progress: the watchdog is for a wedged worker.
+        job.loader = ModelLoader(scorers: folder.scorer.byExtension) { [state] in state.markProgress() }
         if let champion {
             job.championScores = try? store.cachedScores(modelID: champion.id, evalFingerprint: resources.evaluationFingerprint)
         }

@@ -28,12 +28,16 @@ public struct ModelLoader: Sendable {
     public var scorers: [String: ScorerCommand]
     /// Where started scorer processes are registered, so a cancelled run can kill them; `nil` for none.
     public var roster: ScorerRoster?
+    /// Called at least once a second while a scorer is waited for; see ``ScorerClassifier/init(file:command:roster:whileWaiting:)``.
+    public var whileWaitingForScorers: (@Sendable () -> Void)?
 
     /// Creates a loader.
     public init(
         maxFileBytes: Int = 2 << 30, limits: SafeTensors.Limits = SafeTensors.Limits(),
-        scorers: [String: ScorerCommand] = [:], roster: ScorerRoster? = nil
+        scorers: [String: ScorerCommand] = [:], roster: ScorerRoster? = nil,
+        whileWaitingForScorers: (@Sendable () -> Void)? = nil
     ) {
+        self.whileWaitingForScorers = whileWaitingForScorers
         self.maxFileBytes = maxFileBytes
         self.limits = limits
         self.scorers = scorers
@@ -72,7 +76,9 @@ public struct ModelLoader: Sendable {
         if let command = scorers[fileExtension] {
             let (sha256, size) = try fingerprint(path)
             do {
-                let classifier = try ScorerClassifier(file: path, command: command, roster: roster)
+                let classifier = try ScorerClassifier(
+                    file: path, command: command, roster: roster, whileWaiting: whileWaitingForScorers
+                )
                 return LoadedModel(path: path, sha256: sha256, size: size, classifier: classifier)
             } catch {
                 throw ModelError(file: path, reason: error.detail)

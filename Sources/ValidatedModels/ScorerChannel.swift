@@ -26,6 +26,8 @@ struct ScorerChannel {
     private let stdin: Int32
     private let stdout: Int32
     private let stderr: Int32
+    /// Called at least every second while waiting, so the daemon's watchdog knows the worker is alive.
+    private let whileWaiting: (@Sendable () -> Void)?
     private var stdinOpen = true
     private var stdoutOpen = true
     private var stderrOpen = true
@@ -36,7 +38,8 @@ struct ScorerChannel {
     /// The last bytes of standard error (between ``tailBytes`` and twice that).
     private var tail: [UInt8] = []
 
-    init(process: ScorerProcess) {
+    init(process: ScorerProcess, whileWaiting: (@Sendable () -> Void)?) {
+        self.whileWaiting = whileWaiting
         stdin = process.stdin
         stdout = process.stdout
         stderr = process.stderr
@@ -109,8 +112,9 @@ struct ScorerChannel {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { throw .timedOut }
             let (seconds, attoseconds) = left.components
-            let milliseconds = min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            let milliseconds = min(whileWaiting == nil ? Int64(Int32.max) : 1000, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
             let ready = poll(&fds, nfds_t(fds.count), Int32(milliseconds))
+            whileWaiting?()
             if ready > 0 { return }
             if ready < 0 && errno != EINTR { throw .system("poll: \(String(cString: strerror(errno)))") }
         }

@@ -45,9 +45,13 @@ public final class ScorerClassifier: TextClassifier {
     ///   - command: The scorer's command line and limits.
     ///   - roster: Where the process is registered as soon as it exists, so a cancelled run can kill it while it
     ///     is still loading.
+    ///   - whileWaiting: Called at least once a second while waiting for the scorer (within its time limits), for
+    ///     a watchdog that must tell a waiting worker from a wedged one.
     /// - Throws: ``ScorerError`` when the process cannot be started, exits, hangs past
     ///   ``ScorerCommand/startTimeoutSeconds``, reports an error or announces another protocol.
-    public init(file: String, command: ScorerCommand, roster: ScorerRoster? = nil) throws(ScorerError) {
+    public init(
+        file: String, command: ScorerCommand, roster: ScorerRoster? = nil, whileWaiting: (@Sendable () -> Void)? = nil
+    ) throws(ScorerError) {
         self.file = file
         self.command = command
         let commandLine = command.arguments.joined(separator: " ")
@@ -59,7 +63,7 @@ public final class ScorerClassifier: TextClassifier {
             throw ScorerError(file: file, command: commandLine, reason: "could not be started: \(error.reason)")
         }
         roster?.add(process)
-        var channel = ScorerChannel(process: process)
+        var channel = ScorerChannel(process: process, whileWaiting: whileWaiting)
         do {
             let line = try channel.exchange([], deadline: .now + .seconds(command.startTimeoutSeconds))
             classes = try Self.announcedClasses(line)

@@ -7,7 +7,8 @@ public struct ScorerCommand: Sendable, Equatable {
     public var arguments: [String]
     /// How long the scorer may take to load the model and announce itself, in seconds. Default 60.
     public var startTimeoutSeconds: Double
-    /// How long the scorer may take to answer one batch, in seconds. Default 30.
+    /// How long the scorer may take to answer one batch, in seconds. Default 20, below the unit's 30-second
+    /// watchdog: while every explanation task waits on one hung scorer, the daemon's heartbeat cannot run.
     public var batchTimeoutSeconds: Double
     /// The most texts sent in one request. Default 256.
     public var batchSize: Int
@@ -18,7 +19,7 @@ public struct ScorerCommand: Sendable, Equatable {
     public init(
         arguments: [String],
         startTimeoutSeconds: Double = 60,
-        batchTimeoutSeconds: Double = 30,
+        batchTimeoutSeconds: Double = 20,
         batchSize: Int = 256,
         memoryLimitBytes: Int? = 4 << 30
     ) {

@@ -7,7 +7,7 @@ import ValidatedModels
 /// [Scorer]
 /// Command=onnx python3 /usr/local/lib/validated/onnx_scorer.py
 /// StartTimeoutSec=60
-/// BatchTimeoutSec=30
+/// BatchTimeoutSec=20
 /// BatchSize=256
 /// MemoryLimit=4G
 /// ```

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import ValidatedCore
 import ValidatedModels
@@ -200,6 +201,20 @@ import ValidatedTestSupport
         #expect(error.file == directory.path + "/corrupt.onnx")
         #expect(error.reason.contains("could not serve the model: cannot load \(directory.path)/corrupt.onnx"), "\(error)")
         #expect(error.reason.contains("its stderr ends with:\nonnx_scorer: cannot load"), "\(error)")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func waitingForAScorerIsReportedAtLeastOnceASecond() async throws {
+        let calls = Mutex(0)
+        let classifier = try await onOwnThread {
+            try ScorerClassifier(
+                file: "hang.onnx", command: Self.command("hang-on-batch", batch: 3), whileWaiting: { calls.withLock { $0 += 1 } }
+            )
+        }
+        let before = calls.withLock { $0 }
+        _ = try? await onOwnThread { try classifier.predictProbabilities(Self.texts) }
+        #expect(calls.withLock { $0 } - before >= 3, "a 3-second wait reported only \(calls.withLock { $0 } - before) times")
+        classifier.close()
     }
 
     @Test func anUnknownExtensionNamesTheScorerKey() throws {
