@@ -18,9 +18,19 @@ public enum SpuriousCheck {
     /// support (a single explanation, LIME's sampling noise) warns and asks for more documents; a rate above
     /// ``SpuriousSettings/warnHitRate`` warns. Only tokens with at least one hit are reported.
     ///
-    /// - Parameter texts: Document texts by id, shown with the worst explanations.
+    /// Beyond the explanations, two more measurements join the verdict. The token association over the whole
+    /// evaluation set (``TokenAssociationCheck``), when given, fails or warns on its own terms. With the
+    /// champion's explanations of the same documents, tokens new among the challenger's most important
+    /// (``GlobalImportance/newReasons(against:top:ratio:)``) warn when ``SpuriousSettings/newReasonsWarn`` is set,
+    /// whether or not a list names them.
+    ///
+    /// - Parameters:
+    ///   - texts: Document texts by id, shown with the worst explanations.
+    ///   - association: The token association measured over the evaluation set.
+    ///   - championExplanations: The champion's explanations of the same documents, with the same seeds.
     public static func evaluate(
-        _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings
+        _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings,
+        association: TokenAssociationReport? = nil, championExplanations: [Explanation]? = nil
     ) -> SpuriousReport {
         struct Tally {
             var hits = 0, top = 0, appearances = 0
@@ -29,7 +39,6 @@ public enum SpuriousCheck {
             var examples: [(explanation: Int, weight: Double)] = []
         }
         var tallies: [String: Tally] = [:]
-        var importance: [String: (mass: Double, inTopK: Int)] = [:]
         var bannedMass = [Double](repeating: 0, count: explanations.count)
         var totalMass = 0.0
         var isBanned: [String: Bool] = [:]
@@ -49,8 +58,6 @@ public enum SpuriousCheck {
                 }
             }
             for (token, magnitude, rank) in folded {
-                importance[token, default: (0, 0)].mass += magnitude
-                importance[token, default: (0, 0)].inTopK += 1
                 let banned = isBanned[token] ?? banned.matches(token)
                 isBanned[token] = banned
                 guard banned else { continue }
@@ -103,6 +110,28 @@ public enum SpuriousCheck {
                 reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share) (warn above \(percent(settings.warnHitRate)))")
             }
         }
+        if let association {
+            verdict = max(verdict, association.verdict)
+            reasons += association.reasons
+        }
+        let aggregate = GlobalImportance(explanations)
+        var comparison: SpuriousReport.ChampionComparison?
+        if let championExplanations {
+            let theirs = GlobalImportance(championExplanations)
+            var fresh = aggregate.newReasons(against: theirs, top: settings.newReasonTop, ratio: settings.newReasonRatio)
+            for index in fresh.indices { fresh[index].banned = isBanned[fresh[index].token] ?? banned.matches(fresh[index].token) }
+            comparison = SpuriousReport.ChampionComparison(
+                explained: championExplanations.count, top: settings.newReasonTop, newReasons: fresh,
+                championImportance: importanceList(theirs, championExplanations, settings: settings), seconds: 0
+            )
+            if settings.newReasonsWarn, !fresh.isEmpty {
+                verdict = max(verdict, .warn)
+                let named = fresh.prefix(5).map { reason in
+                    "\"\(reason.token)\" #\(reason.rank) (champion: " + (reason.championRank.map { "#\($0)" } ?? "absent") + ")"
+                }
+                reasons.append("new reasons in the top \(settings.newReasonTop) against the champion: \(named.joined(separator: ", "))")
+            }
+        }
         let summary =
             reasons.isEmpty
             ? (hits.isEmpty
@@ -118,15 +147,39 @@ public enum SpuriousCheck {
                     weights: Array(explanation.top(settings.topK))
                 )
             }
-        let global = importance.map { token, value in
-            SpuriousReport.Importance(
-                token: token, meanAbsWeight: value.mass / explained, topKRate: Double(value.inTopK) / explained
-            )
-        }.sorted { ($0.meanAbsWeight, $1.token) > ($1.meanAbsWeight, $0.token) }.prefix(20)
+        let pick = settings.pickExplanations > 0
+            ? aggregate.pick(settings.pickExplanations).map {
+                SpuriousReport.Picked(document: explanations[$0.explanation].documentID, coverage: $0.coverage)
+            } : nil
         return SpuriousReport(
             verdict: verdict, summary: summary, explained: explanations.count, topK: settings.topK, bannedHits: hits,
-            worst: Array(worst), globalImportance: Array(global)
+            worst: Array(worst), globalImportance: importanceList(aggregate, explanations, settings: settings), pick: pick,
+            association: association, champion: comparison
         )
+    }
+
+    /// The ``SpuriousSettings/reportTokens`` most important tokens of `aggregate` (made from `explanations`), with
+    /// their mean |weight| and rate among the top-k features.
+    private static func importanceList(
+        _ aggregate: GlobalImportance, _ explanations: [Explanation], settings: SpuriousSettings
+    ) -> [SpuriousReport.Importance] {
+        var topK: [String: (mass: Double, explanations: Int)] = [:]
+        for explanation in explanations {
+            var folded: [String: Double] = [:]
+            for feature in explanation.top(settings.topK) { folded[feature.feature.lowercased(), default: 0] += abs(feature.weight) }
+            for (token, mass) in folded {
+                topK[token, default: (0, 0)].mass += mass
+                topK[token, default: (0, 0)].explanations += 1
+            }
+        }
+        let explained = Double(max(explanations.count, 1))
+        return aggregate.ranked.prefix(settings.reportTokens).enumerated().map { offset, token in
+            SpuriousReport.Importance(
+                token: token, meanAbsWeight: (topK[token]?.mass ?? 0) / explained,
+                topKRate: Double(topK[token]?.explanations ?? 0) / explained, importance: aggregate.importance[token] ?? 0,
+                share: aggregate.share(of: token), rank: offset + 1
+            )
+        }
     }
 }
 

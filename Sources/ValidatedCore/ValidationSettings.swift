@@ -18,13 +18,44 @@ public struct SpuriousSettings: Sendable, Equatable {
     /// rate at this confidence must exceed ``maxHitRate``. A rate above the limit that is not yet sure (one hit in
     /// six explanations) is a warning asking for more documents. Default 0.95.
     public var confidence: Double
+    /// Warn when a banned token's Theil's `U(predicted class | token)` over the evaluation set is above this and
+    /// above its `U(label | token)`. Default 0.1.
+    public var warnTokenAssociation: Double
+    /// Fail likewise above this. Default 0.2: on the demo the header tokens reach 0.377 with the model trained
+    /// on them (their `U(label | token)` is 0.335) and 0.128 with the clean model; ordinary words stay below 0.04.
+    public var maxTokenAssociation: Double
+    /// Documents a token must appear in before its association is measured. Default 20.
+    public var minTokenDocuments: Int
+    /// Tokens reported in the global-importance and association lists. Default 20.
+    public var reportTokens: Int
+    /// With a champion: the challenger's top-N tokens by global importance examined for new reasons (the champion
+    /// explains the same documents). Default 10; 0 turns the champion's explanations off.
+    public var newReasonTop: Int
+    /// A token of the challenger's top N is new when it is outside the champion's top N and its share of
+    /// importance is at least this many times the champion's. Default 3.
+    public var newReasonRatio: Double
+    /// Whether new reasons make the suite warn. Default `true`.
+    public var newReasonsWarn: Bool
+    /// Explanations SP-LIME's pick reports. Default 5; 0 turns it off.
+    public var pickExplanations: Int
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
         documents: Int = 40, topK: Int = 10, minWeightFraction: Double = 0.05, warnHitRate: Double = 0.02,
-        maxHitRate: Double = 0.10, maxMassShare: Double = 0.05, confidence: Double = 0.95
+        maxHitRate: Double = 0.10, maxMassShare: Double = 0.05, confidence: Double = 0.95,
+        warnTokenAssociation: Double = 0.1, maxTokenAssociation: Double = 0.2, minTokenDocuments: Int = 20,
+        reportTokens: Int = 20, newReasonTop: Int = 10, newReasonRatio: Double = 3, newReasonsWarn: Bool = true,
+        pickExplanations: Int = 5
     ) {
         self.confidence = confidence
+        self.warnTokenAssociation = warnTokenAssociation
+        self.maxTokenAssociation = maxTokenAssociation
+        self.minTokenDocuments = minTokenDocuments
+        self.reportTokens = reportTokens
+        self.newReasonTop = newReasonTop
+        self.newReasonRatio = newReasonRatio
+        self.newReasonsWarn = newReasonsWarn
+        self.pickExplanations = pickExplanations
         self.documents = documents
         self.topK = topK
         self.minWeightFraction = minWeightFraction

@@ -43,7 +43,8 @@ public struct ValidationRequest: Sendable {
 
 /// How far a validation has come.
 public struct ValidationProgress: Sendable, Equatable {
-    /// The phase: `scoring` (documents of the evaluation set) or `explaining` (LIME explanations).
+    /// The phase: `scoring` (documents of the evaluation set), `explaining` (LIME explanations) or
+    /// `explaining champion` (the champion's explanations of the same documents).
     public var phase: String
     /// Units done in this phase.
     public var done: Int
@@ -73,6 +74,9 @@ public enum Validator {
             report.durationSeconds = seconds(since: started)
             if let own = report.checks.stability?.seconds, report.durationSeconds > 0 {
                 report.checks.stability?.shareOfRun = own / report.durationSeconds
+            }
+            if let own = report.checks.spurious?.champion?.seconds, report.durationSeconds > 0 {
+                report.checks.spurious?.champion?.shareOfRun = own / report.durationSeconds
             }
             return report
         } catch {
@@ -126,12 +130,23 @@ public enum Validator {
             throw ValidationFailure("AUC: \(error)")
         }
 
-        // Documents without a word have nothing for LIME to perturb; the choice ignores them, and is the same
-        // for every model so champion and challenger are explained on the same documents.
-        let explainable = documents.filter { $0.text.unicodeScalars.contains(where: IndexedText.isWordCharacter) }
+        // Documents without a feature (a word, or with [Explain] CharLevel= a character) have nothing for LIME
+        // to perturb; the choice ignores them, and is the same for every model so champion and challenger are
+        // explained on the same documents. The same split gives the token association its tokens.
+        let lime = request.settings.lime
+        if let problem = lime.problem { throw ValidationFailure("[Explain]: \(problem)") }
+        let words = documents.map { (try? lime.indexedText($0.text))?.words ?? [] }
+        let explainable = zip(documents, words).filter { !$0.1.isEmpty }.map(\.0)
         guard !explainable.isEmpty else {
-            throw ValidationFailure("no document of the evaluation set has a word to explain")
+            throw ValidationFailure("no document of the evaluation set has a word to explain (LIME's split: \(lime.featureDescription))")
         }
+        let classes = request.challenger.classes
+        let predicted = documents.indices.map { row in
+            classes[classes.indices.max { (challengerColumns[$0][row], $1) < (challengerColumns[$1][row], $0) }!]
+        }
+        let association = TokenAssociationCheck.evaluate(
+            words: words, predicted: predicted, labels: labels, banned: request.banned, settings: request.settings.spurious
+        )
         let chosen = spread(explainable, count: request.settings.spurious.documents)
         let stabilityCount = min(request.settings.stability.documents, chosen.count)
         let seeds = max(request.settings.stability.seeds, 1)
@@ -149,7 +164,38 @@ public enum Validator {
 
         let primary = Array(results.prefix(chosen.count))
         let texts = Dictionary(chosen.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
-        let spurious = SpuriousCheck.evaluate(primary, texts: texts, banned: request.banned, settings: request.settings.spurious)
+        let comparing = ContinuousClock.now
+        var championExplanations: [Explanation]?
+        var championError: String?
+        if let champion = request.champion, request.settings.spurious.newReasonTop > 0 {
+            // The challenger's documents and seeds: both models see the same neighbourhoods, so the difference is
+            // the models'.
+            if let championLabel = champion.classes.firstIndex(of: request.positiveClass) {
+                do {
+                    championExplanations = try await explainInParallel(
+                        Array(jobs.prefix(chosen.count)), explainer: explainer, classifier: champion, label: championLabel,
+                        progress: progress, phase: "explaining champion"
+                    )
+                } catch let error as CancellationError {
+                    throw error
+                } catch {
+                    championError = "the champion could not be explained: \(error)"
+                }
+            } else {
+                championError = "the champion's classes \(champion.classes) do not include \"\(request.positiveClass)\""
+            }
+        }
+        var spurious = SpuriousCheck.evaluate(
+            primary, texts: texts, banned: request.banned, settings: request.settings.spurious, association: association,
+            championExplanations: championExplanations
+        )
+        if let championError {
+            spurious.champion = SpuriousReport.ChampionComparison(
+                explained: 0, top: request.settings.spurious.newReasonTop, newReasons: [], championImportance: [], seconds: 0,
+                error: championError
+            )
+        }
+        spurious.champion?.seconds = seconds(since: comparing)
         let perDocument = (0..<stabilityCount).map { document in
             let others = chosen.count + document * (seeds - 1)
             return [primary[document]] + results[others..<(others + seeds - 1)]
@@ -214,8 +260,17 @@ public enum Validator {
         _ jobs: [ExplainJob], explainer: LimeTextExplainer, request: ValidationRequest, label: Int,
         progress: (@Sendable (ValidationProgress) -> Void)?, phase: String = "explaining"
     ) async throws -> [Explanation] {
+        try await explainInParallel(
+            jobs, explainer: explainer, classifier: request.challenger, label: label, progress: progress, phase: phase
+        )
+    }
+
+    /// Explains every job with `classifier`, at most one per core at a time, in job order.
+    static func explainInParallel(
+        _ jobs: [ExplainJob], explainer: LimeTextExplainer, classifier: any TextClassifier, label: Int,
+        progress: (@Sendable (ValidationProgress) -> Void)?, phase: String
+    ) async throws -> [Explanation] {
         let width = max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        let classifier = request.challenger
         return try await withThrowingTaskGroup(of: (job: Int, explanation: Explanation).self) { group in
             var results: [Explanation?] = Array(repeating: nil, count: jobs.count)
             var next = 0, done = 0
