@@ -18,6 +18,13 @@ public enum SpuriousCheck {
     /// support (a single explanation, LIME's sampling noise) warns and asks for more documents; a rate above
     /// ``SpuriousSettings/warnHitRate`` warns. Only tokens with at least one hit are reported.
     ///
+    /// A rate failure needs reliance, not only presence: a token in every short document of a class sits in the
+    /// top k of many explanations with small weights. When the association over the evaluation set measured the
+    /// token and the model's predictions follow it no more than the true labels do
+    /// (`U(predicted | token) ≤ U(label | token)`), the rate warns instead of failing, naming both. (An
+    /// evaluation set whose labels the token decides leaves reliance undecidable this way; the mass share and new
+    /// reasons still speak.)
+    ///
     /// Beyond the explanations, two more measurements join the verdict. The token association over the whole
     /// evaluation set (``TokenAssociationCheck``), when given, fails or warns on its own terms. With the
     /// champion's explanations of the same documents, tokens new among the challenger's most important
@@ -90,9 +97,15 @@ public enum SpuriousCheck {
         var verdict = Verdict.pass
         var reasons: [String] = []
         let moreDocuments = "explain more documents ([Spurious] Documents=) to decide"
+        let measured = Dictionary((association?.banned ?? []).map { ($0.token, $0) }, uniquingKeysWith: { first, _ in first })
         for hit in hits {
             let share = "\(hit.hits) of \(explanations.count) explanations (\(percent(hit.rate)))"
-            if hit.rateLowerBound > settings.maxHitRate {
+            if hit.rateLowerBound > settings.maxHitRate, let token = measured[hit.token], token.uPredicted <= token.uLabel {
+                verdict = max(verdict, .warn)
+                reasons.append(
+                    "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), but over \(token.documents) documents the predictions follow it no more than the labels do (U \(fixed(token.uPredicted, 3)) against \(fixed(token.uLabel, 3))): the evaluation set carries it with one class, coincidence rather than reliance"
+                )
+            } else if hit.rateLowerBound > settings.maxHitRate {
                 verdict = .fail
                 reasons.append(
                     "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), at least \(percent(hit.rateLowerBound)) at \(percent(settings.confidence)) confidence (limit \(percent(settings.maxHitRate)))"

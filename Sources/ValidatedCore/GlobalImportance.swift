@@ -11,13 +11,14 @@ public struct GlobalImportance: Sendable, Equatable {
     public let importance: [String: Double]
     /// `Σ_j I_j`, the denominator of ``share(of:)``.
     public let total: Double
-    /// Per explanation, the tokens it gives a nonzero weight.
-    let covered: [Set<String>]
+    /// Per explanation, the ranks (0-based indices into ``ranked``) of the tokens it gives a nonzero weight,
+    /// ascending, so sums over them do not depend on hashing order.
+    let covered: [[Int]]
 
     /// Aggregates `explanations`.
     public init(_ explanations: [Explanation]) {
         var sums: [String: Double] = [:]
-        var covered: [Set<String>] = []
+        var tokensOf: [Set<String>] = []
         for explanation in explanations {
             var tokens: Set<String> = []
             for feature in explanation.weights where feature.weight != 0 {
@@ -25,12 +26,15 @@ public struct GlobalImportance: Sendable, Equatable {
                 sums[token, default: 0] += abs(feature.weight)
                 tokens.insert(token)
             }
-            covered.append(tokens)
+            tokensOf.append(tokens)
         }
-        importance = sums.mapValues { $0.squareRoot() }
-        ranked = importance.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
-        total = importance.values.reduce(0, +)
-        self.covered = covered
+        let importance = sums.mapValues { $0.squareRoot() }
+        let ranked = importance.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+        let rankOf = Dictionary(uniqueKeysWithValues: ranked.enumerated().map { ($1, $0) })
+        self.importance = importance
+        self.ranked = ranked
+        total = ranked.reduce(0) { $0 + importance[$1]! }
+        covered = tokensOf.map { $0.map { rankOf[$0]! }.sorted() }
     }
 
     /// The token's 1-based rank, or `nil` when no explanation weighs it.
@@ -50,21 +54,22 @@ public struct GlobalImportance: Sendable, Equatable {
     ///
     /// - Returns: Each picked explanation with the share of all importance covered once it is added.
     public func pick(_ count: Int) -> [(explanation: Int, coverage: Double)] {
+        let byRank = ranked.map { importance[$0]! }
         var picked: [(explanation: Int, coverage: Double)] = []
-        var seen: Set<String> = []
+        var seen = [Bool](repeating: false, count: ranked.count)
         var isPicked = [Bool](repeating: false, count: covered.count)
         var coverage = 0.0
         for _ in 0..<min(max(count, 0), covered.count) {
             var best = (explanation: -1, gain: 0.0)
-            for (index, tokens) in covered.enumerated() where !isPicked[index] {
-                let gain = tokens.subtracting(seen).reduce(0) { $0 + (importance[$1] ?? 0) }
+            for (index, ranks) in covered.enumerated() where !isPicked[index] {
+                let gain = ranks.reduce(0) { seen[$1] ? $0 : $0 + byRank[$1] }
                 if gain > best.gain { best = (index, gain) }
             }
             guard best.explanation >= 0 else { break }
             isPicked[best.explanation] = true
-            seen.formUnion(covered[best.explanation])
+            for rank in covered[best.explanation] { seen[rank] = true }
             coverage += best.gain
-            picked.append((best.explanation, total > 0 ? coverage / total : 0))
+            picked.append((best.explanation, total > 0 ? min(1, coverage / total) : 0))
         }
         return picked
     }

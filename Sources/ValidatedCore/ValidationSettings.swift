@@ -29,7 +29,7 @@ public struct SpuriousSettings: Sendable, Equatable {
     /// Tokens reported in the global-importance and association lists. Default 20.
     public var reportTokens: Int
     /// With a champion: the challenger's top-N tokens by global importance examined for new reasons (the champion
-    /// explains the same documents). Default 10; 0 turns the champion's explanations off.
+    /// explains the same documents). Default 15; 0 turns the champion's explanations off.
     public var newReasonTop: Int
     /// A token of the challenger's top N is new when it is outside the champion's top N and its share of
     /// importance is at least this many times the champion's. Default 3.
@@ -44,7 +44,7 @@ public struct SpuriousSettings: Sendable, Equatable {
         documents: Int = 40, topK: Int = 10, minWeightFraction: Double = 0.05, warnHitRate: Double = 0.02,
         maxHitRate: Double = 0.10, maxMassShare: Double = 0.05, confidence: Double = 0.95,
         warnTokenAssociation: Double = 0.1, maxTokenAssociation: Double = 0.2, minTokenDocuments: Int = 20,
-        reportTokens: Int = 20, newReasonTop: Int = 10, newReasonRatio: Double = 3, newReasonsWarn: Bool = true,
+        reportTokens: Int = 20, newReasonTop: Int = 15, newReasonRatio: Double = 3, newReasonsWarn: Bool = true,
         pickExplanations: Int = 5
     ) {
         self.confidence = confidence

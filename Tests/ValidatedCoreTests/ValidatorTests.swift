@@ -43,14 +43,23 @@ import ValidatedCore
 
     @Test func aCleanModelPassesAndIsComparedWithTheChampion() async throws {
         let banned = try BannedTokenList.parse("nntp", source: "banned.txt")
+        // The champion's reasons are other words: new reasons in the top 2 (of a dozen words), reported without
+        // warning here.
+        var settings = Self.settings
+        settings.spurious.newReasonsWarn = false
+        settings.spurious.newReasonTop = 2
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: KeywordClassifier(), challengerSHA256: "bb",
                 champion: KeywordClassifier(positive: "plot", negative: "music"), championSHA256: "cc",
-                evaluation: Self.evaluation, banned: banned, settings: Self.settings
+                evaluation: Self.evaluation, banned: banned, settings: settings
             )
         )
         #expect(report.verdict == .pass, "\(report.summary)")
+        let comparison = try #require(report.checks.spurious?.champion)
+        #expect(comparison.explained == settings.spurious.documents && comparison.error == nil)
+        #expect(comparison.newReasons.map(\.token).sorted() == ["bad", "good"])
+        #expect(comparison.championImportance.prefix(2).map(\.token).sorted() == ["music", "plot"])
         let auc = try #require(report.checks.auc)
         #expect(abs(auc.auc - 1) < 1e-12)
         #expect(try #require(auc.delta) > 0)
