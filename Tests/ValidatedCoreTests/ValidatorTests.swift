@@ -41,6 +41,34 @@ import ValidatedCore
         #expect(spurious.summary.contains("nntp"))
     }
 
+    @Test func explainableDocumentsFollowLimesSplit() async throws {
+        // "?!" and "--" have no word for the default split, but are characters, and words between spaces.
+        let texts = ["good plot", "bad music", "?!", "--", "good story", "bad script"]
+        let evaluation = EvaluationSet(
+            documents: texts.enumerated().map { LabeledDocument(id: "d\($0)", text: $1, isPositive: $0 % 2 == 0) }
+        )
+        func explained(_ configure: (inout LimeSettings) -> Void) async throws -> Int {
+            var settings = Self.settings
+            settings.stability.documents = 0
+            settings.lime.samples = 50
+            configure(&settings.lime)
+            let report = await Validator.validate(
+                ValidationRequest(challenger: KeywordClassifier(), challengerSHA256: "ee", evaluation: evaluation, settings: settings)
+            )
+            return try #require(report.checks.spurious, "\(report.summary)").explained
+        }
+        #expect(try await explained { _ in } == 4)
+        #expect(try await explained { $0.charLevel = true } == 6)
+        #expect(try await explained { $0.splitExpression = #"\s+"# } == 6)
+        let invalid = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(), challengerSHA256: "ee", evaluation: evaluation,
+                settings: ValidationSettings(lime: LimeSettings(splitExpression: "[a-"))
+            )
+        )
+        #expect(invalid.verdict == .error && invalid.summary.contains("[Explain]") && invalid.summary.contains("[a-"))
+    }
+
     @Test func aCleanModelPassesAndIsComparedWithTheChampion() async throws {
         let banned = try BannedTokenList.parse("nntp", source: "banned.txt")
         // The champion's reasons are other words: new reasons in the top 2 (of a dozen words), reported without
