@@ -123,9 +123,11 @@ public enum SpuriousCheck {
                 reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share) (warn above \(percent(settings.warnHitRate)))")
             }
         }
+        // The summary names the explanations' first findings, then at most one of each other measurement.
+        var otherReasons: [String] = []
         if let association {
             verdict = max(verdict, association.verdict)
-            reasons += association.reasons
+            otherReasons += association.reasons.prefix(1)
         }
         let aggregate = GlobalImportance(explanations)
         var comparison: SpuriousReport.ChampionComparison?
@@ -142,15 +144,16 @@ public enum SpuriousCheck {
                 let named = fresh.prefix(5).map { reason in
                     "\"\(reason.token)\" #\(reason.rank) (champion: " + (reason.championRank.map { "#\($0)" } ?? "absent") + ")"
                 }
-                reasons.append("new reasons in the top \(settings.newReasonTop) against the champion: \(named.joined(separator: ", "))")
+                otherReasons.append("new reasons in the top \(settings.newReasonTop) against the champion: \(named.joined(separator: ", "))")
             }
         }
+        let findings = Array(reasons.prefix(otherReasons.isEmpty ? 3 : 2)) + otherReasons
         let summary =
-            reasons.isEmpty
+            findings.isEmpty
             ? (hits.isEmpty
                 ? "no banned token in the top-\(settings.topK) of \(explanations.count) explanations"
                 : "banned tokens appear rarely: \(hits.map(\.token).joined(separator: ", "))")
-            : reasons.prefix(3).joined(separator: "; ")
+            : findings.joined(separator: "; ")
         let worst = bannedMass.enumerated().filter { $0.element > 0 }
             .sorted { ($0.element, $1.offset) > ($1.element, $0.offset) }.prefix(3)
             .map { entry in

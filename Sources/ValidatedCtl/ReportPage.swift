@@ -120,7 +120,24 @@ struct ReportPage {
             out += "<td>\(Format.percent(hit.massShare))</td><td>\(Format.number(hit.meanAbsWeight))</td>"
             out += "<td>\(escape(hit.examples.joined(separator: ", ")))</td></tr>\n"
         }
-        return out + "</tbody></table>\n</section>\n"
+        return out + "</tbody></table>\n" + associationTable(spurious.association) + "</section>\n"
+    }
+
+    /// The banned tokens' association with the predictions and the labels, then the strongest of the others.
+    private func associationTable(_ association: TokenAssociationReport?) -> String {
+        guard let association else { return "" }
+        let rows = association.banned + association.strongest.filter { !$0.banned }.prefix(5)
+        guard !rows.isEmpty else { return "" }
+        var out = "<h3>Token association over \(association.documents) documents</h3>\n"
+        out += "<p class=\"legend\">Theil's U: how much of the predicted class (or the true label) a token's presence explains, 0 to 1.</p>\n"
+        out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Documents</th><th>U(predicted)</th><th>U(label)</th>"
+        out += "<th>Predicted</th><th>Lift</th></tr></thead><tbody>\n"
+        for entry in rows {
+            out += "<tr><td><code>\(escape(entry.token))</code>\(entry.banned ? " (banned)" : "")</td><td>\(entry.documents)</td>"
+            out += "<td>\(Format.number(entry.uPredicted))</td><td>\(Format.number(entry.uLabel))</td>"
+            out += "<td>\(escape(entry.predictedClass)) \(Format.percent(entry.predictedShare))</td><td>\(Format.number(entry.lift, digits: 2))</td></tr>\n"
+        }
+        return out + "</tbody></table>\n"
     }
 
     private func importanceSection() -> String {
@@ -146,6 +163,26 @@ struct ReportPage {
         }
         out += "</div>\n</div>\n"
         if champion != nil { out += "<p class=\"legend\"><span class=\"new\">new</span> marks a token absent from the champion's list.</p>\n" }
+        if let comparison = report.checks.spurious?.champion {
+            out += "<h3>New reasons against the champion's explanations of the same documents</h3>\n"
+            if let error = comparison.error {
+                out += "<p class=\"missing\">\(escape(error))</p>\n"
+            } else if comparison.newReasons.isEmpty {
+                out += "<p>None in the challenger's top \(comparison.top).</p>\n"
+            } else {
+                out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Rank</th><th>Share</th><th>Champion</th></tr></thead><tbody>\n"
+                for reason in comparison.newReasons {
+                    let theirs = reason.championRank.map { "#\($0), \(Format.percent(reason.championShare))" } ?? "absent"
+                    out += "<tr><td><code>\(escape(reason.token))</code>\(reason.banned ? " (banned)" : "")</td><td>#\(reason.rank)</td>"
+                    out += "<td>\(Format.percent(reason.share))</td><td>\(theirs)</td></tr>\n"
+                }
+                out += "</tbody></table>\n"
+            }
+        }
+        if let pick = report.checks.spurious?.pick, !pick.isEmpty {
+            let entries = pick.map { "\(escape($0.document)) (\(Format.percent($0.coverage)))" }
+            out += "<p>SP-LIME's pick, the explanations covering the most global importance: \(entries.joined(separator: ", ")).</p>\n"
+        }
         return out + "</section>\n"
     }
 
