@@ -241,6 +241,12 @@ public struct SpuriousReport: Sendable, Codable, Equatable {
         public var document: String
         /// The share of all global importance the pick covers once this explanation is added.
         public var coverage: Double
+
+        /// Creates an entry.
+        public init(document: String, coverage: Double) {
+            self.document = document
+            self.coverage = coverage
+        }
     }
 
     /// The suite's verdict.

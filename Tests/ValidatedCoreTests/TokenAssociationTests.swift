@@ -101,6 +101,34 @@ import ValidatedTestSupport
         #expect(TokenAssociationCheck.evaluate(words: words, predicted: leaning, labels: labels, banned: banned, settings: strict)?.banned.isEmpty == true)
     }
 
+    @Test func spuriousReportsStoredBeforeTheseMeasurementsStillDecode() throws {
+        let stored = #"""
+            {"verdict": "pass", "summary": "no banned token", "explained": 2, "top_k": 10, "banned_hits": [], "worst": [],
+             "global_importance": [{"token": "plot", "mean_abs_weight": 0.2, "top_k_rate": 0.5}]}
+            """#
+        let report = try JSONDecoder().decode(SpuriousReport.self, from: Data(stored.utf8))
+        #expect(report.globalImportance == [SpuriousReport.Importance(token: "plot", meanAbsWeight: 0.2, topKRate: 0.5, importance: 0, share: 0, rank: 0)])
+        #expect(report.association == nil && report.champion == nil && report.pick == nil)
+        // And a new report survives a round trip, except the association's reasons, which only feed the summary.
+        var association = try #require(
+            TokenAssociationCheck.evaluate(
+                words: [["nntp"], ["plot"], ["nntp"]], predicted: ["1", "0", "1"], labels: ["1", "0", "0"],
+                banned: try BannedTokenList.parse("nntp", source: "banned.txt"), settings: SpuriousSettings(minTokenDocuments: 1)
+            )
+        )
+        var full = report
+        full.association = association
+        full.pick = [SpuriousReport.Picked(document: "d1", coverage: 0.5)]
+        full.champion = SpuriousReport.ChampionComparison(
+            explained: 2, top: 15, newReasons: [SpuriousReport.NewReason(token: "nntp", rank: 1, share: 0.5, championRank: nil, championShare: 0)],
+            championImportance: [], seconds: 0.1, shareOfRun: 0.2
+        )
+        let decoded = try JSONDecoder().decode(SpuriousReport.self, from: JSONEncoder().encode(full))
+        association.reasons = []
+        full.association = association
+        #expect(decoded == full)
+    }
+
     @Test func globalImportanceIsSPLimesAggregateAndPickCoversTheMostImportance() {
         func explanation(_ id: String, _ weights: [(String, Double)]) -> Explanation {
             Explanation(
