@@ -69,6 +69,14 @@ import ValidatedTestSupport
         expectShape(report, ["verdict": .string, "summary": .string, "checks": .object, "duration_seconds": .number], "show.report")
         let hits = report?["checks"]?["spurious"]?["banned_hits"]?.array ?? []
         #expect(hits.contains { $0["token"]?.string == "nntp" })
+        let associated = report?["checks"]?["spurious"]?["association"]?["banned"]?.array ?? []
+        let nntp = try #require(associated.first { $0["token"]?.string == "nntp" })
+        #expect(try #require(nntp["u_predicted"]?.number) > (try #require(nntp["u_label"]?.number)))
+        let comparison = report?["checks"]?["spurious"]?["champion"]
+        #expect(comparison?["new_reasons"]?.array.contains { $0["token"]?.string == "nntp" } == true)
+        let text = try validatectl(["show", "02-artefact.safetensors"] + config).stdout
+        #expect(text.contains("Token association over 2571 documents"))
+        #expect(text.contains("New reasons against the champion"))
 
         let history = try JSON.parse(try validatectl(["history", "--json"] + config).stdout)
         #expect(history["schema"]?.string == "validatectl/1")
