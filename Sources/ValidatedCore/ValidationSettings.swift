@@ -145,10 +145,23 @@ public struct AUCSettings: Sendable, Equatable {
     }
 }
 
+/// Which classes the spurious-feature suite explains for each document (the reference's `labels` and
+/// `top_labels`). The stability suite always explains the positive class.
+public enum ExplainedLabels: Sendable, Equatable {
+    /// The evaluation set's positive class only.
+    case positive
+    /// The positive class and these classes, by name, from one neighbourhood per document.
+    case classes([String])
+    /// The document's `n` most probable classes (by the explained model), most probable first.
+    case top(Int)
+}
+
 /// Everything that decides a verdict, besides the data.
 public struct ValidationSettings: Sendable, Equatable {
     /// LIME.
     public var lime: LimeSettings
+    /// The classes the spurious-feature suite explains. Default ``ExplainedLabels/positive``.
+    public var labels: ExplainedLabels
     /// The spurious-feature suite.
     public var spurious: SpuriousSettings
     /// The stability suite.
@@ -158,10 +171,11 @@ public struct ValidationSettings: Sendable, Equatable {
 
     /// Creates settings; each suite's defaults unless given.
     public init(
-        lime: LimeSettings = LimeSettings(), spurious: SpuriousSettings = SpuriousSettings(),
+        lime: LimeSettings = LimeSettings(), labels: ExplainedLabels = .positive, spurious: SpuriousSettings = SpuriousSettings(),
         stability: StabilitySettings = StabilitySettings(), auc: AUCSettings = AUCSettings()
     ) {
         self.lime = lime
+        self.labels = labels
         self.spurious = spurious
         self.stability = stability
         self.auc = auc

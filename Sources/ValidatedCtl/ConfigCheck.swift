@@ -128,6 +128,8 @@ struct SettingsJSON: Encodable {
                     ("Bow", settings.lime.bow ? "yes" : "no"), ("SplitExpression", settings.lime.splitExpression),
                     ("CharLevel", settings.lime.charLevel ? "yes" : "no"), ("MaskString", settings.lime.maskString ?? ""),
                     ("BatchSize", settings.lime.batchSize.map(String.init) ?? ""),
+                    ("Labels", { if case .classes(let names) = settings.labels { names.joined(separator: " ") } else { "" } }()),
+                    ("TopLabels", { if case .top(let count) = settings.labels { "\(count)" } else { "0" } }()),
                 ]
             ),
             (

@@ -84,6 +84,22 @@ enum ConfigurationParser {
             },
             "CharLevel": { s, _, v throws(ConfigurationError) in s.lime.charLevel = try v.bool() },
             "MaskString": { s, _, v throws(ConfigurationError) in s.lime.maskString = v.entry.value.isEmpty ? nil : v.entry.value },
+            "Labels": { s, _, v throws(ConfigurationError) in
+                let names = v.entry.value.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+                if names.isEmpty {
+                    if case .classes = s.labels { s.labels = .positive }
+                } else {
+                    s.labels = .classes(names)
+                }
+            },
+            "TopLabels": { s, _, v throws(ConfigurationError) in
+                let count = try v.int(in: 0...10_000)
+                if count > 0 {
+                    s.labels = .top(count)
+                } else if case .top = s.labels {
+                    s.labels = .positive
+                }
+            },
             "BatchSize": { s, _, v throws(ConfigurationError) in
                 s.lime.batchSize = v.entry.value.isEmpty ? nil : try v.int(in: 1...1_000_000)
             },

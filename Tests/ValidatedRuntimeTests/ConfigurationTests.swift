@@ -55,7 +55,12 @@ import ValidatedRuntime
         try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n")
         let settings = try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings
         #expect(settings.lime == LimeSettings(featureSelection: .lassoPath, batchSize: 256, bow: false, splitExpression: #"\s+"#, charLevel: true, maskString: "___"))
+        #expect(settings.labels == .positive)
         #expect(settings.spurious.maxTokenAssociation == 0.3 && settings.spurious.minTokenDocuments == 5)
+        try write("validated.conf.d/labels.conf", "[Explain]\nLabels=0, 2\n")
+        #expect(try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .classes(["0", "2"]))
+        try write("validated.conf.d/top.conf", "[Explain]\nTopLabels=2\n")
+        #expect(try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .top(2))
         #expect(settings.spurious.newReasonTop == 0 && !settings.spurious.newReasonsWarn && settings.spurious.pickExplanations == 2)
     }
 
