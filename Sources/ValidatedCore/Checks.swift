@@ -221,23 +221,27 @@ public struct PerturbationTrial: Sendable, Equatable {
     public var perturbedExplanation: Explanation
     /// Explanations computed to find this pair (1 for a random edit, more for the greedy search).
     public var explanations: Int
+    /// How the explanations cut texts into features (the split, or characters), to find those both texts
+    /// contain.
+    public var features: LimeSettings
 
     /// Creates a trial.
     public init(
         original: String, perturbed: PerturbedText, originalExplanation: Explanation, perturbedExplanation: Explanation,
-        explanations: Int = 1
+        explanations: Int = 1, features: LimeSettings = LimeSettings()
     ) {
         self.original = original
         self.perturbed = perturbed
         self.originalExplanation = originalExplanation
         self.perturbedExplanation = perturbedExplanation
         self.explanations = explanations
+        self.features = features
     }
 
-    /// The agreement of the two explanations over the words both texts contain.
+    /// The agreement of the two explanations over the features both texts contain.
     public func agreement(k: Int) -> ExplanationAgreement {
-        let shared = Set(IndexedText(original).words.map { $0.lowercased() })
-            .intersection(IndexedText(perturbed.text).words.map { $0.lowercased() })
+        func words(_ text: String) -> [String] { ((try? features.indexedText(text))?.words ?? []).map { $0.lowercased() } }
+        let shared = Set(words(original)).intersection(words(perturbed.text))
         return ExplanationAgreement(originalExplanation, perturbedExplanation, k: k, shared: shared)
     }
 

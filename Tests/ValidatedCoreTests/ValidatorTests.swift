@@ -69,6 +69,26 @@ import ValidatedCore
         #expect(invalid.verdict == .error && invalid.summary.contains("[Explain]") && invalid.summary.contains("[a-"))
     }
 
+    @Test func editedTextsAreComparedOverTheFeaturesOfTheConfiguredSplit() {
+        func explanation(_ weights: [(String, Double)]) -> Explanation {
+            Explanation(
+                documentID: "d", label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
+                score: 1, localPrediction: 0.5, prediction: 0.5
+            )
+        }
+        let edited = PerturbedText(text: "abc!", edits: ["punctuation"])
+        let (before, after) = (explanation([("a", 0.5), ("c", 0.4)]), explanation([("a", 0.5), ("b", 0.4)]))
+        // Characters: a, b and c are in both texts, so the explanations share one of their two features.
+        let characters = PerturbationTrial(
+            original: "abc", perturbed: edited, originalExplanation: before, perturbedExplanation: after,
+            features: LimeSettings(charLevel: true)
+        )
+        #expect(characters.agreement(k: 2).topKIntersection == 0.5)
+        // Words: "abc" is the only shared word and neither explanation has it, so nothing is compared.
+        let words = PerturbationTrial(original: "abc", perturbed: edited, originalExplanation: before, perturbedExplanation: after)
+        #expect(words.agreement(k: 2).topKIntersection == 1)
+    }
+
     @Test func aCleanModelPassesAndIsComparedWithTheChampion() async throws {
         let banned = try BannedTokenList.parse("nntp", source: "banned.txt")
         // The champion's reasons are other words: new reasons in the top 2 (of a dozen words), reported without
