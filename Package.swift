@@ -100,11 +100,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ValidatedCtlTests",
-            dependencies: ["ValidatedCore", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
+            dependencies: ["ValidatedCore", "ValidatedCtl", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ValidatedCore", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
+            dependencies: ["ValidatedCore", "ValidatedCtl", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
         ),
     ]
 )

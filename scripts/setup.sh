@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing validated needs, skipping what is already there:
-# libsystemd-dev and pkg-config (Debian), and scikit-learn, safetensors and joblib (PyPI) for the exporter
+# libsystemd-dev, pkg-config and chromium (Debian), and scikit-learn, safetensors and joblib (PyPI) for the exporter
 # and the tests that train reference models.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ need_apt=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || need_apt+=(libsystemd-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v journalctl >/dev/null 2>&1 || need_apt+=(systemd)
+# The report test renders validatectl's HTML report in a real headless browser.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     sudo_cmd=()

@@ -274,6 +274,7 @@ public enum StabilityCheck {
         var perDocument: [StabilityReport.DocumentStability] = []
         var seedAgreements: [ExplanationAgreement] = []
         var variations: [Double] = []
+        var coefficientStabilities: [Double] = []
         for runs in explanationsPerDocument {
             guard let first = runs.first, runs.count > 1 else { continue }
             var jaccardSum = 0.0, pairs = 0
@@ -287,6 +288,7 @@ public enum StabilityCheck {
             }
             perDocument.append(StabilityReport.DocumentStability(document: first.documentID, jaccard: jaccardSum / Double(pairs)))
             variations += weightVariation(runs, k: topK)
+            if let csi = coefficientStability(runs) { coefficientStabilities.append(csi) }
         }
         guard !perDocument.isEmpty else {
             return StabilityReport(
@@ -298,7 +300,8 @@ public enum StabilityCheck {
         let seed = StabilityReport.SeedMeasures(
             topKIntersection: mean(seedAgreements.map(\.topKIntersection)), jaccard: seedJaccard,
             spearman: mean(seedAgreements.map(\.spearman)), kendall: mean(seedAgreements.map(\.kendall)),
-            weightCV: mean(variations), vsi: 100 * mean(seedAgreements.map(\.topKIntersection))
+            weightCV: mean(variations), vsi: 100 * mean(seedAgreements.map(\.topKIntersection)),
+            csi: coefficientStabilities.isEmpty ? nil : mean(coefficientStabilities)
         )
         var verdict: Verdict = seedJaccard < settings.minJaccard ? .fail : (seedJaccard < settings.warnJaccard ? .warn : .pass)
         let seedLimit = verdict == .fail ? " (limit \(fixed(settings.minJaccard, 2)))" : (verdict == .warn ? " (warn below \(fixed(settings.warnJaccard, 2)))" : "")
@@ -341,7 +344,7 @@ public enum StabilityCheck {
         }
         return StabilityReport(
             verdict: verdict, summary: summary, documents: perDocument.count, seeds: settings.seeds, seedJaccard: seedJaccard,
-            leastStable: Array(perDocument.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
+            leastStable: Array(perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
             seed: seed, perturbation: measures, worstPairs: worst, attack: attack
         )
     }
@@ -363,6 +366,30 @@ public enum StabilityCheck {
             let variance = values.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(values.count)
             return variance.squareRoot() / abs(average)
         }
+    }
+
+    /// Visani et al.'s coefficient stability index of one document's explanations under several seeds, 0–100:
+    /// for each feature selected under at least two seeds, the percentage of pairs of its 95% intervals
+    /// (`weight ± 1.96·se`) that overlap, averaged over those features. `nil` without standard errors or without
+    /// a feature selected twice.
+    static func coefficientStability(_ runs: [Explanation]) -> Double? {
+        var intervals: [String: [(low: Double, high: Double)]] = [:]
+        for run in runs where run.standardErrors.count == run.weights.count {
+            for (feature, error) in zip(run.weights, run.standardErrors) {
+                intervals[feature.feature, default: []].append((feature.weight - 1.96 * error, feature.weight + 1.96 * error))
+            }
+        }
+        let percentages = intervals.values.filter { $0.count >= 2 }.map { list in
+            var overlapping = 0, pairs = 0
+            for i in list.indices {
+                for j in list.indices where j > i {
+                    pairs += 1
+                    if list[i].low < list[j].high && list[j].low < list[i].high { overlapping += 1 }
+                }
+            }
+            return 100 * Double(overlapping) / Double(pairs)
+        }
+        return percentages.isEmpty ? nil : mean(percentages)
     }
 
     private static func mean(_ values: [Double]) -> Double {

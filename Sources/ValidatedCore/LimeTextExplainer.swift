@@ -120,6 +120,10 @@ public struct Explanation: Sendable, Equatable, Codable {
     public var localPrediction: Double
     /// The classifier's probability of `label` for the original text.
     public var prediction: Double
+    /// The standard error of each weight, in the order of ``weights``
+    /// (``WeightedMoments/coefficientStandardErrors(columns:alpha:)``); empty when not computed. Not stored in
+    /// reports: it serves the stability suite's CSI.
+    public var standardErrors: [Double] = []
 
     /// Creates an explanation.
     public init(
@@ -339,14 +343,18 @@ public struct LimeTextExplainer: Sendable {
             let moments = WeightedMoments(design: design, targets: targets, weights: weights)
             let selected = selectFeatures(moments)
             let surrogate = moments.ridge(columns: selected, alpha: 1)
-            let featureWeights = zip(selected, surrogate.coefficients).enumerated()
-                .sorted { (abs($0.element.1), $1.offset) > (abs($1.element.1), $0.offset) }
-                .map { FeatureWeight(feature: indexed.words[$0.element.0], weight: $0.element.1) }
-            return Explanation(
-                documentID: documentID, label: label, weights: featureWeights, intercept: surrogate.intercept,
-                score: surrogate.score, localPrediction: surrogate.predict(ones: surrogate.coefficients.indices),
-                prediction: targets[0]
+            let errors = moments.coefficientStandardErrors(columns: selected, alpha: 1)
+            let order = surrogate.coefficients.indices.sorted {
+                (abs(surrogate.coefficients[$0]), $1) > (abs(surrogate.coefficients[$1]), $0)
+            }
+            var explanation = Explanation(
+                documentID: documentID, label: label,
+                weights: order.map { FeatureWeight(feature: indexed.words[selected[$0]], weight: surrogate.coefficients[$0]) },
+                intercept: surrogate.intercept, score: surrogate.score,
+                localPrediction: surrogate.predict(ones: surrogate.coefficients.indices), prediction: targets[0]
             )
+            explanation.standardErrors = order.map { errors[$0] }
+            return explanation
         }
     }
 

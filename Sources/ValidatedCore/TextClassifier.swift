@@ -32,6 +32,21 @@ public struct ProbabilityMatrix: Sendable, Equatable {
         values[row * columns + column]
     }
 
+    /// What is wrong with row `row`, or `nil` when it is a probability distribution: every value finite and in
+    /// [0, 1], and the values summing to 1 within `tolerance`.
+    ///
+    /// A model whose weights overflow binary64 on some input, or a scorer process with a bug, gives rows that fail
+    /// this; the suites must not average or rank such numbers.
+    public func problem(inRow row: Int, tolerance: Double = 1e-6) -> String? {
+        let rowValues = values[(row * columns)..<((row + 1) * columns)]
+        if let bad = rowValues.first(where: { !$0.isFinite || $0 < 0 || $0 > 1 }) {
+            return "probability \(bad) is not a number in [0, 1]"
+        }
+        let total = rowValues.reduce(0, +)
+        guard abs(total - 1) <= tolerance else { return "probabilities sum to \(total), not 1" }
+        return nil
+    }
+
     /// One class's probabilities for every text.
     public func column(_ column: Int) -> [Double] {
         (0..<rows).map { values[$0 * columns + column] }

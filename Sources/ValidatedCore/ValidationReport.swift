@@ -369,9 +369,12 @@ public struct StabilityReport: Sendable, Codable, Equatable {
         public var weightCV: Double
         /// Visani et al.'s variables stability index, 0–100: mean pairwise top-k overlap × 100 / k.
         public var vsi: Double
+        /// Visani et al.'s coefficient stability index, 0–100: how often the 95% intervals of a feature's weight
+        /// under two seeds overlap, averaged over features and documents; `nil` in reports written before it.
+        public var csi: Double?
 
         enum CodingKeys: String, CodingKey {
-            case jaccard, spearman, kendall, vsi
+            case jaccard, spearman, kendall, vsi, csi
             case topKIntersection = "top_k_intersection"
             case weightCV = "weight_cv"
         }

@@ -260,6 +260,14 @@ public enum Validator {
                     "the model returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts and \(classes) classes"
                 )
             }
+            for row in 0..<batch.count {
+                if let problem = probabilities.problem(inRow: row) {
+                    throw ValidationFailure(
+                        "the model's output for evaluation document \(documents[start + row].id) is unusable: \(problem) "
+                            + "(overflowing weights, or a scorer that does not return probabilities)"
+                    )
+                }
+            }
             for column in 0..<classes { columns[column].append(contentsOf: probabilities.column(column)) }
             progress?(ValidationProgress(phase: "scoring", done: columns[0].count, total: documents.count))
         }

@@ -20,8 +20,9 @@ struct OutputOptions: ParsableArguments {
 /// disappears; adding fields keeps it.
 let jsonSchema = "validatectl/1"
 
-/// A JSON value, for documents whose parts are stored as JSON text (reports, check metrics).
-enum JSONValue: Sendable, Equatable, Codable {
+/// A JSON value, for documents whose parts are stored as JSON text (reports, check metrics), and for reading
+/// validatectl's `--json` output with booleans, numbers and strings kept apart.
+public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -30,12 +31,19 @@ enum JSONValue: Sendable, Equatable, Codable {
     case object([String: JSONValue])
 
     /// Parses stored JSON text; `nil` for missing or malformed text.
-    init?(parsing text: String?) {
-        guard let text, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+    public init?(parsing text: String?) {
+        guard let text, let value = try? Self.parse(text) else { return nil }
         self = value
     }
 
-    init(from decoder: any Decoder) throws {
+    /// Parses `text`, which must be one JSON document.
+    ///
+    /// - Throws: `DecodingError` when it is not.
+    public static func parse(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -52,7 +60,7 @@ enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -63,6 +71,42 @@ enum JSONValue: Sendable, Equatable, Codable {
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// An object's field; `nil` for a missing field or a value that is not an object.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
+    /// An array's elements; empty for a value that is not an array.
+    public var array: [JSONValue] {
+        if case .array(let values) = self { return values }
+        return []
+    }
+
+    /// A string's text; `nil` for any other value.
+    public var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// A number's value; `nil` for any other value.
+    public var number: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// A short rendering for messages: scalars as written, arrays by length, objects by their keys.
+    public var description: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): "\(value)"
+        case .number(let value): "\(value)"
+        case .string(let value): "\"\(value)\""
+        case .array(let values): "[\(values.count) values]"
+        case .object(let fields): "{\(fields.keys.sorted().joined(separator: ", "))}"
         }
     }
 }

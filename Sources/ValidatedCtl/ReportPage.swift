@@ -252,6 +252,7 @@ struct ReportPage {
         out += "</tbody></table>\n<dl>"
         out += item("Documents", "\(stability.documents)")
         if let vsi = seed?.vsi { out += item("VSI", Format.number(vsi, digits: 1)) }
+        if let csi = seed?.csi { out += item("CSI", Format.number(csi, digits: 1)) }
         if let edits {
             out += item("Edited pairs", "\(edits.pairs) (\(edits.labelChanged) dropped for a changed label)")
             out += item("Noise floor (seed Jaccard)", Format.number(edits.noiseFloorJaccard))

@@ -7,9 +7,9 @@ struct Rerun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Queue a new validation run of a model the daemon has already seen.",
         discussion: """
-            Use it after changing a folder's evaluation set, banned-token list or settings. The daemon takes the run \
-            the next time its worker reads the queue: at start-up or after the next checkpoint arrives, so run \
-            `systemctl restart validated` if nothing else is coming. A model that already has a queued run keeps it.
+            Use it after changing a folder's evaluation set, banned-token list or settings. A running daemon takes \
+            the run within a heartbeat (HeartbeatSec=, 5 s by default) once the runs queued before it are done; a \
+            stopped one at its next start. A model that already has a queued run keeps it.
             """
     )
 

@@ -96,7 +96,8 @@ struct Show: AsyncParsableCommand {
             out += "  seeds (\(stability["seeds"] ?? "?")): top-k intersection \(Format.number(seed["top_k_intersection"]))"
             out += ", Jaccard \(Format.number(seed["jaccard"])), Spearman \(Format.number(seed["spearman"]))"
             out += ", Kendall \(Format.number(seed["kendall"])), weight CV \(Format.number(seed["weight_cv"]))"
-            out += ", VSI \(Format.number(seed["vsi"], digits: 1))\n"
+            out += ", VSI \(Format.number(seed["vsi"], digits: 1))"
+            out += (seed["csi"] as? Double).map { ", CSI \(Format.number($0, digits: 1))\n" } ?? "\n"
         } else {
             out += "  seeds (\(stability["seeds"] ?? "?")): Jaccard \(Format.number(stability["seed_jaccard"]))\n"
         }

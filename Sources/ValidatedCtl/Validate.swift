@@ -1,53 +1,74 @@
 import ArgumentParser
 import Foundation
+import Glibc
+import Synchronization
 import ValidatedCore
 import ValidatedRuntime
 import ValidatedStore
 
-/// `validatectl validate`: the one-shot CI gate, running the daemon's suites in-process.
+/// `validatectl validate`: the one-shot CI gate, running the daemon's suites in-process with the daemon's
+/// configuration, so that a gate and the daemon agree.
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a checkpoint now, without the daemon (a CI gate).",
-        discussion: "Exit code 0 for pass or warn, 1 for fail, 2 when the model could not be evaluated."
+        discussion: """
+            The suites run with the settings the daemon would use: those of the folder named by --folder (or of the \
+            configured folder the checkpoint lies in), else the [Explain], [Spurious], [Stability] and [AUC] sections \
+            of --config, else the built-in defaults when that file does not exist. A folder also supplies the \
+            evaluation set, the banned-token list, the field names and the current champion (from the daemon's \
+            store); --eval, --banned, --champion and the field options override them.
+
+            Progress (documents scored and explained, time left) goes to standard error while it is a terminal; \
+            piped, validate prints only its result.
+
+            Exit code 0 for pass or warn, 1 for fail, 2 when the model could not be evaluated.
+            """
     )
+
+    @OptionGroup var options: StoreOptions
 
     @Argument(help: "The checkpoint to validate.")
     var model: String
 
-    @Option(name: .long, help: "The evaluation set (JSON Lines).")
-    var eval: String
+    @Option(name: .long, help: "Judge the checkpoint as this configured folder's daemon would (its name in folders.d/).")
+    var folder: String?
 
-    @Option(name: .long, help: "The current champion to compare with.")
+    @Option(name: .long, help: "The evaluation set (JSON Lines); required without a folder.")
+    var eval: String?
+
+    @Option(name: .long, help: "The current champion to compare with (default: the folder's champion).")
     var champion: String?
 
-    @Option(name: .long, help: "A banned-token list.")
+    @Option(name: .long, help: "A banned-token list (default: the folder's).")
     var banned: String?
 
-    @Option(name: .long, help: "Name of the text field in the evaluation set.")
-    var textField = "text"
+    @Option(name: .long, help: "Name of the text field in the evaluation set (default: the folder's, or text).")
+    var textField: String?
 
-    @Option(name: .long, help: "Name of the label field in the evaluation set.")
-    var labelField = "label"
+    @Option(name: .long, help: "Name of the label field in the evaluation set (default: the folder's, or label).")
+    var labelField: String?
 
-    @Option(name: .long, help: "The label value that marks a positive document.")
-    var positiveLabel = "1"
+    @Option(name: .long, help: "The label value that marks a positive document (default: the folder's, or 1).")
+    var positiveLabel: String?
 
-    @Flag(name: .long, help: "Print one JSON object instead of a summary.")
+    @Flag(name: .long, help: "Print one JSON object (schema validatectl/1, see docs/validatectl.md) instead of a summary.")
     var json = false
 
     func run() async throws {
-        var fields = EvaluationFields()
-        fields.text = textField
-        fields.label = labelField
-        fields.positiveLabel = positiveLabel
+        let plan = try plan()
+        let progress = ProgressLine.standardError
         let outcome: ValidationOutcome
         do {
-            let resources = try FolderResources.load(evaluationSet: eval, fields: fields, bannedTokens: banned)
-            let job = ValidationJob(
-                modelPath: model, championPath: champion, resources: resources, settings: ValidationSettings()
-            )
-            outcome = await job.run()
+            let resources = try FolderResources.load(evaluationSet: plan.evaluationSet, fields: plan.fields, bannedTokens: plan.banned)
+            var job = ValidationJob(modelPath: model, championPath: plan.champion?.path, resources: resources, settings: plan.settings)
+            if let stored = plan.champion, let store = stored.store {
+                job.championScores = try? store.cachedScores(modelID: stored.id, evalFingerprint: resources.evaluationFingerprint)
+            }
+            let report: (@Sendable (ValidationProgress) -> Void)? = progress.map { line in { @Sendable in line.update($0) } }
+            outcome = await job.run(progress: report)
+            progress?.finish()
         } catch {
+            progress?.finish()
             FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))
             throw ExitCode(2)
         }
@@ -55,12 +76,14 @@ struct Validate: AsyncParsableCommand {
             FileHandle.standardError.write(Data("validatectl: warning: \(problem)\n".utf8))
         }
         if json {
-            print(try Self.json(outcome))
+            print(try Self.json(outcome, plan: plan))
         } else {
             print("\(model): \(outcome.report.verdict.rawValue.uppercased()) — \(outcome.report.summary)")
             for check in outcome.report.checkRecords {
                 print("  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)")
             }
+            print("  settings: \(plan.settingsSource)")
+            print("  champion: \(plan.champion?.path ?? "none")")
         }
         switch outcome.report.verdict {
         case .pass, .warn: return
@@ -69,13 +92,147 @@ struct Validate: AsyncParsableCommand {
         }
     }
 
-    /// The report with `model` and `sha256` added at the top level.
-    static func json(_ outcome: ValidationOutcome) throws -> String {
+    /// What the gate judges with, and where each part came from.
+    struct Plan {
+        struct Champion {
+            var path: String
+            /// The store and model id, when the champion is the folder's: its cached scores are used, as the daemon
+            /// uses them.
+            var store: VerdictStore?
+            var id: Int64
+        }
+
+        var folder: FolderConfiguration?
+        var settings: ValidationSettings
+        var settingsSource: String
+        var evaluationSet: String
+        var fields: EvaluationFields
+        var banned: String?
+        var champion: Champion?
+    }
+
+    /// Resolves the folder, settings, resources and champion from the options and the configuration.
+    func plan() throws -> Plan {
+        let configuration: DaemonConfiguration?
+        if FileManager.default.fileExists(atPath: options.config) {
+            do {
+                configuration = try DaemonConfiguration.load(mainFile: options.config)
+            } catch {
+                throw ValidationError("\(error); fix it, or pass --config with another file")
+            }
+        } else {
+            configuration = nil
+        }
+        let folder = try resolveFolder(configuration)
+        guard let evaluationSet = eval ?? folder?.evaluationSet else {
+            throw ValidationError("--eval is required: no --folder was given and \(model) lies in no configured folder")
+        }
+        var fields = folder?.fields ?? EvaluationFields()
+        if let textField { fields.text = textField }
+        if let labelField { fields.label = labelField }
+        if let positiveLabel { fields.positiveLabel = positiveLabel }
+        let settingsSource =
+            if let folder { "folder \(folder.name) (\(folder.source))" } else if configuration != nil { options.config } else {
+                "built-in defaults (no \(options.config))"
+            }
+        return Plan(
+            folder: folder, settings: folder?.settings ?? configuration?.settings ?? ValidationSettings(),
+            settingsSource: settingsSource, evaluationSet: evaluationSet, fields: fields, banned: banned ?? folder?.bannedTokens,
+            champion: try resolveChampion(folder)
+        )
+    }
+
+    /// `--folder`, or the configured folder whose directory holds the checkpoint.
+    private func resolveFolder(_ configuration: DaemonConfiguration?) throws -> FolderConfiguration? {
+        let folders = configuration?.folders ?? []
+        if let folder {
+            guard let found = folders.first(where: { $0.name == folder }) else {
+                let known = folders.isEmpty ? "it configures none" : "it configures \(folders.map(\.name).joined(separator: ", "))"
+                throw ValidationError("\(options.config) has no folder \"\(folder)\"; \(known)")
+            }
+            return found
+        }
+        let directory = URL(fileURLWithPath: model).standardizedFileURL.resolvingSymlinksInPath().deletingLastPathComponent().path
+        return folders.first { URL(fileURLWithPath: $0.path).standardizedFileURL.resolvingSymlinksInPath().path == directory }
+    }
+
+    /// `--champion`, or the folder's current champion in the daemon's store (none when there is no store yet).
+    private func resolveChampion(_ folder: FolderConfiguration?) throws -> Plan.Champion? {
+        if let champion { return Plan.Champion(path: champion, store: nil, id: 0) }
+        guard let folder, let store = try? openStore(options).0, let record = try? store.champion(folder: folder.name) else {
+            return nil
+        }
+        return Plan.Champion(path: record.path, store: store, id: record.id)
+    }
+
+    /// The report with `schema`, `model`, `sha256`, `settings` (where they came from) and `champion` added at the
+    /// top level.
+    static func json(_ outcome: ValidationOutcome, plan: Plan) throws -> String {
         let encoded = try JSONEncoder().encode(outcome.report)
         var object = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]
+        object["schema"] = jsonSchema
         object["model"] = outcome.path
         object["sha256"] = outcome.sha256 ?? NSNull()
+        object["folder"] = plan.folder?.name ?? NSNull()
+        object["settings_source"] = plan.settingsSource
+        object["champion"] = plan.champion?.path ?? NSNull()
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// One self-rewriting status line on a terminal: the phase, its count and the time left in it.
+final class ProgressLine: Sendable {
+    private struct State {
+        var phase = ""
+        var phaseStart = ContinuousClock.now
+        var finished: [String] = []
+        var lastDraw = ContinuousClock.now - .seconds(1)
+    }
+
+    private let state = Mutex(State())
+    private let started = ContinuousClock.now
+
+    /// A line on standard error, or `nil` when standard error is not a terminal.
+    static var standardError: ProgressLine? {
+        isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+    }
+
+    /// Redraws the line for `progress`, at most ten times a second (and always at a phase's end).
+    func update(_ progress: ValidationProgress) {
+        let text: String? = state.withLock { state in
+            let now = ContinuousClock.now
+            if progress.phase != state.phase {
+                if !state.phase.isEmpty { state.finished.append(state.phase) }
+                state.phase = progress.phase
+                state.phaseStart = now
+            }
+            guard progress.done == progress.total || now - state.lastDraw >= .milliseconds(100) else { return nil }
+            state.lastDraw = now
+            var parts = state.finished.map { "\($0) ✓" }
+            parts.append("\(progress.phase) \(progress.done)/\(progress.total)")
+            let elapsed = now - state.phaseStart
+            if progress.done > 0, progress.done < progress.total {
+                let left = elapsed * Double(progress.total - progress.done) / Double(progress.done)
+                if left >= .seconds(1) { parts.append("~\(Self.format(left)) left in \(progress.phase)") }
+            }
+            parts.append(Self.format(now - started))
+            return parts.joined(separator: " · ")
+        }
+        if let text { write("\r\u{1B}[K" + text) }
+    }
+
+    /// Clears the line.
+    func finish() {
+        write("\r\u{1B}[K")
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    private static func format(_ duration: Duration) -> String {
+        let seconds = Int(duration.components.seconds)
+        return seconds < 60 ? "\(seconds) s" : "\(seconds / 60) min \(seconds % 60) s"
     }
 }

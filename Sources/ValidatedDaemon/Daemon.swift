@@ -59,7 +59,7 @@ public enum Daemon {
         let services: [any Service] = [
             watch,
             worker,
-            HeartbeatService(store: store, state: state, notifier: notifier, worker: worker, logger: logger),
+            HeartbeatService(store: store, state: state, notifier: notifier, worker: worker, signal: signal, logger: logger),
             ReloadService(
                 hangups: hangups, configurationFile: configurationFile, state: state, notifier: notifier, logger: logger
             ),

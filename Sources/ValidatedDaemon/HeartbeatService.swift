@@ -5,12 +5,14 @@ import ValidatedRuntime
 import ValidatedStore
 import ValidatedSystemd
 
-/// Writes the heartbeat row `validatectl status` reads, and pings the systemd watchdog when it is enabled.
+/// Writes the heartbeat row `validatectl status` reads, pings the systemd watchdog when it is enabled, and wakes
+/// the worker so that runs queued by another process (`validatectl rerun`) start within a heartbeat.
 struct HeartbeatService: Service {
     let store: VerdictStore
     let state: SharedState
     let notifier: SystemdNotifier
     let worker: ValidationWorker
+    let signal: WorkSignal
     let logger: Logger
 
     func run() async throws {
@@ -19,6 +21,7 @@ struct HeartbeatService: Service {
         let period = watchdog.map { min(heartbeat, $0 / 2) } ?? heartbeat
         while !Task.isCancelled {
             beat()
+            signal.notify()
             if let watchdog {
                 if state.isHealthy(within: watchdog) {
                     notifier.watchdog()

@@ -12,11 +12,15 @@ public struct SafeTensors: Sendable {
         public var maxHeaderBytes: Int = 100 * 1024 * 1024
         /// The largest number of elements in one tensor.
         public var maxTensorElements: Int = 1 << 30
+        /// The largest number of elements in all tensors together: a model is held as 64-bit floats, so the
+        /// default, 2²⁸, is 2 GiB of weights.
+        public var maxTotalElements: Int = 1 << 28
 
         /// Creates limits.
-        public init(maxHeaderBytes: Int = 100 * 1024 * 1024, maxTensorElements: Int = 1 << 30) {
+        public init(maxHeaderBytes: Int = 100 * 1024 * 1024, maxTensorElements: Int = 1 << 30, maxTotalElements: Int = 1 << 28) {
             self.maxHeaderBytes = maxHeaderBytes
             self.maxTensorElements = maxTensorElements
+            self.maxTotalElements = maxTotalElements
         }
     }
 
@@ -63,7 +67,7 @@ public struct SafeTensors: Sendable {
         do {
             object = try JSONSerialization.jsonObject(with: headerBytes, options: [])
         } catch {
-            throw fail("header is not valid JSON")
+            throw fail("header is not valid JSON (\(Self.jsonProblem(error))); the file is damaged or not a safetensors file")
         }
         guard let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
         let dataStart = 8 + Int(headerLength)
@@ -71,6 +75,7 @@ public struct SafeTensors: Sendable {
 
         var metadata: [String: String] = [:]
         var tensors: [String: TensorInfo] = [:]
+        var totalElements = 0
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let map = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
@@ -106,6 +111,10 @@ public struct SafeTensors: Sendable {
             }
             guard end - begin == elements * size else {
                 throw fail("tensor \"\(name)\": \(end - begin) bytes do not hold shape \(shape) of \(dtype)")
+            }
+            totalElements += elements
+            guard totalElements <= limits.maxTotalElements else {
+                throw fail("the tensors hold over \(limits.maxTotalElements) values in all, more than this daemon loads into memory")
             }
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, range: begin..<end)
         }
@@ -154,6 +163,14 @@ public struct SafeTensors: Sendable {
             throw ModelError(file: file, reason: "tensor \"\(name)\" holds a non-finite value at element \(bad)")
         }
         return values
+    }
+
+    /// The JSON parser's own account of what is wrong, such as "Too many nested arrays or dictionaries around
+    /// character 513" or "Unexpected end of file".
+    static func jsonProblem(_ error: any Error) -> String {
+        let nsError = error as NSError
+        let description = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? "malformed"
+        return description.hasSuffix(".") ? String(description.dropLast()) : description
     }
 
     private static func elementSize(_ dtype: String) -> Int? {

@@ -92,8 +92,7 @@ public struct VerdictQueries: Sendable {
     /// Queues a new run of a model the store already has, even though its content was validated before: for a
     /// changed evaluation set, banned list or settings. A model that already has a queued run keeps that one.
     ///
-    /// The daemon's worker takes the run the next time it reads the queue: at start-up, or after the next
-    /// checkpoint arrives.
+    /// A running daemon's worker takes the run within a heartbeat, once the runs queued before it are done.
     ///
     /// - Returns: The queued run's id and whether it was newly queued.
     /// - Throws: ``StoreError`` when the model does not exist.
@@ -116,23 +115,12 @@ public struct VerdictQueries: Sendable {
 
     /// Every column of `run`, and the model's as `m_*`.
     private static let selectRuns = """
-        SELECT run.*, model.folder AS m_folder, model.path AS m_path, model.sha256 AS m_sha256,
+        SELECT run.*, model.id AS m_id, model.folder AS m_folder, model.path AS m_path, model.sha256 AS m_sha256,
             model.size AS m_size, model.first_seen AS m_first_seen
         FROM run JOIN model ON model.id = run.model_id
         """
 
     private static func run(_ row: Row) -> RunRecord {
-        RunRecord(
-            id: row["id"],
-            model: ModelRecord(
-                id: row["model_id"], folder: row["m_folder"], path: row["m_path"], sha256: row["m_sha256"],
-                size: row["m_size"], firstSeen: row["m_first_seen"]
-            ),
-            state: RunState(rawValue: row["state"]) ?? .queued, queuedAt: row["queued_at"], startedAt: row["started_at"],
-            finishedAt: row["finished_at"], attempts: row["attempts"],
-            verdict: (row["verdict"] as String?).flatMap(Verdict.init(rawValue:)), summary: row["summary"],
-            reportJSON: row["report"], configFingerprint: row["config_fingerprint"],
-            evalFingerprint: row["eval_fingerprint"], championModelID: row["champion_model_id"]
-        )
+        RunRecord(row: row, model: ModelRecord(row: row, prefix: "m_"))
     }
 }

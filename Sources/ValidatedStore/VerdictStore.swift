@@ -184,7 +184,7 @@ public struct VerdictStore: Sendable {
                     """,
                 arguments: [folder, previous, runID, before, date]
             )
-            guard let model = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [previous]).map(Self.model)
+            guard let model = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [previous]).map({ ModelRecord(row: $0) })
             else { throw StoreError(description: "model \(previous) does not exist") }
             return model
         }
@@ -201,7 +201,7 @@ public struct VerdictStore: Sendable {
                     """,
                 arguments: [folder]
             ).map { row in
-                let record = PromotionRecord(folder: folder, model: Self.model(row), reason: row["reason"], promotedAt: row["promoted_at"])
+                let record = PromotionRecord(folder: folder, model: ModelRecord(row: row), reason: row["reason"], promotedAt: row["promoted_at"])
                 let runID: Int64? = row["run_id"]
                 return (record, try runID.flatMap { try Self.run(id: $0, db) })
             }
@@ -311,7 +311,7 @@ public struct VerdictStore: Sendable {
                     """,
                 arguments: [query, isHex]
             )
-            let models = rows.map(Self.model)
+            let models = rows.map { ModelRecord(row: $0) }
             guard !models.isEmpty else {
                 throw StoreError(description: "no model matches \"\(query)\"; give a path, a file name or a sha256 prefix (see validatectl status)")
             }
@@ -348,7 +348,7 @@ public struct VerdictStore: Sendable {
     /// A model by row id.
     public func model(id: Int64) throws -> ModelRecord? {
         try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [id]).map(Self.model)
+            try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [id]).map { ModelRecord(row: $0) }
         }
     }
 
@@ -385,26 +385,13 @@ public struct VerdictStore: Sendable {
                 arguments: [folder]
             )
         else { return nil }
-        return PromotionRecord(folder: folder, model: Self.model(row), reason: row["reason"], promotedAt: row["promoted_at"])
-    }
-
-    private static func model(_ row: Row) -> ModelRecord {
-        ModelRecord(
-            id: row["id"], folder: row["folder"], path: row["path"], sha256: row["sha256"], size: row["size"],
-            firstSeen: row["first_seen"]
-        )
+        return PromotionRecord(folder: folder, model: ModelRecord(row: row), reason: row["reason"], promotedAt: row["promoted_at"])
     }
 
     private static func run(id: Int64, _ db: Database) throws -> RunRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]),
             let modelRow = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [row["model_id"] as Int64])
         else { return nil }
-        return RunRecord(
-            id: row["id"], model: model(modelRow), state: RunState(rawValue: row["state"]) ?? .queued,
-            queuedAt: row["queued_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-            attempts: row["attempts"], verdict: (row["verdict"] as String?).flatMap(Verdict.init(rawValue:)),
-            summary: row["summary"], reportJSON: row["report"], configFingerprint: row["config_fingerprint"],
-            evalFingerprint: row["eval_fingerprint"], championModelID: row["champion_model_id"]
-        )
+        return RunRecord(row: row, model: ModelRecord(row: modelRow))
     }
 }

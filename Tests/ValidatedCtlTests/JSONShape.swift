@@ -1,76 +1,13 @@
 import Foundation
 import Testing
-
-/// A parsed JSON value that keeps booleans and numbers apart, so a test can check the documented type of each
-/// field.
-enum JSON: Decodable, CustomStringConvertible, Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSON])
-    case object([String: JSON])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSON].self))
-        }
-    }
-
-    /// Parses `text`, which must be one JSON document.
-    static func parse(_ text: String) throws -> JSON {
-        try JSONDecoder().decode(JSON.self, from: Data(text.utf8))
-    }
-
-    subscript(key: String) -> JSON? {
-        if case .object(let fields) = self { return fields[key] }
-        return nil
-    }
-
-    var array: [JSON] {
-        if case .array(let values) = self { return values }
-        return []
-    }
-
-    var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
-    var number: Double? {
-        if case .number(let value) = self { return value }
-        return nil
-    }
-
-    var description: String {
-        switch self {
-        case .null: "null"
-        case .bool(let value): "\(value)"
-        case .number(let value): "\(value)"
-        case .string(let value): "\"\(value)\""
-        case .array(let values): "[\(values.count) values]"
-        case .object(let fields): "{\(fields.keys.sorted().joined(separator: ", "))}"
-        }
-    }
-}
+import ValidatedCtl
 
 /// The documented type of a field.
 enum Kind: CustomStringConvertible, Sendable {
     case string, number, integer, bool, array, object, date
     indirect case nullable(Kind)
 
-    func matches(_ value: JSON) -> Bool {
+    func matches(_ value: JSONValue) -> Bool {
         switch (self, value) {
         case (.nullable, .null): true
         case (.nullable(let kind), _): kind.matches(value)
@@ -96,7 +33,7 @@ enum Kind: CustomStringConvertible, Sendable {
 }
 
 /// Expects `value` to be an object with every field of `shape`, each of its documented kind.
-func expectShape(_ value: JSON?, _ shape: [String: Kind], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectShape(_ value: JSONValue?, _ shape: [String: Kind], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
     guard case .object(let fields) = value else {
         Issue.record("\(what) is \(value.map(\.description) ?? "missing"), not an object", sourceLocation: sourceLocation)
         return

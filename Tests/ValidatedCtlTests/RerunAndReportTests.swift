@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ValidatedCtl
 import ValidatedCore
 import ValidatedStore
 import ValidatedTestSupport
@@ -20,16 +21,25 @@ import ValidatedTestSupport
         #expect(queued.stdout.hasPrefix("queued run 2 of 01-clean.safetensors"), "\(queued.stdout)")
         let again = try validatectl(["rerun", "01-clean.safetensors"] + config)
         #expect(again.stdout.contains("already has run 2 queued"), "one queued run per model: \(again.stdout)")
-        let pending = try JSON.parse(try validatectl(["list", "--json"] + config).stdout)
+        let pending = try JSONValue.parse(try validatectl(["list", "--json"] + config).stdout)
         #expect(pending["runs"]?.array.compactMap { $0["state"]?.string } == ["queued", "done"])
 
-        // The daemon takes the queued run at its next start.
+        // The daemon takes the queued run at its next start; a run queued while it is running is taken within a
+        // heartbeat (HeartbeatSec=1 here), without a checkpoint arriving.
+        var requeuedWhileRunning: CtlResult?
         try await DemoStore.runDaemon(layout, dropping: []) { store in
-            try store.runs(modelID: try store.findModel("01-clean.safetensors").id).allSatisfy { $0.verdict != nil }
+            let runs = try store.runs(modelID: try store.findModel("01-clean.safetensors").id)
+            guard runs.allSatisfy({ $0.verdict != nil }) else { return false }
+            if requeuedWhileRunning == nil {
+                requeuedWhileRunning = try validatectl(["rerun", "01-clean.safetensors"] + config)
+                return false
+            }
+            return runs.count == 3
         }
+        #expect(requeuedWhileRunning?.stdout.hasPrefix("queued run 3 of 01-clean.safetensors") == true)
         let store = try VerdictStore(readOnlyPath: layout.database)
         let runs = try store.runs(modelID: try store.findModel("01-clean.safetensors").id)
-        #expect(runs.map(\.id) == [2, 1])
+        #expect(runs.map(\.id) == [3, 2, 1])
         #expect(runs.allSatisfy { $0.verdict == .pass })
         #expect(try validatectl(["rerun", "no-such-model"] + config).code == 2)
     }
@@ -74,25 +84,36 @@ import ValidatedTestSupport
 
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// Where the browser test keeps its screenshot: `.build/test-artefacts/report.png`.
+    static let artefacts = Fixtures.repository.appendingPathComponent(".build/test-artefacts")
+
     @Test(.enabled(if: chromium != nil, "chromium is not installed (apt-get install -y chromium)"))
     func reportRendersInAHeadlessBrowser() async throws {
         let layout = try await DemoStore.shared.prepared()
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let page = directory.path + "/report.html"
-        let screenshot = directory.path + "/report.png"
+        try FileManager.default.createDirectory(at: Self.artefacts, withIntermediateDirectories: true)
+        let screenshot = Self.artefacts.appendingPathComponent("report.png").path
+        try? FileManager.default.removeItem(atPath: screenshot)
         #expect(try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config]).code == 0)
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
         browser.arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(directory.path)/profile",
-            "--window-size=1200,2400", "--screenshot=\(screenshot)", "file://\(page)",
+            "--enable-logging=stderr", "--v=0", "--window-size=1200,2400", "--screenshot=\(screenshot)", "file://\(page)",
         ]
+        let log = directory.path + "/chromium.log"
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         browser.standardOutput = FileHandle.nullDevice
-        browser.standardError = FileHandle.nullDevice
+        browser.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try browser.run()
         try await waitUntil(timeout: .seconds(90), "chromium to render the report") { !browser.isRunning }
         #expect(browser.terminationStatus == 0)
+        // The page has no scripts and loads nothing, so the console must stay silent: any message is an error
+        // (a blocked resource, a parse failure).
+        let console = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains(":CONSOLE") }
+        #expect(console.isEmpty, "the browser console reported: \(console.joined(separator: "\n"))")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")
         // A blank 1200×2400 page compresses to a few kilobytes; text, tables and the curve make it much larger.

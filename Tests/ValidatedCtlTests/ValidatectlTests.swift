@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ValidatedCtl
 import ValidatedStore
 import ValidatedTestSupport
 
@@ -8,7 +9,7 @@ import ValidatedTestSupport
     @Test func listShowsRunsNewestFirstAndFilters() async throws {
         let layout = try await DemoStore.shared.prepared()
         let config = ["--config", layout.config]
-        let all = try JSON.parse(try validatectl(["list", "--json"] + config).stdout)
+        let all = try JSONValue.parse(try validatectl(["list", "--json"] + config).stdout)
         #expect(all["schema"]?.string == "validatectl/1")
         let runs = try #require(all["runs"]).array
         #expect(runs.compactMap { $0["model"]?["file_name"]?.string } == ["02-artefact.safetensors", "01-clean.safetensors"])
@@ -16,13 +17,13 @@ import ValidatedTestSupport
             expectShape(run, runShape, "runs[\(index)]")
             expectShape(run["model"], modelShape, "runs[\(index)].model")
         }
-        let failed = try JSON.parse(try validatectl(["list", "--json", "--verdict", "fail"] + config).stdout)
+        let failed = try JSONValue.parse(try validatectl(["list", "--json", "--verdict", "fail"] + config).stdout)
         #expect(failed["runs"]?.array.compactMap { $0["verdict"]?.string } == ["fail"])
-        let limited = try JSON.parse(try validatectl(["list", "--json", "--limit", "1"] + config).stdout)
+        let limited = try JSONValue.parse(try validatectl(["list", "--json", "--limit", "1"] + config).stdout)
         #expect(limited["runs"]?.array.count == 1)
-        let future = try JSON.parse(try validatectl(["list", "--json", "--since", "2999-01-01"] + config).stdout)
+        let future = try JSONValue.parse(try validatectl(["list", "--json", "--since", "2999-01-01"] + config).stdout)
         #expect(future["runs"]?.array.isEmpty == true)
-        let otherFolder = try JSON.parse(try validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout)
+        let otherFolder = try JSONValue.parse(try validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout)
         #expect(otherFolder["runs"]?.array.isEmpty == true)
 
         let text = try validatectl(["list"] + config)
@@ -41,7 +42,7 @@ import ValidatedTestSupport
 
         let status = try validatectl(["status", "--json"] + config)
         #expect(status.code == 3, "the daemon was stopped after the verdicts")
-        let snapshot = try JSON.parse(status.stdout)
+        let snapshot = try JSONValue.parse(status.stdout)
         expectShape(snapshot, ["schema": .string, "daemon": .nullable(.object), "queue": .object, "champions": .array, "recent": .array], "status")
         expectShape(
             snapshot["daemon"],
@@ -56,7 +57,7 @@ import ValidatedTestSupport
         #expect(champion?["model"]?["file_name"]?.string == "01-clean.safetensors")
         #expect(snapshot["recent"]?.array.count == 2)
 
-        let show = try JSON.parse(try validatectl(["show", "--json", "02-artefact.safetensors"] + config).stdout)
+        let show = try JSONValue.parse(try validatectl(["show", "--json", "02-artefact.safetensors"] + config).stdout)
         expectShape(show, ["schema": .string, "model": .object, "run": .object, "checks": .array, "report": .object], "show")
         expectShape(show["run"], runShape, "show.run")
         #expect(show["run"]?["verdict"]?.string == "fail")
@@ -78,7 +79,7 @@ import ValidatedTestSupport
         #expect(text.contains("Token association over 2571 documents"))
         #expect(text.contains("New reasons against the champion"))
 
-        let history = try JSON.parse(try validatectl(["history", "--json"] + config).stdout)
+        let history = try JSONValue.parse(try validatectl(["history", "--json"] + config).stdout)
         #expect(history["schema"]?.string == "validatectl/1")
         let folder = try #require(history["folders"]?.array.first)
         #expect(folder["folder"]?.string == layout.folder)
@@ -99,7 +100,7 @@ import ValidatedTestSupport
         let layout = try await DemoStore.shared.prepared()
         let good = try validatectl(["config", "check", "--config", layout.config, "--json"])
         #expect(good.code == 0, "\(good.stderr)")
-        let parsed = try JSON.parse(good.stdout)
+        let parsed = try JSONValue.parse(good.stdout)
         expectShape(
             parsed,
             [
@@ -135,7 +136,7 @@ import ValidatedTestSupport
         let refused = try validatectl(["config", "check", "--config", bad])
         #expect(refused.code == 1)
         #expect(refused.stderr.hasPrefix("\(bad):5: TopK=:"), "\(refused.stderr)")
-        let refusedJSON = try JSON.parse(try validatectl(["config", "check", "--config", bad, "--json"]).stdout)
+        let refusedJSON = try JSONValue.parse(try validatectl(["config", "check", "--config", bad, "--json"]).stdout)
         expectShape(refusedJSON["error"], ["file": .string, "line": .nullable(.integer), "reason": .string], "config.error")
         #expect(refusedJSON["error"]?["line"]?.number == 5)
     }
@@ -144,13 +145,13 @@ import ValidatedTestSupport
         let layout = try await DemoStore.shared.prepared()
         let store = try VerdictStore(readOnlyPath: layout.database)
         let run = try #require(try store.runs(modelID: try store.findModel("02-artefact.safetensors").id).first)
-        let stored = try JSON.parse(try #require(run.reportJSON))
+        let stored = try JSONValue.parse(try #require(run.reportJSON))
         let worst = try #require(stored["checks"]?["spurious"]?["worst"]?.array.first)
         let document = try #require(worst["document"]?.string)
 
         let result = try validatectl(["explain", "02-artefact.safetensors", "--doc", document, "--json", "--config", layout.config])
         #expect(result.code == 0, "\(result.stderr)")
-        let explained = try JSON.parse(result.stdout)
+        let explained = try JSONValue.parse(result.stdout)
         expectShape(
             explained,
             [
@@ -180,6 +181,65 @@ import ValidatedTestSupport
         #expect(lines.allSatisfy { $0.contains("│") })
         #expect(!chart.stdout.contains("\u{1B}["))
         #expect(try validatectl(["explain", "02-artefact.safetensors", "--config", layout.config]).code == 64, "needs --text or --doc")
+    }
+
+    @Test func validateJudgesAsTheDaemonDoesWithTheFoldersConfigurationAndChampion() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        let artefact = layout.demo + "/checkpoints/02-artefact.safetensors"
+        let arguments = ["validate", artefact, "--folder", "topics", "--config", layout.config]
+        let gate = try validatectl(arguments)
+        #expect(gate.code == 1, "\(gate.stdout)\(gate.stderr)")
+        #expect(gate.stderr.isEmpty, "piped, validate prints its result only: \(gate.stderr)")
+        let lines = gate.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix(artefact + ": FAIL — spurious features: banned token") == true, "\(gate.stdout)")
+        #expect(lines.contains { $0.hasPrefix("  settings: folder topics (") })
+        #expect(lines.last == "  champion: \(layout.incoming)/01-clean.safetensors")
+
+        // Same settings, seeds and champion scores as the daemon: the gate's checks are the stored report's.
+        let gateJSON = try JSONValue.parse(try validatectl(arguments + ["--json"]).stdout)
+        #expect(gateJSON["schema"]?.string == "validatectl/1")
+        #expect(gateJSON["folder"]?.string == "topics")
+        #expect(gateJSON["champion"]?.string == "\(layout.incoming)/01-clean.safetensors")
+        let stored = try JSONValue.parse(try validatectl(["show", "--json", "02-artefact.safetensors", "--config", layout.config]).stdout)
+        // The time the champion's explanations took is measured, not judged: it is left out.
+        func judged(_ check: JSONValue?) -> JSONValue? {
+            guard case .object(var fields) = check, case .object(var champion) = fields["champion"] else { return check }
+            champion["seconds"] = nil
+            champion["share_of_run"] = nil
+            fields["champion"] = .object(champion)
+            return .object(fields)
+        }
+        for suite in ["spurious", "auc"] {
+            let mine = judged(gateJSON["checks"]?[suite]), daemons = judged(stored["report"]?["checks"]?[suite])
+            #expect(mine != nil && mine == daemons, "checks.\(suite) differ: \(String(describing: mine)) vs \(String(describing: daemons))")
+        }
+
+        let unknown = try validatectl(["validate", artefact, "--folder", "nope", "--config", layout.config])
+        #expect(unknown.code == 2)
+        #expect(unknown.stderr == "validatectl: \(layout.config) has no folder \"nope\"; it configures topics\n")
+        let noEval = try validatectl(["validate", artefact, "--config", layout.config])
+        #expect(noEval.code == 2)
+        #expect(noEval.stderr.contains("--eval is required"))
+    }
+
+    @Test func validateShowsProgressOnATerminal() async throws {
+        let layout = try await DemoStore.shared.prepared()
+        // script(1) gives validatectl a pseudo-terminal, as an interactive shell would.
+        let command = [Binaries.url("validatectl").path, "validate", layout.demo + "/checkpoints/01-clean.safetensors", "--folder", "topics", "--config", layout.config]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let terminal = Process()
+        terminal.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        terminal.arguments = ["-qec", command, "/dev/null"]
+        let output = Pipe()
+        terminal.standardOutput = output
+        terminal.standardInput = FileHandle.nullDevice
+        try terminal.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        terminal.waitUntilExit()
+        #expect(terminal.terminationStatus == 0, "\(text)")
+        #expect(text.contains("\r\u{1B}[Kscoring"), "no progress line: \(text)")
+        #expect(text.contains("explaining 28/28"), "explanations counted (24 documents, 2 of them under 2 more seeds): \(text)")
+        #expect(text.contains("01-clean.safetensors: PASS"))
     }
 
     @Test func rootHelpDocumentsTheExitCodes() throws {

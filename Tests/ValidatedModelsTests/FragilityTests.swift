@@ -53,6 +53,10 @@ import ValidatedTestSupport
         #expect(fs.spearman < rs.spearman - 0.2)
         #expect(fs.kendall < rs.kendall - 0.2)
         #expect(fs.weightCV > rs.weightCV * 1.5)
+        // CSI does not separate them (91.4 vs 91.1 here): the surrogate's 95% intervals are wider than the weights'
+        // seed-to-seed spread for both, so they overlap either way. It is reported, not asserted apart.
+        let (robustCSI, fragileCSI) = (try #require(rs.csi), try #require(fs.csi))
+        #expect((50...100).contains(robustCSI) && (50...100).contains(fragileCSI))
         // Random edits of unimportant words.
         #expect(f.jaccard < r.jaccard - 0.03)
         #expect(f.topKIntersection < r.topKIntersection - 0.02)

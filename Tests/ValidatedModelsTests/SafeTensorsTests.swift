@@ -45,11 +45,25 @@ import ValidatedModels
         (#"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#, "tensors \"a\" and \"b\" overlap in the data section"),
         (#"{"w":{"dtype":"F64","shape":[99999999999,99999999999],"data_offsets":[0,16]}}"#, "tensor \"w\": shape [99999999999, 99999999999] is larger than 1073741824 elements"),
         (#"[1,2]"#, "header is not a JSON object"),
-        (#"{"w":"#, "header is not valid JSON"),
+        (#"{"w":"#, "header is not valid JSON (Unexpected end of file during JSON parse); the file is damaged or not a safetensors file"),
     ])
     func refusesBadHeaders(header: String, reason: String) {
         let bytes = container(header: header, data: doubles([1, 2]))
         #expect(throws: ModelError(file: "m", reason: reason)) { try SafeTensors(bytes: bytes, file: "m") }
+    }
+
+    @Test func refusesANestingBombWithTheParsersReason() {
+        let bomb = "{\"w\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(throws: ModelError(file: "m", reason: "header is not valid JSON (Too many nested arrays or dictionaries around character 517); the file is damaged or not a safetensors file")) {
+            try SafeTensors(bytes: container(header: bomb), file: "m")
+        }
+    }
+
+    @Test func refusesMoreValuesInAllThanTheLimit() {
+        let header = #"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#
+        #expect(throws: ModelError(file: "m", reason: "the tensors hold over 1 values in all, more than this daemon loads into memory")) {
+            try SafeTensors(bytes: container(header: header, data: doubles([1, 2])), file: "m", limits: .init(maxTotalElements: 1))
+        }
     }
 
     @Test func refusesNonFiniteWeights() throws {
