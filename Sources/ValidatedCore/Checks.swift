@@ -277,16 +277,21 @@ public enum StabilityCheck {
         var coefficientStabilities: [Double] = []
         for runs in explanationsPerDocument {
             guard let first = runs.first, runs.count > 1 else { continue }
-            var jaccardSum = 0.0, pairs = 0
+            var jaccardSum = 0.0, intersectionSum = 0.0, pairs = 0
             for i in runs.indices {
                 for j in runs.indices where j > i {
                     let agreement = ExplanationAgreement(runs[i], runs[j], k: topK)
                     seedAgreements.append(agreement)
                     jaccardSum += agreement.jaccard
+                    intersectionSum += agreement.topKIntersection
                     pairs += 1
                 }
             }
-            perDocument.append(StabilityReport.DocumentStability(document: first.documentID, jaccard: jaccardSum / Double(pairs)))
+            perDocument.append(
+                StabilityReport.DocumentStability(
+                    document: first.documentID, jaccard: jaccardSum / Double(pairs), topKIntersection: intersectionSum / Double(pairs)
+                )
+            )
             variations += weightVariation(runs, k: topK)
             if let csi = coefficientStability(runs) { coefficientStabilities.append(csi) }
         }
@@ -315,6 +320,11 @@ public enum StabilityCheck {
             let floors = perturbations.map { floorByDocument[$0.originalExplanation.documentID] ?? seedJaccard }
             let jaccard = mean(agreements.map(\.jaccard))
             let excess = mean(zip(floors, agreements).map { $0 - $1.jaccard })
+            let editsByDocument = Dictionary(grouping: zip(perturbations, agreements), by: { $0.0.originalExplanation.documentID })
+            for index in perDocument.indices {
+                guard let edits = editsByDocument[perDocument[index].document] else { continue }
+                perDocument[index].editTopKIntersection = mean(edits.map(\.1.topKIntersection))
+            }
             measures = StabilityReport.PerturbationMeasures(
                 pairs: perturbations.count, labelChanged: labelChanged,
                 topKIntersection: mean(agreements.map(\.topKIntersection)), jaccard: jaccard,
@@ -345,7 +355,7 @@ public enum StabilityCheck {
         return StabilityReport(
             verdict: verdict, summary: summary, documents: perDocument.count, seeds: settings.seeds, seedJaccard: seedJaccard,
             leastStable: Array(perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
-            seed: seed, perturbation: measures, worstPairs: worst, attack: attack
+            perDocument: perDocument, seed: seed, perturbation: measures, worstPairs: worst, attack: attack
         )
     }
 

@@ -353,6 +353,16 @@ public struct StabilityReport: Sendable, Codable, Equatable {
         public var document: String
         /// Its mean pairwise top-k Jaccard index across seeds.
         public var jaccard: Double
+        /// Its mean top-k intersection / k across seeds (absent in reports stored before it was kept).
+        public var topKIntersection: Double?
+        /// The mean top-k intersection / k of its edited texts with it, when edits of it kept the label.
+        public var editTopKIntersection: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case document, jaccard
+            case topKIntersection = "top_k_intersection"
+            case editTopKIntersection = "edit_top_k_intersection"
+        }
     }
 
     /// LIME's own sampling noise: the same documents explained under several seeds, mean over pairs and documents.
@@ -450,6 +460,8 @@ public struct StabilityReport: Sendable, Codable, Equatable {
     public var seedJaccard: Double
     /// The least stable documents (up to 3).
     public var leastStable: [DocumentStability]
+    /// Every document measured, in evaluation-set order (absent in reports stored before it was kept).
+    public var perDocument: [DocumentStability]?
     /// Every seed-stability measure (absent in reports stored before it was measured).
     public var seed: SeedMeasures?
     /// Random label-preserving perturbations.
@@ -467,6 +479,7 @@ public struct StabilityReport: Sendable, Codable, Equatable {
         case verdict, summary, documents, seeds, seed, perturbation, attack, seconds
         case seedJaccard = "seed_jaccard"
         case leastStable = "least_stable"
+        case perDocument = "per_document"
         case worstPairs = "worst_pairs"
         case shareOfRun = "share_of_run"
     }
