@@ -1,4 +1,5 @@
-/// The `pipeline` document in a native checkpoint's `__metadata__` (format `validated.text-pipeline`, version 1).
+/// The `pipeline` document in a native checkpoint's `__metadata__` (format `validated.text-pipeline`, versions 1
+/// and 2).
 ///
 /// See `docs/model-format.md` for the full specification.
 struct TextPipelineSpec: Decodable {
@@ -7,11 +8,14 @@ struct TextPipelineSpec: Decodable {
         var lowercase: Bool = true
         var tokenPattern: String = #"(?u)\b\w\w+\b"#
         var ngramRange: [Int] = [1, 1]
+        /// Tokens dropped before n-grams are formed (version 2).
+        var stopWords: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case analyzer, lowercase
             case tokenPattern = "token_pattern"
             case ngramRange = "ngram_range"
+            case stopWords = "stop_words"
         }
 
         init(from decoder: any Decoder) throws {
@@ -20,6 +24,7 @@ struct TextPipelineSpec: Decodable {
             lowercase = try container.decodeIfPresent(Bool.self, forKey: .lowercase) ?? lowercase
             tokenPattern = try container.decodeIfPresent(String.self, forKey: .tokenPattern) ?? tokenPattern
             ngramRange = try container.decodeIfPresent([Int].self, forKey: .ngramRange) ?? ngramRange
+            stopWords = try container.decodeIfPresent([String].self, forKey: .stopWords) ?? stopWords
         }
     }
 

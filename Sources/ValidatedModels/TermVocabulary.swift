@@ -1,0 +1,101 @@
+/// The vocabulary of a word n-gram model: which column, if any, each n-gram of a token sequence counts into.
+///
+/// scikit-learn forms the n-grams of a document, for every `n` of the n-gram range, from its tokens after
+/// stop-word removal, joining each window of `n` consecutive tokens with one space. Instead of building those
+/// strings, the terms are kept as a trie over token ids: each vocabulary term is split at its spaces into
+/// components, a token gets the id of the component it equals (or none), and a window's column is found by
+/// walking the trie one token at a time. When no token holds a space this is exactly the string lookup, since a
+/// window's joined string then splits back into the window's tokens; documents with such a token (possible only
+/// with a custom token pattern) are looked up by string.
+struct TermVocabulary: Sendable {
+    /// A token that is not a component of any term: no window containing it is a term.
+    static let unknown: Int32 = -1
+
+    /// Term `i` is column `i`.
+    let columns: [String: Int]
+    let minN: Int
+    let maxN: Int
+    let stopWords: Set<String>
+    /// Ids of the space-separated components of the terms (n-gram models only).
+    let componentIDs: [String: Int32]
+    /// The trie's edges: `node << 32 | component id` to the child node; node 0 is the root.
+    private let children: [Int64: Int32]
+    /// The column of the term that ends at each node, or -1.
+    private let columnOfNode: [Int32]
+
+    /// Whether every term is one token and no token is dropped: a document's columns are its tokens' columns.
+    var isUnigramOnly: Bool { maxN == 1 && stopWords.isEmpty }
+
+    init(terms: [String], minN: Int, maxN: Int, stopWords: Set<String>) {
+        var columns: [String: Int] = [:]
+        columns.reserveCapacity(terms.count)
+        for (index, term) in terms.enumerated() { columns[term] = index }
+        self.columns = columns
+        self.minN = minN
+        self.maxN = maxN
+        self.stopWords = stopWords
+        var componentIDs: [String: Int32] = [:]
+        var children: [Int64: Int32] = [:]
+        var columnOfNode: [Int32] = [-1]
+        if maxN > 1 {
+            for (index, term) in terms.enumerated() {
+                let parts = term.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count <= maxN else { continue }
+                var node: Int32 = 0
+                for part in parts {
+                    let id = componentIDs[String(part)] ?? Int32(componentIDs.count)
+                    if id == Int32(componentIDs.count) { componentIDs[String(part)] = id }
+                    let key = Int64(node) << 32 | Int64(id)
+                    if let child = children[key] {
+                        node = child
+                    } else {
+                        let child = Int32(columnOfNode.count)
+                        children[key] = child
+                        columnOfNode.append(-1)
+                        node = child
+                    }
+                }
+                columnOfNode[Int(node)] = Int32(index)
+            }
+        }
+        self.componentIDs = componentIDs
+        self.children = children
+        self.columnOfNode = columnOfNode
+    }
+
+    /// Calls `body` with the column of every term among the n-grams of `tokens` (stop words already removed),
+    /// once per occurrence.
+    func forEachColumn(ofTokens tokens: [String], _ body: (Int) -> Void) {
+        if maxN == 1 {
+            for token in tokens { if let column = columns[token] { body(column) } }
+        } else if tokens.contains(where: { $0.utf8.contains(0x20) }) {
+            for n in minN...maxN where n <= tokens.count {
+                for start in 0...(tokens.count - n) {
+                    if let column = columns[tokens[start..<(start + n)].joined(separator: " ")] { body(column) }
+                }
+            }
+        } else {
+            forEachColumn(ofIDs: tokens.map { componentIDs[$0] ?? Self.unknown }, body)
+        }
+    }
+
+    /// Calls `body` with the column of every term among the n-grams of a sequence of component ids
+    /// (``componentIDs``, or ``unknown``), once per occurrence.
+    func forEachColumn(ofIDs ids: some RandomAccessCollection<Int32>, _ body: (Int) -> Void) {
+        var start = ids.startIndex
+        while start != ids.endIndex {
+            var node: Int32 = 0
+            var position = start
+            var length = 0
+            while length < maxN, position != ids.endIndex {
+                let id = ids[position]
+                guard id != Self.unknown, let child = children[Int64(node) << 32 | Int64(id)] else { break }
+                node = child
+                length += 1
+                if length >= minN, columnOfNode[Int(node)] >= 0 { body(Int(columnOfNode[Int(node)])) }
+                position = ids.index(after: position)
+            }
+            start = ids.index(after: start)
+        }
+    }
+}
