@@ -16,7 +16,7 @@ struct TermVocabulary: Sendable {
     let minN: Int
     let maxN: Int
     let stopWords: Set<String>
-    /// Ids of the space-separated components of the terms (n-gram models only).
+    /// Ids of the space-separated components of the terms (empty when ``isUnigramOnly``).
     let componentIDs: [String: Int32]
     /// The trie's edges: `node << 32 | component id` to the child node; node 0 is the root.
     private let children: [Int64: Int32]
@@ -37,7 +37,7 @@ struct TermVocabulary: Sendable {
         var componentIDs: [String: Int32] = [:]
         var children: [Int64: Int32] = [:]
         var columnOfNode: [Int32] = [-1]
-        if maxN > 1 {
+        if maxN > 1 || !stopWords.isEmpty {
             for (index, term) in terms.enumerated() {
                 let parts = term.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count <= maxN else { continue }
