@@ -159,8 +159,8 @@ def calibrated_linear_spec(name, clf, dimension):
     -a*c - b; CalibratedClassifierCV averages the folds. So: one logistic layer with a unit per fold, then a
     layer that takes their mean, read as the positive class's probability (output binary-probability)."""
     if clf.method != "sigmoid":
-        raise Unsupported(f"step '{name}': method={clf.method!r} is not supported (isotonic calibration is a step "
-                          f"function of the score); use method='sigmoid'")
+        why = " (isotonic calibration is a step function of the score)" if clf.method == "isotonic" else ""
+        raise Unsupported(f"step '{name}': method={clf.method!r} is not supported{why}; use method='sigmoid'")
     classes = [str(c) for c in clf.classes_]
     if len(classes) != 2:
         raise Unsupported(f"step '{name}': a CalibratedClassifierCV with {len(classes)} classes normalizes "

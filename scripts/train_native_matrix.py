@@ -4,8 +4,10 @@
     python3 scripts/train_native_matrix.py --train TRAIN.jsonl --test TEST.jsonl --out DIR [--train-size N]
         [--test-size N] [--refused-only]
 
-For each configuration (vectorizer x classifier, see CONFIGS) this writes DIR/<name>.safetensors through
-export_sklearn.export and its probabilities on the held-out documents. Pipelines the exporter must refuse are
+For each configuration (vectorizer x classifier, see PAIRS) this writes DIR/<name>.safetensors through
+export_sklearn.export and its probabilities on the held-out documents. One more model, "numpy-mlp", is written
+the way docs/model-format.md §5 tells a PyTorch user to, with safetensors.numpy.save_file alone, and its
+expected probabilities come from export_sklearn.score (the format's semantics). Pipelines the exporter must refuse are
 saved as DIR/refused/<name>.joblib, to be run through export_sklearn.py's command line. DIR/matrix.json holds
 {"texts": [...], "models": [{"name", "file", "classes", "proba"}], "refused": [{"name", "file", "expect"}]}.
 
@@ -23,6 +25,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
 import joblib  # noqa: E402
+import numpy as np  # noqa: E402
+from safetensors.numpy import save_file  # noqa: E402
 from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer  # noqa: E402
@@ -33,7 +37,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export_sklearn import export  # noqa: E402
+from export_sklearn import export, score  # noqa: E402
 
 WRITING = {"language", "languages", "word", "words", "letter", "letters", "written", "writing", "spoken", "speech"}
 
@@ -91,6 +95,37 @@ def labels(documents, classes):
     return [2 if d["label"] == 1 and WRITING & set(d["text"].lower().split()) else d["label"] for d in documents]
 
 
+def write_numpy_mlp(texts, train, path):
+    """A three-class relu MLP over TF-IDF word pairs, weights drawn at random, saved as §5 of the format says."""
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2)).fit([d["text"] for d in train])
+    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    generator = np.random.default_rng(5)
+    hidden, classes = 16, ["cognition", "communication", "writing"]
+    pipeline = {
+        "classes": classes,
+        "tokenizer": {"analyzer": "word", "lowercase": True, "token_pattern": r"(?u)\b\w\w+\b",
+                      "ngram_range": [1, 2], "stop_words": []},
+        "vocabulary": vocabulary,
+        "weighting": {"kind": "tfidf", "norm": "l2", "use_idf": True, "smooth_idf": True,
+                      "sublinear_tf": False, "binary": False, "idf": "tfidf.idf"},
+        "layers": [
+            {"weight": "hidden.weight", "bias": "hidden.bias", "activation": "relu"},
+            {"weight": "out.weight", "bias": "out.bias", "activation": "identity"},
+        ],
+        "output": "softmax",
+    }
+    tensors = {
+        "tfidf.idf": vectorizer.idf_.astype(np.float64),
+        "hidden.weight": generator.normal(0, 3, (hidden, len(vocabulary))),
+        "hidden.bias": generator.normal(0, 0.1, hidden),
+        "out.weight": generator.normal(0, 1, (len(classes), hidden)),
+        "out.bias": generator.normal(0, 0.1, len(classes)),
+    }
+    metadata = {"format": "validated.text-pipeline", "format_version": "2", "pipeline": json.dumps(pipeline)}
+    save_file(tensors, path, metadata=metadata)
+    return classes, score(pipeline, tensors, texts)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True)
@@ -115,6 +150,10 @@ def main():
         export(pipeline, os.path.join(args.out, file))
         models.append({"name": name, "file": file, "classes": [str(c) for c in pipeline.classes_],
                        "proba": pipeline.predict_proba(texts).tolist()})
+    if not args.refused_only:
+        classes, proba = write_numpy_mlp(texts, train, os.path.join(args.out, "numpy-mlp.safetensors"))
+        models.append({"name": "numpy-mlp", "file": "numpy-mlp.safetensors", "classes": classes,
+                       "proba": proba.tolist()})
     refused = []
     for name, (classes, vectorizer, make, expect) in REFUSED.items():
         pipeline = Pipeline([("vec", vectorizer()), ("clf", make())])
