@@ -18,8 +18,10 @@ struct TermVocabulary: Sendable {
     let stopWords: Set<String>
     /// Ids of the space-separated components of the terms (empty when ``isUnigramOnly``).
     let componentIDs: [String: Int32]
-    /// The trie's edges: `node << 32 | component id` to the child node; node 0 is the root.
-    private let children: [Int64: Int32]
+    /// The trie's first level: the root's child along each component id, or -1.
+    private let rootChildren: [Int32]
+    /// The trie's deeper edges.
+    private let edges: TrieEdges
     /// The column of the term that ends at each node, or -1.
     private let columnOfNode: [Int32]
 
@@ -35,7 +37,8 @@ struct TermVocabulary: Sendable {
         self.maxN = maxN
         self.stopWords = stopWords
         var componentIDs: [String: Int32] = [:]
-        var children: [Int64: Int32] = [:]
+        var rootChildren: [Int32] = []
+        var edges = TrieEdges(capacity: maxN > 1 ? terms.count * (maxN - 1) : 0)
         var columnOfNode: [Int32] = [-1]
         if maxN > 1 || !stopWords.isEmpty {
             for (index, term) in terms.enumerated() {
@@ -44,31 +47,36 @@ struct TermVocabulary: Sendable {
                 var node: Int32 = 0
                 for part in parts {
                     let id = componentIDs[String(part)] ?? Int32(componentIDs.count)
-                    if id == Int32(componentIDs.count) { componentIDs[String(part)] = id }
-                    let key = Int64(node) << 32 | Int64(id)
-                    if let child = children[key] {
-                        node = child
-                    } else {
-                        let child = Int32(columnOfNode.count)
-                        children[key] = child
-                        columnOfNode.append(-1)
-                        node = child
+                    if id == Int32(componentIDs.count) {
+                        componentIDs[String(part)] = id
+                        rootChildren.append(-1)
                     }
+                    let existing = node == 0 ? rootChildren[Int(id)] : (edges.child(node, id) ?? -1)
+                    if existing >= 0 {
+                        node = existing
+                        continue
+                    }
+                    let child = Int32(columnOfNode.count)
+                    columnOfNode.append(-1)
+                    if node == 0 { rootChildren[Int(id)] = child } else { edges.insert(node, id, child: child) }
+                    node = child
                 }
                 columnOfNode[Int(node)] = Int32(index)
             }
         }
         self.componentIDs = componentIDs
-        self.children = children
+        self.rootChildren = rootChildren
+        self.edges = edges
         self.columnOfNode = columnOfNode
     }
 
     /// Calls `body` with the column of every term among the n-grams of `tokens` (stop words already removed),
     /// once per occurrence.
-    func forEachColumn(ofTokens tokens: [String], _ body: (Int) -> Void) {
+    /// `mayHoldSpaces` is false when the tokenizer never puts a space in a token (the default pattern).
+    func forEachColumn(ofTokens tokens: [String], mayHoldSpaces: Bool, _ body: (Int) -> Void) {
         if maxN == 1 {
             for token in tokens { if let column = columns[token] { body(column) } }
-        } else if tokens.contains(where: { $0.utf8.contains(0x20) }) {
+        } else if mayHoldSpaces, tokens.contains(where: { $0.utf8.contains(0x20) }) {
             for n in minN...maxN where n <= tokens.count {
                 for start in 0...(tokens.count - n) {
                     if let column = columns[tokens[start..<(start + n)].joined(separator: " ")] { body(column) }
@@ -89,7 +97,9 @@ struct TermVocabulary: Sendable {
             var length = 0
             while length < maxN, position != ids.endIndex {
                 let id = ids[position]
-                guard id != Self.unknown, let child = children[Int64(node) << 32 | Int64(id)] else { break }
+                guard id != Self.unknown else { break }
+                let child = node == 0 ? rootChildren[Int(id)] : (edges.child(node, id) ?? -1)
+                guard child >= 0 else { break }
                 node = child
                 length += 1
                 if length >= minN, columnOfNode[Int(node)] >= 0 { body(Int(columnOfNode[Int(node)])) }
