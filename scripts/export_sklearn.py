@@ -6,7 +6,8 @@
 IN must hold (joblib.dump) a fitted Pipeline of two steps: a TfidfVectorizer (or CountVectorizer) with the word
 analyzer and any word n-gram range, then one of
   - LogisticRegression, binary or multinomial;
-  - CalibratedClassifierCV(method="sigmoid") over LinearSVC, SGDClassifier or LogisticRegression, binary;
+  - CalibratedClassifierCV over LinearSVC, SGDClassifier or LogisticRegression: method="sigmoid" or
+    "temperature" with two classes; method="temperature" with ensemble=False (or one fold) with more;
   - MLPClassifier (hidden activation identity, logistic, tanh or relu), binary or multiclass.
 Anything else is refused with exit code 2 and a message on stderr naming the unsupported step or option. The
 format is specified in docs/model-format.md; pipelines that version 1 can express are written as version 1,
@@ -155,30 +156,44 @@ def logistic_regression_spec(name, clf, dimension):
 
 
 def calibrated_linear_spec(name, clf, dimension):
-    """Each fold's P(positive) is sigmoid(-(a * (w.x + c) + b)), i.e. a logistic unit of weight -a*w and bias
-    -a*c - b; CalibratedClassifierCV averages the folds. So: one logistic layer with a unit per fold, then a
-    layer that takes their mean, read as the positive class's probability (output binary-probability)."""
-    if clf.method != "sigmoid":
-        why = " (isotonic calibration is a step function of the score)" if clf.method == "isotonic" else ""
-        raise Unsupported(f"step '{name}': method={clf.method!r} is not supported{why}; use method='sigmoid'")
+    """CalibratedClassifierCV keeps one (linear model, calibrator) pair per fold and averages their probabilities.
+
+    Fold f scores s = w.x + c. Sigmoid calibration gives P(positive) = sigmoid(-(A s + B)), a logistic unit of
+    weight -A w and bias -A c - B; temperature scaling gives softmax(beta (-s, s))[1] = sigmoid(2 beta s), a
+    logistic unit of weight 2 beta w and bias 2 beta c. So: one logistic layer with a unit per fold, then a layer
+    that takes their mean, read as the positive class's probability (output binary-probability). With more
+    classes, temperature scaling of a single fold is softmax(beta (W x + c)): one layer into a softmax."""
+    if clf.method not in ("sigmoid", "temperature"):
+        raise Unsupported(f"step '{name}': method={clf.method!r} is not supported (isotonic calibration is a step "
+                          f"function of the score); use method='sigmoid' or 'temperature'")
     classes = [str(c) for c in clf.classes_]
-    if len(classes) != 2:
-        raise Unsupported(f"step '{name}': a CalibratedClassifierCV with {len(classes)} classes normalizes "
-                          f"one-vs-rest sigmoids per fold, which the format cannot express; use a multinomial "
-                          f"LogisticRegression or an MLPClassifier for more than two classes")
-    weights, biases = [], []
-    for fold, calibrated in enumerate(clf.calibrated_classifiers_):
+    folds = []
+    for calibrated in clf.calibrated_classifiers_:
         model = calibrated.estimator
         if isinstance(model, FrozenEstimator):
             model = model.estimator
         if not isinstance(model, (LinearSVC, SGDClassifier, LogisticRegression)):
             raise Unsupported(f"step '{name}': the calibrated estimator is {type(model).__name__}; use LinearSVC, "
                               f"SGDClassifier or LogisticRegression")
-        coef, intercept = linear_parameters(name, model, dimension)
-        (calibrator,) = calibrated.calibrators
-        weights.append(-calibrator.a_ * coef[0])
-        biases.append(-calibrator.a_ * intercept[0] - calibrator.b_)
-    folds = len(weights)
+        folds.append((linear_parameters(name, model, dimension), calibrated.calibrators))
+    if len(classes) > 2:
+        if clf.method != "temperature" or len(folds) != 1:
+            raise Unsupported(f"step '{name}': a CalibratedClassifierCV with {len(classes)} classes averages "
+                              f"normalized probabilities over {len(folds)} fold(s) with method={clf.method!r}, "
+                              f"which the format cannot express; use method='temperature' with ensemble=False, a "
+                              f"multinomial LogisticRegression or an MLPClassifier")
+        (coef, intercept), (calibrator,) = folds[0]
+        layers = [{"weight": "calibrated.weight", "bias": "calibrated.bias", "activation": "identity"}]
+        tensors = {"calibrated.weight": calibrator.beta_ * coef, "calibrated.bias": calibrator.beta_ * intercept}
+        return classes, layers, tensors, "softmax"
+    weights, biases = [], []
+    for (coef, intercept), (calibrator,) in folds:
+        if clf.method == "sigmoid":
+            weights.append(-calibrator.a_ * coef[0])
+            biases.append(-calibrator.a_ * intercept[0] - calibrator.b_)
+        else:
+            weights.append(2 * calibrator.beta_ * coef[0])
+            biases.append(2 * calibrator.beta_ * intercept[0])
     layers = [
         {"weight": "calibrated.folds.weight", "bias": "calibrated.folds.bias", "activation": "logistic"},
         {"weight": "calibrated.mean.weight", "bias": "calibrated.mean.bias", "activation": "identity"},
@@ -186,7 +201,7 @@ def calibrated_linear_spec(name, clf, dimension):
     tensors = {
         "calibrated.folds.weight": np.array(weights),
         "calibrated.folds.bias": np.array(biases),
-        "calibrated.mean.weight": np.full((1, folds), 1.0 / folds),
+        "calibrated.mean.weight": np.full((1, len(folds)), 1.0 / len(folds)),
         "calibrated.mean.bias": np.zeros(1),
     }
     return classes, layers, tensors, "binary-probability"

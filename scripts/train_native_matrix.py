@@ -59,6 +59,9 @@ CLASSIFIERS = {
     "svc-sigmoid": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)),
     "sgd-hinge-sigmoid": (2, lambda: CalibratedClassifierCV(
         SGDClassifier(loss="hinge", random_state=0), method="sigmoid", cv=3)),
+    "svc-temperature": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="temperature", cv=3)),
+    "svc-temperature-single-3": (3, lambda: CalibratedClassifierCV(
+        LinearSVC(C=0.5), method="temperature", cv=3, ensemble=False)),
     **{f"mlp-{act}-{k}": (k, (lambda act=act: MLPClassifier(
         hidden_layer_sizes=(8, 4) if act == "relu" else (8,), activation=act, solver="lbfgs", max_iter=25,
         random_state=0))) for act in ("relu", "tanh", "logistic", "identity") for k in (2, 3)},
@@ -75,6 +78,8 @@ REFUSED = {
                  "method='isotonic' is not supported"),
     "calibrated-multiclass": (3, TfidfVectorizer, lambda: CalibratedClassifierCV(LinearSVC(), cv=3),
                               "CalibratedClassifierCV with 3 classes"),
+    "temperature-ensemble-multiclass": (3, TfidfVectorizer, lambda: CalibratedClassifierCV(
+        LinearSVC(), method="temperature", cv=3), "averages normalized probabilities over 3 fold(s)"),
     "one-vs-rest": (3, TfidfVectorizer, lambda: OneVsRestClassifier(LogisticRegression()),
                     "step 'clf' is OneVsRestClassifier"),
     "char-analyzer": (2, lambda: TfidfVectorizer(analyzer="char"), lambda: LogisticRegression(),

@@ -57,7 +57,7 @@ public struct NativeTextPipeline: TextClassifier {
                     + "expected \"validated.text-pipeline\" (see docs/model-format.md)"
             )
         }
-        guard let version = container.metadata["format_version"].flatMap(Int.init), (1...2).contains(version) else {
+        guard let version = ["1": 1, "2": 2][container.metadata["format_version"] ?? ""] else {
             throw fail(
                 "__metadata__.format_version \(container.metadata["format_version"] ?? "missing") is not supported; "
                     + "this build reads versions 1 and 2"

@@ -58,7 +58,10 @@ import ValidatedTestSupport
         let matrix = try Self.trainMatrix(into: directory)
         let names = matrix.models.map(\.name)
         // The matrix covers what it claims: n-grams, calibrated SVMs, every MLP activation, binary and multiclass.
-        for part in ["tfidf12+", "tfidf13-stopwords+", "count12-binary+", "+svc-sigmoid", "+sgd-hinge-sigmoid", "+lr-multinomial"] {
+        for part in [
+            "tfidf12+", "tfidf13-stopwords+", "count12-binary+", "+svc-sigmoid", "+sgd-hinge-sigmoid",
+            "+svc-temperature", "+svc-temperature-single-3", "+lr-multinomial", "numpy-mlp",
+        ] {
             #expect(names.contains { $0.contains(part) }, "no configuration with \(part)")
         }
         for activation in ["relu", "tanh", "logistic", "identity"] {
@@ -85,7 +88,7 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let matrix = try Self.trainMatrix(into: directory, refusedOnly: true)
-        #expect(matrix.refused.count >= 5)
+        #expect(matrix.refused.count >= 6)
         for refused in matrix.refused {
             let out = directory.path + "/\(refused.name).safetensors"
             let run = try Self.python("export_sklearn.py", [directory.path + "/" + refused.file, out])
