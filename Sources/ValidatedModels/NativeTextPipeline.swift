@@ -5,7 +5,7 @@ import ValidatedCore
 /// or count weighting, and dense layers.
 ///
 /// Scoring reproduces scikit-learn's `TfidfVectorizer` or `CountVectorizer` followed by the `predict_proba` of a
-/// `LogisticRegression`, an `MLPClassifier` or a sigmoid-calibrated linear SVM (`docs/model-format.md`). Texts
+/// `LogisticRegression`, an `MLPClassifier` or a calibrated linear SVM (`docs/model-format.md`). Texts
 /// are scored in batches: each text's features are a sparse row, the first layer adds one contiguous weight row
 /// per known term, and the other layers update a whole batch of rows at a time.
 public struct NativeTextPipeline: TextClassifier {
@@ -98,7 +98,9 @@ public struct NativeTextPipeline: TextClassifier {
         for term in spec.vocabulary where !seen.insert(term).inserted {
             throw fail("vocabulary term \"\(term)\" appears twice")
         }
-        terms = TermVocabulary(terms: spec.vocabulary, minN: range[0], maxN: range[1], stopWords: Set(spec.tokenizer.stopWords))
+        terms = TermVocabulary(
+            terms: spec.vocabulary, minN: range[0], maxN: range[1], stopWords: Set(spec.tokenizer.stopWords)
+        )
 
         switch spec.weighting.kind {
         case "tfidf" where spec.weighting.useIDF:

@@ -54,18 +54,22 @@ struct ScoreBenchmark: AsyncParsableCommand {
                 singleCPU = min(singleCPU, threadCPUSeconds() - startCPU)
                 single = min(single, seconds(ContinuousClock.now - start))
             }
-            var parallel = Double.infinity
+            var parallel = Double.infinity, busyCores = 0.0
             for _ in 0..<repetitions {
-                let start = ContinuousClock.now
+                let start = ContinuousClock.now, startCPU = processCPUSeconds()
                 _ = try await scoreOnEveryCore(documents, classifier: classifier, width: cores)
-                parallel = min(parallel, seconds(ContinuousClock.now - start))
+                let elapsed = seconds(ContinuousClock.now - start)
+                if elapsed < parallel {
+                    parallel = elapsed
+                    busyCores = (processCPUSeconds() - startCPU) / elapsed
+                }
             }
             let gap = zip(scores?.column(1) ?? [], model.proba).map { abs($0 - $1) }.max() ?? .nan
             let n = Double(documents.count)
             print("\(model.name) (largest |p - predict_proba| \(String(format: "%.1e", gap)))")
             print("                               documents/s   per CPU second")
             print(String(format: "  validated, 1 thread          %10.0f   %10.0f", n / single, n / singleCPU))
-            print(String(format: "  validated, %2d cores          %10.0f   (%.1fx the single thread)", cores, n / parallel, single / parallel))
+            print(String(format: "  validated, %2d cores          %10.0f   (%.1fx the single thread; %.1f cores busy on average)", cores, n / parallel, single / parallel, busyCores))
             print(String(format: "  scikit-learn, 1 thread       %10.0f   %10.0f", n / model.seconds_one_thread, n / model.cpu_seconds_one_thread))
             print(String(format: "  scikit-learn, BLAS threads   %10.0f", n / model.seconds_default_threads))
             print(String(format: "  ratio, 1 thread              %10.1fx  %10.1fx", model.seconds_one_thread / single, model.cpu_seconds_one_thread / singleCPU))
@@ -97,6 +101,14 @@ struct ScoreBenchmark: AsyncParsableCommand {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// The CPU time all of this process's threads have used.
+    private func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     private func seconds(_ duration: Duration) -> Double {
