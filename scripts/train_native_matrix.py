@@ -49,6 +49,8 @@ VECTORIZERS = {
     "tfidf22-nonorm": lambda: TfidfVectorizer(ngram_range=(2, 2), norm=None, min_df=1),
     "tfidf13-stopwords": lambda: TfidfVectorizer(ngram_range=(1, 3), stop_words="english", min_df=2),
     "tfidf-cased-pattern": lambda: TfidfVectorizer(lowercase=False, token_pattern=r"(?u)\b\w+\b"),
+    # Tokens such as "state of" hold a space, so their n-grams are looked up as joined strings.
+    "tfidf12-spaced-tokens": lambda: TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w\w+(?: of)?\b"),
     "count": lambda: CountVectorizer(),
     "count12-binary": lambda: CountVectorizer(ngram_range=(1, 2), binary=True),
 }
@@ -59,6 +61,7 @@ CLASSIFIERS = {
     "svc-sigmoid": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)),
     "sgd-hinge-sigmoid": (2, lambda: CalibratedClassifierCV(
         SGDClassifier(loss="hinge", random_state=0), method="sigmoid", cv=3)),
+    "svc-sigmoid-single": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", ensemble=False)),
     "svc-temperature": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="temperature", cv=3)),
     "svc-temperature-single-3": (3, lambda: CalibratedClassifierCV(
         LinearSVC(C=0.5), method="temperature", cv=3, ensemble=False)),

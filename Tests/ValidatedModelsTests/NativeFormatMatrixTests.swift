@@ -60,7 +60,8 @@ import ValidatedTestSupport
         // The matrix covers what it claims: n-grams, calibrated SVMs, every MLP activation, binary and multiclass.
         for part in [
             "tfidf12+", "tfidf13-stopwords+", "count12-binary+", "+svc-sigmoid", "+sgd-hinge-sigmoid",
-            "+svc-temperature", "+svc-temperature-single-3", "+lr-multinomial", "numpy-mlp",
+            "+svc-temperature", "+svc-temperature-single-3", "+svc-sigmoid-single", "+lr-multinomial", "numpy-mlp",
+            "tfidf12-spaced-tokens+",
         ] {
             #expect(names.contains { $0.contains(part) }, "no configuration with \(part)")
         }
