@@ -207,42 +207,27 @@ public struct NativeTextPipeline: TextClassifier {
         (binary ? 1 : (sublinearTF ? 1 + Foundation.log(count) : count)) * idf
     }
 
-    /// The first layer's pre-activations of each row, `rows × outputs`: the bias plus one weight row per term.
+    /// The first layer's pre-activations of each row, `rows × outputs`: the bias plus one contiguous weight row
+    /// per term, in ascending column order.
     ///
-    /// With 8 outputs or more the batch's entries are visited in column order, so a term shared by several texts
-    /// has its weight row read from memory once for all of them (the weights of a large vocabulary do not fit in
-    /// any cache); each row still adds its terms in ascending column order, as row by row.
+    /// Reading the weight rows is most of the cost for a large vocabulary, whose weights fit in no cache. (Visiting
+    /// a batch's entries in column order, so that a term shared by several texts is read once, or streaming two
+    /// rows at a time measured no faster on the benchmark of `scripts/bench_score.sh`.)
     func firstLayerInputs(_ features: SparseRows) -> [Double] {
         let first = layers[0]
         let outputs = first.outputs
         var result = [Double](repeating: 0, count: features.rowCount * outputs)
-        var order: [UInt64] = []
-        var rowOfEntry: [Int32] = []
-        order.reserveCapacity(features.columns.count)
-        rowOfEntry.reserveCapacity(features.columns.count)
-        for row in 0..<features.rowCount {
-            for entry in features.starts[row]..<features.starts[row + 1] {
-                order.append(UInt64(features.columns[entry]) << 32 | UInt64(entry))
-                rowOfEntry.append(Int32(row))
-            }
-        }
-        // Rows of a few outputs are too short for the shared reads to repay the sort.
-        if outputs >= 8 { order.sort() }
         result.withUnsafeMutableBufferPointer { result in
             first.columns.withUnsafeBufferPointer { weights in
                 first.bias.withUnsafeBufferPointer { bias in
                     for row in 0..<features.rowCount {
                         let out = result.baseAddress! + row * outputs
                         for o in 0..<outputs { out[o] = bias[o] }
-                    }
-                }
-                features.values.withUnsafeBufferPointer { values in
-                    for key in order {
-                        let entry = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
-                        let x = values[entry]
-                        let out = result.baseAddress! + Int(rowOfEntry[entry]) * outputs
-                        let weight = weights.baseAddress! + Int(key >> 32) * outputs
-                        for o in 0..<outputs { out[o] += x * weight[o] }
+                        for entry in features.starts[row]..<features.starts[row + 1] {
+                            let x = features.values[entry]
+                            let weight = weights.baseAddress! + Int(features.columns[entry]) * outputs
+                            for o in 0..<outputs { out[o] += x * weight[o] }
+                        }
                     }
                 }
             }
