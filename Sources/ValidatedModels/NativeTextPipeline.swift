@@ -137,9 +137,12 @@ public struct NativeTextPipeline: TextClassifier {
             }
             let weight = try container.doubles(layerSpec.weight, shape: [outputs, inputs], file: file)
             let bias = try container.doubles(layerSpec.bias, shape: [outputs], file: file)
-            var columns = [Double](repeating: 0, count: inputs * outputs)
-            for o in 0..<outputs {
-                for i in 0..<inputs { columns[i * outputs + o] = weight[o * inputs + i] }
+            let columns = [Double](unsafeUninitializedCapacity: inputs * outputs) { buffer, count in
+                Self.adviseHugePages(buffer)
+                for o in 0..<outputs {
+                    for i in 0..<inputs { (buffer.baseAddress! + i * outputs + o).initialize(to: weight[o * inputs + i]) }
+                }
+                count = inputs * outputs
             }
             layers.append(Layer(inputs: inputs, outputs: outputs, columns: columns, bias: bias, activation: activation))
             inputs = outputs
@@ -156,6 +159,20 @@ public struct NativeTextPipeline: TextClassifier {
         self.output = output
         self.classes = spec.classes
         self.layers = layers
+    }
+
+    /// Asks the kernel to back `buffer`, still untouched, with huge pages where it covers whole ones.
+    ///
+    /// A large vocabulary's first layer spans hundreds of megabytes read at random rows; with 4 KiB pages nearly
+    /// every row costs a TLB miss (NumPy gives its large arrays the same advice, and so scikit-learn's weights).
+    /// Only advice: without transparent huge pages nothing changes.
+    private static func adviseHugePages(_ buffer: UnsafeMutableBufferPointer<Double>) {
+        let huge = 2 << 20
+        guard let base = buffer.baseAddress, buffer.count * 8 >= 2 * huge else { return }
+        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+        let end = (Int(bitPattern: base + buffer.count)) / huge * huge
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(address, end - start, MADV_HUGEPAGE)
     }
 
     /// The first version-2 feature `spec` uses, named as its field, or `nil` for a version-1 pipeline.
