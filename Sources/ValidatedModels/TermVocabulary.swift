@@ -38,7 +38,9 @@ struct TermVocabulary: Sendable {
         self.stopWords = stopWords
         var componentIDs: [String: Int32] = [:]
         var rootChildren: [Int32] = []
-        var edges = TrieEdges(capacity: maxN > 1 ? terms.count * (maxN - 1) : 0)
+        // A term of k components adds at most k - 1 edges below the first level.
+        let deeperEdges = maxN == 1 ? 0 : terms.reduce(0) { $0 + min($1.utf8.count { $0 == 0x20 }, maxN - 1) }
+        var edges = TrieEdges(capacity: deeperEdges)
         var columnOfNode: [Int32] = [-1]
         if maxN > 1 || !stopWords.isEmpty {
             for (index, term) in terms.enumerated() {
