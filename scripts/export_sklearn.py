@@ -6,12 +6,12 @@
 IN must hold (joblib.dump) a fitted Pipeline of two steps: a TfidfVectorizer (or CountVectorizer) with the word
 analyzer and any word n-gram range, then one of
   - LogisticRegression, binary or multinomial;
-  - CalibratedClassifierCV over LinearSVC, SGDClassifier or LogisticRegression: method="sigmoid" or
-    "temperature" with two classes; method="temperature" with ensemble=False (or one fold) with more;
+  - CalibratedClassifierCV over LinearSVC, SGDClassifier or LogisticRegression: method="sigmoid" with any
+    number of classes, method="temperature" with two, or with more and ensemble=False (one fold);
   - MLPClassifier (hidden activation identity, logistic, tanh or relu), binary or multiclass.
 Anything else is refused with exit code 2 and a message on stderr naming the unsupported step or option. The
 format is specified in docs/model-format.md; pipelines that version 1 can express are written as version 1,
-the others (n-grams, stop words with n-grams, calibrated SVMs) as version 2.
+the others (n-grams, stop words with n-grams, calibrated linear models) as version 2.
 
 Before writing, the exporter scores a few probe documents twice, with scikit-learn's predict_proba and with an
 independent implementation of the format's semantics, and refuses to export if they differ by more than 1e-6.
@@ -122,7 +122,8 @@ def vectorizer_spec(name, vec):
 
 
 def classifier_spec(name, clf, dimension):
-    """The classes, layers, tensors and output function of the classifier step."""
+    """The classes, layers, tensors and output fields ("output", and "output_groups" if it has groups) of the
+    classifier step."""
     if not hasattr(clf, "classes_"):
         raise Unsupported(f"step '{name}' is not fitted")
     if isinstance(clf, LogisticRegression):
@@ -152,7 +153,7 @@ def logistic_regression_spec(name, clf, dimension):
                           f"cannot express; use the default multinomial LogisticRegression")
     layers = [{"weight": "classifier.weight", "bias": "classifier.bias", "activation": "identity"}]
     tensors = {"classifier.weight": coef, "classifier.bias": intercept}
-    return classes, layers, tensors, "binary-logistic" if len(classes) == 2 else "softmax"
+    return classes, layers, tensors, {"output": "binary-logistic" if len(classes) == 2 else "softmax"}
 
 
 def calibrated_linear_spec(name, clf, dimension):
@@ -176,16 +177,18 @@ def calibrated_linear_spec(name, clf, dimension):
             raise Unsupported(f"step '{name}': the calibrated estimator is {type(model).__name__}; use LinearSVC, "
                               f"SGDClassifier or LogisticRegression")
         folds.append((linear_parameters(name, model, dimension), calibrated.calibrators))
+    if len(classes) > 2 and clf.method == "sigmoid":
+        return calibrated_multiclass_sigmoid_spec(name, clf, classes, folds)
     if len(classes) > 2:
-        if clf.method != "temperature" or len(folds) != 1:
+        if len(folds) != 1:
             raise Unsupported(f"step '{name}': a CalibratedClassifierCV with {len(classes)} classes averages "
-                              f"normalized probabilities over {len(folds)} fold(s) with method={clf.method!r}, "
-                              f"which the format cannot express; use method='temperature' with ensemble=False, a "
-                              f"multinomial LogisticRegression or an MLPClassifier")
+                              f"{len(folds)} folds' temperature-scaled softmaxes, which the format cannot express; "
+                              f"use ensemble=False, method='sigmoid', a multinomial LogisticRegression or an "
+                              f"MLPClassifier")
         (coef, intercept), (calibrator,) = folds[0]
         layers = [{"weight": "calibrated.weight", "bias": "calibrated.bias", "activation": "identity"}]
         tensors = {"calibrated.weight": calibrator.beta_ * coef, "calibrated.bias": calibrator.beta_ * intercept}
-        return classes, layers, tensors, "softmax"
+        return classes, layers, tensors, {"output": "softmax"}
     weights, biases = [], []
     for (coef, intercept), (calibrator,) in folds:
         if clf.method == "sigmoid":
@@ -204,7 +207,24 @@ def calibrated_linear_spec(name, clf, dimension):
         "calibrated.mean.weight": np.full((1, len(folds)), 1.0 / len(folds)),
         "calibrated.mean.bias": np.zeros(1),
     }
-    return classes, layers, tensors, "binary-probability"
+    return classes, layers, tensors, {"output": "binary-probability"}
+
+
+def calibrated_multiclass_sigmoid_spec(name, clf, classes, folds):
+    """With C classes each fold calibrates its C one-vs-rest scores with one sigmoid each, divides them by their
+    sum, and the folds are averaged: one logistic unit per fold and class (fold-major), then the
+    group-normalized-mean output with one group per fold."""
+    weights, biases = [], []
+    for fold, ((coef, intercept), calibrators) in enumerate(folds):
+        if coef.shape[0] != len(classes) or len(calibrators) != len(classes):
+            raise Unsupported(f"step '{name}': fold {fold} was fitted on {coef.shape[0]} of the {len(classes)} "
+                              f"classes; use stratified folds in which every class occurs")
+        for row, calibrator in enumerate(calibrators):
+            weights.append(-calibrator.a_ * coef[row])
+            biases.append(-calibrator.a_ * intercept[row] - calibrator.b_)
+    layers = [{"weight": "calibrated.units.weight", "bias": "calibrated.units.bias", "activation": "logistic"}]
+    tensors = {"calibrated.units.weight": np.array(weights), "calibrated.units.bias": np.array(biases)}
+    return classes, layers, tensors, {"output": "group-normalized-mean", "output_groups": len(folds)}
 
 
 def mlp_spec(name, clf, dimension):
@@ -230,7 +250,7 @@ def mlp_spec(name, clf, dimension):
                        "activation": "identity" if index == last else clf.activation})
         tensors[f"mlp.{index}.weight"] = np.asarray(coef, dtype=np.float64).T
         tensors[f"mlp.{index}.bias"] = np.asarray(intercept, dtype=np.float64)
-    return classes, layers, tensors, output
+    return classes, layers, tensors, {"output": output}
 
 
 def terms_of(document, text):
@@ -267,6 +287,11 @@ def score(document, tensors, texts):
     if document["output"] == "softmax":
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
+    if document["output"] == "group-normalized-mean":
+        groups = x.reshape(len(texts), document["output_groups"], len(document["classes"]))
+        totals = groups.sum(axis=2, keepdims=True)
+        shares = np.where(totals > 0, groups / np.where(totals > 0, totals, 1), 1 / len(document["classes"]))
+        return shares.mean(axis=1)
     p = expit(x[:, 0]) if document["output"] == "binary-logistic" else np.clip(x[:, 0], 0, 1)
     return np.column_stack([1 - p, p])
 
@@ -274,7 +299,8 @@ def score(document, tensors, texts):
 def format_version(document):
     """The oldest version that has everything `document` uses."""
     tokenizer = document["tokenizer"]
-    if tokenizer["ngram_range"] != [1, 1] or "stop_words" in tokenizer or document["output"] == "binary-probability":
+    if (tokenizer["ngram_range"] != [1, 1] or "stop_words" in tokenizer
+            or document["output"] in ("binary-probability", "group-normalized-mean")):
         return NEWEST_VERSION
     return "1"
 
@@ -335,7 +361,7 @@ def export(pipeline, out_path):
         "vocabulary": vocabulary,
         "weighting": weighting,
         "layers": layers,
-        "output": output,
+        **output,
     }
     texts = probe_texts(vocabulary, tokenizer.get("stop_words"))
     gap = float(np.max(np.abs(score(document, tensors, texts) - pipeline.predict_proba(texts))))

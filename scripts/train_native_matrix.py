@@ -61,6 +61,7 @@ CLASSIFIERS = {
     "svc-sigmoid": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)),
     "sgd-hinge-sigmoid": (2, lambda: CalibratedClassifierCV(
         SGDClassifier(loss="hinge", random_state=0), method="sigmoid", cv=3)),
+    "svc-sigmoid-3": (3, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)),
     "svc-sigmoid-single": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", ensemble=False)),
     "svc-temperature": (2, lambda: CalibratedClassifierCV(LinearSVC(C=0.5), method="temperature", cv=3)),
     "svc-temperature-single-3": (3, lambda: CalibratedClassifierCV(
@@ -79,10 +80,8 @@ PAIRS = [(v, c) for v in VECTORIZERS for c in ("lr", "lr-multinomial")] + [
 REFUSED = {
     "isotonic": (2, TfidfVectorizer, lambda: CalibratedClassifierCV(LinearSVC(), method="isotonic", cv=3),
                  "method='isotonic' is not supported"),
-    "calibrated-multiclass": (3, TfidfVectorizer, lambda: CalibratedClassifierCV(LinearSVC(), cv=3),
-                              "CalibratedClassifierCV with 3 classes"),
     "temperature-ensemble-multiclass": (3, TfidfVectorizer, lambda: CalibratedClassifierCV(
-        LinearSVC(), method="temperature", cv=3), "averages normalized probabilities over 3 fold(s)"),
+        LinearSVC(), method="temperature", cv=3), "averages 3 folds' temperature-scaled softmaxes"),
     "one-vs-rest": (3, TfidfVectorizer, lambda: OneVsRestClassifier(LogisticRegression()),
                     "step 'clf' is OneVsRestClassifier"),
     "char-analyzer": (2, lambda: TfidfVectorizer(analyzer="char"), lambda: LogisticRegression(),

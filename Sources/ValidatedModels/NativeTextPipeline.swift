@@ -28,6 +28,7 @@ public struct NativeTextPipeline: TextClassifier {
         case binaryLogistic = "binary-logistic"
         case softmax
         case binaryProbability = "binary-probability"
+        case groupNormalizedMean = "group-normalized-mean"
     }
 
     /// How many texts share one pass through the dense layers.
@@ -42,6 +43,8 @@ public struct NativeTextPipeline: TextClassifier {
     let binary: Bool
     let layers: [Layer]
     let output: Output
+    /// The number of groups of the `group-normalized-mean` output (1 for the others).
+    let outputGroups: Int
 
     /// Builds a pipeline from a parsed container.
     ///
@@ -148,15 +151,28 @@ public struct NativeTextPipeline: TextClassifier {
             inputs = outputs
         }
         guard let output = Output(rawValue: spec.output) else {
-            throw fail("output \"\(spec.output)\" is not one of binary-logistic, softmax, binary-probability")
+            throw fail(
+                "output \"\(spec.output)\" is not one of binary-logistic, softmax, binary-probability, group-normalized-mean"
+            )
         }
-        if output == .softmax, inputs != spec.classes.count {
+        let groups = spec.outputGroups ?? 1
+        switch output {
+        case .softmax where inputs != spec.classes.count:
             throw fail("output softmax needs as many outputs (\(inputs)) as classes (\(spec.classes.count))")
-        }
-        if output != .softmax, inputs != 1 || spec.classes.count != 2 {
-            throw fail("output \(spec.output) needs a last layer with 1 output and 2 classes, found \(inputs) and \(spec.classes.count)")
+        case .groupNormalizedMean where groups < 1 || inputs != groups * spec.classes.count:
+            throw fail(
+                "output group-normalized-mean needs output_groups (\(groups)) × classes (\(spec.classes.count)) outputs, "
+                    + "found \(inputs)"
+            )
+        case .binaryLogistic, .binaryProbability:
+            if inputs != 1 || spec.classes.count != 2 {
+                throw fail("output \(spec.output) needs a last layer with 1 output and 2 classes, found \(inputs) and \(spec.classes.count)")
+            }
+        default:
+            break
         }
         self.output = output
+        outputGroups = groups
         self.classes = spec.classes
         self.layers = layers
     }
@@ -179,7 +195,9 @@ public struct NativeTextPipeline: TextClassifier {
     private static func versionTwoFeature(of spec: TextPipelineSpec) -> String? {
         if spec.tokenizer.ngramRange != [1, 1] { return "tokenizer.ngram_range \(spec.tokenizer.ngramRange)" }
         if !spec.tokenizer.stopWords.isEmpty { return "tokenizer.stop_words" }
-        if spec.output == Output.binaryProbability.rawValue { return "output \"\(spec.output)\"" }
+        if [Output.binaryProbability.rawValue, Output.groupNormalizedMean.rawValue].contains(spec.output) {
+            return "output \"\(spec.output)\""
+        }
         return nil
     }
 
@@ -280,6 +298,16 @@ public struct NativeTextPipeline: TextClassifier {
                     total += result[row * classes.count + k]
                 }
                 for k in 0..<classes.count { result[row * classes.count + k] /= total }
+            case .groupNormalizedMean:
+                let width = classes.count
+                for group in 0..<outputGroups {
+                    let values = activations[((row * outputGroups + group) * width)..<((row * outputGroups + group + 1) * width)]
+                    let total = values.reduce(0, +)
+                    for (k, value) in values.enumerated() {
+                        result[row * width + k] += total == 0 ? 1 / Double(width) : value / total
+                    }
+                }
+                for k in 0..<width { result[row * width + k] /= Double(outputGroups) }
             }
         }
         return result

@@ -68,4 +68,12 @@ struct TextPipelineSpec: Decodable {
     var weighting: Weighting
     var layers: [Layer]
     var output: String
+    /// For the `group-normalized-mean` output (version 2): how many groups of one value per class the last
+    /// layer holds.
+    var outputGroups: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case classes, tokenizer, vocabulary, weighting, layers, output
+        case outputGroups = "output_groups"
+    }
 }

@@ -59,6 +59,39 @@ import ValidatedTestSupport
         #expect(sums == expected)
     }
 
+    /// A three-class sigmoid-calibrated SVM of two folds: per fold, one logistic unit per class divided by their
+    /// sum; the folds' shares averaged.
+    @Test func groupNormalizedMeanAveragesEachGroupsShares() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var checkpoint = TestCheckpoint.ngramModel(vocabulary: Self.vocabulary, ngramRange: [1, 1], classes: 3)
+        checkpoint.pipeline["weighting"] = ["kind": "count", "norm": NSNull()]
+        checkpoint.pipeline["layers"] = [["weight": "units.weight", "bias": "units.bias", "activation": "logistic"]]
+        checkpoint.pipeline["output"] = "group-normalized-mean"
+        checkpoint.pipeline["output_groups"] = 2
+        // Only "good" (column 0) has weights: unit u gets u - 2 per occurrence, on a bias of -u / 4.
+        var weights = [Double](repeating: 0, count: 36)
+        for unit in 0..<6 { weights[unit * 6] = Double(unit - 2) }
+        let biases: [Double] = (0..<6).map { unit in -Double(unit) / 4 }
+        checkpoint.tensors = ["units.weight": ([6, 6], weights), "units.bias": ([6], biases)]
+        let model = try checkpoint.load(in: directory).classifier
+        let scores = try model.predictProbabilities(["good good", ""])
+        func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
+        for (row, count) in [2.0, 0].enumerated() {
+            let units: [Double] = (0..<6).map { unit in sigmoid(Double(unit - 2) * count - Double(unit) / 4) }
+            let first = units[0..<3].reduce(0, +), second = units[3..<6].reduce(0, +)
+            for k in 0..<3 {
+                let expected = (units[k] / first + units[3 + k] / second) / 2
+                #expect(abs(scores[row, k] - expected) < 1e-15)
+            }
+        }
+        checkpoint.formatVersion = "1"
+        #expect(try Self.refusal(checkpoint)?.hasPrefix(#"output "group-normalized-mean" needs format_version 2"#) == true)
+        checkpoint.formatVersion = "2"
+        checkpoint.pipeline["output_groups"] = 3
+        #expect(try Self.refusal(checkpoint) == "output group-normalized-mean needs output_groups (3) × classes (3) outputs, found 6")
+    }
+
     /// A sigmoid-calibrated SVM of two folds: a logistic unit per fold, their mean read as P(positive).
     @Test func binaryProbabilityTakesTheLastValueAsThePositiveClass() throws {
         let directory = try TemporaryDirectory()
