@@ -48,8 +48,8 @@ public struct NativeTextPipeline: TextClassifier {
 
     /// Builds a pipeline from a parsed container.
     ///
-    /// Reads format versions 1 and 2 (version 2 adds word n-grams, stop words and the `binary-probability`
-    /// output; a file declaring version 1 may not use them).
+    /// Reads format versions 1 and 2 (version 2 adds word n-grams, stop words and the `binary-probability` and
+    /// `group-normalized-mean` outputs; a file declaring version 1 may not use them).
     ///
     /// - Throws: ``ModelError`` naming the field that is missing, unsupported or inconsistent.
     public init(container: SafeTensors, file: String) throws(ModelError) {
