@@ -18,9 +18,26 @@ public enum SpuriousCheck {
     /// support (a single explanation, LIME's sampling noise) warns and asks for more documents; a rate above
     /// ``SpuriousSettings/warnHitRate`` warns. Only tokens with at least one hit are reported.
     ///
-    /// - Parameter texts: Document texts by id, shown with the worst explanations.
+    /// A rate failure needs reliance, not only presence: a token in every short document of a class sits in the
+    /// top k of many explanations with small weights. When the association over the evaluation set measured the
+    /// token and the model's predictions follow it no more than the true labels do
+    /// (`U(predicted | token) ≤ U(label | token)`), the rate warns instead of failing, naming both. (An
+    /// evaluation set whose labels the token decides leaves reliance undecidable this way; the mass share and new
+    /// reasons still speak.)
+    ///
+    /// Beyond the explanations, two more measurements join the verdict. The token association over the whole
+    /// evaluation set (``TokenAssociationCheck``), when given, fails or warns on its own terms. With the
+    /// champion's explanations of the same documents, tokens new among the challenger's most important
+    /// (``GlobalImportance/newReasons(against:top:ratio:)``) warn when ``SpuriousSettings/newReasonsWarn`` is set,
+    /// whether or not a list names them.
+    ///
+    /// - Parameters:
+    ///   - texts: Document texts by id, shown with the worst explanations.
+    ///   - association: The token association measured over the evaluation set.
+    ///   - championExplanations: The champion's explanations of the same documents, with the same seeds.
     public static func evaluate(
-        _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings
+        _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings,
+        association: TokenAssociationReport? = nil, championExplanations: [Explanation]? = nil
     ) -> SpuriousReport {
         struct Tally {
             var hits = 0, top = 0, appearances = 0
@@ -29,7 +46,6 @@ public enum SpuriousCheck {
             var examples: [(explanation: Int, weight: Double)] = []
         }
         var tallies: [String: Tally] = [:]
-        var importance: [String: (mass: Double, inTopK: Int)] = [:]
         var bannedMass = [Double](repeating: 0, count: explanations.count)
         var totalMass = 0.0
         var isBanned: [String: Bool] = [:]
@@ -49,8 +65,6 @@ public enum SpuriousCheck {
                 }
             }
             for (token, magnitude, rank) in folded {
-                importance[token, default: (0, 0)].mass += magnitude
-                importance[token, default: (0, 0)].inTopK += 1
                 let banned = isBanned[token] ?? banned.matches(token)
                 isBanned[token] = banned
                 guard banned else { continue }
@@ -83,9 +97,15 @@ public enum SpuriousCheck {
         var verdict = Verdict.pass
         var reasons: [String] = []
         let moreDocuments = "explain more documents ([Spurious] Documents=) to decide"
+        let measured = Dictionary((association?.banned ?? []).map { ($0.token, $0) }, uniquingKeysWith: { first, _ in first })
         for hit in hits {
             let share = "\(hit.hits) of \(explanations.count) explanations (\(percent(hit.rate)))"
-            if hit.rateLowerBound > settings.maxHitRate {
+            if hit.rateLowerBound > settings.maxHitRate, let token = measured[hit.token], token.uPredicted <= token.uLabel {
+                verdict = max(verdict, .warn)
+                reasons.append(
+                    "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), but over \(token.documents) documents the predictions follow it no more than the labels do (U \(fixed(token.uPredicted, 3)) against \(fixed(token.uLabel, 3))): the evaluation set carries it with one class, coincidence rather than reliance"
+                )
+            } else if hit.rateLowerBound > settings.maxHitRate {
                 verdict = .fail
                 reasons.append(
                     "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), at least \(percent(hit.rateLowerBound)) at \(percent(settings.confidence)) confidence (limit \(percent(settings.maxHitRate)))"
@@ -103,12 +123,37 @@ public enum SpuriousCheck {
                 reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share) (warn above \(percent(settings.warnHitRate)))")
             }
         }
+        // The summary names the explanations' first findings, then at most one of each other measurement.
+        var otherReasons: [String] = []
+        if let association {
+            verdict = max(verdict, association.verdict)
+            otherReasons += association.reasons.prefix(1)
+        }
+        let aggregate = GlobalImportance(explanations)
+        var comparison: SpuriousReport.ChampionComparison?
+        if let championExplanations {
+            let theirs = GlobalImportance(championExplanations)
+            var fresh = aggregate.newReasons(against: theirs, top: settings.newReasonTop, ratio: settings.newReasonRatio)
+            for index in fresh.indices { fresh[index].banned = isBanned[fresh[index].token] ?? banned.matches(fresh[index].token) }
+            comparison = SpuriousReport.ChampionComparison(
+                explained: championExplanations.count, top: settings.newReasonTop, newReasons: fresh,
+                championImportance: importanceList(theirs, championExplanations, settings: settings), seconds: 0
+            )
+            if settings.newReasonsWarn, !fresh.isEmpty {
+                verdict = max(verdict, .warn)
+                let named = fresh.prefix(5).map { reason in
+                    "\"\(reason.token)\" #\(reason.rank) (champion: " + (reason.championRank.map { "#\($0)" } ?? "absent") + ")"
+                }
+                otherReasons.append("new reasons in the top \(settings.newReasonTop) against the champion: \(named.joined(separator: ", "))")
+            }
+        }
+        let findings = Array(reasons.prefix(otherReasons.isEmpty ? 3 : 2)) + otherReasons
         let summary =
-            reasons.isEmpty
+            findings.isEmpty
             ? (hits.isEmpty
                 ? "no banned token in the top-\(settings.topK) of \(explanations.count) explanations"
                 : "banned tokens appear rarely: \(hits.map(\.token).joined(separator: ", "))")
-            : reasons.prefix(3).joined(separator: "; ")
+            : findings.joined(separator: "; ")
         let worst = bannedMass.enumerated().filter { $0.element > 0 }
             .sorted { ($0.element, $1.offset) > ($1.element, $0.offset) }.prefix(3)
             .map { entry in
@@ -118,15 +163,39 @@ public enum SpuriousCheck {
                     weights: Array(explanation.top(settings.topK))
                 )
             }
-        let global = importance.map { token, value in
-            SpuriousReport.Importance(
-                token: token, meanAbsWeight: value.mass / explained, topKRate: Double(value.inTopK) / explained
-            )
-        }.sorted { ($0.meanAbsWeight, $1.token) > ($1.meanAbsWeight, $0.token) }.prefix(20)
+        let pick = settings.pickExplanations > 0
+            ? aggregate.pick(settings.pickExplanations).map {
+                SpuriousReport.Picked(document: explanations[$0.explanation].documentID, coverage: $0.coverage)
+            } : nil
         return SpuriousReport(
             verdict: verdict, summary: summary, explained: explanations.count, topK: settings.topK, bannedHits: hits,
-            worst: Array(worst), globalImportance: Array(global)
+            worst: Array(worst), globalImportance: importanceList(aggregate, explanations, settings: settings), pick: pick,
+            association: association, champion: comparison
         )
+    }
+
+    /// The ``SpuriousSettings/reportTokens`` most important tokens of `aggregate` (made from `explanations`), with
+    /// their mean |weight| and rate among the top-k features.
+    private static func importanceList(
+        _ aggregate: GlobalImportance, _ explanations: [Explanation], settings: SpuriousSettings
+    ) -> [SpuriousReport.Importance] {
+        var topK: [String: (mass: Double, explanations: Int)] = [:]
+        for explanation in explanations {
+            var folded: [String: Double] = [:]
+            for feature in explanation.top(settings.topK) { folded[feature.feature.lowercased(), default: 0] += abs(feature.weight) }
+            for (token, mass) in folded {
+                topK[token, default: (0, 0)].mass += mass
+                topK[token, default: (0, 0)].explanations += 1
+            }
+        }
+        let explained = Double(max(explanations.count, 1))
+        return aggregate.ranked.prefix(settings.reportTokens).enumerated().map { offset, token in
+            SpuriousReport.Importance(
+                token: token, meanAbsWeight: (topK[token]?.mass ?? 0) / explained,
+                topKRate: Double(topK[token]?.explanations ?? 0) / explained, importance: aggregate.importance[token] ?? 0,
+                share: aggregate.share(of: token), rank: offset + 1
+            )
+        }
     }
 }
 
@@ -152,23 +221,27 @@ public struct PerturbationTrial: Sendable, Equatable {
     public var perturbedExplanation: Explanation
     /// Explanations computed to find this pair (1 for a random edit, more for the greedy search).
     public var explanations: Int
+    /// How the explanations cut texts into features (the split, or characters), to find those both texts
+    /// contain.
+    public var features: LimeSettings
 
     /// Creates a trial.
     public init(
         original: String, perturbed: PerturbedText, originalExplanation: Explanation, perturbedExplanation: Explanation,
-        explanations: Int = 1
+        explanations: Int = 1, features: LimeSettings = LimeSettings()
     ) {
         self.original = original
         self.perturbed = perturbed
         self.originalExplanation = originalExplanation
         self.perturbedExplanation = perturbedExplanation
         self.explanations = explanations
+        self.features = features
     }
 
-    /// The agreement of the two explanations over the words both texts contain.
+    /// The agreement of the two explanations over the features both texts contain.
     public func agreement(k: Int) -> ExplanationAgreement {
-        let shared = Set(IndexedText(original).words.map { $0.lowercased() })
-            .intersection(IndexedText(perturbed.text).words.map { $0.lowercased() })
+        func words(_ text: String) -> [String] { ((try? features.indexedText(text))?.words ?? []).map { $0.lowercased() } }
+        let shared = Set(words(original)).intersection(words(perturbed.text))
         return ExplanationAgreement(originalExplanation, perturbedExplanation, k: k, shared: shared)
     }
 
@@ -204,16 +277,21 @@ public enum StabilityCheck {
         var coefficientStabilities: [Double] = []
         for runs in explanationsPerDocument {
             guard let first = runs.first, runs.count > 1 else { continue }
-            var jaccardSum = 0.0, pairs = 0
+            var jaccardSum = 0.0, intersectionSum = 0.0, pairs = 0
             for i in runs.indices {
                 for j in runs.indices where j > i {
                     let agreement = ExplanationAgreement(runs[i], runs[j], k: topK)
                     seedAgreements.append(agreement)
                     jaccardSum += agreement.jaccard
+                    intersectionSum += agreement.topKIntersection
                     pairs += 1
                 }
             }
-            perDocument.append(StabilityReport.DocumentStability(document: first.documentID, jaccard: jaccardSum / Double(pairs)))
+            perDocument.append(
+                StabilityReport.DocumentStability(
+                    document: first.documentID, jaccard: jaccardSum / Double(pairs), topKIntersection: intersectionSum / Double(pairs)
+                )
+            )
             variations += weightVariation(runs, k: topK)
             if let csi = coefficientStability(runs) { coefficientStabilities.append(csi) }
         }
@@ -242,6 +320,11 @@ public enum StabilityCheck {
             let floors = perturbations.map { floorByDocument[$0.originalExplanation.documentID] ?? seedJaccard }
             let jaccard = mean(agreements.map(\.jaccard))
             let excess = mean(zip(floors, agreements).map { $0 - $1.jaccard })
+            let editsByDocument = Dictionary(grouping: zip(perturbations, agreements), by: { $0.0.originalExplanation.documentID })
+            for index in perDocument.indices {
+                guard let edits = editsByDocument[perDocument[index].document] else { continue }
+                perDocument[index].editTopKIntersection = mean(edits.map(\.1.topKIntersection))
+            }
             measures = StabilityReport.PerturbationMeasures(
                 pairs: perturbations.count, labelChanged: labelChanged,
                 topKIntersection: mean(agreements.map(\.topKIntersection)), jaccard: jaccard,
@@ -272,7 +355,7 @@ public enum StabilityCheck {
         return StabilityReport(
             verdict: verdict, summary: summary, documents: perDocument.count, seeds: settings.seeds, seedJaccard: seedJaccard,
             leastStable: Array(perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
-            seed: seed, perturbation: measures, worstPairs: worst, attack: attack
+            perDocument: perDocument, seed: seed, perturbation: measures, worstPairs: worst, attack: attack
         )
     }
 

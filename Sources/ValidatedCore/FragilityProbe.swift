@@ -43,7 +43,8 @@ struct FragilityProbe {
                 let entry = documents[candidate.document]
                 return PerturbationTrial(
                     original: entry.document.text, perturbed: candidate.perturbed,
-                    originalExplanation: entry.explanation, perturbedExplanation: explanation
+                    originalExplanation: entry.explanation, perturbedExplanation: explanation,
+                    features: explainer.settings
                 )
             }
         }
@@ -82,7 +83,8 @@ struct FragilityProbe {
             let scored = zip(kept, explanations).map { candidate, explanation in
                 let trial = PerturbationTrial(
                     original: entry.document.text, perturbed: candidate.perturbed,
-                    originalExplanation: entry.explanation, perturbedExplanation: explanation
+                    originalExplanation: entry.explanation, perturbedExplanation: explanation,
+                    features: explainer.settings
                 )
                 return (trial: trial, agreement: trial.agreement(k: topK))
             }

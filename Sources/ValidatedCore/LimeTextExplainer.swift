@@ -57,6 +57,22 @@ public struct LimeSettings: Sendable, Equatable {
         self.maskString = maskString
     }
 
+    /// `text` cut into LIME's features as these settings ask: characters with ``charLevel``, otherwise words
+    /// between matches of ``splitExpression``.
+    ///
+    /// - Throws: ``IndexedTextError`` when the split expression does not compile.
+    public func indexedText(_ text: String) throws(IndexedTextError) -> IndexedText {
+        if charLevel { return IndexedText(characters: text, bow: bow, maskString: maskString) }
+        return try IndexedText(text, splitExpression: splitExpression, bow: bow, maskString: maskString)
+    }
+
+    /// How these settings cut a text, for messages: `characters`, `words (\W+)` or `words between matches of …`.
+    var featureDescription: String {
+        if charLevel { return "characters" }
+        if splitExpression == IndexedText.defaultSplitExpression { return "words, runs of letters, digits and '_'" }
+        return "words between matches of \"\(splitExpression)\""
+    }
+
     /// What is wrong with these settings, or `nil` when they can be used.
     var problem: String? {
         if samples < 2 { return "LIME needs at least 2 samples (the text and one perturbation), not \(samples)" }
@@ -344,13 +360,8 @@ public struct LimeTextExplainer: Sendable {
 
     /// The text cut into features as the settings ask.
     private func features(of text: String, documentID: String) throws(ExplanationError) -> IndexedText {
-        if settings.charLevel {
-            return IndexedText(characters: text, bow: settings.bow, maskString: settings.maskString)
-        }
         do {
-            return try IndexedText(
-                text, splitExpression: settings.splitExpression, bow: settings.bow, maskString: settings.maskString
-            )
+            return try settings.indexedText(text)
         } catch {
             throw ExplanationError.invalidSettings(documentID, error.description)
         }

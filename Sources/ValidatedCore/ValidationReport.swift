@@ -119,19 +119,133 @@ public struct SpuriousReport: Sendable, Codable, Equatable {
         public var weights: [FeatureWeight]
     }
 
-    /// A token's importance over all explanations (SP-LIME style aggregate).
+    /// A token's importance over all explanations (SP-LIME's aggregate, ``GlobalImportance``).
     public struct Importance: Sendable, Codable, Equatable {
         /// The token, lowercased.
         public var token: String
-        /// Mean absolute weight over all explanations (0 where absent).
+        /// Mean absolute weight among the top-k features over all explanations (0 where absent).
         public var meanAbsWeight: Double
         /// Share of explanations with the token among the top-k features.
         public var topKRate: Double
+        /// SP-LIME's global importance: √ of its summed |weight| over every explanation's selected features.
+        public var importance: Double
+        /// `importance` over the summed importance of all tokens.
+        public var share: Double
+        /// 1-based rank by `importance`.
+        public var rank: Int
 
         enum CodingKeys: String, CodingKey {
-            case token
+            case token, importance, share, rank
             case meanAbsWeight = "mean_abs_weight"
             case topKRate = "top_k_rate"
+        }
+
+        /// Creates an entry.
+        public init(token: String, meanAbsWeight: Double, topKRate: Double, importance: Double, share: Double, rank: Int) {
+            self.token = token
+            self.meanAbsWeight = meanAbsWeight
+            self.topKRate = topKRate
+            self.importance = importance
+            self.share = share
+            self.rank = rank
+        }
+
+        /// Decodes an entry; reports stored before SP-LIME's aggregate was kept read 0 for `importance` and
+        /// `share` and 0 for `rank` (unknown).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            token = try container.decode(String.self, forKey: .token)
+            meanAbsWeight = try container.decode(Double.self, forKey: .meanAbsWeight)
+            topKRate = try container.decode(Double.self, forKey: .topKRate)
+            importance = try container.decodeIfPresent(Double.self, forKey: .importance) ?? 0
+            share = try container.decodeIfPresent(Double.self, forKey: .share) ?? 0
+            rank = try container.decodeIfPresent(Int.self, forKey: .rank) ?? 0
+        }
+    }
+
+    /// A token among the challenger's most important that the champion's explanations of the same documents do
+    /// not rank there: a new reason for its predictions.
+    public struct NewReason: Sendable, Codable, Equatable {
+        /// The token, lowercased.
+        public var token: String
+        /// Its 1-based rank by global importance in the challenger's explanations.
+        public var rank: Int
+        /// Its share of the challenger's global importance.
+        public var share: Double
+        /// Its rank in the champion's explanations, `nil` when they never weigh it.
+        public var championRank: Int?
+        /// Its share of the champion's global importance (0 when absent).
+        public var championShare: Double
+        /// Whether the token is on the banned list.
+        public var banned: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case token, rank, share, banned
+            case championRank = "champion_rank"
+            case championShare = "champion_share"
+        }
+
+        /// Creates an entry.
+        public init(token: String, rank: Int, share: Double, championRank: Int?, championShare: Double, banned: Bool = false) {
+            self.token = token
+            self.rank = rank
+            self.share = share
+            self.championRank = championRank
+            self.championShare = championShare
+            self.banned = banned
+        }
+    }
+
+    /// The champion's explanations of the same documents, and the challenger's new reasons against them.
+    public struct ChampionComparison: Sendable, Codable, Equatable {
+        /// Explanations of the champion computed (the challenger's documents and seeds).
+        public var explained: Int
+        /// The challenger's top-N window examined.
+        public var top: Int
+        /// Tokens new in the challenger's top N, in its rank order.
+        public var newReasons: [NewReason]
+        /// The champion's most important tokens.
+        public var championImportance: [Importance]
+        /// Seconds the champion's explanations took.
+        public var seconds: Double
+        /// `seconds` over the whole run's duration.
+        public var shareOfRun: Double?
+        /// Why the champion could not be explained, when it could not; the other fields are then empty.
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case explained, top, seconds, error
+            case newReasons = "new_reasons"
+            case championImportance = "champion_importance"
+            case shareOfRun = "share_of_run"
+        }
+
+        /// Creates a comparison.
+        public init(
+            explained: Int, top: Int, newReasons: [NewReason], championImportance: [Importance], seconds: Double,
+            shareOfRun: Double? = nil, error: String? = nil
+        ) {
+            self.explained = explained
+            self.top = top
+            self.newReasons = newReasons
+            self.championImportance = championImportance
+            self.seconds = seconds
+            self.shareOfRun = shareOfRun
+            self.error = error
+        }
+    }
+
+    /// An explanation of SP-LIME's pick.
+    public struct Picked: Sendable, Codable, Equatable {
+        /// The document id.
+        public var document: String
+        /// The share of all global importance the pick covers once this explanation is added.
+        public var coverage: Double
+
+        /// Creates an entry.
+        public init(document: String, coverage: Double) {
+            self.document = document
+            self.coverage = coverage
         }
     }
 
@@ -147,14 +261,87 @@ public struct SpuriousReport: Sendable, Codable, Equatable {
     public var bannedHits: [BannedHit]
     /// The explanations with the most banned attribution (up to 3).
     public var worst: [Example]
-    /// The 20 most important tokens over all explanations.
+    /// The most important tokens over all explanations (``SpuriousSettings/reportTokens``).
     public var globalImportance: [Importance]
+    /// SP-LIME's pick: the explanations that together cover the most global importance (absent in reports
+    /// stored before it was computed).
+    public var pick: [Picked]?
+    /// The association of tokens with the predicted class over the whole evaluation set (absent in reports
+    /// stored before it was measured).
+    public var association: TokenAssociationReport?
+    /// The challenger's global importance against the champion's, when there is a champion.
+    public var champion: ChampionComparison?
 
     enum CodingKeys: String, CodingKey {
-        case verdict, summary, explained, worst
+        case verdict, summary, explained, worst, pick, association, champion
         case topK = "top_k"
         case bannedHits = "banned_hits"
         case globalImportance = "global_importance"
+    }
+}
+
+/// Tokens' association with the predicted class and with the true label over the whole evaluation set
+/// (``TokenAssociationCheck``).
+public struct TokenAssociationReport: Sendable, Codable, Equatable {
+    /// One token's association.
+    public struct Token: Sendable, Codable, Equatable {
+        /// The token, lowercased.
+        public var token: String
+        /// Documents containing it.
+        public var documents: Int
+        /// Theil's `U(predicted class | token present)`.
+        public var uPredicted: Double
+        /// Theil's `U(true label | token present)`.
+        public var uLabel: Double
+        /// The class the model predicts most often for documents containing the token.
+        public var predictedClass: String
+        /// The share of those documents predicted as that class.
+        public var predictedShare: Double
+        /// `predictedShare` over that class's share of all predictions.
+        public var lift: Double
+        /// Whether the token is on the banned list.
+        public var banned: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case token, documents, lift, banned
+            case uPredicted = "u_predicted"
+            case uLabel = "u_label"
+            case predictedClass = "predicted_class"
+            case predictedShare = "predicted_share"
+        }
+
+        /// Creates an entry.
+        public init(
+            token: String, documents: Int, uPredicted: Double, uLabel: Double, predictedClass: String,
+            predictedShare: Double, lift: Double, banned: Bool
+        ) {
+            self.token = token
+            self.documents = documents
+            self.uPredicted = uPredicted
+            self.uLabel = uLabel
+            self.predictedClass = predictedClass
+            self.predictedShare = predictedShare
+            self.lift = lift
+            self.banned = banned
+        }
+    }
+
+    /// This measurement's verdict on the banned tokens.
+    public var verdict: Verdict
+    /// Why it warns or fails, for the suite's summary. Not encoded.
+    public var reasons: [String] = []
+    /// Evaluation documents measured.
+    public var documents: Int
+    /// Documents a token needed to be measured.
+    public var minDocuments: Int
+    /// Every measured banned token, strongest association with the predictions first.
+    public var banned: [Token]
+    /// The tokens most associated with the predictions, banned or not.
+    public var strongest: [Token]
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, documents, banned, strongest
+        case minDocuments = "min_documents"
     }
 }
 
@@ -166,6 +353,16 @@ public struct StabilityReport: Sendable, Codable, Equatable {
         public var document: String
         /// Its mean pairwise top-k Jaccard index across seeds.
         public var jaccard: Double
+        /// Its mean top-k intersection / k across seeds (absent in reports stored before it was kept).
+        public var topKIntersection: Double?
+        /// The mean top-k intersection / k of its edited texts with it, when edits of it kept the label.
+        public var editTopKIntersection: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case document, jaccard
+            case topKIntersection = "top_k_intersection"
+            case editTopKIntersection = "edit_top_k_intersection"
+        }
     }
 
     /// LIME's own sampling noise: the same documents explained under several seeds, mean over pairs and documents.
@@ -263,6 +460,8 @@ public struct StabilityReport: Sendable, Codable, Equatable {
     public var seedJaccard: Double
     /// The least stable documents (up to 3).
     public var leastStable: [DocumentStability]
+    /// Every document measured, in evaluation-set order (absent in reports stored before it was kept).
+    public var perDocument: [DocumentStability]?
     /// Every seed-stability measure (absent in reports stored before it was measured).
     public var seed: SeedMeasures?
     /// Random label-preserving perturbations.
@@ -280,6 +479,7 @@ public struct StabilityReport: Sendable, Codable, Equatable {
         case verdict, summary, documents, seeds, seed, perturbation, attack, seconds
         case seedJaccard = "seed_jaccard"
         case leastStable = "least_stable"
+        case perDocument = "per_document"
         case worstPairs = "worst_pairs"
         case shareOfRun = "share_of_run"
     }

@@ -43,7 +43,8 @@ public struct ValidationRequest: Sendable {
 
 /// How far a validation has come.
 public struct ValidationProgress: Sendable, Equatable {
-    /// The phase: `scoring` (documents of the evaluation set) or `explaining` (LIME explanations).
+    /// The phase: `scoring` (documents of the evaluation set), `explaining` (LIME explanations) or
+    /// `explaining champion` (the champion's explanations of the same documents).
     public var phase: String
     /// Units done in this phase.
     public var done: Int
@@ -73,6 +74,9 @@ public enum Validator {
             report.durationSeconds = seconds(since: started)
             if let own = report.checks.stability?.seconds, report.durationSeconds > 0 {
                 report.checks.stability?.shareOfRun = own / report.durationSeconds
+            }
+            if let own = report.checks.spurious?.champion?.seconds, report.durationSeconds > 0 {
+                report.checks.spurious?.champion?.shareOfRun = own / report.durationSeconds
             }
             return report
         } catch {
@@ -126,12 +130,23 @@ public enum Validator {
             throw ValidationFailure("AUC: \(error)")
         }
 
-        // Documents without a word have nothing for LIME to perturb; the choice ignores them, and is the same
-        // for every model so champion and challenger are explained on the same documents.
-        let explainable = documents.filter { $0.text.unicodeScalars.contains(where: IndexedText.isWordCharacter) }
+        // Documents without a feature (a word, or with [Explain] CharLevel= a character) have nothing for LIME
+        // to perturb; the choice ignores them, and is the same for every model so champion and challenger are
+        // explained on the same documents. The same split gives the token association its tokens.
+        let lime = request.settings.lime
+        if let problem = lime.problem { throw ValidationFailure("[Explain]: \(problem)") }
+        let words = documents.map { (try? lime.indexedText($0.text))?.words ?? [] }
+        let explainable = zip(documents, words).filter { !$0.1.isEmpty }.map(\.0)
         guard !explainable.isEmpty else {
-            throw ValidationFailure("no document of the evaluation set has a word to explain")
+            throw ValidationFailure("no document of the evaluation set has a word to explain (LIME's split: \(lime.featureDescription))")
         }
+        let classes = request.challenger.classes
+        let predicted = documents.indices.map { row in
+            classes[classes.indices.max { (challengerColumns[$0][row], $1) < (challengerColumns[$1][row], $0) }!]
+        }
+        let association = TokenAssociationCheck.evaluate(
+            words: words, predicted: predicted, labels: labels, banned: request.banned, settings: request.settings.spurious
+        )
         let chosen = spread(explainable, count: request.settings.spurious.documents)
         let stabilityCount = min(request.settings.stability.documents, chosen.count)
         let seeds = max(request.settings.stability.seeds, 1)
@@ -144,14 +159,56 @@ public enum Validator {
         }
         let explainer = LimeTextExplainer(settings: request.settings.lime)
         let explaining = ContinuousClock.now
-        let results = try await explainInParallel(jobs, explainer: explainer, request: request, label: label, progress: progress)
+        let wanted = try LabelRequest(request.settings.labels, classes: classes, positive: label)
+        let primaryCount = chosen.count
+        let all = try await explainEach(jobs, progress: progress, phase: "explaining") { index, job in
+            if index < primaryCount {
+                return try wanted.explain(job, explainer: explainer, classifier: request.challenger, positive: label)
+            }
+            let own = try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: request.challenger, seed: job.seed)
+            return (own, [])
+        }
         let explainSeconds = seconds(since: explaining)
 
-        let primary = Array(results.prefix(chosen.count))
+        let primary = all.prefix(chosen.count).map(\.positive)
+        let explained = all.prefix(chosen.count).flatMap(\.explained)
+        let results = all.dropFirst(chosen.count).map(\.positive)
         let texts = Dictionary(chosen.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
-        let spurious = SpuriousCheck.evaluate(primary, texts: texts, banned: request.banned, settings: request.settings.spurious)
+        let comparing = ContinuousClock.now
+        var championExplanations: [Explanation]?
+        var championError: String?
+        if let champion = request.champion, request.settings.spurious.newReasonTop > 0 {
+            // The challenger's documents and seeds: both models see the same neighbourhoods, so the difference is
+            // the models'.
+            do {
+                guard let championLabel = champion.classes.firstIndex(of: request.positiveClass) else {
+                    throw ValidationFailure("the champion's classes \(champion.classes) do not include \"\(request.positiveClass)\"")
+                }
+                let theirs = try LabelRequest(request.settings.labels, classes: champion.classes, positive: championLabel)
+                championExplanations = try await explainEach(
+                    Array(jobs.prefix(chosen.count)), progress: progress, phase: "explaining champion"
+                ) { _, job in
+                    try theirs.explain(job, explainer: explainer, classifier: champion)
+                }.flatMap { $0 }
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                championError = "the champion could not be explained: \(error)"
+            }
+        }
+        var spurious = SpuriousCheck.evaluate(
+            explained, texts: texts, banned: request.banned, settings: request.settings.spurious, association: association,
+            championExplanations: championExplanations
+        )
+        if let championError {
+            spurious.champion = SpuriousReport.ChampionComparison(
+                explained: 0, top: request.settings.spurious.newReasonTop, newReasons: [], championImportance: [], seconds: 0,
+                error: championError
+            )
+        }
+        spurious.champion?.seconds = seconds(since: comparing)
         let perDocument = (0..<stabilityCount).map { document in
-            let others = chosen.count + document * (seeds - 1)
+            let others = document * (seeds - 1)
             return [primary[document]] + results[others..<(others + seeds - 1)]
         }
         let perturbing = ContinuousClock.now
@@ -222,10 +279,31 @@ public enum Validator {
         _ jobs: [ExplainJob], explainer: LimeTextExplainer, request: ValidationRequest, label: Int,
         progress: (@Sendable (ValidationProgress) -> Void)?, phase: String = "explaining"
     ) async throws -> [Explanation] {
+        try await explainInParallel(
+            jobs, explainer: explainer, classifier: request.challenger, label: label, progress: progress, phase: phase
+        )
+    }
+
+    /// Explains every job with `classifier`, at most one per core at a time, in job order.
+    static func explainInParallel(
+        _ jobs: [ExplainJob], explainer: LimeTextExplainer, classifier: any TextClassifier, label: Int,
+        progress: (@Sendable (ValidationProgress) -> Void)?, phase: String
+    ) async throws -> [Explanation] {
+        try await explainEach(jobs, progress: progress, phase: phase) { _, job in
+            try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed)
+        }
+    }
+
+    /// Runs `body` on every job (with its index), at most one per core at a time; the results in job order. A
+    /// failure of the model (anything but an ``ExplanationError`` or a ``ValidationFailure``) is reported naming
+    /// the document.
+    static func explainEach<Result: Sendable>(
+        _ jobs: [ExplainJob], progress: (@Sendable (ValidationProgress) -> Void)?, phase: String,
+        _ body: @escaping @Sendable (Int, ExplainJob) throws -> Result
+    ) async throws -> [Result] {
         let width = max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        let classifier = request.challenger
-        return try await withThrowingTaskGroup(of: (job: Int, explanation: Explanation).self) { group in
-            var results: [Explanation?] = Array(repeating: nil, count: jobs.count)
+        return try await withThrowingTaskGroup(of: (job: Int, result: Result).self) { group in
+            var results: [Result?] = Array(repeating: nil, count: jobs.count)
             var next = 0, done = 0
             func add() {
                 guard next < jobs.count else { return }
@@ -234,11 +312,10 @@ public enum Validator {
                 next += 1
                 group.addTask {
                     do {
-                        let explanation = try explainer.explain(
-                            job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed
-                        )
-                        return (index, explanation)
+                        return (index, try body(index, job))
                     } catch let error as ExplanationError {
+                        throw error
+                    } catch let error as ValidationFailure {
                         throw error
                     } catch {
                         throw ValidationFailure("the model failed while explaining document \(job.documentID): \(error)")
@@ -246,8 +323,8 @@ public enum Validator {
                 }
             }
             for _ in 0..<width { add() }
-            while let (job, explanation) = try await group.next() {
-                results[job] = explanation
+            while let (job, result) = try await group.next() {
+                results[job] = result
                 done += 1
                 progress?(ValidationProgress(phase: phase, done: done, total: jobs.count))
                 try Task.checkCancellation()
@@ -299,6 +376,57 @@ struct ExplainJob: Sendable {
         self.documentID = documentID
         self.text = text
         self.seed = seed
+    }
+}
+
+/// The classes the spurious suite explains, resolved against one model's classes.
+struct LabelRequest: Sendable {
+    /// Class indices explained from one neighbourhood, the positive class first; `nil` with ``top``.
+    var indices: [Int]?
+    /// The number of most probable classes explained, for ``ExplainedLabels/top(_:)``.
+    var top: Int
+
+    /// Resolves `labels` against `classes`.
+    ///
+    /// - Throws: ``ValidationFailure`` naming a class the model does not have.
+    init(_ labels: ExplainedLabels, classes: [String], positive: Int) throws {
+        switch labels {
+        case .positive:
+            indices = [positive]
+            top = 0
+        case .classes(let names):
+            var indices = [positive]
+            for name in names {
+                guard let index = classes.firstIndex(of: name) else {
+                    throw ValidationFailure("[Explain] Labels= names the class \"\(name)\", which is not one of the model's classes \(classes); correct Labels=")
+                }
+                if !indices.contains(index) { indices.append(index) }
+            }
+            self.indices = indices
+            top = 0
+        case .top(let count):
+            indices = nil
+            top = count
+        }
+    }
+
+    /// The job's explanations of the wanted classes, from one neighbourhood.
+    func explain(_ job: ExplainJob, explainer: LimeTextExplainer, classifier: any TextClassifier) throws -> [Explanation] {
+        if let indices {
+            return try explainer.explain(job.text, documentID: job.documentID, labels: indices, classifier: classifier, seed: job.seed)
+        }
+        return try explainer.explain(job.text, documentID: job.documentID, topLabels: top, classifier: classifier, seed: job.seed)
+    }
+
+    /// The job's explanations of the wanted classes, and of the positive class (from the same neighbourhood when
+    /// it is among them; otherwise explained on its own, with the same seed).
+    func explain(
+        _ job: ExplainJob, explainer: LimeTextExplainer, classifier: any TextClassifier, positive: Int
+    ) throws -> (positive: Explanation, explained: [Explanation]) {
+        let explained = try explain(job, explainer: explainer, classifier: classifier)
+        if let own = explained.first(where: { $0.label == positive }) { return (own, explained) }
+        let own = try explainer.explain(job.text, documentID: job.documentID, label: positive, classifier: classifier, seed: job.seed)
+        return (own, explained)
     }
 }
 

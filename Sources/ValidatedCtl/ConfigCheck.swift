@@ -156,6 +156,12 @@ struct SettingsJSON: Encodable {
                 [
                     ("Samples", "\(settings.lime.samples)"), ("KernelWidth", n(settings.lime.kernelWidth)),
                     ("Features", "\(settings.lime.features)"),
+                    ("FeatureSelection", settings.lime.featureSelection.rawValue),
+                    ("Bow", settings.lime.bow ? "yes" : "no"), ("SplitExpression", settings.lime.splitExpression),
+                    ("CharLevel", settings.lime.charLevel ? "yes" : "no"), ("MaskString", settings.lime.maskString ?? ""),
+                    ("BatchSize", settings.lime.batchSize.map(String.init) ?? ""),
+                    ("Labels", { if case .classes(let names) = settings.labels { names.joined(separator: " ") } else { "" } }()),
+                    ("TopLabels", { if case .top(let count) = settings.labels { "\(count)" } else { "0" } }()),
                 ]
             ),
             (
@@ -165,6 +171,14 @@ struct SettingsJSON: Encodable {
                     ("MinWeightFraction", n(settings.spurious.minWeightFraction)),
                     ("WarnHitRate", n(settings.spurious.warnHitRate)), ("MaxHitRate", n(settings.spurious.maxHitRate)),
                     ("MaxMassShare", n(settings.spurious.maxMassShare)), ("Confidence", n(settings.spurious.confidence)),
+                    ("WarnTokenAssociation", n(settings.spurious.warnTokenAssociation)),
+                    ("MaxTokenAssociation", n(settings.spurious.maxTokenAssociation)),
+                    ("MinTokenDocuments", "\(settings.spurious.minTokenDocuments)"),
+                    ("ReportTokens", "\(settings.spurious.reportTokens)"),
+                    ("NewReasonTop", "\(settings.spurious.newReasonTop)"),
+                    ("NewReasonRatio", n(settings.spurious.newReasonRatio)),
+                    ("NewReasonsWarn", settings.spurious.newReasonsWarn ? "yes" : "no"),
+                    ("PickExplanations", "\(settings.spurious.pickExplanations)"),
                 ]
             ),
             (

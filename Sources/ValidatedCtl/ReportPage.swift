@@ -120,7 +120,24 @@ struct ReportPage {
             out += "<td>\(Format.percent(hit.massShare))</td><td>\(Format.number(hit.meanAbsWeight))</td>"
             out += "<td>\(escape(hit.examples.joined(separator: ", ")))</td></tr>\n"
         }
-        return out + "</tbody></table>\n</section>\n"
+        return out + "</tbody></table>\n" + associationTable(spurious.association) + "</section>\n"
+    }
+
+    /// The banned tokens' association with the predictions and the labels, then the strongest of the others.
+    private func associationTable(_ association: TokenAssociationReport?) -> String {
+        guard let association else { return "" }
+        let rows = association.banned + association.strongest.filter { !$0.banned }.prefix(5)
+        guard !rows.isEmpty else { return "" }
+        var out = "<h3>Token association over \(association.documents) documents</h3>\n"
+        out += "<p class=\"legend\">Theil's U: how much of the predicted class (or the true label) a token's presence explains, 0 to 1.</p>\n"
+        out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Documents</th><th>U(predicted)</th><th>U(label)</th>"
+        out += "<th>Predicted</th><th>Lift</th></tr></thead><tbody>\n"
+        for entry in rows {
+            out += "<tr><td><code>\(escape(entry.token))</code>\(entry.banned ? " (banned)" : "")</td><td>\(entry.documents)</td>"
+            out += "<td>\(Format.number(entry.uPredicted))</td><td>\(Format.number(entry.uLabel))</td>"
+            out += "<td>\(escape(entry.predictedClass)) \(Format.percent(entry.predictedShare))</td><td>\(Format.number(entry.lift, digits: 2))</td></tr>\n"
+        }
+        return out + "</tbody></table>\n"
     }
 
     private func importanceSection() -> String {
@@ -146,6 +163,26 @@ struct ReportPage {
         }
         out += "</div>\n</div>\n"
         if champion != nil { out += "<p class=\"legend\"><span class=\"new\">new</span> marks a token absent from the champion's list.</p>\n" }
+        if let comparison = report.checks.spurious?.champion {
+            out += "<h3>New reasons against the champion's explanations of the same documents</h3>\n"
+            if let error = comparison.error {
+                out += "<p class=\"missing\">\(escape(error))</p>\n"
+            } else if comparison.newReasons.isEmpty {
+                out += "<p>None in the challenger's top \(comparison.top).</p>\n"
+            } else {
+                out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Rank</th><th>Share</th><th>Champion</th></tr></thead><tbody>\n"
+                for reason in comparison.newReasons {
+                    let theirs = reason.championRank.map { "#\($0), \(Format.percent(reason.championShare))" } ?? "absent"
+                    out += "<tr><td><code>\(escape(reason.token))</code>\(reason.banned ? " (banned)" : "")</td><td>#\(reason.rank)</td>"
+                    out += "<td>\(Format.percent(reason.share))</td><td>\(theirs)</td></tr>\n"
+                }
+                out += "</tbody></table>\n"
+            }
+        }
+        if let pick = report.checks.spurious?.pick, !pick.isEmpty {
+            let entries = pick.map { "\(escape($0.document)) (\(Format.percent($0.coverage)))" }
+            out += "<p>SP-LIME's pick, the explanations covering the most global importance: \(entries.joined(separator: ", ")).</p>\n"
+        }
         return out + "</section>\n"
     }
 
@@ -212,7 +249,11 @@ struct ReportPage {
         for (name, seedValue, editValue) in rows {
             out += "<tr><td>\(name)</td><td>\(Format.number(seedValue))</td><td>\(Format.number(editValue))</td></tr>\n"
         }
-        out += "</tbody></table>\n<dl>"
+        out += "</tbody></table>\n"
+        if let perDocument = stability.perDocument, !perDocument.isEmpty {
+            out += stabilitySVG(perDocument, topK: report.checks.spurious?.topK)
+        }
+        out += "<dl>"
         out += item("Documents", "\(stability.documents)")
         if let vsi = seed?.vsi { out += item("VSI", Format.number(vsi, digits: 1)) }
         if let csi = seed?.csi { out += item("CSI", Format.number(csi, digits: 1)) }
@@ -293,6 +334,36 @@ struct ReportPage {
         return out + "</figcaption></figure>\n"
     }
 
+    /// One row per measured document: its top-k intersection across seeds and, when edits of it kept the
+    /// label, with its edited texts, as two bars on a 0–1 scale.
+    private func stabilitySVG(_ documents: [StabilityReport.DocumentStability], topK: Int?) -> String {
+        let labelWidth = 110.0, barWidth = 300.0, rowHeight = 26.0, top = 24.0
+        let height = top + rowHeight * Double(documents.count) + 24
+        func x(_ value: Double) -> String { String(format: "%.1f", labelWidth + max(0, min(1, value)) * barWidth) }
+        var out = "<figure class=\"stability\"><svg width=\"\(Int(labelWidth + barWidth + 20))\" height=\"\(Int(height))\" "
+        out += "viewBox=\"0 0 \(Int(labelWidth + barWidth + 20)) \(Int(height))\" role=\"img\">\n"
+        out += "<title>Top-\(topK.map(String.init) ?? "k") intersection per document</title>\n"
+        for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
+            out += "<line x1=\"\(x(tick))\" y1=\"\(Int(top - 6))\" x2=\"\(x(tick))\" y2=\"\(Int(height - 20))\" class=\"grid\"/>"
+            out += "<text x=\"\(x(tick))\" y=\"\(Int(height - 6))\" text-anchor=\"middle\">\(String(format: "%g", tick))</text>\n"
+        }
+        for (row, document) in documents.enumerated() {
+            let y = top + rowHeight * Double(row)
+            out += "<text x=\"\(Int(labelWidth - 8))\" y=\"\(String(format: "%.1f", y + 13))\" text-anchor=\"end\">\(escape(document.document))</text>"
+            let bars: [(Double?, String, Double)] = [(document.topKIntersection, "c0", 2), (document.editTopKIntersection, "c1", 12)]
+            for (value, kind, offset) in bars {
+                guard let value else { continue }
+                out += "<rect class=\"fill \(kind)\" x=\"\(Int(labelWidth))\" y=\"\(String(format: "%.1f", y + offset))\" "
+                out += "width=\"\(String(format: "%.1f", max(0, min(1, value)) * barWidth))\" height=\"8\">"
+                out += "<title>\(escape(document.document)): \(Format.number(value))</title></rect>"
+            }
+            out += "\n"
+        }
+        out += "</svg><figcaption>Top-\(topK.map(String.init) ?? "k") intersection per document: "
+        out += "<span class=\"key c0\"></span>across seeds <span class=\"key c1\"></span>with its edited texts</figcaption></figure>\n"
+        return out
+    }
+
     private func item(_ term: String, _ definition: String) -> String {
         "<dt>\(term)</dt><dd>\(definition)</dd>"
     }
@@ -344,6 +415,7 @@ struct ReportPage {
         .curve{fill:none;stroke-width:2}.c0{stroke:#2166ac}.c1{stroke:#d6604d}
         .key{display:inline-block;width:1.2rem;height:.25rem;margin:0 .3rem .2rem 1rem}
         .key.c0{background:#2166ac}.key.c1{background:#d6604d}
+        .fill.c0{fill:#2166ac;stroke:none}.fill.c1{fill:#d6604d;stroke:none}.grid{stroke:#e3e3e3}
         footer{margin:2rem 0;color:#777;font-size:.85rem}
         """
 }

@@ -147,12 +147,61 @@ struct Show: AsyncParsableCommand {
                 out += " \(Format.percent(hit["mass_share"]).padding(toLength: 7, withPad: " ", startingAt: 0)) \(examples)\n"
             }
         }
+        out += renderAssociation(spurious["association"] as? [String: Any], legend: legend)
+        out += renderChampion(spurious["champion"] as? [String: Any], legend: legend)
+        if let pick = spurious["pick"] as? [[String: Any]], !pick.isEmpty {
+            let entries = pick.map { "\($0["document"] ?? "?") (\(Format.percent($0["coverage"])))" }
+            out += "  SP-LIME pick (coverage of global importance): \(entries.joined(separator: ", "))\n"
+        }
         for worst in spurious["worst"] as? [[String: Any]] ?? [] {
             out += "\n  document \(worst["document"] ?? "?"): \"\(Self.clip(worst["text"] as? String ?? "", 100))\"\n"
             let weights = (worst["weights"] as? [[String: Any]] ?? []).prefix(8).map { entry in
                 String(format: "%@ %+.3f", entry["feature"] as? String ?? "?", entry["weight"] as? Double ?? 0)
             }
             out += "    \(weights.joined(separator: ", "))\n"
+        }
+        return out
+    }
+
+    /// The banned tokens' association with the predictions, then the strongest tokens not on the list.
+    private static func renderAssociation(_ association: [String: Any]?, legend: Bool) -> String {
+        guard let association else { return "" }
+        let banned = association["banned"] as? [[String: Any]] ?? []
+        let others = (association["strongest"] as? [[String: Any]] ?? []).filter { ($0["banned"] as? Bool) != true }.prefix(5)
+        var out = "\n  Token association over \(association["documents"] ?? "?") documents (Theil's U; tokens in "
+        out += "\(association["min_documents"] ?? "?")+ documents)\n"
+        if legend { out += "  TOKEN            DOCS   U(PRED)  U(LABEL)  PREDICTED      LIFT\n" }
+        func row(_ entry: [String: Any], _ mark: String) -> String {
+            let token = (entry["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
+            let documents = "\(entry["documents"] ?? "?")".padding(toLength: 6, withPad: " ", startingAt: 0)
+            let predicted = "\(entry["predicted_class"] ?? "?") \(Format.percent(entry["predicted_share"]))"
+            return "  \(token) \(documents) \(Format.number(entry["u_predicted"]).padding(toLength: 8, withPad: " ", startingAt: 0))"
+                + " \(Format.number(entry["u_label"]).padding(toLength: 9, withPad: " ", startingAt: 0))"
+                + " \(predicted.padding(toLength: 14, withPad: " ", startingAt: 0)) \(Format.number(entry["lift"], digits: 2))\(mark)\n"
+        }
+        for entry in banned { out += row(entry, "  banned") }
+        for entry in others { out += row(entry, "") }
+        return out
+    }
+
+    /// The challenger's new reasons against the champion's explanations of the same documents.
+    private static func renderChampion(_ champion: [String: Any]?, legend: Bool) -> String {
+        guard let champion else { return "" }
+        if let error = champion["error"] as? String { return "\n  New reasons: not computed, \(error)\n" }
+        var out = "\n  New reasons against the champion (top \(champion["top"] ?? "?"), \(champion["explained"] ?? "?") champion explanations"
+        if let seconds = champion["seconds"] as? Double {
+            out += ", \(Format.number(seconds, digits: 2)) s, \(Format.percent(champion["share_of_run"])) of the run"
+        }
+        out += ")\n"
+        let reasons = champion["new_reasons"] as? [[String: Any]] ?? []
+        if reasons.isEmpty { return out + "  none: the challenger's most important tokens are the champion's\n" }
+        if legend { out += "  TOKEN            RANK  SHARE   CHAMPION\n" }
+        for reason in reasons {
+            let token = (reason["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
+            let championRank = (reason["champion_rank"] as? Int).map { "#\($0), \(Format.percent(reason["champion_share"]))" } ?? "absent"
+            out += "  \(token) #\("\(reason["rank"] ?? "?")".padding(toLength: 4, withPad: " ", startingAt: 0))"
+            out += " \(Format.percent(reason["share"]).padding(toLength: 7, withPad: " ", startingAt: 0)) \(championRank)"
+            out += (reason["banned"] as? Bool) == true ? "  banned\n" : "\n"
         }
         return out
     }

@@ -6,19 +6,19 @@ extension NativeTextPipeline: MaskedTextScoring {
     ///
     /// Removing a word deletes its occurrences and leaves the separators, so when separators hold no word
     /// character and no two words touch, the perturbed text's tokens are exactly the kept words' own tokens
-    /// (the default token pattern never spans a non-word character). Each word's vocabulary counts are found
-    /// once; a sample then costs one pass over the text's distinct terms instead of a new string and a new
-    /// tokenisation. A mask (`bow=false`) in place of a removed word adds its own tokens, so it is allowed when
-    /// none of them is in the vocabulary (as for `UNKWORDZ`). Returns `nil`, so that LIME builds the texts, for
-    /// a custom token pattern, a mask with vocabulary terms, words that touch (character level), separators
-    /// with word characters, and text holding a capital sigma (whose lowercase depends on its neighbours).
+    /// (the default token pattern never spans a non-word character), in order, with the mask's tokens in place of
+    /// each removed occurrence when words are masked (`bow=false`). Each word occurrence is tokenised once.
+    ///
+    /// For a unigram model without stop words a sample then costs one pass over the text's distinct terms: a
+    /// mask is allowed when none of its tokens is in the vocabulary (as for `UNKWORDZ`). For an n-gram model,
+    /// where a removal joins its neighbours into new n-grams ("a b c" without `b` has the bigram "a c"), a sample
+    /// walks the kept tokens' ids through the vocabulary's trie (``TermVocabulary``) and is scored as its text
+    /// would be. Returns `nil`, so that LIME builds the texts, for a custom token pattern, a mask with vocabulary
+    /// terms (unigram models), words that touch (character level), separators with word characters, and text
+    /// holding a capital sigma (whose lowercase depends on its neighbours).
     public func maskedScorer(for text: IndexedText) -> (any MaskedTextScorer)? {
         guard tokenizer.splitsWordRuns else { return nil }
-        if let mask = text.mask {
-            var known = false
-            tokenizer.forEachToken(in: mask) { if vocabulary[$0] != nil { known = true } }
-            if known || mask.unicodeScalars.contains("\u{03A3}") { return nil }
-        }
+        if let mask = text.mask, mask.unicodeScalars.contains("\u{03A3}") { return nil }
         if tokenizer.lowercase, text.tokens.contains(where: { $0.unicodeScalars.contains("\u{03A3}") }) { return nil }
         var previousIsWord = false
         for (token, feature) in zip(text.tokens, text.featureOfToken) {
@@ -30,12 +30,18 @@ extension NativeTextPipeline: MaskedTextScoring {
                 previousIsWord = false
             }
         }
+        guard terms.isUnigramOnly else { return NgramMaskedScorer(pipeline: self, text: text) }
+        if let mask = text.mask {
+            var known = false
+            tokenizer.forEachToken(in: mask) { if terms.columns[$0] != nil { known = true } }
+            if known { return nil }
+        }
         var localOfColumn: [Int: Int] = [:]
         var columns: [Int] = []
         var countsOfFeature = [[Int: Double]](repeating: [:], count: text.words.count)
         for (token, feature) in zip(text.tokens, text.featureOfToken) where feature >= 0 {
             tokenizer.forEachToken(in: token) { term in
-                guard let column = vocabulary[term] else { return }
+                guard let column = terms.columns[term] else { return }
                 let local = localOfColumn[column] ?? columns.count
                 if local == columns.count {
                     localOfColumn[column] = local
@@ -85,7 +91,7 @@ extension NativeTextPipeline: MaskedTextScoring {
             self.entries = entries
             idf = columns.map { pipeline.idf?[$0] ?? 1 }
             outputs = first.outputs
-            weights = columns.flatMap { pipeline.firstLayerColumns[($0 * first.outputs)..<(($0 + 1) * first.outputs)] }
+            weights = columns.flatMap { first.columns[($0 * first.outputs)..<(($0 + 1) * first.outputs)] }
             norm = pipeline.norm == "l2" ? .l2 : (pipeline.norm == "l1" ? .l1 : .none)
             bias = first.bias
             isLogistic = pipeline.layers.count == 1 && first.activation == .identity && pipeline.output == .binaryLogistic
@@ -99,7 +105,7 @@ extension NativeTextPipeline: MaskedTextScoring {
             for feature in 0..<(starts.count - 1) {
                 var logit = 0.0, size = 0.0
                 for entry in entries[starts[feature]..<starts[feature + 1]] {
-                    let value = (pipeline.binary ? 1 : (pipeline.sublinearTF ? 1 + Foundation.log(entry.count) : entry.count)) * idf[entry.local]
+                    let value = pipeline.termValue(count: entry.count, idf: idf[entry.local])
                     logit += value * weights[entry.local * outputs]
                     size += norm == .l1 ? abs(value) : value * value
                 }
@@ -130,7 +136,7 @@ extension NativeTextPipeline: MaskedTextScoring {
                 probabilities[1] = p
                 return
             }
-            let binary = pipeline.binary, sublinear = pipeline.sublinearTF, norm = norm, outputs = outputs
+            let pipeline = pipeline, norm = norm, outputs = outputs
             let scale: Double = counts.withUnsafeMutableBufferPointer { counts in
                 for j in counts.indices { counts[j] = 0 }
                 entries.withUnsafeBufferPointer { entries in
@@ -142,7 +148,7 @@ extension NativeTextPipeline: MaskedTextScoring {
                 var total = 0.0
                 idf.withUnsafeBufferPointer { idf in
                     for j in counts.indices where counts[j] > 0 {
-                        let value = (binary ? 1 : (sublinear ? 1 + Foundation.log(counts[j]) : counts[j])) * idf[j]
+                        let value = pipeline.termValue(count: counts[j], idf: idf[j])
                         counts[j] = value
                         total += norm == .l1 ? abs(value) : value * value
                     }
@@ -171,7 +177,7 @@ extension NativeTextPipeline: MaskedTextScoring {
                 probabilities[1] = p
                 return
             }
-            for (k, value) in pipeline.probabilities(firstLayer: activations).enumerated() { probabilities[k] = value }
+            for (k, value) in pipeline.probabilities(firstLayer: activations, rows: 1).enumerated() { probabilities[k] = value }
         }
     }
 }

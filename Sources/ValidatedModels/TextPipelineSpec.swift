@@ -1,4 +1,5 @@
-/// The `pipeline` document in a native checkpoint's `__metadata__` (format `validated.text-pipeline`, version 1).
+/// The `pipeline` document in a native checkpoint's `__metadata__` (format `validated.text-pipeline`, versions 1
+/// and 2).
 ///
 /// See `docs/model-format.md` for the full specification.
 struct TextPipelineSpec: Decodable {
@@ -7,11 +8,14 @@ struct TextPipelineSpec: Decodable {
         var lowercase: Bool = true
         var tokenPattern: String = #"(?u)\b\w\w+\b"#
         var ngramRange: [Int] = [1, 1]
+        /// Tokens dropped before n-grams are formed (version 2).
+        var stopWords: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case analyzer, lowercase
             case tokenPattern = "token_pattern"
             case ngramRange = "ngram_range"
+            case stopWords = "stop_words"
         }
 
         init(from decoder: any Decoder) throws {
@@ -20,6 +24,7 @@ struct TextPipelineSpec: Decodable {
             lowercase = try container.decodeIfPresent(Bool.self, forKey: .lowercase) ?? lowercase
             tokenPattern = try container.decodeIfPresent(String.self, forKey: .tokenPattern) ?? tokenPattern
             ngramRange = try container.decodeIfPresent([Int].self, forKey: .ngramRange) ?? ngramRange
+            stopWords = try container.decodeIfPresent([String].self, forKey: .stopWords) ?? stopWords
         }
     }
 
@@ -63,4 +68,12 @@ struct TextPipelineSpec: Decodable {
     var weighting: Weighting
     var layers: [Layer]
     var output: String
+    /// For the `group-normalized-mean` output (version 2): how many groups of one value per class the last
+    /// layer holds.
+    var outputGroups: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case classes, tokenizer, vocabulary, weighting, layers, output
+        case outputGroups = "output_groups"
+    }
 }

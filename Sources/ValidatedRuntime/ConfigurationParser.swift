@@ -84,6 +84,43 @@ enum ConfigurationParser {
             "Samples": { s, _, v throws(ConfigurationError) in s.lime.samples = try v.int(in: 10...1_000_000) },
             "KernelWidth": { s, _, v throws(ConfigurationError) in s.lime.kernelWidth = try v.double(in: 0.001...1e6) },
             "Features": { s, _, v throws(ConfigurationError) in s.lime.features = try v.int(in: 1...10_000) },
+            "FeatureSelection": { s, _, v throws(ConfigurationError) in
+                guard let method = FeatureSelection(rawValue: v.entry.value) else {
+                    throw v.error("\"\(v.entry.value)\" is not one of \(FeatureSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                s.lime.featureSelection = method
+            },
+            "Bow": { s, _, v throws(ConfigurationError) in s.lime.bow = try v.bool() },
+            "SplitExpression": { s, _, v throws(ConfigurationError) in
+                let expression = try v.nonEmpty()
+                do {
+                    _ = try IndexedText("", splitExpression: expression)
+                } catch {
+                    throw v.error("\(error)")
+                }
+                s.lime.splitExpression = expression
+            },
+            "CharLevel": { s, _, v throws(ConfigurationError) in s.lime.charLevel = try v.bool() },
+            "MaskString": { s, _, v throws(ConfigurationError) in s.lime.maskString = v.entry.value.isEmpty ? nil : v.entry.value },
+            "Labels": { s, _, v throws(ConfigurationError) in
+                let names = v.entry.value.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+                if names.isEmpty {
+                    if case .classes = s.labels { s.labels = .positive }
+                } else {
+                    s.labels = .classes(names)
+                }
+            },
+            "TopLabels": { s, _, v throws(ConfigurationError) in
+                let count = try v.int(in: 0...10_000)
+                if count > 0 {
+                    s.labels = .top(count)
+                } else if case .top = s.labels {
+                    s.labels = .positive
+                }
+            },
+            "BatchSize": { s, _, v throws(ConfigurationError) in
+                s.lime.batchSize = v.entry.value.isEmpty ? nil : try v.int(in: 1...1_000_000)
+            },
         ],
         "Spurious": [
             "Documents": { s, _, v throws(ConfigurationError) in s.spurious.documents = try v.int(in: 1...1_000_000) },
@@ -95,6 +132,20 @@ enum ConfigurationParser {
             "MaxHitRate": { s, _, v throws(ConfigurationError) in s.spurious.maxHitRate = try v.double(in: 0...1) },
             "Confidence": { s, _, v throws(ConfigurationError) in s.spurious.confidence = try v.double(in: 0.5...0.999999) },
             "MaxMassShare": { s, _, v throws(ConfigurationError) in s.spurious.maxMassShare = try v.double(in: 0...1) },
+            "WarnTokenAssociation": { s, _, v throws(ConfigurationError) in
+                s.spurious.warnTokenAssociation = try v.double(in: 0...1)
+            },
+            "MaxTokenAssociation": { s, _, v throws(ConfigurationError) in
+                s.spurious.maxTokenAssociation = try v.double(in: 0...1)
+            },
+            "MinTokenDocuments": { s, _, v throws(ConfigurationError) in
+                s.spurious.minTokenDocuments = try v.int(in: 1...1_000_000_000)
+            },
+            "ReportTokens": { s, _, v throws(ConfigurationError) in s.spurious.reportTokens = try v.int(in: 0...10_000) },
+            "NewReasonTop": { s, _, v throws(ConfigurationError) in s.spurious.newReasonTop = try v.int(in: 0...10_000) },
+            "NewReasonRatio": { s, _, v throws(ConfigurationError) in s.spurious.newReasonRatio = try v.double(in: 1...1e6) },
+            "NewReasonsWarn": { s, _, v throws(ConfigurationError) in s.spurious.newReasonsWarn = try v.bool() },
+            "PickExplanations": { s, _, v throws(ConfigurationError) in s.spurious.pickExplanations = try v.int(in: 0...10_000) },
         ],
         "Stability": [
             "Documents": { s, _, v throws(ConfigurationError) in s.stability.documents = try v.int(in: 0...1_000_000) },

@@ -28,7 +28,8 @@ public struct ValidationJob: Sendable {
     public var modelPath: String
     /// The current champion's file, if the folder has one.
     public var championPath: String?
-    /// The champion's stored scores on this evaluation set; when given, the champion is not loaded or scored.
+    /// The champion's stored scores on this evaluation set; when given, the champion is not scored again, and
+    /// loaded only to explain it for the spurious suite's new reasons (``SpuriousSettings/newReasonTop`` above 0).
     public var championScores: [Double]?
     /// The evaluation set and banned tokens.
     public var resources: FolderResources
@@ -76,12 +77,15 @@ public struct ValidationJob: Sendable {
         }
         var championProblem: String?
         let champion: LoadedModel?
-        if let championPath, championScores == nil {
+        if let championPath, championScores == nil || settings.spurious.newReasonTop > 0 {
             do {
                 champion = try loader.load(championPath)
             } catch {
                 champion = nil
-                championProblem = "champion \(error); judged on the AUC floor only"
+                championProblem =
+                    championScores == nil
+                    ? "champion \(error); judged on the AUC floor only"
+                    : "champion \(error); compared on its stored scores, without new reasons"
             }
         } else {
             champion = nil

@@ -3,13 +3,13 @@ import Foundation
 import ValidatedCore
 
 /// Speed targets, each measured beside the reference it is compared with:
-/// `swift run -c release validated-benchmarks auc` (and `lime`; `load`, `soak` for the daemon as a whole).
+/// `swift run -c release validated-benchmarks auc` (and `lime`, `score`; `load`, `soak` for the daemon as a whole).
 @main
 struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validated-benchmarks",
         abstract: "Measure validated's hot paths against their targets and reference implementations.",
-        subcommands: [AUCBenchmark.self, LimeBenchmark.self, LoadBenchmark.self, SoakBenchmark.self]
+        subcommands: [AUCBenchmark.self, LimeBenchmark.self, ScoreBenchmark.self, LoadBenchmark.self, SoakBenchmark.self]
     )
 }
 

@@ -87,6 +87,32 @@ struct TopicClassifier: TextClassifier {
         #expect(try #require(auc.delta) < 0)
     }
 
+    @Test func theSpuriousSuiteExplainsTheConfiguredClasses() async throws {
+        func validate(_ labels: ExplainedLabels) async -> ValidationReport {
+            var settings = ValidationSettings(labels: labels)
+            settings.lime.samples = 200
+            settings.spurious.documents = 6
+            settings.stability.documents = 2
+            return await Validator.validate(
+                ValidationRequest(
+                    challenger: TopicClassifier(), challengerSHA256: "a", champion: TopicClassifier(), championSHA256: "b",
+                    evaluation: Self.evaluation, positiveClass: "science", settings: settings
+                )
+            )
+        }
+        func spurious(_ labels: ExplainedLabels) async throws -> SpuriousReport {
+            let report = await validate(labels)
+            return try #require(report.checks.spurious, "\(report.summary)")
+        }
+        #expect(try await spurious(.positive).explained == 6)
+        let named = try await spurious(.classes(["sport", "science"]))
+        #expect(named.explained == 12)
+        #expect(named.champion?.explained == 12)
+        #expect(try await spurious(.top(3)).explained == 18)
+        let unknown = await validate(.classes(["music"]))
+        #expect(unknown.verdict == .error && unknown.summary.contains("Labels=") && unknown.summary.contains("music"))
+    }
+
     @Test func aLabelTheModelDoesNotKnowIsAnError() {
         #expect(throws: StatisticsError.self) {
             try AUCCheck.evaluateMultiClass(

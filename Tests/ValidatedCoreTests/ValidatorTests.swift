@@ -41,16 +41,73 @@ import ValidatedCore
         #expect(spurious.summary.contains("nntp"))
     }
 
+    @Test func explainableDocumentsFollowLimesSplit() async throws {
+        // "?!" and "--" have no word for the default split, but are characters, and words between spaces.
+        let texts = ["good plot", "bad music", "?!", "--", "good story", "bad script"]
+        let evaluation = EvaluationSet(
+            documents: texts.enumerated().map { LabeledDocument(id: "d\($0)", text: $1, isPositive: $0 % 2 == 0) }
+        )
+        func explained(_ configure: (inout LimeSettings) -> Void) async throws -> Int {
+            var settings = Self.settings
+            settings.stability.documents = 0
+            settings.lime.samples = 50
+            configure(&settings.lime)
+            let report = await Validator.validate(
+                ValidationRequest(challenger: KeywordClassifier(), challengerSHA256: "ee", evaluation: evaluation, settings: settings)
+            )
+            return try #require(report.checks.spurious, "\(report.summary)").explained
+        }
+        #expect(try await explained { _ in } == 4)
+        #expect(try await explained { $0.charLevel = true } == 6)
+        #expect(try await explained { $0.splitExpression = #"\s+"# } == 6)
+        let invalid = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(), challengerSHA256: "ee", evaluation: evaluation,
+                settings: ValidationSettings(lime: LimeSettings(splitExpression: "[a-"))
+            )
+        )
+        #expect(invalid.verdict == .error && invalid.summary.contains("[Explain]") && invalid.summary.contains("[a-"))
+    }
+
+    @Test func editedTextsAreComparedOverTheFeaturesOfTheConfiguredSplit() {
+        func explanation(_ weights: [(String, Double)]) -> Explanation {
+            Explanation(
+                documentID: "d", label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
+                score: 1, localPrediction: 0.5, prediction: 0.5
+            )
+        }
+        let edited = PerturbedText(text: "abc!", edits: ["punctuation"])
+        let (before, after) = (explanation([("a", 0.5), ("c", 0.4)]), explanation([("a", 0.5), ("b", 0.4)]))
+        // Characters: a, b and c are in both texts, so the explanations share one of their two features.
+        let characters = PerturbationTrial(
+            original: "abc", perturbed: edited, originalExplanation: before, perturbedExplanation: after,
+            features: LimeSettings(charLevel: true)
+        )
+        #expect(characters.agreement(k: 2).topKIntersection == 0.5)
+        // Words: "abc" is the only shared word and neither explanation has it, so nothing is compared.
+        let words = PerturbationTrial(original: "abc", perturbed: edited, originalExplanation: before, perturbedExplanation: after)
+        #expect(words.agreement(k: 2).topKIntersection == 1)
+    }
+
     @Test func aCleanModelPassesAndIsComparedWithTheChampion() async throws {
         let banned = try BannedTokenList.parse("nntp", source: "banned.txt")
+        // The champion's reasons are other words: new reasons in the top 2 (of a dozen words), reported without
+        // warning here.
+        var settings = Self.settings
+        settings.spurious.newReasonsWarn = false
+        settings.spurious.newReasonTop = 2
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: KeywordClassifier(), challengerSHA256: "bb",
                 champion: KeywordClassifier(positive: "plot", negative: "music"), championSHA256: "cc",
-                evaluation: Self.evaluation, banned: banned, settings: Self.settings
+                evaluation: Self.evaluation, banned: banned, settings: settings
             )
         )
         #expect(report.verdict == .pass, "\(report.summary)")
+        let comparison = try #require(report.checks.spurious?.champion)
+        #expect(comparison.explained == settings.spurious.documents && comparison.error == nil)
+        #expect(comparison.newReasons.map(\.token).sorted() == ["bad", "good"])
+        #expect(comparison.championImportance.prefix(2).map(\.token).sorted() == ["music", "plot"])
         let auc = try #require(report.checks.auc)
         #expect(abs(auc.auc - 1) < 1e-12)
         #expect(try #require(auc.delta) > 0)

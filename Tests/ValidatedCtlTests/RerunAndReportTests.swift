@@ -73,6 +73,11 @@ import ValidatedTestSupport
         #expect(html.contains("<polyline class=\"curve c0\""))
         #expect(html.contains("<polyline class=\"curve c1\""))
         #expect(html.contains("DeLong p (challenger worse)"))
+        // Stability: a bar per measured document (2 in this configuration) across seeds, and with its edits.
+        let stability = String(html[try #require(html.range(of: "id=\"stability\"")).upperBound...])
+        #expect(stability.contains("<figure class=\"stability\"><svg"))
+        #expect(stability.components(separatedBy: "<rect class=\"fill c0\"").count - 1 == 2)
+        #expect(stability.contains("<rect class=\"fill c1\""))
 
         // Without the configuration the labels are unknown: the page says why there is no curve.
         let bare = directory.path + "/bare.html"

@@ -70,6 +70,14 @@ import ValidatedTestSupport
         expectShape(report, ["verdict": .string, "summary": .string, "checks": .object, "duration_seconds": .number], "show.report")
         let hits = report?["checks"]?["spurious"]?["banned_hits"]?.array ?? []
         #expect(hits.contains { $0["token"]?.string == "nntp" })
+        let associated = report?["checks"]?["spurious"]?["association"]?["banned"]?.array ?? []
+        let nntp = try #require(associated.first { $0["token"]?.string == "nntp" })
+        #expect(try #require(nntp["u_predicted"]?.number) > (try #require(nntp["u_label"]?.number)))
+        let comparison = report?["checks"]?["spurious"]?["champion"]
+        #expect(comparison?["new_reasons"]?.array.contains { $0["token"]?.string == "nntp" } == true)
+        let text = try validatectl(["show", "02-artefact.safetensors"] + config).stdout
+        #expect(text.contains("Token association over 2571 documents"))
+        #expect(text.contains("New reasons against the champion"))
 
         let history = try JSONValue.parse(try validatectl(["history", "--json"] + config).stdout)
         #expect(history["schema"]?.string == "validatectl/1")
@@ -250,8 +258,16 @@ import ValidatedTestSupport
         #expect(gateJSON["folder"]?.string == "topics")
         #expect(gateJSON["champion"]?.string == "\(layout.incoming)/01-clean.safetensors")
         let stored = try JSONValue.parse(try validatectl(["show", "--json", "02-artefact.safetensors", "--config", layout.config]).stdout)
+        // The time the champion's explanations took is measured, not judged: it is left out.
+        func judged(_ check: JSONValue?) -> JSONValue? {
+            guard case .object(var fields) = check, case .object(var champion) = fields["champion"] else { return check }
+            champion["seconds"] = nil
+            champion["share_of_run"] = nil
+            fields["champion"] = .object(champion)
+            return .object(fields)
+        }
         for suite in ["spurious", "auc"] {
-            let mine = gateJSON["checks"]?[suite], daemons = stored["report"]?["checks"]?[suite]
+            let mine = judged(gateJSON["checks"]?[suite]), daemons = judged(stored["report"]?["checks"]?[suite])
             #expect(mine != nil && mine == daemons, "checks.\(suite) differ: \(String(describing: mine)) vs \(String(describing: daemons))")
         }
 

@@ -32,6 +32,39 @@ import ValidatedRuntime
         #expect(configuration.folders[0].evaluationSet == root + "/folders.d/eval.jsonl")
     }
 
+    @Test func everyDefaultTheShippedConfigurationDocumentsIsTheDefault() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../etc/validated/validated.conf").standardized.path
+        let lines = try String(contentsOfFile: shipped, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let uncommented = lines.map { line in
+            line.range(of: #"^#[A-Z][A-Za-z]*="#, options: .regularExpression) != nil ? line.dropFirst() : line
+        }
+        #expect(uncommented.filter { $0.contains("=") && !$0.hasPrefix("#") }.count > 40)
+        // The shipped FoldersDirectory is /etc/validated/folders.d: point it at the test's.
+        try write("validated.conf", uncommented.joined(separator: "\n") + "\n[Daemon]\nFoldersDirectory=folders.d\n")
+        try write("folders.d/topics.conf", "[Folder]\nPath=/srv/models\nEvaluationSet=eval.jsonl\n")
+        let configuration = try DaemonConfiguration.load(mainFile: root + "/validated.conf")
+        #expect(configuration.settings == ValidationSettings())
+    }
+
+    @Test func limeOptionsAndTheSpuriousSuitesNewKeysParse() throws {
+        try write(
+            "validated.conf",
+            "[Explain]\nFeatureSelection=lasso_path\nBow=no\nSplitExpression=\\s+\nMaskString=___\nBatchSize=256\nCharLevel=yes\n"
+                + "[Spurious]\nMaxTokenAssociation=0.3\nMinTokenDocuments=5\nNewReasonTop=0\nNewReasonsWarn=no\nPickExplanations=2\n"
+        )
+        try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n")
+        let settings = try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings
+        #expect(settings.lime == LimeSettings(featureSelection: .lassoPath, batchSize: 256, bow: false, splitExpression: #"\s+"#, charLevel: true, maskString: "___"))
+        #expect(settings.labels == .positive)
+        #expect(settings.spurious.maxTokenAssociation == 0.3 && settings.spurious.minTokenDocuments == 5)
+        try write("validated.conf.d/labels.conf", "[Explain]\nLabels=0, 2\n")
+        #expect(try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .classes(["0", "2"]))
+        try write("validated.conf.d/top.conf", "[Explain]\nTopLabels=2\n")
+        #expect(try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .top(2))
+        #expect(settings.spurious.newReasonTop == 0 && !settings.spurious.newReasonsWarn && settings.spurious.pickExplanations == 2)
+    }
+
     @Test func dropInsAndFolderOverridesApplyInOrder() throws {
         try write("validated.conf", "[AUC]\nFloor=0.6\n[Daemon]\nAutoPromote=no\n")
         try write("validated.conf.d/10-floor.conf", "[AUC]\nFloor=0.65\n")
@@ -54,6 +87,11 @@ import ValidatedRuntime
         ("Floor=0.5\n", 1, "assignment outside of any [Section]"),
         ("[AUC\n", 1, "malformed section header \"[AUC\"; write it as [Name]"),
         ("[Explain]\n\n# comment\nSamples\n", 4, "expected Key=Value, found \"Samples\""),
+        ("[Explain]\nFeatureSelection=lasso\n", 2, "FeatureSelection=: \"lasso\" is not one of auto, forward_selection, highest_weights, lasso_path, none"),
+        (
+            "[Explain]\nSplitExpression=[a-\n", 2,
+            "SplitExpression=: the split expression \"[a-\" is not a valid regular expression (ICU syntax, close to Python's re); correct LIME's split_expression, for example \\W+ or \\s+"
+        ),
     ])
     func badValuesNameFileLineAndReason(text: String, line: Int, reason: String) throws {
         try write("validated.conf", text)
