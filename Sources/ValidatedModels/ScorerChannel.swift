@@ -112,7 +112,8 @@ struct ScorerChannel {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { throw .timedOut }
             let (seconds, attoseconds) = left.components
-            let milliseconds = min(whileWaiting == nil ? Int64(Int32.max) : 1000, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            let untilDeadline = seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1
+            let milliseconds = min(whileWaiting == nil ? Int64(Int32.max) : 1000, untilDeadline)
             let ready = poll(&fds, nfds_t(fds.count), Int32(milliseconds))
             whileWaiting?()
             if ready > 0 { return }
