@@ -32,7 +32,7 @@ import ValidatedTestSupport
         kill(pid, 0) == -1 && errno == ESRCH
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(3)))
     func theReferenceOnnxScorerReproducesOnnxRuntimeOnEveryTestDocument() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -81,7 +81,7 @@ import ValidatedTestSupport
         #expect(!explanation.weights.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func concurrentCallsAreSerializedAndSplitIntoBatchesInOrder() async throws {
         let classifier = try await onOwnThread { try ScorerClassifier(file: "honest.model", command: Self.command("honest", batchSize: 3)) }
         let results = try await withThrowingTaskGroup(of: (Int, ProbabilityMatrix).self) { group in
@@ -106,7 +106,7 @@ import ValidatedTestSupport
         #expect(throws: ScorerError.self) { try classifier.predictProbabilities(["after close"]) }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aScorerThatFloodsStderrStillAnswers() async throws {
         let classifier = try await onOwnThread { try ScorerClassifier(file: "flood.model", command: Self.command("flood")) }
         defer { classifier.close() }
@@ -117,7 +117,7 @@ import ValidatedTestSupport
     /// A failure at start-up: the mode, its start time limit, what the message must say, and what its stderr tail
     /// must hold. The limits leave a loaded test machine time to start Python.
     @Test(
-        .timeLimit(.minutes(1)),
+        .timeLimit(.minutes(3)),
         arguments: [
             ("crash-on-start", 30.0, "exited with status 3", "cannot open the model (simulated)"),
             ("hang-on-start", 8.0, "did not manage to announce itself within 8 s (StartTimeoutSec=); it was killed", "never finishes loading"),
@@ -141,7 +141,7 @@ import ValidatedTestSupport
 
     /// A failure while scoring: the mode, what the message must say, and what its stderr tail must hold.
     @Test(
-        .timeLimit(.minutes(1)),
+        .timeLimit(.minutes(3)),
         arguments: [
             ("crash-mid-batch", "was killed by signal 11", "about to crash"),
             ("hang-on-batch", "did not manage to answer a batch of 4 texts within 3 s (BatchTimeoutSec=); it was killed", "stuck on a batch"),
@@ -178,7 +178,7 @@ import ValidatedTestSupport
         classifier.close()
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func abortEndsACallInProgressAtOnce() async throws {
         let classifier = try await onOwnThread { try ScorerClassifier(file: "hang.onnx", command: Self.command("hang-on-batch", batch: 60)) }
         // The call blocks a thread of its own, as the suites' calls do, so the test's tasks stay free.
@@ -196,7 +196,7 @@ import ValidatedTestSupport
         classifier.close()
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aCorruptOnnxFileIsAnErrorFromTheScorersHandshake() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -210,7 +210,7 @@ import ValidatedTestSupport
         #expect(error.reason.contains("its stderr ends with:\nonnx_scorer: cannot load"), "\(error)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func waitingForAScorerIsReportedAtLeastOnceASecond() async throws {
         let calls = Mutex(0)
         let classifier = try await onOwnThread {
