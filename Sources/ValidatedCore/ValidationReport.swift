@@ -555,9 +555,13 @@ public struct AUCReport: Sendable, Codable, Equatable {
     public var nNeg: Int
     /// The floor applied.
     public var floor: Double
+    /// Why a champion that was loaded could not be scored; the challenger is then judged on the floor alone,
+    /// as when the champion cannot be loaded.
+    public var championError: String?
 
     enum CodingKeys: String, CodingKey {
         case verdict, summary, auc, delta, z, floor
+        case championError = "champion_error"
         case aucCI = "auc_ci"
         case championAUC = "champion_auc"
         case pValue = "p_value"

@@ -103,13 +103,20 @@ public enum Validator {
         var championColumns: [[Double]]?
         var championScores = request.championScores
         if multiClass || championScores?.count != documents.count { championScores = nil }
+        var championScoringError: String?
         if championScores == nil, let champion = request.champion,
             let championLabel = champion.classes.firstIndex(of: request.positiveClass)
         {
-            championColumns = try score(champion, documents, progress: nil)
-            championScores = championColumns?[championLabel]
+            // A champion that fails is the champion's problem, not the challenger's: the challenger is judged on
+            // the floor alone, as when the champion cannot be loaded.
+            do {
+                championColumns = try score(champion, documents, progress: nil)
+                championScores = championColumns?[championLabel]
+            } catch {
+                championScoringError = "\(error)".replacingOccurrences(of: "the model", with: "the champion")
+            }
         }
-        let auc: AUCReport
+        var auc: AUCReport
         do {
             if multiClass {
                 let byLabel = { (classes: [String], columns: [[Double]]) in
@@ -128,6 +135,10 @@ public enum Validator {
             }
         } catch {
             throw ValidationFailure("AUC: \(error)")
+        }
+        if let championScoringError {
+            auc.championError = championScoringError
+            auc.summary += "; \(championScoringError), so it was judged on the floor alone"
         }
 
         // Documents without a feature (a word, or with [Explain] CharLevel= a character) have nothing for LIME

@@ -129,6 +129,20 @@ import ValidatedCore
         #expect(report.scores?.count == Self.evaluation.documents.count)
     }
 
+    @Test func aChampionThatCannotBeScoredLeavesTheChallengerJudgedOnTheFloor() async throws {
+        let report = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(), championSHA256: "cc",
+                evaluation: Self.evaluation, settings: Self.settings
+            )
+        )
+        #expect(report.verdict != .error, "\(report.error ?? "")")
+        let auc = try #require(report.checks.auc)
+        #expect(auc.championAUC == nil)
+        #expect(auc.championError == "the champion failed to score evaluation documents 1–60: the scorer process exited with status 1")
+        #expect(auc.summary.hasSuffix("so it was judged on the floor alone"))
+    }
+
     @Test func aModelBelowTheFloorFails() async throws {
         let report = await Validator.validate(
             ValidationRequest(
