@@ -186,6 +186,9 @@ struct Validate: AsyncParsableCommand {
     private func resolveFolder(_ configuration: DaemonConfiguration?) throws -> FolderConfiguration? {
         let folders = configuration?.folders ?? []
         if let folder {
+            guard configuration != nil else {
+                throw ValidationError("--folder \(folder) needs the daemon's configuration, and there is none at \(options.config); pass --config FILE")
+            }
             guard let found = folders.first(where: { $0.name == folder }) else {
                 let known = folders.isEmpty ? "it configures none" : "it configures \(folders.map(\.name).joined(separator: ", "))"
                 throw ValidationError("\(options.config) has no folder \"\(folder)\"; \(known)")
