@@ -54,19 +54,22 @@ public enum Daemon {
         // signals' default actions, which would kill the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        var worker = ValidationWorker(store: store, state: state, signal: signal, notifier: notifier, logger: logger)
+        let reporter = StatusReporter(store: store, state: state, notifier: notifier, logger: logger)
+        var worker = ValidationWorker(
+            store: store, state: state, signal: signal, status: reporter, logger: logger
+        )
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
             watch,
             worker,
-            HeartbeatService(store: store, state: state, notifier: notifier, worker: worker, signal: signal, logger: logger),
+            HeartbeatService(state: state, notifier: notifier, status: reporter, signal: signal, logger: logger),
             ReloadService(
                 hangups: hangups, configurationFile: configurationFile, state: state, notifier: notifier, logger: logger
             ),
             // Last, so it is the first to hear of a graceful shutdown.
             StoppingNotice(notifier: notifier, logger: logger),
         ]
-        let status = worker.statusLine(current: nil)
+        let status = reporter.line(current: nil)
         logger.notice(
             "validated is ready: watching \(configuration.folders.map(\.path).joined(separator: ", ")); \(status)",
             metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStarted.rawValue)"]

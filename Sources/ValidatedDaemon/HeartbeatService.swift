@@ -8,10 +8,9 @@ import ValidatedSystemd
 /// Writes the heartbeat row `validatectl status` reads, pings the systemd watchdog when it is enabled, and wakes
 /// the worker so that runs queued by another process (`validatectl rerun`) start within a heartbeat.
 struct HeartbeatService: Service {
-    let store: VerdictStore
     let state: SharedState
     let notifier: SystemdNotifier
-    let worker: ValidationWorker
+    let status: StatusReporter
     let signal: WorkSignal
     let logger: Logger
 
@@ -20,7 +19,7 @@ struct HeartbeatService: Service {
         let watchdog = notifier.watchdogInterval
         let period = watchdog.map { min(heartbeat, $0 / 2) } ?? heartbeat
         while !Task.isCancelled {
-            beat()
+            status.beat()
             signal.notify()
             if let watchdog {
                 if state.isHealthy(within: watchdog) {
@@ -34,23 +33,6 @@ struct HeartbeatService: Service {
             } catch {
                 return
             }
-        }
-    }
-
-    private func beat() {
-        let configuration = state.configuration
-        do {
-            try store.beat(
-                Heartbeat(
-                    pid: getpid(), startedAt: state.startedAt, beatAt: Date(),
-                    status: worker.statusLine(current: state.currentModel),
-                    folders: configuration.folders.map { "\($0.name)=\($0.path)" }
-                )
-            )
-        } catch {
-            logger.error(
-                "Cannot write the heartbeat: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
-            )
         }
     }
 }

@@ -14,7 +14,7 @@ struct ValidationWorker: Service {
     let store: VerdictStore
     let state: SharedState
     let signal: WorkSignal
-    let notifier: SystemdNotifier
+    let status: StatusReporter
     let logger: Logger
     /// A test hook (`VALIDATED_TEST_WEDGE_WORKER=1`): the worker blocks forever on its first run, so tests can
     /// see the watchdog pings stop.
@@ -51,7 +51,7 @@ struct ValidationWorker: Service {
 
     private func validate(_ run: RunRecord) async -> Outcome {
         state.record(currentModel: run.model.path)
-        notifier.status(statusLine(current: run.model.path))
+        status.publish(current: run.model.path)
         guard let folder = state.folder(named: run.model.folder) else {
             return Outcome(
                 result: ValidationOutcome(
@@ -130,7 +130,7 @@ struct ValidationWorker: Service {
         }
         state.record(lastVerdict: "\(Self.fileName(run.model.path)) \(report.verdict.rawValue)")
         state.record(currentModel: nil)
-        notifier.status(statusLine(current: nil))
+        status.publish(current: nil)
         return true
     }
 
@@ -163,14 +163,6 @@ struct ValidationWorker: Service {
             metadata["MESSAGE_ID"] = "\(ValidatedMessageID.verdictError.rawValue)"
             logger.error("\(message)", metadata: metadata)
         }
-    }
-
-    func statusLine(current: String?) -> String {
-        let counts = (try? store.queueCounts()) ?? (queued: 0, running: 0)
-        var line = "queue \(counts.queued)"
-        if let current { line += ", validating \(Self.fileName(current))" }
-        line += ", last verdict: \(state.lastVerdict)"
-        return line
     }
 
     static func fileName(_ path: String) -> String {

@@ -44,6 +44,19 @@ import ValidatedTestSupport
         #expect(try validatectl(["rerun", "no-such-model"] + config).code == 2)
     }
 
+    @Test func theHeartbeatRowFollowsRunsWithoutWaitingForTheNextBeat() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let layout = try DemoStore.writeConfiguration(root: directory.path)
+        // A heartbeat every 10 minutes: only the worker's own updates can bring the row up to date in this test.
+        let main = try String(contentsOfFile: layout.config, encoding: .utf8)
+        try main.replacingOccurrences(of: "HeartbeatSec=1", with: "HeartbeatSec=600")
+            .write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try await DemoStore.runDaemon(layout, dropping: ["01-clean.safetensors"]) { store in
+            try store.status().heartbeat?.status.hasSuffix("last verdict: 01-clean.safetensors pass") == true
+        }
+    }
+
     @Test func reportIsOneSelfContainedPageWithEverySection() async throws {
         let layout = try await DemoStore.shared.prepared()
         let directory = try TemporaryDirectory()
