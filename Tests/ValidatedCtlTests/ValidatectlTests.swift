@@ -196,6 +196,15 @@ import ValidatedTestSupport
         #expect(unserved.code == 2)
         #expect(unserved.stdout.contains("--scorer EXTENSION=COMMAND"))
         #expect(try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx"]).code == 64)
+
+        // explain serves scored checkpoints the same way.
+        let honest = "python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) honest"
+        let explained = try validatectl([
+            "explain", directory.path + "/m.onnx", "--text", "a telegraph sent over the wire", "--features", "3", "--no-legend",
+            "--scorer", "onnx=\(honest)", "--database", directory.path + "/none.sqlite",
+        ])
+        #expect(explained.code == 0, "\(explained.stderr)")
+        #expect(explained.stdout.split(separator: "\n").count == 3, "\(explained.stdout)")
     }
 
     @Test func explainOfAStoredDocumentReproducesTheDaemonsExplanation() async throws {
