@@ -156,7 +156,7 @@ struct Validate: AsyncParsableCommand {
         let configuration: DaemonConfiguration?
         if FileManager.default.fileExists(atPath: options.config) {
             do {
-                configuration = try DaemonConfiguration.load(mainFile: options.config)
+                configuration = try DaemonConfiguration.load(mainFile: options.config, requireFolders: false)
             } catch {
                 throw ValidationError("\(error); fix it, or pass --config with another file")
             }

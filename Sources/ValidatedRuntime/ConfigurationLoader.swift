@@ -4,8 +4,12 @@ import ValidatedCore
 extension DaemonConfiguration {
     /// Reads the main file, its drop-ins (`<main>.d/*.conf`, in name order) and every `folders.d/*.conf`.
     ///
+    /// - Parameters:
+    ///   - given: The main file.
+    ///   - requireFolders: Whether a configuration without a watched folder is an error, as it is for the
+    ///     daemon; `validatectl validate` also takes a file that only holds suite settings.
     /// - Throws: ``ConfigurationError`` with the file, line and reason of the first problem.
-    public static func load(mainFile given: String) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func load(mainFile given: String, requireFolders: Bool = true) throws(ConfigurationError) -> DaemonConfiguration {
         let mainFile = Paths.absolute(given)
         var config = DaemonConfiguration(mainFile: mainFile)
         let main = try INIFile(parsing: try read(mainFile), source: mainFile)
@@ -27,7 +31,7 @@ extension DaemonConfiguration {
             config.folders.append(folder)
             config.sources.append(folderFile)
         }
-        guard !config.folders.isEmpty else {
+        guard !config.folders.isEmpty || !requireFolders else {
             throw ConfigurationError(
                 source: mainFile,
                 reason: "no watched folders: add a file with a [Folder] section to \(config.foldersDirectory)/"

@@ -283,6 +283,16 @@ import ValidatedTestSupport
         let unknown = try validatectl(["validate", artefact, "--folder", "nope", "--config", layout.config])
         #expect(unknown.code == 2)
         #expect(unknown.stderr == "validatectl: \(layout.config) has no folder \"nope\"; it configures topics\n")
+        // A CI gate may keep its own settings-only file, without a watched folder.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let settingsOnly = directory.path + "/gate.conf"
+        try "[Spurious]\nDocuments=7\n[Stability]\nDocuments=1\n".write(toFile: settingsOnly, atomically: true, encoding: .utf8)
+        let gated = try JSONValue.parse(
+            try validatectl(["validate", artefact, "--eval", layout.demo + "/eval.jsonl", "--config", settingsOnly, "--json"]).stdout
+        )
+        #expect(gated["settings_source"]?.string == settingsOnly)
+        #expect(gated["checks"]?["spurious"]?["explained"]?.number == 7)
         let noConfiguration = try validatectl(["validate", artefact, "--folder", "topics", "--config", "/nonexistent.conf"])
         #expect(noConfiguration.code == 2)
         #expect(noConfiguration.stderr.contains("there is none at /nonexistent.conf; pass --config FILE"))
