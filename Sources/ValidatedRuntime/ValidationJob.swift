@@ -57,7 +57,9 @@ public struct ValidationJob: Sendable {
         var loader = loader
         loader.roster = roster
         return await withTaskCancellationHandler {
-            await run(loader: loader, progress: progress)
+            await withTaskExecutorPreference(ValidationThreads.shared) {
+                await run(loader: loader, progress: progress)
+            }
         } onCancel: {
             roster.killAll()
         }

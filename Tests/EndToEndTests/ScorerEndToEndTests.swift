@@ -25,6 +25,64 @@ import ValidatedTestSupport
         return try store.runs(modelID: model.id).first { $0.verdict != nil }
     }
 
+    /// Explanations that wait on a hung scorer run on the validation threads, not on the threads Swift
+    /// concurrency shares with the daemon's services: the heartbeat keeps beating and SIGTERM is served at once.
+    @Test(.timeLimit(.minutes(3)))
+    func theHeartbeatKeepsBeatingWhileEveryExplanationWaitsOnAHungScorer() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.path
+        for name in ["incoming", "folders.d"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
+        }
+        // Ten documents: the evaluation set is one batch, so the scorer hangs in the explanations, which run
+        // one per core, each waiting on the scorer or on its lock.
+        // The honest scorer's probability follows the text's length, so lengths differ.
+        let documents = (0..<10).map {
+            #"{"id": "d\#($0)", "text": "\#(String(repeating: "word ", count: $0 + 1))end", "label": \#($0 % 2)}"#
+        }
+        try documents.joined(separator: "\n").write(toFile: root + "/eval.jsonl", atomically: true, encoding: .utf8)
+        try """
+        [Daemon]
+        Database=state/validated.sqlite
+        HeartbeatSec=1
+        [Explain]
+        Samples=500
+        """.write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
+        try """
+        [Folder]
+        Path=../incoming
+        EvaluationSet=\(root)/eval.jsonl
+        Extensions=hang
+        [Scorer]
+        Command=hang python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) hang-after-first-batch
+        BatchTimeoutSec=600
+        """.write(toFile: root + "/folders.d/stalled.conf", atomically: true, encoding: .utf8)
+
+        let notify = try NotifySocket()
+        let daemon = try RunningProcess(
+            executable: Binaries.url("validated"), arguments: ["--config", root + "/validated.conf", "--log-target", "console"],
+            environment: ["NOTIFY_SOCKET": notify.path]
+        )
+        defer { daemon.terminate(signal: SIGKILL) }
+        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
+        try Data("a model".utf8).write(to: URL(fileURLWithPath: root + "/incoming/slow.hang"))
+        try await waitUntil(timeout: .seconds(60), "the scorer to start; log:\n\(daemon.output)") {
+            !Self.children(of: daemon.pid).isEmpty
+        }
+        // It answers the evaluation set at once and hangs on the first explanation's batch; heartbeats must go on
+        // well past that moment.
+        let started = Date()
+        let store = try VerdictStore(readOnlyPath: root + "/state/validated.sqlite")
+        try await waitUntil(timeout: .seconds(30), "heartbeats while the scorer hangs; log:\n\(daemon.output)") {
+            try store.status().heartbeat.map { $0.beatAt.timeIntervalSince(started) > 6 } ?? false
+        }
+        let runs = try store.runs(modelID: try store.findModel("slow.hang").id)
+        #expect(runs.first?.state == .running, "the run is still waiting on the scorer: \(runs.first?.summary ?? "")")
+        daemon.terminate(signal: SIGTERM)
+        #expect(try await daemon.waitForExit(timeout: .seconds(15)) == 0)
+    }
+
     @Test(.timeLimit(.minutes(10)))
     func onnxCheckpointsAreServedByScorersAndAHungScorerIsAnErrorVerdict() async throws {
         try Journald.ensureRunning()

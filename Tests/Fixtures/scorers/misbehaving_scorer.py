@@ -9,6 +9,8 @@ MODE is one of:
   hang-on-start    never announces itself (and ignores SIGTERM)
   crash-mid-batch  announces itself, then dies of SIGSEGV halfway through writing its first reply
   hang-on-batch    announces itself, then never answers (and ignores SIGTERM)
+  hang-after-first-batch
+                   answers the first batch honestly, then hangs on the second (and ignores SIGTERM)
   malformed        answers with a line that is not JSON
   wrong-rows       answers with one row fewer than texts
   wrong-columns    answers with three probabilities per text after announcing two classes
@@ -63,7 +65,7 @@ def main():
         sys.stderr.flush()
         forever()
     send({"protocol": "validated-scorer", "version": 1, "classes": ["0", "1"]})
-    for raw in sys.stdin:
+    for batch, raw in enumerate(sys.stdin):
         request = json.loads(raw)
         texts, rows = request["texts"], honest_rows(request["texts"])
         reply = {"id": request["id"], "probabilities": rows}
@@ -75,6 +77,10 @@ def main():
             os.kill(os.getpid(), signal.SIGSEGV)
         elif mode == "hang-on-batch":
             sys.stderr.write("stuck on a batch\n")
+            sys.stderr.flush()
+            forever()
+        elif mode == "hang-after-first-batch" and batch > 0:
+            sys.stderr.write("stuck on batch %d\n" % (batch + 1))
             sys.stderr.flush()
             forever()
         elif mode == "malformed":
