@@ -37,19 +37,11 @@ struct Explain: AsyncParsableCommand {
     @Option(name: .long, help: "Features to show (default: the folder's [Explain] Features=, 10).")
     var features: Int?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Serve checkpoints with this extension by an external scorer (docs/scorer-protocol.md), ahead of the model's folder's [Scorer] command; repeatable.",
-            valueName: "extension=command"
-        )
-    )
-    var scorer: [String] = []
+    @OptionGroup var scorers: ScorerOptions
 
     func validate() throws {
         guard (text == nil) != (doc == nil) else { throw ValidationError("Please give exactly one of --text or --doc.") }
         if let features, features < 1 { throw ValidationError("Please give --features of at least 1.") }
-        _ = try Validate.scorers(scorer, limits: ScorerCommand(arguments: []))
     }
 
     func run() async throws {
@@ -57,11 +49,10 @@ struct Explain: AsyncParsableCommand {
         var settings = folder?.settings.lime ?? LimeSettings()
         if let features { settings.features = features }
         let document = try resolveDocument(folder: folder)
-        let folderScorers = folder?.scorer ?? ScorerConfiguration()
-        let scorers = try Validate.scorers(scorer, limits: folderScorers.limits)
+        let loader = try scorers.loader(folder: folder)
         let loaded: LoadedModel
         do {
-            loaded = try ModelLoader(scorers: folderScorers.byExtension.merging(scorers) { _, option in option }).load(path)
+            loaded = try loader.load(path)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -53,43 +53,10 @@ struct Validate: AsyncParsableCommand {
     @Option(name: .long, help: "The label value that marks a positive document (default: the folder's, or 1).")
     var positiveLabel: String?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Serve checkpoints with this extension by an external scorer (docs/scorer-protocol.md), with the folder's [Scorer] limits or their defaults; repeatable, and ahead of the folder's own command.",
-            valueName: "extension=command"
-        )
-    )
-    var scorer: [String] = []
+    @OptionGroup var scorers: ScorerOptions
 
     @Flag(name: .long, help: "Print one JSON object (schema validatectl/1, see docs/validatectl.md) instead of a summary.")
     var json = false
-
-    func validate() throws {
-        _ = try Self.scorers(scorer, limits: ScorerCommand(arguments: []))
-    }
-
-    /// `--scorer onnx=python3 /usr/local/lib/validated/onnx_scorer.py` options, by extension, with `limits`.
-    static func scorers(_ options: [String], limits: ScorerCommand) throws -> [String: ScorerCommand] {
-        var scorers: [String: ScorerCommand] = [:]
-        for option in options {
-            guard let equals = option.firstIndex(of: "="),
-                let arguments = ScorerCommand.split(String(option[option.index(after: equals)...])), !arguments.isEmpty
-            else {
-                throw ValidationError(
-                    "--scorer \"\(option)\": write the extension, =, and the command, e.g. --scorer 'onnx=python3 /usr/local/lib/validated/onnx_scorer.py'"
-                )
-            }
-            let fileExtension = option[..<equals].drop(while: { $0 == "." }).lowercased()
-            guard !fileExtension.isEmpty else {
-                throw ValidationError("--scorer \"\(option)\": the extension before = is missing")
-            }
-            var command = limits
-            command.arguments = arguments
-            scorers[fileExtension] = command
-        }
-        return scorers
-    }
 
     func run() async throws {
         let plan = try plan()
@@ -98,9 +65,7 @@ struct Validate: AsyncParsableCommand {
         do {
             let resources = try FolderResources.load(evaluationSet: plan.evaluationSet, fields: plan.fields, bannedTokens: plan.banned)
             var job = ValidationJob(modelPath: model, championPath: plan.champion?.path, resources: resources, settings: plan.settings)
-            let folderScorers = plan.folder?.scorer ?? ScorerConfiguration()
-            let scorers = try Self.scorers(scorer, limits: folderScorers.limits)
-            job.loader = ModelLoader(scorers: folderScorers.byExtension.merging(scorers) { _, option in option })
+            job.loader = try scorers.loader(folder: plan.folder)
             if let stored = plan.champion, let store = stored.store {
                 job.championScores = try? store.cachedScores(modelID: stored.id, evalFingerprint: resources.evaluationFingerprint)
             }

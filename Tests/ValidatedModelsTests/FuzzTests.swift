@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ValidatedCore
 import ValidatedModels
+import ValidatedTestSupport
 
 /// A seeded mutation loop over the parsers that read users' files: checkpoints (container, metadata, pipeline,
 /// tensors), evaluation sets and banned-token lists. Every mutant must either be refused with an error or give
@@ -9,7 +10,8 @@ import ValidatedModels
 ///
 /// `VALIDATED_FUZZ_ITERATIONS` sets the number of mutants per parser (default 50,000 checkpoints and as many
 /// evaluation sets and lists); `VALIDATED_FUZZ_SEED` picks another random stream. The README shows how to run it
-/// longer in a release build.
+/// longer in a release build. The loops run on threads of their own (`onOwnThread`): a minute-long CPU-bound
+/// loop on one of the few threads Swift concurrency shares among the tests would starve tests waiting on timers.
 @Suite struct FuzzTests {
     private static let iterations = ProcessInfo.processInfo.environment["VALIDATED_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 50_000
     private static let seed = ProcessInfo.processInfo.environment["VALIDATED_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_123
@@ -121,14 +123,6 @@ import ValidatedModels
         var refused: [String: Int] = [:]
         /// Broken promises: an error without the file's name or a reason, an impossible parse.
         var failures: [String] = []
-    }
-
-    /// Runs `body` on a thread of its own: a minute-long CPU-bound loop on one of the few threads Swift
-    /// concurrency shares among all the tests running at once would starve the tests that wait on timers.
-    private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 }
 
