@@ -5,8 +5,9 @@ struct FragilityProbe {
     let explainer: LimeTextExplainer
     let label: Int
     let topK: Int
-    /// The documents and their seed-0 explanations.
-    let documents: [(document: LabeledDocument, explanation: Explanation)]
+    /// The documents, their seed-0 explanations and their predicted classes (from the scoring of the evaluation
+    /// set, so they are not scored again).
+    let documents: [(document: LabeledDocument, explanation: Explanation, predicted: Int)]
 
     struct Result {
         var trials: [PerturbationTrial] = []
@@ -19,7 +20,7 @@ struct FragilityProbe {
     func run(progress: (@Sendable (ValidationProgress) -> Void)?) async throws -> Result {
         var result = Result()
         guard !documents.isEmpty else { return result }
-        let originalClasses = try Validator.predictedClasses(documents.map(\.document.text), classifier: request.challenger)
+        let originalClasses = documents.map(\.predicted)
 
         if settings.perturbations > 0 {
             var candidates: [(document: Int, perturbed: PerturbedText)] = []
@@ -128,8 +129,8 @@ struct FragilityProbe {
                 )
             )
         }
-        return try await Validator.explainInParallel(
-            jobs, explainer: explainer, request: request, label: label, progress: progress, phase: phase
-        )
+        return try await Validator.explainEach(jobs, progress: progress, phase: phase) { [explainer, label, request] _, job in
+            try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: request.challenger, seed: job.seed)
+        }
     }
 }

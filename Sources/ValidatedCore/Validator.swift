@@ -8,8 +8,6 @@ public struct ValidationRequest: Sendable {
     public var challengerSHA256: String
     /// The current champion, if the folder has one.
     public var champion: (any TextClassifier)?
-    /// The champion's content hash.
-    public var championSHA256: String?
     /// The champion's probabilities of the positive class on ``evaluation``, when already known; the champion
     /// is then not scored again.
     public var championScores: [Double]?
@@ -25,14 +23,13 @@ public struct ValidationRequest: Sendable {
     /// Creates a request.
     public init(
         challenger: any TextClassifier, challengerSHA256: String, champion: (any TextClassifier)? = nil,
-        championSHA256: String? = nil, championScores: [Double]? = nil, evaluation: EvaluationSet,
+        championScores: [Double]? = nil, evaluation: EvaluationSet,
         positiveClass: String = "1",
         banned: BannedTokenList = .empty, settings: ValidationSettings = ValidationSettings()
     ) {
         self.challenger = challenger
         self.challengerSHA256 = challengerSHA256
         self.champion = champion
-        self.championSHA256 = championSHA256
         self.championScores = championScores
         self.evaluation = evaluation
         self.positiveClass = positiveClass
@@ -98,22 +95,31 @@ public enum Validator {
         let positives = documents.map(\.isPositive)
         let labels = documents.map(\.label)
         let multiClass = Set(labels).count > 2
-        let challengerColumns = try score(request.challenger, documents, progress: progress)
+        let evaluationTexts = documents.map(\.text)
+        let documentName = { (row: Int) in "evaluation document \(documents[row].id)" }
+        let challengerColumns = try score(
+            request.challenger, evaluationTexts, plural: "evaluation documents", name: documentName, progress: progress
+        )
         let challengerScores = challengerColumns[label]
         var championColumns: [[Double]]?
         var championScores = request.championScores
         if multiClass || championScores?.count != documents.count { championScores = nil }
         var championScoringError: String?
-        if championScores == nil, let champion = request.champion,
-            let championLabel = champion.classes.firstIndex(of: request.positiveClass)
-        {
-            // A champion that fails is the champion's problem, not the challenger's: the challenger is judged on
-            // the floor alone, as when the champion cannot be loaded.
-            do {
-                championColumns = try score(champion, documents, progress: nil)
-                championScores = championColumns?[championLabel]
-            } catch {
-                championScoringError = "\(error)".replacingOccurrences(of: "the model", with: "the champion")
+        // A champion that cannot be scored is the champion's problem, not the challenger's: the challenger is
+        // judged on the floor alone, as when the champion cannot be loaded.
+        if championScores == nil, let champion = request.champion {
+            if let championLabel = champion.classes.firstIndex(of: request.positiveClass) {
+                do {
+                    championColumns = try score(
+                        champion, evaluationTexts, role: "the champion", plural: "evaluation documents", name: documentName
+                    )
+                    championScores = championColumns?[championLabel]
+                } catch {
+                    championScoringError = "\(error)"
+                }
+            } else {
+                championScoringError =
+                    "the champion's classes \(champion.classes) do not include the positive label \"\(request.positiveClass)\" (PositiveLabel=)"
             }
         }
         var auc: AUCReport
@@ -152,9 +158,8 @@ public enum Validator {
             throw ValidationFailure("no document of the evaluation set has a word to explain (LIME's split: \(lime.featureDescription))")
         }
         let classes = request.challenger.classes
-        let predicted = documents.indices.map { row in
-            classes[classes.indices.max { (challengerColumns[$0][row], $1) < (challengerColumns[$1][row], $0) }!]
-        }
+        let predictedIndex = predictedClasses(challengerColumns)
+        let predicted = predictedIndex.map { classes[$0] }
         let association = TokenAssociationCheck.evaluate(
             words: words, predicted: predicted, labels: labels, banned: request.banned, settings: request.settings.spurious
         )
@@ -223,9 +228,12 @@ public enum Validator {
             return [primary[document]] + results[others..<(others + seeds - 1)]
         }
         let perturbing = ContinuousClock.now
+        let rowOfDocument = Dictionary(documents.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         let fragility = try await FragilityProbe(
             request: request, explainer: explainer, label: label, topK: request.settings.spurious.topK,
-            documents: Array(zip(chosen.prefix(stabilityCount), primary))
+            documents: zip(chosen.prefix(stabilityCount), primary).map { document, explanation in
+                (document, explanation, predictedIndex[rowOfDocument[document.id]!])
+            }
         ).run(progress: progress)
         var stability = StabilityCheck.evaluate(
             perDocument, perturbations: fragility.trials, labelChanged: fragility.labelChanged, attacks: fragility.attacks,
@@ -251,57 +259,53 @@ public enum Validator {
         return (0..<count).map { documents[$0 * documents.count / count] }
     }
 
-    /// Every class's probability for every document: one column per class, in the classifier's class order.
+    /// Every class's probability for every text: one column per class, in the classifier's class order.
+    ///
+    /// - Parameters:
+    ///   - role: The classifier in messages, `the model` or `the champion`.
+    ///   - plural: What the texts are, for messages (`evaluation documents`).
+    ///   - name: The name of text `i` in messages (`evaluation document test-3`).
+    /// - Throws: ``ValidationFailure`` when the classifier fails, returns the wrong shape, or a row that is not a
+    ///   probability distribution.
     private static func score(
-        _ classifier: any TextClassifier, _ documents: [LabeledDocument],
-        progress: (@Sendable (ValidationProgress) -> Void)?
+        _ classifier: any TextClassifier, _ texts: [String], role: String = "the model", plural: String,
+        name: (Int) -> String, progress: (@Sendable (ValidationProgress) -> Void)? = nil
     ) throws -> [[Double]] {
         let classes = classifier.classes.count
         var columns = [[Double]](repeating: [], count: classes)
-        for start in stride(from: 0, to: documents.count, by: scoringBatch) {
-            let batch = documents[start..<min(start + scoringBatch, documents.count)].map(\.text)
+        for start in stride(from: 0, to: texts.count, by: scoringBatch) {
+            let batch = Array(texts[start..<min(start + scoringBatch, texts.count)])
             let probabilities: ProbabilityMatrix
             do {
                 probabilities = try classifier.predictProbabilities(batch)
             } catch {
-                throw ValidationFailure("the model failed to score evaluation documents \(start + 1)–\(start + batch.count): \(error)")
+                throw ValidationFailure("\(role) failed to score \(plural) \(start + 1)–\(start + batch.count): \(error)")
             }
             guard probabilities.rows == batch.count, probabilities.columns == classes else {
                 throw ValidationFailure(
-                    "the model returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts and \(classes) classes"
+                    "\(role) returned \(probabilities.rows) rows of \(probabilities.columns) classes for \(batch.count) texts and "
+                        + "\(classes) classes; its output must have one row per text and one column per class it announces"
                 )
             }
             for row in 0..<batch.count {
                 if let problem = probabilities.problem(inRow: row) {
                     throw ValidationFailure(
-                        "the model's output for evaluation document \(documents[start + row].id) is unusable: \(problem) "
+                        "\(role)'s output for \(name(start + row)) is unusable: \(problem) "
                             + "(overflowing weights, or a scorer that does not return probabilities)"
                     )
                 }
             }
             for column in 0..<classes { columns[column].append(contentsOf: probabilities.column(column)) }
-            progress?(ValidationProgress(phase: "scoring", done: columns[0].count, total: documents.count))
+            progress?(ValidationProgress(phase: "scoring", done: columns[0].count, total: texts.count))
         }
         return columns
     }
 
-    /// Explains every job, at most one per core at a time, in job order.
-    static func explainInParallel(
-        _ jobs: [ExplainJob], explainer: LimeTextExplainer, request: ValidationRequest, label: Int,
-        progress: (@Sendable (ValidationProgress) -> Void)?, phase: String = "explaining"
-    ) async throws -> [Explanation] {
-        try await explainInParallel(
-            jobs, explainer: explainer, classifier: request.challenger, label: label, progress: progress, phase: phase
-        )
-    }
-
-    /// Explains every job with `classifier`, at most one per core at a time, in job order.
-    static func explainInParallel(
-        _ jobs: [ExplainJob], explainer: LimeTextExplainer, classifier: any TextClassifier, label: Int,
-        progress: (@Sendable (ValidationProgress) -> Void)?, phase: String
-    ) async throws -> [Explanation] {
-        try await explainEach(jobs, progress: progress, phase: phase) { _, job in
-            try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed)
+    /// The index of the largest value of each row of `columns`, the first one on a tie.
+    static func predictedClasses(_ columns: [[Double]]) -> [Int] {
+        guard let rows = columns.first?.count else { return [] }
+        return (0..<rows).map { row in
+            columns.indices.max { (columns[$0][row], $1) < (columns[$1][row], $0) } ?? 0
         }
     }
 
@@ -345,25 +349,9 @@ public enum Validator {
         }
     }
 
-    /// The predicted class (highest probability) of each text.
+    /// The predicted class (highest probability) of each edited text.
     static func predictedClasses(_ texts: [String], classifier: any TextClassifier) throws -> [Int] {
-        var classes: [Int] = []
-        for start in stride(from: 0, to: texts.count, by: scoringBatch) {
-            let batch = Array(texts[start..<min(start + scoringBatch, texts.count)])
-            let probabilities: ProbabilityMatrix
-            do {
-                probabilities = try classifier.predictProbabilities(batch)
-            } catch {
-                throw ValidationFailure("the model failed to score perturbed texts: \(error)")
-            }
-            guard probabilities.rows == batch.count, probabilities.columns > 0 else {
-                throw ValidationFailure("the model returned \(probabilities.rows) rows for \(batch.count) perturbed texts")
-            }
-            for row in 0..<batch.count {
-                classes.append((0..<probabilities.columns).max { probabilities[row, $0] < probabilities[row, $1] } ?? 0)
-            }
-        }
-        return classes
+        predictedClasses(try score(classifier, texts, plural: "perturbed texts", name: { "perturbed text \($0 + 1)" }))
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -100,7 +100,6 @@ public struct ValidationJob: Sendable {
             challenger: model.classifier,
             challengerSHA256: model.sha256,
             champion: champion?.classifier,
-            championSHA256: champion?.sha256,
             championScores: championScores,
             evaluation: resources.evaluation,
             positiveClass: resources.positiveLabel,

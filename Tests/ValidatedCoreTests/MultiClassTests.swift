@@ -75,7 +75,7 @@ struct TopicClassifier: TextClassifier {
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: TopicClassifier(keywords: ["paint", "atom", "xxx"]), challengerSHA256: "a",
-                champion: TopicClassifier(), championSHA256: "b", evaluation: Self.evaluation, positiveClass: "science",
+                champion: TopicClassifier(), evaluation: Self.evaluation, positiveClass: "science",
                 settings: settings
             )
         )
@@ -95,7 +95,7 @@ struct TopicClassifier: TextClassifier {
             settings.stability.documents = 2
             return await Validator.validate(
                 ValidationRequest(
-                    challenger: TopicClassifier(), challengerSHA256: "a", champion: TopicClassifier(), championSHA256: "b",
+                    challenger: TopicClassifier(), challengerSHA256: "a", champion: TopicClassifier(), 
                     evaluation: Self.evaluation, positiveClass: "science", settings: settings
                 )
             )

@@ -99,7 +99,7 @@ import ValidatedCore
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: KeywordClassifier(), challengerSHA256: "bb",
-                champion: KeywordClassifier(positive: "plot", negative: "music"), championSHA256: "cc",
+                champion: KeywordClassifier(positive: "plot", negative: "music"), 
                 evaluation: Self.evaluation, banned: banned, settings: settings
             )
         )
@@ -121,7 +121,7 @@ import ValidatedCore
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(),
-                championSHA256: "cc", championScores: championScores, evaluation: Self.evaluation, settings: Self.settings
+                championScores: championScores, evaluation: Self.evaluation, settings: Self.settings
             )
         )
         #expect(report.verdict == .pass, "\(report.summary)")
@@ -132,7 +132,7 @@ import ValidatedCore
     @Test func aChampionThatCannotBeScoredLeavesTheChallengerJudgedOnTheFloor() async throws {
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(), championSHA256: "cc",
+                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(), 
                 evaluation: Self.evaluation, settings: Self.settings
             )
         )
@@ -141,6 +141,14 @@ import ValidatedCore
         #expect(auc.championAUC == nil)
         #expect(auc.championError == "the champion failed to score evaluation documents 1–60: the scorer process exited with status 1")
         #expect(auc.summary.hasSuffix("so it was judged on the floor alone"))
+
+        let foreign = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: ScriptedClassifier(classes: ["ham", "spam"]),
+                evaluation: Self.evaluation, settings: Self.settings
+            )
+        )
+        #expect(foreign.checks.auc?.championError == #"the champion's classes ["ham", "spam"] do not include the positive label "1" (PositiveLabel=)"#)
     }
 
     @Test func aModelBelowTheFloorFails() async throws {

@@ -63,7 +63,7 @@ import ValidatedTestSupport
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: model.classifier, challengerSHA256: model.sha256, champion: champion?.classifier,
-                championSHA256: champion?.sha256, evaluation: demo.evaluation, banned: demo.banned, settings: settings
+                evaluation: demo.evaluation, banned: demo.banned, settings: settings
             )
         )
         return try #require(report.checks.spurious, "\(report.error ?? report.summary)")
