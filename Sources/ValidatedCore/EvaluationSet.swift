@@ -50,6 +50,10 @@ public struct EvaluationSet: Sendable, Equatable {
         self.documents = documents
     }
 
+    /// Whether the set has more than two labels: its AUC is then one-vs-rest per class, and a champion's stored
+    /// positive-class scores do not serve.
+    public var isMultiClass: Bool { Set(documents.map(\.label)).count > 2 }
+
     /// Parses JSON Lines: one object per line with a string text field and a label (string, number or boolean).
     ///
     /// Blank lines and a leading byte-order mark are skipped. A label is compared, as a string, with

@@ -94,7 +94,7 @@ public enum Validator {
         }
         let positives = documents.map(\.isPositive)
         let labels = documents.map(\.label)
-        let multiClass = Set(labels).count > 2
+        let multiClass = request.evaluation.isMultiClass
         let evaluationTexts = documents.map(\.text)
         let documentName = { (row: Int) in "evaluation document \(documents[row].id)" }
         let challengerColumns = try score(

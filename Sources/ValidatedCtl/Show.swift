@@ -20,7 +20,7 @@ struct Show: AsyncParsableCommand {
         let (store, _) = try openStore(options)
         let record = try findModel(model, in: store)
         let runs = try store.runs(modelID: record.id)
-        guard let run = runs.first else { throw ValidationError("\(record.path) has no runs") }
+        guard let run = runs.first else { throw ValidationError("\(record.path) has no runs; queue one with validatectl rerun \(record.sha256.prefix(12))") }
         let checks = try store.checks(runID: run.id)
         if output.json {
             try printJSON(ShowJSON(model: record, run: run, checks: checks))

@@ -75,7 +75,10 @@ public struct NativeTextPipeline: TextClassifier {
         } catch let DecodingError.typeMismatch(_, context) {
             throw fail("__metadata__.pipeline: \(Self.path(context.codingPath)) has the wrong type")
         } catch {
-            throw fail("__metadata__.pipeline is not valid JSON")
+            throw fail(
+                "__metadata__.pipeline is not valid JSON (\(SafeTensors.jsonProblem(error))); write the file again with "
+                    + "scripts/export_sklearn.py or as docs/model-format.md §5 shows"
+            )
         }
         if version == 1, let feature = Self.versionTwoFeature(of: spec) {
             throw fail("\(feature) needs format_version 2, but the file declares 1; write \"format_version\": \"2\"")

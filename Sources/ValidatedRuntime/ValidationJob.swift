@@ -79,6 +79,8 @@ public struct ValidationJob: Sendable {
         }
         var championProblem: String?
         let champion: LoadedModel?
+        // Stored scores are of the positive class: a multi-class set needs the champion itself.
+        let championScores = resources.evaluation.isMultiClass ? nil : championScores
         if let championPath, championScores == nil || settings.spurious.newReasonTop > 0 {
             do {
                 champion = try loader.load(championPath)

@@ -38,7 +38,9 @@ public struct VerdictStore: Sendable {
         do {
             database = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StoreError(description: "\(path): cannot open the store read-only (\(error))")
+            throw StoreError(
+                description: "\(path): cannot open the store read-only (\(error)); check that it is the daemon's SQLite store and that your user may read it and its folder"
+            )
         }
     }
 
