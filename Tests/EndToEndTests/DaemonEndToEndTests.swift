@@ -17,7 +17,7 @@ import ValidatedTestSupport
         defer { directory.remove() }
         let folder = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
         let root = directory.path
-        let demo = Fixtures.url("").deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("demo")
+        let demo = Fixtures.repository.appendingPathComponent("demo")
         try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
         try """

@@ -11,7 +11,7 @@ import ValidatedTestSupport
     func swiftScorerReproducesScikitLearnOnEveryTestDocument() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let repository = Fixtures.url("").deletingLastPathComponent().deletingLastPathComponent()
+        let repository = Fixtures.repository
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [

@@ -180,15 +180,31 @@ import ValidatedTestSupport
 
     @Test(.timeLimit(.minutes(3)))
     func abortEndsACallInProgressAtOnce() async throws {
-        let classifier = try await onOwnThread { try ScorerClassifier(file: "hang.onnx", command: Self.command("hang-on-batch", batch: 60)) }
+        // Signalled when the classifier, its handshake done, polls the scorer's pipes for the hung batch.
+        final class BatchWaiting: @unchecked Sendable {
+            let lock = NSLock()
+            var armed = false
+            let semaphore = DispatchSemaphore(value: 0)
+        }
+        let waiting = BatchWaiting()
+        let classifier = try await onOwnThread {
+            try ScorerClassifier(file: "hang.onnx", command: Self.command("hang-on-batch", batch: 60)) {
+                if waiting.lock.withLock({ waiting.armed }) { waiting.semaphore.signal() }
+            }
+        }
+        waiting.lock.withLock { waiting.armed = true }
         // The call blocks a thread of its own, as the suites' calls do, so the test's tasks stay free.
-        let outcome: (failed: Bool, took: Duration) = await withCheckedContinuation { continuation in
+        let outcome: (failed: Bool, took: Duration) = try await withCheckedThrowingContinuation { continuation in
             Thread {
                 let started = ContinuousClock.now
                 let failed = (try? classifier.predictProbabilities(Self.texts)) == nil
                 continuation.resume(returning: (failed, ContinuousClock.now - started))
             }.start()
-            classifier.abort()
+            // abort() only once the call is surely in progress, or the test could pass without it interrupting one.
+            Thread {
+                waiting.semaphore.wait()
+                classifier.abort()
+            }.start()
         }
         #expect(outcome.failed)
         #expect(outcome.took < .seconds(5), "the call outlived abort() by \(outcome.took)")
