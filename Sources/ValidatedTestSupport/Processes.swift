@@ -41,3 +41,21 @@ public final class RunningProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 }
+
+/// Runs `python3 SCRIPT ARGUMENTS…` (the script's path relative to the repository) and waits for it.
+///
+/// Standard output is discarded; standard error is returned so a failing test can quote it. Python writes no
+/// bytecode into the repository.
+public func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", Fixtures.repository.appendingPathComponent(script).path] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONDONTWRITEBYTECODE": "1"]) { $1 }
+    let errors = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+}

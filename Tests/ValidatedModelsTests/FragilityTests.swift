@@ -12,16 +12,10 @@ import ValidatedTestSupport
     func aModelRestingOnNearDuplicateFeaturesIsLessStableOnEveryMeasure() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Fixtures.repository.appendingPathComponent("scripts/train_fragile_pair.py").path,
-            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "train_fragile_pair.py failed; run scripts/setup.sh")
+        let training = try await onOwnThread {
+            try runPython("scripts/train_fragile_pair.py", ["--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path])
+        }
+        try #require(training.status == 0, "train_fragile_pair.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
         let evaluation = try EvaluationSet.parse(
             jsonLines: Array(Data(contentsOf: Fixtures.url("wordnet-glosses/test.jsonl"))), source: "test.jsonl",
             fields: EvaluationFields()

@@ -28,21 +28,8 @@ import ValidatedTestSupport
         var refused: [Refused]
     }
 
-    /// Runs `python3 script arguments…`, returning its exit status and standard error.
-    static func python(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Fixtures.repository.appendingPathComponent("scripts/\(script)").path] + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
-    }
-
     static func trainMatrix(into directory: TemporaryDirectory, refusedOnly: Bool = false) throws -> Matrix {
-        let run = try python("train_native_matrix.py", [
+        let run = try runPython("scripts/train_native_matrix.py", [
             "--train", Fixtures.url("wordnet-glosses/train.jsonl").path,
             "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
             "--out", directory.path,
@@ -93,7 +80,7 @@ import ValidatedTestSupport
         #expect(matrix.refused.count >= 5)
         for refused in matrix.refused {
             let out = directory.path + "/\(refused.name).safetensors"
-            let run = try Self.python("export_sklearn.py", [directory.path + "/" + refused.file, out])
+            let run = try runPython("scripts/export_sklearn.py", [directory.path + "/" + refused.file, out])
             #expect(run.status == 2, "\(refused.name) exited \(run.status)")
             #expect(run.stderr.contains(refused.expect), "\(refused.name): \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out))

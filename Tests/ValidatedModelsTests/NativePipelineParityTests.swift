@@ -11,18 +11,11 @@ import ValidatedTestSupport
     func swiftScorerReproducesScikitLearnOnEveryTestDocument() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let repository = Fixtures.repository
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", repository.appendingPathComponent("scripts/train_reference_model.py").path,
-            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path,
-            "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
+        let training = try runPython("scripts/train_reference_model.py", [
+            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
             "--out", directory.path,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "train_reference_model.py failed; run scripts/setup.sh")
+        ])
+        try #require(training.status == 0, "train_reference_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
 
         struct Expected: Decodable {
             var texts: [String]

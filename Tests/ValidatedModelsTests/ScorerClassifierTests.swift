@@ -36,20 +36,13 @@ import ValidatedTestSupport
     func theReferenceOnnxScorerReproducesOnnxRuntimeOnEveryTestDocument() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Fixtures.url("scorers/make_onnx_model.py").path,
-            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path,
-            "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
-            "--out", directory.path, "--limit-train", "2000",
-        ]
-        try process.run()
-        let status = try await onOwnThread {
-            process.waitUntilExit()
-            return process.terminationStatus
+        let training = try await onOwnThread {
+            try runPython("Tests/Fixtures/scorers/make_onnx_model.py", [
+                "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
+                "--out", directory.path, "--limit-train", "2000",
+            ])
         }
-        try #require(status == 0, "make_onnx_model.py failed; run scripts/setup.sh")
+        try #require(training.status == 0, "make_onnx_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
         struct Expected: Decodable {
             var texts: [String]
             var proba: [[Double]]

@@ -23,17 +23,8 @@ import ValidatedTestSupport
     static func demo() throws -> Demo {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Fixtures.repository.appendingPathComponent("scripts/train_artefact_variants.py").path,
-            "--out", directory.path,
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONDONTWRITEBYTECODE": "1"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "train_artefact_variants.py failed; run scripts/setup.sh")
+        let training = try runPython("scripts/train_artefact_variants.py", ["--out", directory.path])
+        try #require(training.status == 0, "train_artefact_variants.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
         let demo = Fixtures.repository.appendingPathComponent("demo")
         let loader = ModelLoader()
         return Demo(
