@@ -85,20 +85,20 @@ struct Explain: AsyncParsableCommand {
     /// The checkpoint's path and, when the daemon knows the model and the configuration names its folder, that
     /// folder.
     private func resolveModel() throws -> (String, FolderConfiguration?) {
+        let configuration = try options.configuration()
+        func folder(of record: ModelRecord) -> FolderConfiguration? {
+            configuration?.folders.first { $0.name == record.folder }
+        }
         let store = try? openStore(options).0
         let record = store.flatMap { try? $0.findModel(model) }
         if FileManager.default.fileExists(atPath: model) {
-            return (model, record.flatMap(folderConfiguration))
+            return (model, record.flatMap(folder(of:)) ?? StoreOptions.folder(holding: model, in: configuration))
         }
         guard let store else {
             throw ValidationError("\(model) is not a file, and there is no store to look it up in; give a checkpoint path")
         }
         let found = try findModel(model, in: store)
-        return (found.path, folderConfiguration(found))
-    }
-
-    private func folderConfiguration(_ record: ModelRecord) -> FolderConfiguration? {
-        try? DaemonConfiguration.load(mainFile: options.config).folders.first { $0.name == record.folder }
+        return (found.path, folder(of: found))
     }
 
     private func resolveDocument(folder: FolderConfiguration?) throws -> LabeledDocument {

@@ -118,16 +118,7 @@ struct Validate: AsyncParsableCommand {
 
     /// Resolves the folder, settings, resources and champion from the options and the configuration.
     func plan() throws -> Plan {
-        let configuration: DaemonConfiguration?
-        if FileManager.default.fileExists(atPath: options.config) {
-            do {
-                configuration = try DaemonConfiguration.load(mainFile: options.config, requireFolders: false)
-            } catch {
-                throw ValidationError("\(error); fix it, or pass --config with another file")
-            }
-        } else {
-            configuration = nil
-        }
+        let configuration = try options.configuration()
         let folder = try resolveFolder(configuration)
         guard let evaluationSet = eval ?? folder?.evaluationSet else {
             throw ValidationError("--eval is required: no --folder was given and \(model) lies in no configured folder")
@@ -160,8 +151,7 @@ struct Validate: AsyncParsableCommand {
             }
             return found
         }
-        let directory = URL(fileURLWithPath: model).standardizedFileURL.resolvingSymlinksInPath().deletingLastPathComponent().path
-        return folders.first { URL(fileURLWithPath: $0.path).standardizedFileURL.resolvingSymlinksInPath().path == directory }
+        return StoreOptions.folder(holding: model, in: configuration)
     }
 
     /// `--champion`, or the folder's current champion in the daemon's store (none when there is no store yet).

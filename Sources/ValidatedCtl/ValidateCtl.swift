@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ValidatedRuntime
 
 /// `validatectl`: inspect the daemon's verdicts and run one-shot validations.
 public struct ValidateCtl: AsyncParsableCommand {
@@ -58,4 +59,23 @@ struct StoreOptions: ParsableArguments {
 
     @Option(name: .long, help: "The store to read (default: Database= from the configuration).")
     var database: String?
+
+    /// The daemon's configuration, or `nil` when there is no file at `--config`; a file that cannot be used is
+    /// an error naming its fault. Folders are not required: a CI gate may keep a settings-only file.
+    func configuration() throws -> DaemonConfiguration? {
+        guard FileManager.default.fileExists(atPath: config) else { return nil }
+        do {
+            return try DaemonConfiguration.load(mainFile: config, requireFolders: false)
+        } catch {
+            throw ValidationError("\(error); fix it, or pass --config with another file")
+        }
+    }
+
+    /// The configured folder whose directory holds `checkpoint` (symbolic links resolved).
+    static func folder(holding checkpoint: String, in configuration: DaemonConfiguration?) -> FolderConfiguration? {
+        let directory = URL(fileURLWithPath: checkpoint).standardizedFileURL.resolvingSymlinksInPath().deletingLastPathComponent().path
+        return configuration?.folders.first {
+            URL(fileURLWithPath: $0.path).standardizedFileURL.resolvingSymlinksInPath().path == directory
+        }
+    }
 }
