@@ -74,6 +74,10 @@ public struct IndexedText: Sendable, Equatable {
         let mask = bow ? nil : (maskString ?? Self.defaultWordMask)
         if splitExpression == Self.defaultSplitExpression {
             let plain = IndexedText(text)
+            if bow {
+                self = plain
+                return
+            }
             self.init(pieces: zip(plain.tokens, plain.featureOfToken).map { ($0, $1 >= 0) }, bow: bow, mask: mask)
             return
         }
