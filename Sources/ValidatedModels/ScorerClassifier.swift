@@ -12,13 +12,16 @@ import ValidatedCore
 /// calls throw the same error at once.
 ///
 /// Call ``close()`` when the run ends, or ``abort()`` from a cancellation handler.
-public final class ScorerClassifier: TextClassifier {
+public final class ScorerClassifier: TruncatingClassifier {
     /// Class labels in output-column order, as the scorer announced them.
     public let classes: [String]
     /// The checkpoint the scorer serves.
     public let file: String
     /// The command and its limits.
     public let command: ScorerCommand
+
+    /// The longest input the model reads, in its own units (tokens), when the scorer announced it.
+    public let maximumInputLength: Int?
 
     /// The scorer's process id (also its process group id).
     public var pid: Int32 { process.pid }
@@ -31,6 +34,8 @@ public final class ScorerClassifier: TextClassifier {
         var nextID = 1
         /// Set by the first failure; every later call throws it.
         var failure: ScorerError?
+        /// The texts the scorer reported as cut to ``maximumInputLength``.
+        var truncated: Set<String> = []
     }
 
     /// How much a probability row may differ from summing to 1.
@@ -66,7 +71,7 @@ public final class ScorerClassifier: TextClassifier {
         var channel = ScorerChannel(process: process, whileWaiting: whileWaiting)
         do {
             let line = try channel.exchange([], deadline: .now + .seconds(command.startTimeoutSeconds))
-            classes = try Self.announcedClasses(line)
+            (classes, maximumInputLength) = try Self.announcement(line)
         } catch let failure as ScorerChannel.Failure {
             throw Self.error(
                 failure, during: "to announce itself",
@@ -130,8 +135,13 @@ public final class ScorerClassifier: TextClassifier {
 
     private var commandLine: String { command.arguments.joined(separator: " ") }
 
-    /// The class labels of a handshake line.
-    private static func announcedClasses(_ line: [UInt8]) throws(ScorerFault) -> [String] {
+    /// Which of `texts` the scorer has reported as truncated to ``maximumInputLength`` in calls so far.
+    public func truncatedTexts(among texts: [String]) -> [Int] {
+        session.withLock { session in texts.indices.filter { session.truncated.contains(texts[$0]) } }
+    }
+
+    /// The class labels and the announced maximum input length of a handshake line.
+    private static func announcement(_ line: [UInt8]) throws(ScorerFault) -> (classes: [String], maxLength: Int?) {
         let hello: ScorerMessages.Hello
         do {
             hello = try JSONDecoder().decode(ScorerMessages.Hello.self, from: Data(line))
@@ -152,7 +162,7 @@ public final class ScorerClassifier: TextClassifier {
                 "announced no class labels, or the same label twice; \"classes\" lists each label once, in output-column order"
             )
         }
-        return classes
+        return (classes, hello.maxLength.flatMap { $0 > 0 ? $0 : nil })
     }
 
     /// Scores one batch, halving it while its request line would exceed the protocol's line limit.
@@ -180,13 +190,17 @@ public final class ScorerClassifier: TextClassifier {
         line.append(10)
         let id = session.nextID
         session.nextID += 1
+        let limit = command.replyTimeoutSeconds(texts: batch.count)
         do {
-            let reply = try session.channel.exchange([UInt8](line), deadline: .now + .seconds(command.batchTimeoutSeconds))
-            try check(reply, id: id, batch: batch, offset: offset, into: &values)
+            let reply = try session.channel.exchange([UInt8](line), deadline: .now + .seconds(limit))
+            let truncated = try check(reply, id: id, batch: batch, offset: offset, into: &values)
+            for index in truncated { session.truncated.insert(batch[index]) }
         } catch let failure as ScorerChannel.Failure {
             throw Self.error(
                 failure, during: "to answer a batch of \(batch.count) texts",
-                limit: "\(Self.seconds(command.batchTimeoutSeconds)) (BatchTimeoutSec=)",
+                limit: "\(Self.seconds(limit)) (BatchTimeoutSec=\(Self.number(command.batchTimeoutSeconds)) + "
+                    + "\(batch.count) texts × TextTimeoutSec=\(Self.number(command.textTimeoutSeconds)); raise them in the "
+                    + "[Scorer] section of the folder's configuration if the model is slow but healthy)",
                 channel: &session.channel, process: process, file: file, command: command
             )
         } catch let fault as ScorerFault {
@@ -197,7 +211,11 @@ public final class ScorerClassifier: TextClassifier {
     }
 
     /// Checks one reply line and appends its rows to `values`.
-    private func check(_ line: [UInt8], id: Int, batch: [String], offset: Int, into values: inout [Double]) throws(ScorerFault) {
+    ///
+    /// - Returns: The indices, in `batch`, of the texts the scorer reports as truncated.
+    private func check(
+        _ line: [UInt8], id: Int, batch: [String], offset: Int, into values: inout [Double]
+    ) throws(ScorerFault) -> [Int] {
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true  // so a bare NaN or Infinity is reported as such, not as malformed JSON
         let reply: ScorerMessages.Reply
@@ -232,6 +250,11 @@ public final class ScorerClassifier: TextClassifier {
             }
             values.append(contentsOf: row)
         }
+        let truncated = reply.truncated ?? []
+        guard truncated.allSatisfy(batch.indices.contains) else {
+            throw ScorerFault("reported truncated texts \(truncated) in request \(id) of \(batch.count) texts; indices count from 0")
+        }
+        return truncated
     }
 
     /// Kills the scorer and builds the error for a pipe failure.
@@ -277,7 +300,11 @@ public final class ScorerClassifier: TextClassifier {
     }
 
     private static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+        "\(number(value)) s"
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))" : "\(value)"
     }
 }
 

@@ -5,11 +5,16 @@
 public struct ScorerCommand: Sendable, Equatable {
     /// The program and its arguments; the program is looked up in `PATH` when it has no slash.
     public var arguments: [String]
-    /// How long the scorer may take to load the model and announce itself, in seconds. Default 60.
+    /// How long the scorer may take to load the model and announce itself, in seconds. Default 120: importing a
+    /// deep-learning runtime and loading a transformer's weights takes tens of seconds on a loaded machine.
     public var startTimeoutSeconds: Double
-    /// How long the scorer may take to answer one batch, in seconds. Default 20, below the unit's 30-second
-    /// watchdog: while every explanation task waits on one hung scorer, the daemon's heartbeat cannot run.
+    /// The fixed part of the time a scorer may take to answer one request, in seconds, whatever its size.
+    /// Default 10.
     public var batchTimeoutSeconds: Double
+    /// The time each text of a request adds to the time the scorer may take to answer it, in seconds. Default 1:
+    /// a request of 256 texts may take 10 + 256 × 1 seconds. A limit per text, not per batch, so a batch of long
+    /// texts for a large model on a loaded machine is not mistaken for a hung scorer.
+    public var textTimeoutSeconds: Double
     /// The most texts sent in one request. Default 256.
     public var batchSize: Int
     /// The scorer's address-space limit (`RLIMIT_AS`) in bytes, or `nil` for none. Default 4 GiB.
@@ -18,16 +23,23 @@ public struct ScorerCommand: Sendable, Equatable {
     /// Creates a command with the given limits.
     public init(
         arguments: [String],
-        startTimeoutSeconds: Double = 60,
-        batchTimeoutSeconds: Double = 20,
+        startTimeoutSeconds: Double = 120,
+        batchTimeoutSeconds: Double = 10,
+        textTimeoutSeconds: Double = 1,
         batchSize: Int = 256,
         memoryLimitBytes: Int? = 4 << 30
     ) {
         self.arguments = arguments
         self.startTimeoutSeconds = startTimeoutSeconds
         self.batchTimeoutSeconds = batchTimeoutSeconds
+        self.textTimeoutSeconds = textTimeoutSeconds
         self.batchSize = batchSize
         self.memoryLimitBytes = memoryLimitBytes
+    }
+
+    /// How long the scorer may take to answer a request of `texts` texts, in seconds.
+    public func replyTimeoutSeconds(texts: Int) -> Double {
+        batchTimeoutSeconds + Double(texts) * textTimeoutSeconds
     }
 
     /// Splits a command line into arguments at unquoted whitespace.

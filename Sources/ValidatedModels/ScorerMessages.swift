@@ -14,6 +14,13 @@ enum ScorerMessages {
         var version: Int?
         var classes: [String]?
         var error: String?
+        /// Optional: the longest input the model reads, in its own units (tokens for a transformer).
+        var maxLength: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case `protocol`, version, classes, error
+            case maxLength = "max_length"
+        }
     }
 
     /// A batch of texts to score.
@@ -27,5 +34,7 @@ enum ScorerMessages {
         var id: Int?
         var probabilities: [[Double]]?
         var error: String?
+        /// Optional: the indices, within the request, of texts the scorer cut to ``Hello/maxLength``.
+        var truncated: [Int]?
     }
 }

@@ -12,11 +12,12 @@ import ValidatedTestSupport
     static let misbehaving = Fixtures.url("scorers/misbehaving_scorer.py").path
 
     static func command(
-        _ mode: String, start: Double = 30, batch: Double = 30, batchSize: Int = 4, memory: Int? = 1 << 30
+        _ mode: String, start: Double = 30, batch: Double = 30, perText: Double = 0, batchSize: Int = 4,
+        memory: Int? = 1 << 30
     ) -> ScorerCommand {
         ScorerCommand(
             arguments: ["python3", misbehaving, mode], startTimeoutSeconds: start, batchTimeoutSeconds: batch,
-            batchSize: batchSize, memoryLimitBytes: memory
+            textTimeoutSeconds: perText, batchSize: batchSize, memoryLimitBytes: memory
         )
     }
 
@@ -137,7 +138,7 @@ import ValidatedTestSupport
         .timeLimit(.minutes(3)),
         arguments: [
             ("crash-mid-batch", "was killed by signal 11", "about to crash"),
-            ("hang-on-batch", "did not manage to answer a batch of 4 texts within 3 s (BatchTimeoutSec=); it was killed", "stuck on a batch"),
+            ("hang-on-batch", "did not manage to answer a batch of 4 texts within 3 s (BatchTimeoutSec=2 + 4 texts × TextTimeoutSec=0.25; raise them", "stuck on a batch"),
             ("malformed", "wrote a line that is not a validated-scorer/1 reply: \"this is not JSON\"", ""),
             ("wrong-rows", "returned 3 probability rows for 4 texts", ""),
             ("wrong-columns", "returned 3 probabilities for text 0, but announced 2 classes", ""),
@@ -152,7 +153,9 @@ import ValidatedTestSupport
         // Only the hanging scorer runs into its limit; the others fail on their own, given time on a loaded machine.
         let limit = mode == "hang-on-batch" ? 3.0 : 30.0
         let classifier = try await onOwnThread {
-            try ScorerClassifier(file: "/models/\(mode).onnx", command: Self.command(mode, batch: limit, memory: 256 << 20))
+            try ScorerClassifier(
+                file: "/models/\(mode).onnx", command: Self.command(mode, batch: limit - 1, perText: 0.25, memory: 256 << 20)
+            )
         }
         let (result, took) = try await onOwnThread {
             let started = ContinuousClock.now
@@ -169,6 +172,29 @@ import ValidatedTestSupport
         let again = try #require(throws: ScorerError.self) { try classifier.predictProbabilities(["again"]) }
         #expect(again == error)
         classifier.close()
+    }
+
+    /// The limit grows with the request: 40 texts at 0.05 s each take 2 s, over a fixed 1 s but within
+    /// 1 s + 40 × 0.1 s, so a slow but healthy scorer is not killed for the size of its batch.
+    @Test(.timeLimit(.minutes(3)))
+    func theReplyLimitIsPerTextSoALargeBatchOfASlowScorerIsNotAHang() async throws {
+        let texts = (0..<40).map { String(repeating: "w", count: $0 % 12 + 1) }
+        let perText = try await onOwnThread {
+            let classifier = try ScorerClassifier(file: "/models/slow.onnx", command: Self.command("slow", batch: 1, perText: 0.1, batchSize: 40))
+            defer { classifier.close() }
+            let probabilities = try classifier.predictProbabilities(texts)
+            return (probabilities.rows, classifier.maximumInputLength, classifier.truncatedTexts(among: texts))
+        }
+        #expect(perText.0 == 40)
+        #expect(perText.1 == 8)
+        #expect(perText.2 == texts.indices.filter { texts[$0].count > 8 })
+        let fixed = try await onOwnThread {
+            let classifier = try ScorerClassifier(file: "/models/slow.onnx", command: Self.command("slow", batch: 1, perText: 0, batchSize: 40))
+            defer { classifier.close() }
+            return Result { try classifier.predictProbabilities(texts) }
+        }
+        let error = try #require(throws: ScorerError.self) { _ = try fixed.get() }
+        #expect(error.reason.contains("within 1 s (BatchTimeoutSec=1 + 40 texts × TextTimeoutSec=0;"), "\(error)")
     }
 
     @Test(.timeLimit(.minutes(3)))

@@ -20,6 +20,8 @@ MODE is one of:
   memory           allocates 1 GiB on its first batch (run it under a smaller MemoryLimit=)
   flood            writes 4 MiB to stderr on every batch, then answers honestly
   flood-and-crash  writes 4 MiB to stderr, then "last words" and exits with status 2
+  slow             a slow but healthy model: takes 0.05 s per text, announces max_length 8 and reports
+                   texts longer than 8 characters as truncated
 MODEL is ignored. In every mode the scorer first exits with status 4 if it inherited the daemon's systemd
 variables (NOTIFY_SOCKET, JOURNAL_STREAM), which the daemon must not pass on.
 """
@@ -28,6 +30,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 
 def send(message):
@@ -64,7 +67,10 @@ def main():
         sys.stderr.write("loading a model that never finishes loading\n")
         sys.stderr.flush()
         forever()
-    send({"protocol": "validated-scorer", "version": 1, "classes": ["0", "1"]})
+    hello = {"protocol": "validated-scorer", "version": 1, "classes": ["0", "1"]}
+    if mode == "slow":
+        hello["max_length"] = 8
+    send(hello)
     for batch, raw in enumerate(sys.stdin):
         request = json.loads(raw)
         texts, rows = request["texts"], honest_rows(request["texts"])
@@ -104,6 +110,9 @@ def main():
             reply["ballast"] = len(ballast)
         elif mode == "flood":
             flood()
+        elif mode == "slow":
+            time.sleep(0.05 * len(texts))
+            reply["truncated"] = [index for index, text in enumerate(texts) if len(text) > 8]
         elif mode == "flood-and-crash":
             flood()
             sys.stderr.write("last words\n")
