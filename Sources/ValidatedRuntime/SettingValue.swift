@@ -55,6 +55,12 @@ public struct SectionValues: Sendable, Equatable {
         public var key: String
         /// Its value.
         public var value: SettingValue
+
+        /// Creates an entry.
+        public init(key: String, value: SettingValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     /// The section's name, without brackets (`Spurious`).

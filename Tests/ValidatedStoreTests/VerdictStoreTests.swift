@@ -71,7 +71,7 @@ import ValidatedStore
         #expect(try store.rollback(folder: "f").id == models[1])
         #expect(try store.rollback(folder: "f").id == models[0])
         #expect(throws: StoreError.self) { try store.rollback(folder: "f") }
-        #expect(try store.promotions(folder: "f").map(\.promotion.reason) == ["auto", "auto", "auto", "rollback", "rollback"])
+        #expect(try store.promotions(folder: "f").map(\.promotion.reason) == [.auto, .auto, .auto, .rollback, .rollback])
         #expect(throws: StoreError.self) { try store.rollback(folder: "none") }
     }
 
