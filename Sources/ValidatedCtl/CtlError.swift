@@ -28,7 +28,8 @@ enum CtlError: Error, CustomStringConvertible {
         case .noStore(let path): "\(path): no store here yet; has validated run with this configuration?"
         case .model(let model, let problem): "\(model.path) \(problem)"
         case .unreadableReport(let runID, let cause):
-            "the stored report of run \(runID) cannot be read (\(cause)); validatectl rerun the model to store a new one"
+            "the stored report of run \(runID) cannot be read (\(cause)); "
+                + "validatectl rerun the model to store a new one"
         case .noReport(let run):
             "run \(run.id) has no readable report yet (state \(run.state.rawValue)); wait for it to finish"
         case .cannotWrite(let path, let cause):

@@ -21,7 +21,8 @@ struct Show: AsyncParsableCommand {
         let record = try findModel(model, in: store)
         let runs = try store.runs(modelID: record.id)
         guard let run = runs.first else {
-            throw CtlError.model(record, problem: "has no runs; queue one with validatectl rerun \(record.sha256.prefix(12))")
+            let problem = "has no runs; queue one with validatectl rerun \(record.sha256.prefix(12))"
+            throw CtlError.model(record, problem: problem)
         }
         let checks = try store.checks(runID: run.id)
         if output.json {
@@ -104,7 +105,8 @@ struct Show: AsyncParsableCommand {
         }
         if let edits = stability.perturbation {
             out += "  edits (\(edits.pairs) pairs, \(edits.labelChanged) dropped for a changed label):"
-            out += " top-k intersection \(Format.number(edits.topKIntersection)), Jaccard \(Format.number(edits.jaccard))"
+            out += " top-k intersection \(Format.number(edits.topKIntersection))"
+            out += ", Jaccard \(Format.number(edits.jaccard))"
             out += " vs noise floor \(Format.number(edits.noiseFloorJaccard)) (excess \(Format.number(edits.excess)))"
             out += ", Spearman \(Format.number(edits.spearman)), Kendall \(Format.number(edits.kendall))\n"
         }
@@ -116,7 +118,8 @@ struct Show: AsyncParsableCommand {
             out += renderPair(pair, kind: kind)
         }
         if let seconds = stability.seconds {
-            out += "  cost: \(Format.number(seconds, digits: 2)) s, \(Format.percent(stability.shareOfRun)) of the run\n"
+            out += "  cost: \(Format.number(seconds, digits: 2)) s"
+            out += ", \(Format.percent(stability.shareOfRun)) of the run\n"
         }
         return out
     }
@@ -171,8 +174,9 @@ struct Show: AsyncParsableCommand {
         if legend { out += "  TOKEN            DOCS   U(PRED)  U(LABEL)  PREDICTED      LIFT\n" }
         func row(_ entry: TokenAssociationReport.Token, _ mark: String) -> String {
             let predicted = "\(entry.predictedClass) \(Format.percent(entry.predictedShare))"
-            return "  \(pad(entry.token, 16)) \(pad("\(entry.documents)", 6)) \(pad(Format.number(entry.uPredicted), 8))"
-                + " \(pad(Format.number(entry.uLabel), 9)) \(pad(predicted, 14)) \(Format.number(entry.lift, digits: 2))\(mark)\n"
+            let uncertainty = "\(pad(Format.number(entry.uPredicted), 8)) \(pad(Format.number(entry.uLabel), 9))"
+            return "  \(pad(entry.token, 16)) \(pad("\(entry.documents)", 6)) \(uncertainty)"
+                + " \(pad(predicted, 14)) \(Format.number(entry.lift, digits: 2))\(mark)\n"
         }
         for entry in association.banned { out += row(entry, "  banned") }
         for entry in association.strongest.filter({ !$0.banned }).prefix(5) { out += row(entry, "") }
@@ -183,13 +187,17 @@ struct Show: AsyncParsableCommand {
     private static func renderChampion(_ champion: SpuriousReport.ChampionComparison?, legend: Bool) -> String {
         guard let champion else { return "" }
         if let error = champion.error { return "\n  New reasons: not computed, \(error)\n" }
-        var out = "\n  New reasons against the champion (top \(champion.top), \(champion.explained) champion explanations"
+        var out = "\n  New reasons against the champion (top \(champion.top)"
+        out += ", \(champion.explained) champion explanations"
         out += ", \(Format.number(champion.seconds, digits: 2)) s, \(Format.percent(champion.shareOfRun)) of the run)\n"
-        if champion.newReasons.isEmpty { return out + "  none: the challenger's most important tokens are the champion's\n" }
+        if champion.newReasons.isEmpty {
+            return out + "  none: the challenger's most important tokens are the champion's\n"
+        }
         if legend { out += "  TOKEN            RANK  SHARE   CHAMPION\n" }
         for reason in champion.newReasons {
             let championRank = reason.championRank.map { "#\($0), \(Format.percent(reason.championShare))" } ?? "absent"
-            out += "  \(pad(reason.token, 16)) #\(pad("\(reason.rank)", 4)) \(pad(Format.percent(reason.share), 7)) \(championRank)"
+            out += "  \(pad(reason.token, 16)) #\(pad("\(reason.rank)", 4))"
+            out += " \(pad(Format.percent(reason.share), 7)) \(championRank)"
             out += reason.banned ? "  banned\n" : "\n"
         }
         return out

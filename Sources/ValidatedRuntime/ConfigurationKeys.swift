@@ -120,15 +120,22 @@ public enum ConfigurationKeys {
 
 /// The `[Explain]` keys that do more than store one value.
 private enum ExplainKeys {
-    static let splitExpression = SettingKey<ValidationSettings>("SplitExpression", read: { s, v throws(ConfigurationError) in
-        let expression = try v.nonEmpty()
+    static let splitExpression = SettingKey<ValidationSettings>("SplitExpression", read: readSplitExpression) {
+        .text($0.lime.splitExpression)
+    }
+
+    /// A split expression LIME can use: refused here rather than when the first model is explained.
+    @Sendable private static func readSplitExpression(
+        _ settings: inout ValidationSettings, _ value: ConfigurationParser.ValueReader
+    ) throws(ConfigurationError) {
+        let expression = try value.nonEmpty()
         do {
             _ = try IndexedText("", splitExpression: expression)
         } catch {
-            throw v.error("\(error)")
+            throw value.error("\(error)")
         }
-        s.lime.splitExpression = expression
-    }) { .text($0.lime.splitExpression) }
+        settings.lime.splitExpression = expression
+    }
 
     static let maskString = SettingKey<ValidationSettings>("MaskString", read: { s, v throws(ConfigurationError) in
         s.lime.maskString = v.entry.value.isEmpty ? nil : v.entry.value
@@ -177,7 +184,9 @@ private enum ScorerKeys {
             throw v.error("a quote is not closed")
         }
         guard words.count >= 2, let first = words.first else {
-            throw v.error("write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py")
+            throw v.error(
+                "write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py"
+            )
         }
         let fileExtension = String(first.drop(while: { $0 == "." })).lowercased()
         guard !fileExtension.isEmpty, !fileExtension.contains("/") else {
@@ -188,7 +197,7 @@ private enum ScorerKeys {
         }
         s.commands[fileExtension] = Array(words.dropFirst())
     }) { scorer in
-        .repeated(scorer.commands.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(quoted).joined(separator: " "))" })
+        .repeated(scorer.commands.sorted { $0.key < $1.key }.map { ([$0.key] + $0.value.map(quoted)).joined(separator: " ") })
     }
 
     static let memoryLimit = SettingKey<ScorerConfiguration>("MemoryLimit", read: { s, v throws(ConfigurationError) in

@@ -17,19 +17,21 @@ struct SettingKey<Target>: Sendable {
     }
 
     /// A whole number in `range`.
-    static func integer(_ name: String, _ path: any WritableKeyPath<Target, Int> & Sendable, in range: ClosedRange<Int>) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.int(in: range) }) {
-            .integer($0[keyPath: path])
-        }
+    static func integer(
+        _ name: String, _ path: any WritableKeyPath<Target, Int> & Sendable, in range: ClosedRange<Int>
+    ) -> Self {
+        Self(name, read: { target, value throws(ConfigurationError) in
+            target[keyPath: path] = try value.int(in: range)
+        }) { .integer($0[keyPath: path]) }
     }
 
     /// A real number in `range`; a trailing `s` (seconds) is allowed.
     static func number(
         _ name: String, _ path: any WritableKeyPath<Target, Double> & Sendable, in range: ClosedRange<Double>
     ) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.double(in: range) }) {
-            .number($0[keyPath: path])
-        }
+        Self(name, read: { target, value throws(ConfigurationError) in
+            target[keyPath: path] = try value.double(in: range)
+        }) { .number($0[keyPath: path]) }
     }
 
     /// `yes` or `no` (or true/false, on/off, 1/0).

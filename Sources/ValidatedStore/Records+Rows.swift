@@ -32,7 +32,10 @@ extension CheckRecord {
     /// newer daemon).
     init?(row: Row) {
         guard let suite = CheckSuite(rawValue: row["suite"]) else { return nil }
-        self.init(suite: suite, verdict: Verdict(rawValue: row["verdict"]) ?? .error, summary: row["summary"], metricsJSON: row["metrics"])
+        self.init(
+            suite: suite, verdict: Verdict(rawValue: row["verdict"]) ?? .error, summary: row["summary"],
+            metricsJSON: row["metrics"]
+        )
     }
 }
 

@@ -32,7 +32,9 @@ import ValidatedTestSupport
         case (.object(let fields), .object(let other)?):
             return fields.keys.sorted().flatMap { key in missing(fields[key]!, in: other[key], at: path + "." + key) }
         case (.array(let values), .array(let other)?) where values.count == other.count:
-            return zip(values, other).enumerated().flatMap { index, pair in missing(pair.0, in: pair.1, at: "\(path)[\(index)]") }
+            return zip(values, other).enumerated().flatMap { index, pair in
+                missing(pair.0, in: pair.1, at: "\(path)[\(index)]")
+            }
         default:
             return stored == readBack ? [] : [path]
         }
