@@ -23,14 +23,14 @@ struct Promote: AsyncParsableCommand {
         let (store, _) = try openStore(options, writable: true)
         let record = try findModel(model, in: store)
         guard let run = try store.runs(modelID: record.id).first, let verdict = run.verdict else {
-            throw ValidationError("\(record.path) has no verdict yet; wait for its run to finish")
+            throw CtlError.model(record, problem: "has no verdict yet; wait for its run to finish")
         }
-        guard verdict != .error else { throw ValidationError("\(record.path) could not be evaluated; it cannot be champion") }
+        guard verdict != .error else { throw CtlError.model(record, problem: "could not be evaluated; it cannot be champion") }
         guard verdict != .fail || force else {
-            throw ValidationError("\(record.path) failed validation (\(run.summary ?? "")); pass --force to promote it anyway")
+            throw CtlError.model(record, problem: "failed validation (\(run.summary ?? "")); pass --force to promote it anyway")
         }
-        try store.promote(modelID: record.id, reason: "manual")
-        announcePromotion(record, reason: "manual")
+        try store.promote(modelID: record.id, reason: .manual)
+        announcePromotion(record, reason: .manual)
         print("\(Format.fileName(record.path)) is now the champion of folder \(record.folder)")
     }
 }
@@ -46,13 +46,8 @@ struct Rollback: AsyncParsableCommand {
 
     func run() async throws {
         let (store, _) = try openStore(options, writable: true)
-        let restored: ModelRecord
-        do {
-            restored = try store.rollback(folder: folder)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        announcePromotion(restored, reason: "rollback")
+        let restored = try store.rollback(folder: folder)
+        announcePromotion(restored, reason: .rollback)
         print("\(Format.fileName(restored.path)) is again the champion of folder \(folder)")
     }
 }
@@ -73,7 +68,7 @@ struct History: AsyncParsableCommand {
         let (store, _) = try openStore(options)
         let folders = try folder.map { [$0] } ?? store.folders()
         let lineages = try folders.map { name in
-            (name, try store.promotions(folder: name).map { HistoryJSON.Step($0.promotion, run: $0.run, store: store) })
+            (name, try store.promotions(folder: name).map { HistoryJSON.Step($0.promotion, run: $0.run) })
         }
         if output.json {
             try printJSON(HistoryJSON(folders: lineages.map { HistoryJSON.Folder(folder: $0.0, promotions: $0.1) }))
@@ -84,7 +79,7 @@ struct History: AsyncParsableCommand {
             if steps.isEmpty && !output.noLegend { print("  (no champion yet)") }
             for step in steps {
                 var line = output.noLegend ? "\(name)  " : "  "
-                line += "\(Format.timestamp(step.promotedAt))  \(step.reason.padding(toLength: 8, withPad: " ", startingAt: 0))"
+                line += "\(Format.timestamp(step.promotedAt))  \(step.reason.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
                 line += " \(step.model.fileName)  AUC \(Format.number(step.auc))"
                 if let ci = step.aucCI, ci.count == 2 {
                     line += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
@@ -93,7 +88,7 @@ struct History: AsyncParsableCommand {
                     line += "  Δ \(Format.number(delta, digits: 4)) "
                     line += step.significant == true
                         ? "(significant improvement, p=\(Format.number(p, digits: 4)))" : "(not significant, p=\(Format.number(p, digits: 4)))"
-                } else if step.reason == "auto" || step.reason == "manual" {
+                } else if step.reason != .rollback {
                     line += "  (first champion: judged on the floor)"
                 }
                 print(line)
@@ -112,7 +107,7 @@ struct HistoryJSON: Encodable {
     /// One champion change with the AUC of the run that justified it.
     struct Step: Encodable {
         var promotedAt: Date
-        var reason: String
+        var reason: PromotionReason
         var model: ModelJSON
         var runID: Int64?
         var auc: Double?
@@ -122,19 +117,17 @@ struct HistoryJSON: Encodable {
         /// A positive difference with a two-sided p below 0.05; `nil` without a comparison.
         var significant: Bool?
 
-        init(_ promotion: PromotionRecord, run: RunRecord?, store: VerdictStore) {
+        init(_ promotion: PromotionRecord, run: RunRecord?) {
             promotedAt = promotion.promotedAt
             reason = promotion.reason
             model = ModelJSON(promotion.model)
             runID = run?.id
-            let check = run.flatMap { try? store.checks(runID: $0.id).first { $0.suite == "auc" } }
-            guard case .object(let metrics) = JSONValue(parsing: check?.metricsJSON) else { return }
-            if case .number(let value) = metrics["auc"] { auc = value }
-            if case .array(let values) = metrics["auc_ci"] {
-                aucCI = values.compactMap { if case .number(let value) = $0 { value } else { nil } }
-            }
-            if case .number(let value) = metrics["delta"] { delta = value }
-            if case .number(let value) = metrics["p_value_two_sided"] { pValueTwoSided = value }
+            // The run's stored report, read with the same typed model as show and report.
+            guard let report = (try? run?.storedReport())?.checks.auc else { return }
+            auc = report.auc
+            aucCI = report.aucCI
+            delta = report.delta
+            pValueTwoSided = report.pValueTwoSided
             if let delta, let pValueTwoSided { significant = delta > 0 && pValueTwoSided < 0.05 }
         }
 
@@ -164,24 +157,23 @@ struct HistoryJSON: Encodable {
     var folders: [Folder]
 }
 
+/// The model `query` names (path, file name or sha256 prefix).
+///
+/// - Throws: The store's error, which says which models it found instead.
 func findModel(_ query: String, in store: VerdictStore) throws -> ModelRecord {
-    do {
-        return try store.findModel(query)
-    } catch {
-        throw ValidationError("\(error)")
-    }
+    try store.findModel(query)
 }
 
 /// Writes the champion change to the journal, as the daemon does for automatic promotions.
-func announcePromotion(_ model: ModelRecord, reason: String) {
+func announcePromotion(_ model: ModelRecord, reason: PromotionReason) {
     Journal.send([
-        ("MESSAGE", "\(model.path) is now the champion of folder \(model.folder) (\(reason), by validatectl)"),
+        ("MESSAGE", "\(model.path) is now the champion of folder \(model.folder) (\(reason.rawValue), by validatectl)"),
         ("PRIORITY", "5"),
         ("SYSLOG_IDENTIFIER", "validatectl"),
         ("MESSAGE_ID", ValidatedMessageID.championPromoted.rawValue),
         ("VALIDATED_MODEL", model.path),
         ("VALIDATED_SHA256", model.sha256),
         ("VALIDATED_FOLDER", model.folder),
-        ("VALIDATED_REASON", reason),
+        ("VALIDATED_REASON", reason.rawValue),
     ])
 }

@@ -26,11 +26,7 @@ struct Report: AsyncParsableCommand {
     func run() async throws {
         let (store, _) = try openStore(options)
         let run = try resolveRun(store)
-        guard let reportJSON = run.reportJSON,
-            let report = try? JSONDecoder().decode(ValidationReport.self, from: Data(reportJSON.utf8))
-        else {
-            throw ValidationError("run \(run.id) has no readable report yet (state \(run.state.rawValue)); wait for it to finish")
-        }
+        guard let report = try run.storedReport() else { throw CtlError.noReport(run) }
         let page = ReportPage(
             run: run, report: report, checks: try store.checks(runID: run.id),
             championImportance: championImportance(run, store: store), roc: rocCurves(run, store: store),
@@ -39,7 +35,7 @@ struct Report: AsyncParsableCommand {
         do {
             try page.html().write(toFile: output, atomically: true, encoding: .utf8)
         } catch {
-            throw ValidationError("cannot write \(output): \(error.localizedDescription); check the directory exists and is writable")
+            throw CtlError.cannotWrite(path: output, cause: error)
         }
         print("wrote \(output) (run \(run.id), \(Format.fileName(run.model.path)), \(report.verdict.rawValue))")
     }
@@ -48,7 +44,7 @@ struct Report: AsyncParsableCommand {
         if let id = Int64(target), let run = try openQueries(options).run(id: id) { return run }
         let model = try findModel(target, in: store)
         guard let run = try store.runs(modelID: model.id).first(where: { $0.reportJSON != nil }) else {
-            throw ValidationError("\(model.path) has no finished run yet; wait for its verdict (validatectl list)")
+            throw CtlError.model(model, problem: "has no finished run yet; wait for its verdict (validatectl list)")
         }
         return run
     }
@@ -56,8 +52,7 @@ struct Report: AsyncParsableCommand {
     /// The champion's global importance from its latest stored report, when the run was compared with one.
     private func championImportance(_ run: RunRecord, store: VerdictStore) -> ReportPage.Champion? {
         guard let id = run.championModelID, let model = try? store.model(id: id) else { return nil }
-        let report = (try? store.runs(modelID: id))?.lazy.compactMap { $0.reportJSON }
-            .compactMap { try? JSONDecoder().decode(ValidationReport.self, from: Data($0.utf8)) }.first
+        let report = (try? store.runs(modelID: id))?.lazy.compactMap { try? $0.storedReport() }.first
         return ReportPage.Champion(model: model, importance: report?.checks.spurious?.globalImportance)
     }
 

@@ -72,7 +72,7 @@ struct ReportPage {
         if !checks.isEmpty {
             out += "<table class=\"checks\"><thead><tr><th>Suite</th><th>Verdict</th><th>Summary</th></tr></thead><tbody>\n"
             for check in checks {
-                out += "<tr><td>\(escape(check.suite))</td><td class=\"\(check.verdict.rawValue)\">\(check.verdict.rawValue)</td>"
+                out += "<tr><td>\(escape(check.suite.rawValue))</td><td class=\"\(check.verdict.rawValue)\">\(check.verdict.rawValue)</td>"
                 out += "<td>\(escape(check.summary))</td></tr>\n"
             }
             out += "</tbody></table>\n"

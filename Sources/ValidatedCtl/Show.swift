@@ -20,20 +20,24 @@ struct Show: AsyncParsableCommand {
         let (store, _) = try openStore(options)
         let record = try findModel(model, in: store)
         let runs = try store.runs(modelID: record.id)
-        guard let run = runs.first else { throw ValidationError("\(record.path) has no runs; queue one with validatectl rerun \(record.sha256.prefix(12))") }
+        guard let run = runs.first else {
+            let problem = "has no runs; queue one with validatectl rerun \(record.sha256.prefix(12))"
+            throw CtlError.model(record, problem: problem)
+        }
         let checks = try store.checks(runID: run.id)
         if output.json {
+            // The stored report passes through as it was written, keys the typed model may not know included.
             try printJSON(ShowJSON(model: record, run: run, checks: checks))
             return
         }
-        let report = (run.reportJSON?.data(using: .utf8)).flatMap {
-            try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
-        }
-        print(Self.render(record, run, checks, report: report, legend: !output.noLegend, palette: .standardOutput), terminator: "")
+        let report = Result { () throws(CtlError) -> ValidationReport? in try run.storedReport() }
+        let text = Self.render(record, run, checks, report: report, legend: !output.noLegend, palette: .standardOutput)
+        print(text, terminator: "")
     }
 
     static func render(
-        _ model: ModelRecord, _ run: RunRecord, _ checks: [CheckRecord], report: [String: Any]?, legend: Bool, palette: Palette
+        _ model: ModelRecord, _ run: RunRecord, _ checks: [CheckRecord], report: Result<ValidationReport?, CtlError>,
+        legend: Bool, palette: Palette
     ) -> String {
         var out = "\(Format.fileName(model.path))\n"
         out += "  path:    \(model.path)\n  sha256:  \(model.sha256)\n"
@@ -42,168 +46,165 @@ struct Show: AsyncParsableCommand {
         out += "\nRun \(run.id): \(state)"
         if let finished = run.finishedAt { out += " at \(Format.timestamp(finished))" }
         out += "\n"
-        if let error = report?["error"] as? String { out += "  error: \(error)\n" }
+        if case .failure(let error) = report { out += "  report: \(error)\n" }
+        let report = try? report.get()
+        if let error = report?.error { out += "  error: \(error)\n" }
         for check in checks {
-            out += "  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))"
+            out += "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
             out += "\(palette.verdict(check.verdict, width: 6))\(check.summary)\n"
         }
-        let reportChecks = report?["checks"] as? [String: Any]
-        if let spurious = reportChecks?["spurious"] as? [String: Any] {
-            out += renderSpurious(spurious, legend: legend)
+        guard let checks = report?.checks else { return out }
+        if let spurious = checks.spurious { out += renderSpurious(spurious, legend: legend) }
+        if let auc = checks.auc { out += renderAUC(auc) }
+        if let stability = checks.stability { out += renderStability(stability) }
+        return out
+    }
+
+    private static func renderAUC(_ auc: AUCReport) -> String {
+        var out = "\nAUC\n"
+        out += "  challenger \(Format.number(auc.auc))\(interval(auc.aucCI))"
+        out += "  on \(auc.nPos) positive / \(auc.nNeg) negative documents\n"
+        for entry in auc.perClass ?? [] {
+            out += "  class \(entry.label): AUC \(Format.number(entry.auc))\(interval(entry.aucCI))"
+            if let championAUC = entry.championAUC {
+                out += "  champion \(Format.number(championAUC))  Δ \(Format.number(entry.delta, digits: 4))"
+                out += "  p \(Format.number(entry.pValue, digits: 4))"
+            }
+            out += "\n"
         }
-        if let auc = reportChecks?["auc"] as? [String: Any] {
-            out += "\nAUC\n"
-            out += "  challenger \(Format.number(auc["auc"]))"
-            if let ci = auc["auc_ci"] as? [Double], ci.count == 2 {
-                out += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
-            }
-            out += "  on \(auc["n_pos"] ?? "?") positive / \(auc["n_neg"] ?? "?") negative documents\n"
-            for entry in auc["per_class"] as? [[String: Any]] ?? [] {
-                out += "  class \(entry["label"] ?? "?"): AUC \(Format.number(entry["auc"]))"
-                if let ci = entry["auc_ci"] as? [Double], ci.count == 2 {
-                    out += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
-                }
-                if entry["champion_auc"] != nil {
-                    out += "  champion \(Format.number(entry["champion_auc"]))  Δ \(Format.number(entry["delta"], digits: 4))"
-                    out += "  p \(Format.number(entry["p_value"], digits: 4))"
-                }
-                out += "\n"
-            }
-            if auc["champion_auc"] != nil {
-                out += "  champion   \(Format.number(auc["champion_auc"]))  Δ \(Format.number(auc["delta"], digits: 4))"
-                if let ci = auc["delta_ci"] as? [Double], ci.count == 2 {
-                    out += " [\(Format.number(ci[0], digits: 4)), \(Format.number(ci[1], digits: 4))]"
-                }
-                out += "  p (challenger worse) \(Format.number(auc["p_value"], digits: 4))\n"
-                if let detectable = auc["min_detectable_delta"] as? Double {
-                    out += "  this evaluation set detects differences of \(Format.number(detectable, digits: 4)) or more"
-                    if let needed = auc["docs_needed"] as? Int { out += "; \(needed) documents would detect the target difference" }
-                    out += "\n"
-                }
-            } else {
-                out += "  no champion: judged on the floor \(Format.number(auc["floor"], digits: 2))\n"
-            }
+        guard let championAUC = auc.championAUC else {
+            return out + "  no champion: judged on the floor \(Format.number(auc.floor, digits: 2))\n"
         }
-        if let stability = reportChecks?["stability"] as? [String: Any] {
-            out += renderStability(stability)
+        out += "  champion   \(Format.number(championAUC))  Δ \(Format.number(auc.delta, digits: 4))"
+        out += interval(auc.deltaCI, digits: 4)
+        out += "  p (challenger worse) \(Format.number(auc.pValue, digits: 4))\n"
+        if let detectable = auc.minDetectableDelta {
+            out += "  this evaluation set detects differences of \(Format.number(detectable, digits: 4)) or more"
+            if let needed = auc.docsNeeded { out += "; \(needed) documents would detect the target difference" }
+            out += "\n"
         }
         return out
     }
 
-    private static func renderStability(_ stability: [String: Any]) -> String {
-        var out = "\nStability (\(stability["documents"] ?? "?") documents)\n"
-        if let seed = stability["seed"] as? [String: Any] {
-            out += "  seeds (\(stability["seeds"] ?? "?")): top-k intersection \(Format.number(seed["top_k_intersection"]))"
-            out += ", Jaccard \(Format.number(seed["jaccard"])), Spearman \(Format.number(seed["spearman"]))"
-            out += ", Kendall \(Format.number(seed["kendall"])), weight CV \(Format.number(seed["weight_cv"]))"
-            out += ", VSI \(Format.number(seed["vsi"], digits: 1))"
-            out += (seed["csi"] as? Double).map { ", CSI \(Format.number($0, digits: 1))\n" } ?? "\n"
+    /// ` [low, high]` for a two-sided interval, nothing otherwise.
+    private static func interval(_ bounds: [Double]?, digits: Int = 3) -> String {
+        guard let bounds, bounds.count == 2 else { return "" }
+        return " [\(Format.number(bounds[0], digits: digits)), \(Format.number(bounds[1], digits: digits))]"
+    }
+
+    private static func renderStability(_ stability: StabilityReport) -> String {
+        var out = "\nStability (\(stability.documents) documents)\n"
+        if let seed = stability.seed {
+            out += "  seeds (\(stability.seeds)): top-k intersection \(Format.number(seed.topKIntersection))"
+            out += ", Jaccard \(Format.number(seed.jaccard)), Spearman \(Format.number(seed.spearman))"
+            out += ", Kendall \(Format.number(seed.kendall)), weight CV \(Format.number(seed.weightCV))"
+            out += ", VSI \(Format.number(seed.vsi, digits: 1))"
+            out += seed.csi.map { ", CSI \(Format.number($0, digits: 1))\n" } ?? "\n"
         } else {
-            out += "  seeds (\(stability["seeds"] ?? "?")): Jaccard \(Format.number(stability["seed_jaccard"]))\n"
+            out += "  seeds (\(stability.seeds)): Jaccard \(Format.number(stability.seedJaccard))\n"
         }
-        if let edits = stability["perturbation"] as? [String: Any] {
-            out += "  edits (\(edits["pairs"] ?? "?") pairs, \(edits["label_changed"] ?? 0) dropped for a changed label):"
-            out += " top-k intersection \(Format.number(edits["top_k_intersection"])), Jaccard \(Format.number(edits["jaccard"]))"
-            out += " vs noise floor \(Format.number(edits["noise_floor_jaccard"])) (excess \(Format.number(edits["excess"])))"
-            out += ", Spearman \(Format.number(edits["spearman"])), Kendall \(Format.number(edits["kendall"]))\n"
+        if let edits = stability.perturbation {
+            out += "  edits (\(edits.pairs) pairs, \(edits.labelChanged) dropped for a changed label):"
+            out += " top-k intersection \(Format.number(edits.topKIntersection))"
+            out += ", Jaccard \(Format.number(edits.jaccard))"
+            out += " vs noise floor \(Format.number(edits.noiseFloorJaccard)) (excess \(Format.number(edits.excess)))"
+            out += ", Spearman \(Format.number(edits.spearman)), Kendall \(Format.number(edits.kendall))\n"
         }
-        for entry in stability["least_stable"] as? [[String: Any]] ?? [] {
-            out += "  least stable under seeds: \(entry["document"] ?? "?") (Jaccard \(Format.number(entry["jaccard"])))\n"
+        for entry in stability.leastStable {
+            out += "  least stable under seeds: \(entry.document) (Jaccard \(Format.number(entry.jaccard)))\n"
         }
-        let pairs = (stability["worst_pairs"] as? [[String: Any]] ?? []).prefix(2).map { ("edited", $0) }
-        let attack = (stability["attack"] as? [String: Any]).map { [("searched edits", $0)] } ?? []
-        for (kind, pair) in pairs + attack {
-            out += "\n  \(kind), document \(pair["document"] ?? "?"): top-k intersection \(Format.number(pair["top_k_intersection"]))"
-            out += " after \((pair["edits"] as? [String] ?? []).joined(separator: "; "))\n"
-            for (side, text, weights) in [
-                ("original", pair["original"], pair["original_weights"]), ("edited  ", pair["perturbed"], pair["perturbed_weights"]),
-            ] {
-                out += "    \(side) \"\(Self.clip(text as? String ?? "", 90))\"\n"
-                let top = (weights as? [[String: Any]] ?? []).prefix(6).map { entry in
-                    String(format: "%@ %+.3f", entry["feature"] as? String ?? "?", entry["weight"] as? Double ?? 0)
-                }
-                out += "             \(top.joined(separator: ", "))\n"
-            }
+        let pairs = (stability.worstPairs ?? []).prefix(2).map { ("edited", $0) }
+        for (kind, pair) in pairs + (stability.attack.map { [("searched edits", $0)] } ?? []) {
+            out += renderPair(pair, kind: kind)
         }
-        if let seconds = stability["seconds"] as? Double {
-            out += "  cost: \(Format.number(seconds, digits: 2)) s, \(Format.percent(stability["share_of_run"])) of the run\n"
+        if let seconds = stability.seconds {
+            out += "  cost: \(Format.number(seconds, digits: 2)) s"
+            out += ", \(Format.percent(stability.shareOfRun)) of the run\n"
         }
         return out
     }
 
-    private static func renderSpurious(_ spurious: [String: Any], legend: Bool) -> String {
-        var out = "\nSpurious features (\(spurious["explained"] ?? "?") explanations, top \(spurious["top_k"] ?? "?"))\n"
-        let hits = spurious["banned_hits"] as? [[String: Any]] ?? []
-        if hits.isEmpty {
+    private static func renderPair(_ pair: StabilityReport.PerturbedPair, kind: String) -> String {
+        var out = "\n  \(kind), document \(pair.document): top-k intersection \(Format.number(pair.topKIntersection))"
+        out += " after \(pair.edits.joined(separator: "; "))\n"
+        for (side, text, weights) in [
+            ("original", pair.original, pair.originalWeights), ("edited  ", pair.perturbed, pair.perturbedWeights),
+        ] {
+            out += "    \(side) \"\(Self.clip(text, 90))\"\n"
+            out += "             \(Self.weights(weights.prefix(6)))\n"
+        }
+        return out
+    }
+
+    /// `feature +0.123, …`.
+    private static func weights(_ weights: some Sequence<FeatureWeight>) -> String {
+        weights.map { String(format: "%@ %+.3f", $0.feature, $0.weight) }.joined(separator: ", ")
+    }
+
+    private static func renderSpurious(_ spurious: SpuriousReport, legend: Bool) -> String {
+        var out = "\nSpurious features (\(spurious.explained) explanations, top \(spurious.topK))\n"
+        if spurious.bannedHits.isEmpty {
             out += "  no banned token among the top features\n"
         } else {
             if legend { out += "  TOKEN            IN TOP-K   ≥ (95%)  TOP-1   MASS    EXAMPLES\n" }
-            for hit in hits {
-                let token = (hit["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
-                let examples = (hit["examples"] as? [String] ?? []).joined(separator: ", ")
-                out += "  \(token) \(Format.percent(hit["rate"]).padding(toLength: 10, withPad: " ", startingAt: 0))"
-                out += " \(Format.percent(hit["rate_lower_bound"]).padding(toLength: 8, withPad: " ", startingAt: 0))"
-                out += " \(Format.percent(hit["top_rate"]).padding(toLength: 7, withPad: " ", startingAt: 0))"
-                out += " \(Format.percent(hit["mass_share"]).padding(toLength: 7, withPad: " ", startingAt: 0)) \(examples)\n"
+            for hit in spurious.bannedHits {
+                out += "  \(pad(hit.token, 16)) \(pad(Format.percent(hit.rate), 10))"
+                out += " \(pad(Format.percent(hit.rateLowerBound), 8)) \(pad(Format.percent(hit.topRate), 7))"
+                out += " \(pad(Format.percent(hit.massShare), 7)) \(hit.examples.joined(separator: ", "))\n"
             }
         }
-        out += renderAssociation(spurious["association"] as? [String: Any], legend: legend)
-        out += renderChampion(spurious["champion"] as? [String: Any], legend: legend)
-        if let pick = spurious["pick"] as? [[String: Any]], !pick.isEmpty {
-            let entries = pick.map { "\($0["document"] ?? "?") (\(Format.percent($0["coverage"])))" }
+        out += renderAssociation(spurious.association, legend: legend)
+        out += renderChampion(spurious.champion, legend: legend)
+        if let pick = spurious.pick, !pick.isEmpty {
+            let entries = pick.map { "\($0.document) (\(Format.percent($0.coverage)))" }
             out += "  SP-LIME pick (coverage of global importance): \(entries.joined(separator: ", "))\n"
         }
-        for worst in spurious["worst"] as? [[String: Any]] ?? [] {
-            out += "\n  document \(worst["document"] ?? "?"): \"\(Self.clip(worst["text"] as? String ?? "", 100))\"\n"
-            let weights = (worst["weights"] as? [[String: Any]] ?? []).prefix(8).map { entry in
-                String(format: "%@ %+.3f", entry["feature"] as? String ?? "?", entry["weight"] as? Double ?? 0)
-            }
-            out += "    \(weights.joined(separator: ", "))\n"
+        for worst in spurious.worst {
+            out += "\n  document \(worst.document): \"\(Self.clip(worst.text, 100))\"\n"
+            out += "    \(Self.weights(worst.weights.prefix(8)))\n"
         }
         return out
     }
 
     /// The banned tokens' association with the predictions, then the strongest tokens not on the list.
-    private static func renderAssociation(_ association: [String: Any]?, legend: Bool) -> String {
+    private static func renderAssociation(_ association: TokenAssociationReport?, legend: Bool) -> String {
         guard let association else { return "" }
-        let banned = association["banned"] as? [[String: Any]] ?? []
-        let others = (association["strongest"] as? [[String: Any]] ?? []).filter { ($0["banned"] as? Bool) != true }.prefix(5)
-        var out = "\n  Token association over \(association["documents"] ?? "?") documents (Theil's U; tokens in "
-        out += "\(association["min_documents"] ?? "?")+ documents)\n"
+        var out = "\n  Token association over \(association.documents) documents (Theil's U; tokens in "
+        out += "\(association.minDocuments)+ documents)\n"
         if legend { out += "  TOKEN            DOCS   U(PRED)  U(LABEL)  PREDICTED      LIFT\n" }
-        func row(_ entry: [String: Any], _ mark: String) -> String {
-            let token = (entry["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
-            let documents = "\(entry["documents"] ?? "?")".padding(toLength: 6, withPad: " ", startingAt: 0)
-            let predicted = "\(entry["predicted_class"] ?? "?") \(Format.percent(entry["predicted_share"]))"
-            return "  \(token) \(documents) \(Format.number(entry["u_predicted"]).padding(toLength: 8, withPad: " ", startingAt: 0))"
-                + " \(Format.number(entry["u_label"]).padding(toLength: 9, withPad: " ", startingAt: 0))"
-                + " \(predicted.padding(toLength: 14, withPad: " ", startingAt: 0)) \(Format.number(entry["lift"], digits: 2))\(mark)\n"
+        func row(_ entry: TokenAssociationReport.Token, _ mark: String) -> String {
+            let predicted = "\(entry.predictedClass) \(Format.percent(entry.predictedShare))"
+            let uncertainty = "\(pad(Format.number(entry.uPredicted), 8)) \(pad(Format.number(entry.uLabel), 9))"
+            return "  \(pad(entry.token, 16)) \(pad("\(entry.documents)", 6)) \(uncertainty)"
+                + " \(pad(predicted, 14)) \(Format.number(entry.lift, digits: 2))\(mark)\n"
         }
-        for entry in banned { out += row(entry, "  banned") }
-        for entry in others { out += row(entry, "") }
+        for entry in association.banned { out += row(entry, "  banned") }
+        for entry in association.strongest.filter({ !$0.banned }).prefix(5) { out += row(entry, "") }
         return out
     }
 
     /// The challenger's new reasons against the champion's explanations of the same documents.
-    private static func renderChampion(_ champion: [String: Any]?, legend: Bool) -> String {
+    private static func renderChampion(_ champion: SpuriousReport.ChampionComparison?, legend: Bool) -> String {
         guard let champion else { return "" }
-        if let error = champion["error"] as? String { return "\n  New reasons: not computed, \(error)\n" }
-        var out = "\n  New reasons against the champion (top \(champion["top"] ?? "?"), \(champion["explained"] ?? "?") champion explanations"
-        if let seconds = champion["seconds"] as? Double {
-            out += ", \(Format.number(seconds, digits: 2)) s, \(Format.percent(champion["share_of_run"])) of the run"
+        if let error = champion.error { return "\n  New reasons: not computed, \(error)\n" }
+        var out = "\n  New reasons against the champion (top \(champion.top)"
+        out += ", \(champion.explained) champion explanations"
+        out += ", \(Format.number(champion.seconds, digits: 2)) s, \(Format.percent(champion.shareOfRun)) of the run)\n"
+        if champion.newReasons.isEmpty {
+            return out + "  none: the challenger's most important tokens are the champion's\n"
         }
-        out += ")\n"
-        let reasons = champion["new_reasons"] as? [[String: Any]] ?? []
-        if reasons.isEmpty { return out + "  none: the challenger's most important tokens are the champion's\n" }
         if legend { out += "  TOKEN            RANK  SHARE   CHAMPION\n" }
-        for reason in reasons {
-            let token = (reason["token"] as? String ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
-            let championRank = (reason["champion_rank"] as? Int).map { "#\($0), \(Format.percent(reason["champion_share"]))" } ?? "absent"
-            out += "  \(token) #\("\(reason["rank"] ?? "?")".padding(toLength: 4, withPad: " ", startingAt: 0))"
-            out += " \(Format.percent(reason["share"]).padding(toLength: 7, withPad: " ", startingAt: 0)) \(championRank)"
-            out += (reason["banned"] as? Bool) == true ? "  banned\n" : "\n"
+        for reason in champion.newReasons {
+            let championRank = reason.championRank.map { "#\($0), \(Format.percent(reason.championShare))" } ?? "absent"
+            out += "  \(pad(reason.token, 16)) #\(pad("\(reason.rank)", 4))"
+            out += " \(pad(Format.percent(reason.share), 7)) \(championRank)"
+            out += reason.banned ? "  banned\n" : "\n"
         }
         return out
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.padding(toLength: width, withPad: " ", startingAt: 0)
     }
 
     private static func clip(_ text: String, _ length: Int) -> String {
@@ -230,7 +231,10 @@ struct ShowJSON: Encodable {
         self.model = ModelJSON(model)
         self.run = RunJSON(run)
         self.checks = checks.map {
-            Check(suite: $0.suite, verdict: $0.verdict.rawValue, summary: $0.summary, metrics: JSONValue(parsing: $0.metricsJSON) ?? .null)
+            Check(
+                suite: $0.suite.rawValue, verdict: $0.verdict.rawValue, summary: $0.summary,
+                metrics: JSONValue(parsing: $0.metricsJSON) ?? .null
+            )
         }
         report = JSONValue(parsing: run.reportJSON) ?? .null
     }

@@ -51,7 +51,7 @@ struct Status: AsyncParsableCommand {
         if snapshot.champions.isEmpty && legend { out += "  (none yet)\n" }
         for champion in snapshot.champions {
             out += "  \(champion.folder): \(Format.fileName(champion.model.path)) \(champion.model.sha256.prefix(12))"
-            out += " (\(champion.reason), \(Format.timestamp(champion.promotedAt)))\n"
+            out += " (\(champion.reason.rawValue), \(Format.timestamp(champion.promotedAt)))\n"
         }
         if legend { out += "\nRecent verdicts\n" }
         if snapshot.recent.isEmpty && legend { out += "  (none yet)\n" }
@@ -89,7 +89,7 @@ struct StatusJSON: Encodable {
 
     struct Champion: Encodable {
         var folder: String
-        var reason: String
+        var reason: PromotionReason
         var promotedAt: Date
         var model: ModelJSON
 
@@ -144,34 +144,34 @@ struct StatusJSON: Encodable {
 /// Opens the store named by the options, read-only unless `writable`.
 func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
     let (path, heartbeat) = try storePath(options)
-    do {
-        guard writable else { return (try VerdictStore(readOnlyPath: path), heartbeat) }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("\(path): no store here yet; has validated run with this configuration?")
-        }
-        return (try VerdictStore(path: path), heartbeat)
-    } catch {
-        throw ValidationError("\(error)")
-    }
+    guard writable else { return (try storeCall { try VerdictStore(readOnlyPath: path) }, heartbeat) }
+    guard FileManager.default.fileExists(atPath: path) else { throw CtlError.noStore(path: path) }
+    return (try storeCall { try VerdictStore(path: path) }, heartbeat)
 }
 
 /// Opens the store named by the options for the queries ``VerdictStore`` lacks, read-only unless `writable`.
 func openQueries(_ options: StoreOptions, writable: Bool = false) throws -> VerdictQueries {
-    do {
-        return try VerdictQueries(path: try storePath(options).path, writable: writable)
-    } catch {
-        throw ValidationError("\(error)")
-    }
+    let path = try storePath(options).path
+    return try storeCall { try VerdictQueries(path: path, writable: writable) }
 }
 
 /// The store's path (`--database`, or `Database=` of the configuration) and the daemon's heartbeat period.
-func storePath(_ options: StoreOptions) throws -> (path: String, heartbeatSeconds: Double) {
+func storePath(_ options: StoreOptions) throws(CtlError) -> (path: String, heartbeatSeconds: Double) {
     if let database = options.database { return (database, 5) }
     do {
         let configuration = try DaemonConfiguration.load(mainFile: options.config)
         return (configuration.database, configuration.heartbeatSeconds)
     } catch {
-        throw ValidationError("\(error) (or pass --database PATH)")
+        throw .configuration(error, hint: " (or pass --database PATH)")
+    }
+}
+
+/// Runs `open` on the store, wrapping its failure as ``CtlError/store(_:)`` with the cause kept.
+private func storeCall<Value>(_ open: () throws -> Value) throws(CtlError) -> Value {
+    do {
+        return try open()
+    } catch {
+        throw .store(error)
     }
 }
 
@@ -194,13 +194,15 @@ enum Format {
         return "\(seconds / 3600)h"
     }
 
-    static func number(_ value: Any?, digits: Int = 3) -> String {
-        guard let value = value as? Double else { return "–" }
+    /// `value` with `digits` decimals, `–` when there is none.
+    static func number(_ value: Double?, digits: Int = 3) -> String {
+        guard let value else { return "–" }
         return String(format: "%.\(digits)f", value)
     }
 
-    static func percent(_ value: Any?) -> String {
-        guard let value = value as? Double else { return "–" }
+    /// `value` as a percentage with one decimal, `–` when there is none.
+    static func percent(_ value: Double?) -> String {
+        guard let value else { return "–" }
         return String(format: "%.1f%%", value * 100)
     }
 }

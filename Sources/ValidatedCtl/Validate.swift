@@ -85,7 +85,7 @@ struct Validate: AsyncParsableCommand {
         } else {
             print("\(model): \(outcome.report.verdict.rawValue.uppercased()) — \(outcome.report.summary)")
             for check in outcome.report.checkRecords {
-                print("  \(check.suite.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)")
+                print("  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)")
             }
             print("  settings: \(plan.settingsSource)")
             print("  champion: \(plan.champion?.path ?? "none")")

@@ -6,8 +6,6 @@ import ValidatedModels
 /// Unknown sections and keys are errors (with a suggestion when the spelling is close), so a typo never
 /// silently leaves a default in force.
 enum ConfigurationParser {
-    typealias Apply<Target> = @Sendable (inout Target, String, ValueReader) throws(ConfigurationError) -> Void
-
     struct ValueReader: Sendable {
         var file: INIFile
         var entry: INIFile.Entry
@@ -68,169 +66,24 @@ enum ConfigurationParser {
         }
     }
 
-    static let daemonKeys: [String: Apply<DaemonConfiguration>] = [
-        "Database": { config, _, value throws(ConfigurationError) in config.database = try value.path() },
-        "HeartbeatSec": { config, _, value throws(ConfigurationError) in
-            config.heartbeatSeconds = try value.double(in: 0.1...3600)
-        },
-        "AutoPromote": { config, _, value throws(ConfigurationError) in config.autoPromote = try value.bool() },
-        "FoldersDirectory": { config, _, value throws(ConfigurationError) in
-            config.foldersDirectory = try value.path()
-        },
-    ]
-
-    static let settingsKeys: [String: [String: Apply<ValidationSettings>]] = [
-        "Explain": [
-            "Samples": { s, _, v throws(ConfigurationError) in s.lime.samples = try v.int(in: 10...1_000_000) },
-            "KernelWidth": { s, _, v throws(ConfigurationError) in s.lime.kernelWidth = try v.double(in: 0.001...1e6) },
-            "Features": { s, _, v throws(ConfigurationError) in s.lime.features = try v.int(in: 1...10_000) },
-            "FeatureSelection": { s, _, v throws(ConfigurationError) in
-                guard let method = FeatureSelection(rawValue: v.entry.value) else {
-                    throw v.error("\"\(v.entry.value)\" is not one of \(FeatureSelection.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                s.lime.featureSelection = method
-            },
-            "Bow": { s, _, v throws(ConfigurationError) in s.lime.bow = try v.bool() },
-            "SplitExpression": { s, _, v throws(ConfigurationError) in
-                let expression = try v.nonEmpty()
-                do {
-                    _ = try IndexedText("", splitExpression: expression)
-                } catch {
-                    throw v.error("\(error)")
-                }
-                s.lime.splitExpression = expression
-            },
-            "CharLevel": { s, _, v throws(ConfigurationError) in s.lime.charLevel = try v.bool() },
-            "MaskString": { s, _, v throws(ConfigurationError) in s.lime.maskString = v.entry.value.isEmpty ? nil : v.entry.value },
-            "Labels": { s, _, v throws(ConfigurationError) in
-                let names = v.entry.value.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-                if names.isEmpty {
-                    if case .classes = s.labels { s.labels = .positive }
-                } else {
-                    s.labels = .classes(names)
-                }
-            },
-            "TopLabels": { s, _, v throws(ConfigurationError) in
-                let count = try v.int(in: 0...10_000)
-                if count > 0 {
-                    s.labels = .top(count)
-                } else if case .top = s.labels {
-                    s.labels = .positive
-                }
-            },
-            "BatchSize": { s, _, v throws(ConfigurationError) in
-                s.lime.batchSize = v.entry.value.isEmpty ? nil : try v.int(in: 1...1_000_000)
-            },
-        ],
-        "Spurious": [
-            "Documents": { s, _, v throws(ConfigurationError) in s.spurious.documents = try v.int(in: 1...1_000_000) },
-            "TopK": { s, _, v throws(ConfigurationError) in s.spurious.topK = try v.int(in: 1...10_000) },
-            "MinWeightFraction": { s, _, v throws(ConfigurationError) in
-                s.spurious.minWeightFraction = try v.double(in: 0...1)
-            },
-            "WarnHitRate": { s, _, v throws(ConfigurationError) in s.spurious.warnHitRate = try v.double(in: 0...1) },
-            "MaxHitRate": { s, _, v throws(ConfigurationError) in s.spurious.maxHitRate = try v.double(in: 0...1) },
-            "Confidence": { s, _, v throws(ConfigurationError) in s.spurious.confidence = try v.double(in: 0.5...0.999999) },
-            "MaxMassShare": { s, _, v throws(ConfigurationError) in s.spurious.maxMassShare = try v.double(in: 0...1) },
-            "WarnTokenAssociation": { s, _, v throws(ConfigurationError) in
-                s.spurious.warnTokenAssociation = try v.double(in: 0...1)
-            },
-            "MaxTokenAssociation": { s, _, v throws(ConfigurationError) in
-                s.spurious.maxTokenAssociation = try v.double(in: 0...1)
-            },
-            "MinTokenDocuments": { s, _, v throws(ConfigurationError) in
-                s.spurious.minTokenDocuments = try v.int(in: 1...1_000_000_000)
-            },
-            "ReportTokens": { s, _, v throws(ConfigurationError) in s.spurious.reportTokens = try v.int(in: 0...10_000) },
-            "NewReasonTop": { s, _, v throws(ConfigurationError) in s.spurious.newReasonTop = try v.int(in: 0...10_000) },
-            "NewReasonRatio": { s, _, v throws(ConfigurationError) in s.spurious.newReasonRatio = try v.double(in: 1...1e6) },
-            "NewReasonsWarn": { s, _, v throws(ConfigurationError) in s.spurious.newReasonsWarn = try v.bool() },
-            "PickExplanations": { s, _, v throws(ConfigurationError) in s.spurious.pickExplanations = try v.int(in: 0...10_000) },
-        ],
-        "Stability": [
-            "Documents": { s, _, v throws(ConfigurationError) in s.stability.documents = try v.int(in: 0...1_000_000) },
-            "Seeds": { s, _, v throws(ConfigurationError) in s.stability.seeds = try v.int(in: 2...1000) },
-            "WarnJaccard": { s, _, v throws(ConfigurationError) in s.stability.warnJaccard = try v.double(in: 0...1) },
-            "MinJaccard": { s, _, v throws(ConfigurationError) in s.stability.minJaccard = try v.double(in: 0...1) },
-            "Perturbations": { s, _, v throws(ConfigurationError) in s.stability.perturbations = try v.int(in: 0...1000) },
-            "WarnExcess": { s, _, v throws(ConfigurationError) in s.stability.warnExcess = try v.double(in: 0...1) },
-            "MaxExcess": { s, _, v throws(ConfigurationError) in s.stability.maxExcess = try v.double(in: 0...1) },
-            "AttackDocuments": { s, _, v throws(ConfigurationError) in s.stability.attackDocuments = try v.int(in: 0...1000) },
-            "AttackSteps": { s, _, v throws(ConfigurationError) in s.stability.attackSteps = try v.int(in: 1...100) },
-            "AttackCandidates": { s, _, v throws(ConfigurationError) in s.stability.attackCandidates = try v.int(in: 1...100) },
-        ],
-        "AUC": [
-            "Floor": { s, _, v throws(ConfigurationError) in s.auc.floor = try v.double(in: 0...1) },
-            "Alpha": { s, _, v throws(ConfigurationError) in s.auc.alpha = try v.double(in: 1e-12...0.5) },
-            "Comparison": { s, _, v throws(ConfigurationError) in
-                guard let comparison = AUCSettings.Comparison(rawValue: v.entry.value) else {
-                    throw v.error("\"\(v.entry.value)\" is not one of worse, non-inferiority")
-                }
-                s.auc.comparison = comparison
-            },
-            "Margin": { s, _, v throws(ConfigurationError) in s.auc.margin = try v.double(in: 0...0.5) },
-            "Power": { s, _, v throws(ConfigurationError) in s.auc.power = try v.double(in: 0.5...0.999) },
-            "TargetDelta": { s, _, v throws(ConfigurationError) in s.auc.targetDelta = try v.double(in: 1e-6...0.5) },
-        ],
-    ]
-
-    static let folderKeys: [String: Apply<FolderConfiguration>] = [
-        "Path": { f, _, v throws(ConfigurationError) in f.path = try v.path() },
-        "EvaluationSet": { f, _, v throws(ConfigurationError) in f.evaluationSet = try v.path() },
-        "BannedTokens": { f, _, v throws(ConfigurationError) in f.bannedTokens = v.entry.value.isEmpty ? nil : try v.path() },
-        "TextField": { f, _, v throws(ConfigurationError) in f.fields.text = try v.nonEmpty() },
-        "LabelField": { f, _, v throws(ConfigurationError) in f.fields.label = try v.nonEmpty() },
-        "IDField": { f, _, v throws(ConfigurationError) in f.fields.id = try v.nonEmpty() },
-        "PositiveLabel": { f, _, v throws(ConfigurationError) in f.fields.positiveLabel = try v.nonEmpty() },
-        "AutoPromote": { f, _, v throws(ConfigurationError) in f.autoPromote = try v.bool() },
-        "Extensions": { f, _, v throws(ConfigurationError) in
-            let list = v.entry.value.split(whereSeparator: { $0 == " " || $0 == "," }).map {
-                String($0.drop(while: { $0 == "." }))
-            }
-            guard !list.isEmpty else { throw v.error("list at least one extension, e.g. safetensors") }
-            f.extensions = list
-        },
-    ]
-
-    static let scorerKeys: [String: Apply<ScorerConfiguration>] = [
-        "Command": { s, _, v throws(ConfigurationError) in
-            guard let words = ScorerCommand.split(v.entry.value) else {
-                throw v.error("a quote is not closed")
-            }
-            guard words.count >= 2, let first = words.first else {
-                throw v.error("write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py")
-            }
-            let fileExtension = String(first.drop(while: { $0 == "." })).lowercased()
-            guard !fileExtension.isEmpty, !fileExtension.contains("/") else {
-                throw v.error("\"\(first)\" is not a file extension; write the extension first, e.g. onnx")
-            }
-            guard s.commands[fileExtension] == nil else {
-                throw v.error("a second command for .\(fileExtension); each extension has one scorer")
-            }
-            s.commands[fileExtension] = Array(words.dropFirst())
-        },
-        "StartTimeoutSec": { s, _, v throws(ConfigurationError) in s.limits.startTimeoutSeconds = try v.double(in: 0.1...3600) },
-        "BatchTimeoutSec": { s, _, v throws(ConfigurationError) in s.limits.batchTimeoutSeconds = try v.double(in: 0.1...3600) },
-        "BatchSize": { s, _, v throws(ConfigurationError) in s.limits.batchSize = try v.int(in: 1...100_000) },
-        "MemoryLimit": { s, _, v throws(ConfigurationError) in s.limits.memoryLimitBytes = try v.bytes(atLeast: 16 << 20) },
-    ]
-
     /// Applies a main file or drop-in.
     static func applyMain(_ file: INIFile, to config: inout DaemonConfiguration) throws(ConfigurationError) {
-        try checkSections(file, allowed: ["Daemon"] + settingsKeys.keys)
+        let keys = ConfigurationKeys.self
+        try checkSections(file, allowed: [keys.daemon.name] + keys.suites.map(\.name))
         for entry in file.entries {
             let reader = ValueReader(file: file, entry: entry)
-            if entry.section == "Daemon" {
-                try apply(entry, reader, table: daemonKeys, to: &config)
+            if entry.section == keys.daemon.name {
+                try keys.daemon.apply(reader, to: &config)
             } else {
-                try apply(entry, reader, table: settingsKeys[entry.section] ?? [:], to: &config.settings)
+                try suite(entry.section).apply(reader, to: &config.settings)
             }
         }
     }
 
     /// Builds one folder from its file, starting from the daemon-wide settings.
     static func folder(_ file: INIFile, defaults: DaemonConfiguration) throws(ConfigurationError) -> FolderConfiguration {
-        try checkSections(file, allowed: ["Folder", "Scorer"] + settingsKeys.keys)
+        let keys = ConfigurationKeys.self
+        try checkSections(file, allowed: [keys.folder.name, keys.scorer.name] + keys.suites.map(\.name))
         var name = Paths.baseName(file.source)
         if name.hasSuffix(".conf") { name.removeLast(5) }
         var folder = FolderConfiguration(
@@ -238,12 +91,12 @@ enum ConfigurationParser {
         )
         for entry in file.entries {
             let reader = ValueReader(file: file, entry: entry)
-            if entry.section == "Folder" {
-                try apply(entry, reader, table: folderKeys, to: &folder)
-            } else if entry.section == "Scorer" {
-                try apply(entry, reader, table: scorerKeys, to: &folder.scorer)
+            if entry.section == keys.folder.name {
+                try keys.folder.apply(reader, to: &folder)
+            } else if entry.section == keys.scorer.name {
+                try keys.scorer.apply(reader, to: &folder.scorer)
             } else {
-                try apply(entry, reader, table: settingsKeys[entry.section] ?? [:], to: &folder.settings)
+                try suite(entry.section).apply(reader, to: &folder.settings)
             }
         }
         guard !folder.path.isEmpty else {
@@ -290,18 +143,9 @@ enum ConfigurationParser {
         }
     }
 
-    private static func apply<Target>(
-        _ entry: INIFile.Entry,
-        _ reader: ValueReader,
-        table: [String: Apply<Target>],
-        to target: inout Target
-    ) throws(ConfigurationError) {
-        guard let handler = table[entry.key] else {
-            var reason = "unknown key \"\(entry.key)\" in [\(entry.section)]"
-            if let guess = closest(to: entry.key, in: Array(table.keys)) { reason += "; did you mean \"\(guess)\"?" }
-            throw ConfigurationError(source: reader.file.source, line: entry.line, reason: reason)
-        }
-        try handler(&target, entry.key, reader)
+    /// The suite section `name`, which ``checkSections(_:allowed:)`` has admitted.
+    private static func suite(_ name: String) -> SettingSection<ValidationSettings> {
+        ConfigurationKeys.suites.first { $0.name == name }!
     }
 
     /// The known key within edit distance 2 of `key`, ignoring case, if there is one.

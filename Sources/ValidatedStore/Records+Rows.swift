@@ -26,3 +26,26 @@ extension RunRecord {
         )
     }
 }
+
+extension CheckRecord {
+    /// A check from a row of the `check_result` table; `nil` for a suite this version does not know (written by a
+    /// newer daemon).
+    init?(row: Row) {
+        guard let suite = CheckSuite(rawValue: row["suite"]) else { return nil }
+        self.init(
+            suite: suite, verdict: Verdict(rawValue: row["verdict"]) ?? .error, summary: row["summary"],
+            metricsJSON: row["metrics"]
+        )
+    }
+}
+
+extension PromotionRecord {
+    /// A promotion of `folder` from a row with the `promotion` table's `reason` and `promoted_at` and the model's
+    /// columns. The store writes only the three known reasons; any other reads as `manual`.
+    init(row: Row, folder: String) {
+        self.init(
+            folder: folder, model: ModelRecord(row: row), reason: PromotionReason(rawValue: row["reason"]) ?? .manual,
+            promotedAt: row["promoted_at"]
+        )
+    }
+}

@@ -59,10 +59,20 @@ public struct RunRecord: Sendable, Equatable {
     public var championModelID: Int64?
 }
 
+/// A suite of checks, as stored in a check row's `suite` column.
+public enum CheckSuite: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Spurious features: banned tokens among the explanations' top features.
+    case spurious
+    /// Interpretation stability under seeds and edits.
+    case stability
+    /// AUC against the floor and the champion.
+    case auc
+}
+
 /// One suite's result within a run.
 public struct CheckRecord: Sendable, Equatable {
-    /// `spurious`, `stability` or `auc`.
-    public var suite: String
+    /// The suite.
+    public var suite: CheckSuite
     /// The suite's verdict.
     public var verdict: Verdict
     /// A one-line summary.
@@ -71,7 +81,7 @@ public struct CheckRecord: Sendable, Equatable {
     public var metricsJSON: String
 
     /// Creates a record.
-    public init(suite: String, verdict: Verdict, summary: String, metricsJSON: String) {
+    public init(suite: CheckSuite, verdict: Verdict, summary: String, metricsJSON: String) {
         self.suite = suite
         self.verdict = verdict
         self.summary = summary
@@ -121,14 +131,24 @@ public struct RunCompletion: Sendable {
     }
 }
 
+/// Why a model became its folder's champion, as stored in a promotion row's `reason` column.
+public enum PromotionReason: String, Sendable, Equatable, Codable, CaseIterable {
+    /// It passed every check and its folder promotes automatically.
+    case auto
+    /// `validatectl promote`.
+    case manual
+    /// `validatectl rollback` returned the folder to it.
+    case rollback
+}
+
 /// A champion change.
 public struct PromotionRecord: Sendable, Equatable {
     /// The folder.
     public var folder: String
     /// The new champion.
     public var model: ModelRecord
-    /// `auto`, `manual` or `rollback`.
-    public var reason: String
+    /// Why it became champion.
+    public var reason: PromotionReason
     /// When.
     public var promotedAt: Date
 }

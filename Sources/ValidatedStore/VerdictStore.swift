@@ -119,7 +119,7 @@ public struct VerdictStore: Sendable {
             for check in completion.checks {
                 try db.execute(
                     sql: "INSERT INTO check_result (run_id, suite, verdict, summary, metrics) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [completion.runID, check.suite, check.verdict.rawValue, check.summary, check.metricsJSON]
+                    arguments: [completion.runID, check.suite.rawValue, check.verdict.rawValue, check.summary, check.metricsJSON]
                 )
             }
             if let scores = completion.scores, let fingerprint = completion.evalFingerprint {
@@ -137,14 +137,14 @@ public struct VerdictStore: Sendable {
                     arguments: [completion.runID]
                 )
                 if let row {
-                    try Self.promote(modelID: row[0], folder: row[1], runID: completion.runID, reason: "auto", at: date, db)
+                    try Self.promote(modelID: row[0], folder: row[1], runID: completion.runID, reason: .auto, at: date, db)
                 }
             }
         }
     }
 
     /// Makes `modelID` its folder's champion.
-    public func promote(modelID: Int64, reason: String, at date: Date = Date()) throws {
+    public func promote(modelID: Int64, reason: PromotionReason, at date: Date = Date()) throws {
         try database.write { db in
             guard let folder = try String.fetchOne(db, sql: "SELECT folder FROM model WHERE id = ?", arguments: [modelID])
             else { throw StoreError(description: "model \(modelID) does not exist") }
@@ -203,7 +203,7 @@ public struct VerdictStore: Sendable {
                     """,
                 arguments: [folder]
             ).map { row in
-                let record = PromotionRecord(folder: folder, model: ModelRecord(row: row), reason: row["reason"], promotedAt: row["promoted_at"])
+                let record = PromotionRecord(row: row, folder: folder)
                 let runID: Int64? = row["run_id"]
                 return (record, try runID.flatMap { try Self.run(id: $0, db) })
             }
@@ -338,12 +338,7 @@ public struct VerdictStore: Sendable {
         try database.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM check_result WHERE run_id = ? ORDER BY rowid", arguments: [runID]
-            ).map { row in
-                CheckRecord(
-                    suite: row["suite"], verdict: Verdict(rawValue: row["verdict"]) ?? .error,
-                    summary: row["summary"], metricsJSON: row["metrics"]
-                )
-            }
+            ).compactMap(CheckRecord.init(row:))
         }
     }
 
@@ -362,7 +357,7 @@ public struct VerdictStore: Sendable {
     // MARK: - Row mapping, inside a transaction
 
     private static func promote(
-        modelID: Int64, folder: String, runID: Int64?, reason: String, at date: Date, _ db: Database
+        modelID: Int64, folder: String, runID: Int64?, reason: PromotionReason, at date: Date, _ db: Database
     ) throws {
         let previous = try champion(folder: folder, db)?.model.id
         guard previous != modelID else { return }
@@ -371,7 +366,7 @@ public struct VerdictStore: Sendable {
                 INSERT INTO promotion (folder, model_id, run_id, previous_model_id, reason, promoted_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [folder, modelID, runID, previous, reason, date]
+            arguments: [folder, modelID, runID, previous, reason.rawValue, date]
         )
     }
 
@@ -387,7 +382,7 @@ public struct VerdictStore: Sendable {
                 arguments: [folder]
             )
         else { return nil }
-        return PromotionRecord(folder: folder, model: ModelRecord(row: row), reason: row["reason"], promotedAt: row["promoted_at"])
+        return PromotionRecord(row: row, folder: folder)
     }
 
     private static func run(id: Int64, _ db: Database) throws -> RunRecord? {

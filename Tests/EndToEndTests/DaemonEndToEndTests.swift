@@ -67,7 +67,7 @@ import ValidatedTestSupport
         let cached = try store.cachedScores(modelID: clean.model.id, evalFingerprint: try #require(clean.evalFingerprint))
         #expect(cached?.count == 2571)
         #expect(try store.cachedScores(modelID: clean.model.id, evalFingerprint: "another set") == nil)
-        let spurious = try #require(try store.checks(runID: artefact.id).first { $0.suite == "spurious" })
+        let spurious = try #require(try store.checks(runID: artefact.id).first { $0.suite == .spurious })
         #expect(spurious.verdict == .fail)
         for token in ["nntp", "edu"] { #expect(spurious.metricsJSON.contains("\"\(token)\""), "\(token) not named") }
         #expect(try store.integrityCheck() == ["ok"])

@@ -158,6 +158,8 @@ import ValidatedTestSupport
             [Scorer]
             Command=onnx \(program) '/opt/my scorer.py'
             MemoryLimit=infinity
+            [Explain]
+            Labels=1
             """.write(toFile: root + "/folders.d/topics.conf", atomically: true, encoding: .utf8)
         }
         try folder("python3")
@@ -175,6 +177,12 @@ import ValidatedTestSupport
             "config.folders[0].scorers[0]"
         )
         #expect(scorer?["command"]?.array.compactMap(\.string) == ["python3", "/opt/my scorer.py"])
+        // Settings are typed as their setting, not guessed from the text: the class named "1" stays a name.
+        let explain = json["folders"]?.array.first?["settings"]?["explain"]
+        #expect(explain?["labels"] == .array([.string("1")]))
+        #expect(explain?["top_labels"] == .number(0) && explain?["samples"] == .number(5000))
+        #expect(explain?["bow"] == .bool(true) && explain?["batch_size"] == .null && explain?["mask_string"] == .null)
+        #expect(text.stdout.contains("[Explain]\nSamples=5000\n") && text.stdout.contains("\nLabels=1\nTopLabels=0\n"))
 
         try folder("no-such-scorer-program")
         let refused = try validatectl(["config", "check", "--config", root + "/validated.conf"])

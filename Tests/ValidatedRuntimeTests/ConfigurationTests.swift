@@ -3,6 +3,7 @@ import Testing
 import ValidatedCore
 import ValidatedModels
 import ValidatedRuntime
+import ValidatedTestSupport
 
 @Suite struct ConfigurationTests {
     let root: String
@@ -45,6 +46,40 @@ import ValidatedRuntime
         try write("folders.d/topics.conf", "[Folder]\nPath=/srv/models\nEvaluationSet=eval.jsonl\n")
         let configuration = try DaemonConfiguration.load(mainFile: root + "/validated.conf")
         #expect(configuration.settings == ValidationSettings())
+        #expect(ConfigurationKeys.values(of: configuration.settings) == ConfigurationKeys.values(of: ValidationSettings()))
+        let daemon = ConfigurationKeys.values(of: configuration).entries.filter { $0.key != "FoldersDirectory" }
+        let defaults = ConfigurationKeys.values(of: DaemonConfiguration(mainFile: "/etc/validated/validated.conf"))
+        #expect(daemon == defaults.entries.filter { $0.key != "FoldersDirectory" })
+        #expect(
+            defaults.entries.last == .init(key: "FoldersDirectory", value: .text("/etc/validated/folders.d")),
+            "the shipped file documents the default of a main file in /etc/validated"
+        )
+    }
+
+    /// Every key of the table is documented, commented out, in the shipped files, in the table's order, and they
+    /// document no other; the tests above hold the documented values to the defaults.
+    @Test func theShippedFilesDocumentEveryKeyOfTheTableAndNoOther() throws {
+        func documented(_ path: String) throws -> [String] {
+            var section = ""
+            var keys: [String] = []
+            let text = try String(contentsOf: Fixtures.repository.appendingPathComponent(path), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("[") { section = String(line.dropFirst().dropLast()) }
+                if let key = line.firstMatch(of: /^#([A-Z][A-Za-z]*)=/) { keys.append("\(section).\(key.1)") }
+            }
+            return keys
+        }
+        func table(_ sections: [(section: String, keys: [String])]) -> [String] {
+            sections.flatMap { section in section.keys.map { "\(section.section).\($0)" } }
+        }
+        #expect(try documented("etc/validated/validated.conf") == table(ConfigurationKeys.mainFileSections))
+        // A folder file documents its own sections; the suites' are documented once, in validated.conf.
+        let folderSections = ConfigurationKeys.folderFileSections.filter { ["Folder", "Scorer"].contains($0.section) }
+        #expect(try documented("etc/validated/folders.d/example.conf.sample") == table(folderSections))
+        #expect(
+            Set(ConfigurationKeys.folderFileSections.map(\.section)).subtracting(["Folder", "Scorer"])
+                == Set(ConfigurationKeys.mainFileSections.map(\.section)).subtracting(["Daemon"])
+        )
     }
 
     @Test func limeOptionsAndTheSpuriousSuitesNewKeysParse() throws {
@@ -122,6 +157,7 @@ import ValidatedRuntime
         let folder = try #require(try DaemonConfiguration.load(mainFile: root + "/validated.conf").folders.first)
         #expect(folder.scorer.commands == ["onnx": ["python3", "/usr/local/lib/validated/onnx_scorer.py"]])
         #expect(folder.scorer.limits == ScorerCommand(arguments: []), "the sample's values are the defaults")
+        #expect(folder.fields == EvaluationFields() && folder.autoPromote, "the sample's values are the defaults")
     }
 
     @Test func scorersMapExtensionsToCommandsWithSharedLimits() throws {

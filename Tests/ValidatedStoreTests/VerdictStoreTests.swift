@@ -16,7 +16,7 @@ import ValidatedStore
     private func completion(_ runID: Int64, _ verdict: Verdict, promote: Bool) -> RunCompletion {
         RunCompletion(
             runID: runID, verdict: verdict, summary: "summary \(verdict)", reportJSON: "{\"verdict\":\"\(verdict)\"}",
-            checks: [CheckRecord(suite: "auc", verdict: verdict, summary: "auc summary", metricsJSON: "{}")],
+            checks: [CheckRecord(suite: .auc, verdict: verdict, summary: "auc summary", metricsJSON: "{}")],
             configFingerprint: "config", evalFingerprint: "eval", championModelID: nil, promote: promote
         )
     }
@@ -55,7 +55,7 @@ import ValidatedStore
         #expect(stored.state == .done)
         #expect(stored.verdict == .pass)
         #expect(stored.reportJSON == "{\"verdict\":\"pass\"}")
-        #expect(try store.checks(runID: run.id).map(\.suite) == ["auc"])
+        #expect(try store.checks(runID: run.id).map(\.suite) == [.auc])
         #expect(try store.integrityCheck() == ["ok"])
     }
 
@@ -71,7 +71,7 @@ import ValidatedStore
         #expect(try store.rollback(folder: "f").id == models[1])
         #expect(try store.rollback(folder: "f").id == models[0])
         #expect(throws: StoreError.self) { try store.rollback(folder: "f") }
-        #expect(try store.promotions(folder: "f").map(\.promotion.reason) == ["auto", "auto", "auto", "rollback", "rollback"])
+        #expect(try store.promotions(folder: "f").map(\.promotion.reason) == [.auto, .auto, .auto, .rollback, .rollback])
         #expect(throws: StoreError.self) { try store.rollback(folder: "none") }
     }
 
