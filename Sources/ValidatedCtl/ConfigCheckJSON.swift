@@ -68,6 +68,7 @@ struct ConfigJSON: Encodable {
         var command: [String]
         var startTimeoutSeconds: Double
         var batchTimeoutSeconds: Double
+        var textTimeoutSeconds: Double
         var batchSize: Int
         var memoryLimitBytes: Int?
 
@@ -76,6 +77,7 @@ struct ConfigJSON: Encodable {
             command = entry.value.arguments
             startTimeoutSeconds = entry.value.startTimeoutSeconds
             batchTimeoutSeconds = entry.value.batchTimeoutSeconds
+            textTimeoutSeconds = entry.value.textTimeoutSeconds
             batchSize = entry.value.batchSize
             memoryLimitBytes = entry.value.memoryLimitBytes
         }
@@ -85,6 +87,7 @@ struct ConfigJSON: Encodable {
             case fileExtension = "extension"
             case startTimeoutSeconds = "start_timeout_seconds"
             case batchTimeoutSeconds = "batch_timeout_seconds"
+            case textTimeoutSeconds = "text_timeout_seconds"
             case batchSize = "batch_size"
             case memoryLimitBytes = "memory_limit_bytes"
         }
@@ -95,6 +98,7 @@ struct ConfigJSON: Encodable {
             try container.encode(command, forKey: .command)
             try container.encode(startTimeoutSeconds, forKey: .startTimeoutSeconds)
             try container.encode(batchTimeoutSeconds, forKey: .batchTimeoutSeconds)
+            try container.encode(textTimeoutSeconds, forKey: .textTimeoutSeconds)
             try container.encode(batchSize, forKey: .batchSize)
             try container.encode(memoryLimitBytes, forKey: .memoryLimitBytes)
         }

@@ -87,6 +87,7 @@ public enum ConfigurationKeys {
         ScorerKeys.command,
         .number("StartTimeoutSec", \.limits.startTimeoutSeconds, in: 0.1...3600),
         .number("BatchTimeoutSec", \.limits.batchTimeoutSeconds, in: 0.1...3600),
+        .number("TextTimeoutSec", \.limits.textTimeoutSeconds, in: 0...3600),
         .integer("BatchSize", \.limits.batchSize, in: 1...100_000),
         ScorerKeys.memoryLimit,
     ])

@@ -6,8 +6,9 @@ import ValidatedModels
 /// ```ini
 /// [Scorer]
 /// Command=onnx python3 /usr/local/lib/validated/onnx_scorer.py
-/// StartTimeoutSec=60
-/// BatchTimeoutSec=20
+/// StartTimeoutSec=120
+/// BatchTimeoutSec=10
+/// TextTimeoutSec=1
 /// BatchSize=256
 /// MemoryLimit=4G
 /// ```

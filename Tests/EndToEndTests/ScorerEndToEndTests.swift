@@ -130,6 +130,7 @@ import ValidatedTestSupport
         Command=hang python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) hang-on-batch
         StartTimeoutSec=60
         BatchTimeoutSec=5
+        TextTimeoutSec=0
         MemoryLimit=2G
         """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
         try """
@@ -171,7 +172,7 @@ import ValidatedTestSupport
         #expect(stuck.verdict == .error)
         let summary = stuck.summary ?? ""
         #expect(summary.contains("did not manage to answer a batch"), "\(summary)")
-        #expect(summary.contains("within 5 s (BatchTimeoutSec=)"), "\(summary)")
+        #expect(summary.contains("within 5 s (BatchTimeoutSec=5 + "), "\(summary)")
         #expect(summary.contains("stuck on a batch"), "the stderr tail is missing: \(summary)")
         #expect(Self.children(of: daemon.pid).isEmpty, "scorer processes left behind: \(Self.children(of: daemon.pid))")
         var journal: [[String: String]] = []

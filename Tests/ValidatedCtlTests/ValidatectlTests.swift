@@ -165,7 +165,7 @@ import ValidatedTestSupport
         try folder("python3")
         let text = try validatectl(["config", "check", "--config", root + "/validated.conf"])
         #expect(text.code == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("[Scorer]\nCommand=onnx python3 '/opt/my scorer.py'\nStartTimeoutSec=60\nBatchTimeoutSec=20\nBatchSize=256\nMemoryLimit=infinity\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("[Scorer]\nCommand=onnx python3 '/opt/my scorer.py'\nStartTimeoutSec=120\nBatchTimeoutSec=10\nTextTimeoutSec=1\nBatchSize=256\nMemoryLimit=infinity\n"), "\(text.stdout)")
         let json = try JSONValue.parse(try validatectl(["config", "check", "--config", root + "/validated.conf", "--json"]).stdout)
         let scorer = json["folders"]?.array.first?["scorers"]?.array.first
         expectShape(
