@@ -19,6 +19,16 @@ import ValidatedTestSupport
         try FileManager.default.moveItem(atPath: partial, toPath: directory + "/" + name)
     }
 
+    /// The folder's identity by scripts/folder_sha256.py.
+    static func referenceSHA256(_ folder: String) throws -> String {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let run = try runPython("scripts/folder_sha256.py", [folder, "--out", directory.path + "/sha.txt"])
+        try #require(run.status == 0, "folder_sha256.py: \(run.stderr)")
+        return try String(contentsOfFile: directory.path + "/sha.txt", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     static func latestRun(_ store: VerdictStore, _ name: String) throws -> RunRecord? {
         guard let model = try? store.findModel(name) else { return nil }
         return try store.runs(modelID: model.id).first
@@ -53,13 +63,17 @@ import ValidatedTestSupport
         }
         #expect(journal.contains { $0["VALIDATED_MODEL"] == layout.incoming + "/tiny-bert" })
 
+        #expect(first.model.sha256 == (try Self.referenceSHA256(layout.incoming + "/tiny-bert")))
+
         // A file rewritten inside the arrived folder: its new content is a new run.
         try Data("[PAD]\nhello\nworld\n".utf8).write(to: URL(fileURLWithPath: layout.incoming + "/tiny-bert/tokenizer/vocab.txt"))
+        let changed = try Self.referenceSHA256(layout.incoming + "/tiny-bert")
         try await waitUntil(timeout: .seconds(120), "a run of the changed folder; log:\n\(daemon.output)") {
-            guard let run = try Self.latestRun(store, "tiny-bert") else { return false }
-            return run.model.sha256 != first.model.sha256 && run.verdict != nil
+            try Self.latestRun(store, changed)?.verdict != nil
         }
-        #expect(try Self.latestRun(store, "tiny-bert")?.verdict != .error)
+        let second = try #require(try Self.latestRun(store, changed))
+        #expect(second.verdict != .error, "\(second.summary ?? "")")
+        #expect(second.model.path == first.model.path)
         for name in [".hidden", "unfinished.part"] {
             #expect(throws: (any Error).self, "\(name) was queued") { try store.findModel(name) }
         }
@@ -104,9 +118,6 @@ import ValidatedTestSupport
         #expect(process.terminationStatus != 2, "validatectl could not evaluate the folder: \(String(decoding: data, as: UTF8.self))")
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["model"] as? String == directory.path + "/model")
-        let reference = directory.path + "/sha.txt"
-        _ = try runPython("scripts/folder_sha256.py", [directory.path + "/model", "--out", reference])
-        let expected = try String(contentsOfFile: reference, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(json["sha256"] as? String == expected)
+        #expect(json["sha256"] as? String == (try Self.referenceSHA256(directory.path + "/model")))
     }
 }
