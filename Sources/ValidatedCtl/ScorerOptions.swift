@@ -19,12 +19,18 @@ struct ScorerOptions: ParsableArguments {
 
     /// A loader that serves the folder's `[Scorer]` commands, with `--scorer` ahead of them.
     func loader(folder: FolderConfiguration?) throws -> ModelLoader {
-        let folderScorers = folder?.scorer ?? ScorerConfiguration()
-        let given = try Self.scorers(scorer, limits: folderScorers.limits)
-        return ModelLoader(scorers: folderScorers.byExtension.merging(given) { _, option in option })
+        ModelLoader(scorers: try scorers(folder: folder))
     }
 
-    /// `--scorer onnx=python3 /usr/local/lib/validated/onnx_scorer.py` options, by extension, with `limits`.
+    /// The folder's `[Scorer]` commands by extension, with `--scorer` ahead of them.
+    func scorers(folder: FolderConfiguration?) throws -> [String: ScorerCommand] {
+        let folderScorers = folder?.scorer ?? ScorerConfiguration()
+        let given = try Self.scorers(scorer, limits: folderScorers.limits)
+        return folderScorers.byExtension.merging(given) { _, option in option }
+    }
+
+    /// `--scorer onnx=python3 /usr/local/lib/validated/onnx_scorer.py` options, by extension, with `limits`
+    /// (`folder=COMMAND` serves checkpoint folders).
     private static func scorers(_ options: [String], limits: ScorerCommand) throws -> [String: ScorerCommand] {
         var scorers: [String: ScorerCommand] = [:]
         for option in options {

@@ -18,7 +18,9 @@ struct Validate: AsyncParsableCommand {
             of --config, else the built-in defaults when that file does not exist. A folder also supplies the \
             evaluation set, the banned-token list, the field names and the current champion (from the daemon's \
             store); --eval, --banned, --champion and the field options override them. Checkpoints other than \
-            .safetensors are served by the folder's [Scorer] commands, or by --scorer (docs/scorer-protocol.md).
+            .safetensors are served by the folder's [Scorer] commands, or by --scorer (docs/scorer-protocol.md); a \
+            checkpoint folder (a Hugging Face save_pretrained folder, say) by the scorer for folder, e.g. \
+            --scorer 'folder=python3 /usr/local/lib/validated/hf_scorer.py'.
 
             Progress (documents scored and explained, time left) goes to standard error while it is a terminal; \
             piped, validate prints only its result.
@@ -29,7 +31,7 @@ struct Validate: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Argument(help: "The checkpoint to validate.")
+    @Argument(help: "The checkpoint to validate: a file, or a checkpoint folder (served by the folder scorer).")
     var model: String
 
     @Option(name: .long, help: "Judge the checkpoint as this configured folder's daemon would (its name in folders.d/).")
@@ -63,12 +65,7 @@ struct Validate: AsyncParsableCommand {
         let progress = ProgressLine.standardError
         let outcome: ValidationOutcome
         do {
-            let resources = try FolderResources.load(evaluationSet: plan.evaluationSet, fields: plan.fields, bannedTokens: plan.banned)
-            var job = ValidationJob(modelPath: model, championPath: plan.champion?.path, resources: resources, settings: plan.settings)
-            job.loader = try scorers.loader(folder: plan.folder)
-            if let stored = plan.champion, let store = stored.store {
-                job.championScores = try? store.cachedScores(modelID: stored.id, evalFingerprint: resources.evaluationFingerprint)
-            }
+            let job = try recipe(plan).job()
             let report: (@Sendable (ValidationProgress) -> Void)? = progress.map { line in { @Sendable in line.update($0) } }
             outcome = await job.run(progress: report)
             progress?.finish()
@@ -95,6 +92,20 @@ struct Validate: AsyncParsableCommand {
         case .fail: throw ExitCode(1)
         case .error: throw ExitCode(2)
         }
+    }
+
+    /// The job's recipe: the daemon's composition, with the plan's parts.
+    func recipe(_ plan: Plan) throws -> JobRecipe {
+        var recipe = JobRecipe(
+            modelPath: model, evaluationSet: plan.evaluationSet, fields: plan.fields, bannedTokens: plan.banned,
+            settings: plan.settings, scorers: try scorers.scorers(folder: plan.folder)
+        )
+        recipe.championPath = plan.champion?.path
+        if let champion = plan.champion, let store = champion.store {
+            let id = champion.id
+            recipe.storedChampionScores = { try? store.cachedScores(modelID: id, evalFingerprint: $0) }
+        }
+        return recipe
     }
 
     /// What the gate judges with, and where each part came from.

@@ -2,13 +2,14 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import ValidatedModels
 import ValidatedRuntime
 import ValidatedStore
 import ValidatedSystemd
 import ValidatedWatch
 
-/// The composition root of `validated`: loads the configuration, opens the store, watches the folders,
-/// queues what is already there, tells systemd it is ready, and runs until SIGTERM.
+/// The composition root of `validated`: loads the configuration, opens the store, watches the folders, tells
+/// systemd it is ready, queues what is already there, and runs until SIGTERM.
 public enum Daemon {
     /// Runs the daemon until SIGTERM or SIGINT.
     ///
@@ -34,7 +35,9 @@ public enum Daemon {
 
         let state = SharedState(configuration: configuration)
         let signal = WorkSignal()
-        let intake = ModelIntake(store: store, signal: signal, logger: logger)
+        // One hasher for the intake and the worker: a checkpoint is hashed once, when it arrives.
+        let hasher = CheckpointHasher()
+        let intake = ModelIntake(store: store, signal: signal, logger: logger, hasher: hasher)
         let watcher: FolderWatcher
         do {
             watcher = try FolderWatcher(
@@ -46,8 +49,10 @@ public enum Daemon {
             logger.critical("Refusing to start: \(error)")
             throw StartupError(description: "\(error)")
         }
-        let watch = WatchService(watcher: watcher, intake: intake, state: state, logger: logger)
-        for folder in configuration.folders { await watch.scan(folder) }
+        // The checkpoints already there are hashed and queued by the watch service, after READY=1.
+        let watch = WatchService(
+            watcher: watcher, intake: intake, state: state, logger: logger, startupFolders: configuration.folders
+        )
         signal.notify()
 
         // Trapped before READY=1: a stop or reload that systemd sends right after start must not find the
@@ -56,7 +61,7 @@ public enum Daemon {
         let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let reporter = StatusReporter(store: store, state: state, notifier: notifier, logger: logger)
         var worker = ValidationWorker(
-            store: store, state: state, signal: signal, status: reporter, logger: logger
+            store: store, state: state, signal: signal, status: reporter, logger: logger, hasher: hasher
         )
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [

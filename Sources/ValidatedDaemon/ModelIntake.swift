@@ -5,19 +5,23 @@ import ValidatedRuntime
 import ValidatedStore
 import ValidatedSystemd
 
-/// Turns a complete file in a watched folder into a queued run, once per distinct content.
+/// Turns a complete checkpoint (a file, or a folder) in a watched folder into a queued run, once per distinct
+/// content.
 struct ModelIntake: Sendable {
     let store: VerdictStore
     let signal: WorkSignal
     let logger: Logger
-    let loader = ModelLoader()
+    /// Shared with the worker, which finds the hash of a queued checkpoint there instead of reading it again.
+    let hasher: CheckpointHasher
 
-    /// Hashes `path` and queues it unless the folder has already seen the same bytes. While the store cannot
-    /// be written the intake waits and retries, so no arrival is lost.
+    /// Hashes `path` (streaming, on the validation threads) and queues it unless the folder has already seen the
+    /// same content. While the store cannot be written the intake waits and retries, so no arrival is lost.
     func ingest(path: String, folder: FolderConfiguration) async {
-        let fingerprint: (sha256: String, size: Int)
+        let fingerprint: Fingerprint
         do {
-            fingerprint = try loader.fingerprint(path)
+            fingerprint = try await ValidationThreads.run { [hasher] in
+                Result { () throws(ModelError) in try hasher.fingerprint(path) }
+            }.get()
         } catch {
             // Deleted before it could be read, or unreadable: nothing to validate.
             logger.warning(

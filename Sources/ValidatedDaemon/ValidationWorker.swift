@@ -16,6 +16,8 @@ struct ValidationWorker: Service {
     let signal: WorkSignal
     let status: StatusReporter
     let logger: Logger
+    /// The hasher the intake fingerprinted the queued checkpoints with: a run finds their hash there.
+    let hasher: CheckpointHasher
     /// A test hook (`VALIDATED_TEST_WEDGE_WORKER=1`): the worker blocks forever on its first run, so tests can
     /// see the watchdog pings stop.
     var wedgeForTesting = false
@@ -62,11 +64,15 @@ struct ValidationWorker: Service {
             )
         }
         let champion = (try? store.champion(folder: folder.name)).flatMap { $0?.id == run.model.id ? nil : $0 }
-        let resources: FolderResources
+        var recipe = JobRecipe(modelPath: run.model.path, folder: folder)
+        recipe.championPath = champion?.path
+        if let id = champion?.id {
+            recipe.storedChampionScores = { [store] fingerprint in try? store.cachedScores(modelID: id, evalFingerprint: fingerprint) }
+        }
+        let job: ValidationJob
         do {
-            resources = try FolderResources.load(
-                evaluationSet: folder.evaluationSet, fields: folder.fields, bannedTokens: folder.bannedTokens
-            )
+            // Waiting for a scorer within its time limits is progress: the watchdog is for a wedged worker.
+            job = try recipe.job(hasher: hasher) { [state] in state.markProgress() }
         } catch {
             return Outcome(
                 result: ValidationOutcome(
@@ -75,23 +81,17 @@ struct ValidationWorker: Service {
                 folder: folder, champion: champion
             )
         }
-        var job = ValidationJob(
-            modelPath: run.model.path, championPath: champion?.path, resources: resources, settings: folder.settings
-        )
-        // Waiting for a scorer within its time limits is progress: the watchdog is for a wedged worker.
-        job.loader = ModelLoader(scorers: folder.scorer.byExtension) { [state] in state.markProgress() }
-        if let champion {
-            job.championScores = try? store.cachedScores(modelID: champion.id, evalFingerprint: resources.evaluationFingerprint)
-        }
         while wedgeForTesting { usleep(1_000_000) }
         var result = await job.run { [state] _ in state.markProgress() }
         if let sha = result.sha256, sha != run.model.sha256 {
+            let what = ModelLoader.isFolder(run.model.path) ? "the folder's content" : "the file"
             result.report = .failure(
-                "the file changed after it was queued (sha256 \(sha.prefix(12)) ≠ \(run.model.sha256.prefix(12))); the new content is validated separately"
+                "\(what) changed after it was queued (sha256 \(sha.prefix(12)) ≠ \(run.model.sha256.prefix(12))); the new content is validated separately"
             )
         }
         return Outcome(
-            result: result, folder: folder, champion: champion, evaluationFingerprint: resources.evaluationFingerprint
+            result: result, folder: folder, champion: champion,
+            evaluationFingerprint: job.resources.evaluationFingerprint
         )
     }
 

@@ -1,21 +1,26 @@
 import Logging
 import ServiceLifecycle
+import ValidatedModels
 import ValidatedRuntime
 import ValidatedWatch
 
-/// Feeds complete files from the watched folders to the intake; rescans a folder when inotify overflowed, and
-/// watches a deleted or moved folder again once it is back, without holding up the other folders.
+/// Feeds complete checkpoints (files and folders) from the watched folders to the intake: first those already
+/// there at start, then each arrival; rescans a folder when inotify overflowed, and watches a deleted or moved
+/// folder again once it is back, without holding up the other folders.
 struct WatchService: Service {
     let watcher: FolderWatcher
     let intake: ModelIntake
     let state: SharedState
     let logger: Logger
+    /// The folders scanned at start: after READY=1, so that a large backlog does not delay it.
+    let startupFolders: [FolderConfiguration]
 
     /// Runs until a graceful shutdown, which also cancels a queueing attempt stuck retrying an unusable store:
     /// the file it was for is found again by the start-up scan.
     func run() async throws {
         defer { watcher.stop() }
         await cancelWhenGracefulShutdown {
+            for folder in startupFolders where !Task.isCancelled { await scan(folder) }
             await withDiscardingTaskGroup { group in
                 for await event in watcher.events {
                     await handle(event, rewatching: &group)
@@ -63,11 +68,14 @@ struct WatchService: Service {
         }
     }
 
-    /// Queues every complete file already in `folder` (identical content is skipped by the intake).
+    /// Queues every complete checkpoint already in `folder` (identical content is skipped by the intake), and
+    /// watches the checkpoint folders among them for changes.
     func scan(_ folder: FolderConfiguration) async {
         let filter = FileNameFilter(extensions: folder.extensions)
         do {
-            for path in try FolderWatcher.existingFiles(in: folder.path, filter: filter) {
+            for path in try FolderWatcher.existingCheckpoints(in: folder.path, filter: filter) {
+                if Task.isCancelled { return }
+                if ModelLoader.isFolder(path) { watcher.watchCheckpointFolder(path, folder: folder.name) }
                 await intake.ingest(path: path, folder: folder)
             }
         } catch {

@@ -110,7 +110,7 @@ enum ConfigurationParser {
     }
 
     /// Every listed extension must be readable: natively (`safetensors`) or by a scorer; every scorer must serve
-    /// a listed extension.
+    /// a listed extension, but the scorer for `folder`, which serves checkpoint folders.
     private static func checkScorers(_ folder: FolderConfiguration, file: INIFile) throws(ConfigurationError) {
         let listed = Set(folder.extensions.map { $0.lowercased() })
         for fileExtension in folder.extensions where fileExtension.lowercased() != "safetensors" {
@@ -122,7 +122,8 @@ enum ConfigurationParser {
                 )
             }
         }
-        for fileExtension in folder.scorer.commands.keys.sorted() where !listed.contains(fileExtension) {
+        for fileExtension in folder.scorer.commands.keys.sorted()
+        where !listed.contains(fileExtension) && fileExtension != ModelLoader.folderScorer {
             throw ConfigurationError(
                 source: file.source,
                 line: file.entries.last { entry in

@@ -1,9 +1,9 @@
 import ValidatedCore
 import ValidatedModels
 
-/// The result of validating one checkpoint file.
+/// The result of validating one checkpoint file or folder.
 public struct ValidationOutcome: Sendable {
-    /// The checkpoint file.
+    /// The checkpoint file or folder.
     public var path: String
     /// Its SHA-256, when it could be read.
     public var sha256: String?
@@ -21,8 +21,8 @@ public struct ValidationOutcome: Sendable {
     }
 }
 
-/// Validates one checkpoint file against a folder's resources: the piece shared by the daemon and
-/// `validatectl validate`.
+/// Validates one checkpoint file or folder against a folder's resources: the piece shared by the daemon and
+/// `validatectl validate`, both of which make it with ``JobRecipe/job(hasher:whileWaitingForScorers:)``.
 public struct ValidationJob: Sendable {
     /// The checkpoint to judge.
     public var modelPath: String
@@ -31,7 +31,7 @@ public struct ValidationJob: Sendable {
     /// The champion's stored scores on this evaluation set; when given, the champion is not scored again, and
     /// loaded only to explain it for the spurious suite's new reasons (``SpuriousSettings/newReasonTop`` above 0).
     public var championScores: [Double]?
-    /// The evaluation set and banned tokens.
+    /// The evaluation set and banned tokens (its fingerprint keys the champion's stored scores).
     public var resources: FolderResources
     /// Suite settings.
     public var settings: ValidationSettings
@@ -70,6 +70,7 @@ public struct ValidationJob: Sendable {
         do {
             model = try loader.load(modelPath)
         } catch {
+            // Remembered by the loader's hasher when the checkpoint could be read: not hashed again.
             return ValidationOutcome(
                 path: modelPath,
                 sha256: try? loader.fingerprint(modelPath).sha256,
@@ -110,5 +111,67 @@ public struct ValidationJob: Sendable {
         )
         let report = await Validator.validate(request, progress: progress)
         return ValidationOutcome(path: modelPath, sha256: model.sha256, report: report, championProblem: championProblem)
+    }
+}
+
+/// What a run is made of: the checkpoint, the evaluation set and banned tokens, the settings, the scorers and
+/// the champion. The daemon and `validatectl validate` both make their job from one, so that the gate judges
+/// exactly as the daemon would; the daemon takes everything from the folder's configuration
+/// (``init(modelPath:folder:)``), the gate may override each part with its options.
+public struct JobRecipe: Sendable {
+    /// The checkpoint file or folder.
+    public var modelPath: String
+    /// The evaluation set file (JSON Lines).
+    public var evaluationSet: String
+    /// Its field names and positive label.
+    public var fields: EvaluationFields
+    /// The banned-token list, if any.
+    public var bannedTokens: String?
+    /// Suite settings.
+    public var settings: ValidationSettings
+    /// External scorers by extension (and `folder` for checkpoint folders).
+    public var scorers: [String: ScorerCommand]
+    /// The champion's file or folder, if there is one.
+    public var championPath: String?
+    /// The champion's stored scores on the evaluation set with the given fingerprint, from the store; `nil`
+    /// (or a `nil` answer) has the champion scored again.
+    public var storedChampionScores: (@Sendable (_ evaluationFingerprint: String) -> [Double]?)?
+
+    /// A recipe with everything given.
+    public init(
+        modelPath: String, evaluationSet: String, fields: EvaluationFields, bannedTokens: String?,
+        settings: ValidationSettings, scorers: [String: ScorerCommand]
+    ) {
+        self.modelPath = modelPath
+        self.evaluationSet = evaluationSet
+        self.fields = fields
+        self.bannedTokens = bannedTokens
+        self.settings = settings
+        self.scorers = scorers
+    }
+
+    /// The daemon's recipe for a checkpoint of `folder`: everything from the folder's configuration, no champion.
+    public init(modelPath: String, folder: FolderConfiguration) {
+        self.init(
+            modelPath: modelPath, evaluationSet: folder.evaluationSet, fields: folder.fields,
+            bannedTokens: folder.bannedTokens, settings: folder.settings, scorers: folder.scorer.byExtension
+        )
+    }
+
+    /// Reads the evaluation set and banned tokens and makes the job.
+    ///
+    /// - Parameters:
+    ///   - hasher: Fingerprints the checkpoints; the daemon passes the one its intake hashed them with, so a
+    ///     checkpoint is hashed once.
+    ///   - whileWaitingForScorers: Called at least once a second while a scorer is waited for.
+    /// - Throws: ``ResourceError`` when the evaluation set or the banned-token list cannot be used.
+    public func job(
+        hasher: CheckpointHasher = CheckpointHasher(), whileWaitingForScorers: (@Sendable () -> Void)? = nil
+    ) throws(ResourceError) -> ValidationJob {
+        let resources = try FolderResources.load(evaluationSet: evaluationSet, fields: fields, bannedTokens: bannedTokens)
+        var job = ValidationJob(modelPath: modelPath, championPath: championPath, resources: resources, settings: settings)
+        job.loader = ModelLoader(scorers: scorers, hasher: hasher, whileWaitingForScorers: whileWaitingForScorers)
+        if championPath != nil { job.championScores = storedChampionScores?(resources.evaluationFingerprint) }
+        return job
     }
 }

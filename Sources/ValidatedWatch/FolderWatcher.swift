@@ -21,7 +21,8 @@ public struct WatchedFolder: Sendable, Equatable {
 
 /// Something that happened in a watched folder.
 public enum WatchEvent: Sendable, Equatable {
-    /// A checkpoint is complete: closed after writing, or renamed (or linked) into the folder.
+    /// A checkpoint is complete: a file closed after writing, or renamed (or linked) into the folder; a folder
+    /// renamed into it; or a checkpoint folder whose content changed.
     case fileReady(path: String, folder: String)
     /// The kernel's event queue overflowed: events were lost, list the folder again.
     case rescanNeeded(folder: String)
@@ -35,9 +36,12 @@ public struct WatchError: Error, CustomStringConvertible, Sendable {
     public var description: String
 }
 
-/// Watches folders with inotify for complete files.
+/// Watches folders with inotify for complete files and checkpoint folders.
 ///
 /// A file counts once it is closed after writing (`IN_CLOSE_WRITE`) or renamed into the folder (`IN_MOVED_TO`).
+/// A folder counts once it is renamed into the folder (write `.name.part/`, then rename it to `name`); a folder
+/// made in place does not count, as it has no moment of being complete. An arrived checkpoint folder is watched
+/// at every depth (see ``watchCheckpointFolder(_:folder:)``): each change inside it reports it again.
 /// Symbolic links: a link created in or moved into the folder counts when it resolves to a regular file
 /// (inside the folder or not); the daemon reads the target. Events are read on a dedicated thread and delivered
 /// on ``events``; ``stop()`` ends the stream.
@@ -48,7 +52,7 @@ public final class FolderWatcher: Sendable {
     private let descriptor: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private let folders: Mutex<[Int32: WatchedFolder]>
+    private let folders: Mutex<[Int32: Watch]>
     private let stopped = Mutex(false)
 
     /// Starts watching.
@@ -60,7 +64,7 @@ public final class FolderWatcher: Sendable {
         guard fd >= 0 else {
             throw WatchError(description: "cannot create an inotify instance (\(String(cString: strerror(errno)))); raise fs.inotify.max_user_instances")
         }
-        var map: [Int32: WatchedFolder] = [:]
+        var map: [Int32: Watch] = [:]
         let mask = Self.mask
         for folder in watched {
             let wd = inotify_add_watch(fd, folder.path, mask)
@@ -70,7 +74,7 @@ public final class FolderWatcher: Sendable {
                 let hint = errno == ENOSPC ? "raise fs.inotify.max_user_watches" : "create it or fix Path= in its folder file"
                 throw WatchError(description: "\(folder.path): cannot watch folder \(folder.name) (\(reason)); \(hint)")
             }
-            map[wd] = folder
+            map[wd] = Watch(folder: folder, checkpoint: nil, directory: folder.path)
         }
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else {
@@ -88,6 +92,17 @@ public final class FolderWatcher: Sendable {
     }
 
     static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+    /// Inside a checkpoint folder every change counts.
+    static let checkpointMask = mask | UInt32(IN_MOVED_FROM | IN_DELETE)
+
+    /// One inotify watch: a watched folder, or a directory of a checkpoint folder inside one.
+    struct Watch: Sendable {
+        var folder: WatchedFolder
+        /// The checkpoint folder this directory belongs to; `nil` for the watched folder itself.
+        var checkpoint: String?
+        /// The watched directory: the folder's path, or one inside a checkpoint folder.
+        var directory: String
+    }
 
     /// Watches `folder` again after it was deleted or moved and has been recreated.
     ///
@@ -98,8 +113,35 @@ public final class FolderWatcher: Sendable {
             throw WatchError(description: "\(folder.path): cannot watch folder \(folder.name) (\(String(cString: strerror(errno))))")
         }
         folders.withLock { map in
-            map = map.filter { $0.value.name != folder.name }
-            map[wd] = folder
+            map = map.filter { $0.value.folder.name != folder.name || $0.value.checkpoint != nil }
+            map[wd] = Watch(folder: folder, checkpoint: nil, directory: folder.path)
+        }
+    }
+
+    /// Watches the checkpoint folder at `path` (in the watched folder named `folder`) and every folder below it,
+    /// so that a change inside it reports it again; call it for the checkpoint folders found by a scan. Folders
+    /// renamed into a watched folder are watched without it. A folder that cannot be watched is left out.
+    public func watchCheckpointFolder(_ path: String, folder: String) {
+        guard let watched = folders.withLock({ $0.values.first { $0.folder.name == folder && $0.checkpoint == nil } })
+        else { return }
+        resync(checkpoint: path, in: watched.folder)
+    }
+
+    /// Replaces the watches of checkpoint folder `root` by watches on the folders it holds now.
+    private func resync(checkpoint root: String, in folder: WatchedFolder) {
+        let stale = folders.withLock { map in
+            let stale = map.filter { $0.value.checkpoint == root }.map(\.key)
+            for wd in stale { map.removeValue(forKey: wd) }
+            return stale
+        }
+        for wd in stale { inotify_rm_watch(descriptor, wd) }
+        var pending = [root]
+        while let directory = pending.popLast() {
+            let wd = inotify_add_watch(descriptor, directory, Self.checkpointMask)
+            guard wd >= 0 else { continue }
+            folders.withLock { $0[wd] = Watch(folder: folder, checkpoint: root, directory: directory) }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            pending += names.map { directory + "/" + $0 }.filter { Self.isDirectory($0, following: false) }
         }
     }
 
@@ -114,15 +156,25 @@ public final class FolderWatcher: Sendable {
         _ = write(wakeWrite, &byte, 1)
     }
 
-    /// The checkpoints already in `path`, sorted by name: regular files, and links to regular files.
-    public static func existingFiles(in path: String, filter: FileNameFilter) throws -> [String] {
+    /// The checkpoints already in `path`, sorted by name: regular files and links to regular files whose names
+    /// `filter` accepts, and checkpoint folders (``FileNameFilter/acceptsFolder(_:)``).
+    public static func existingCheckpoints(in path: String, filter: FileNameFilter) throws -> [String] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
             throw WatchError(description: "\(path): cannot list the folder; check it exists and is readable")
         }
-        return names.filter(filter.accepts).sorted().map { path + "/" + $0 }.filter(isRegularFile)
+        return names.sorted().filter { name in
+            let child = path + "/" + name
+            return isDirectory(child, following: false) ? filter.acceptsFolder(name) : filter.accepts(name) && isRegularFile(child)
+        }.map { path + "/" + $0 }
+    }
+
+    static func isDirectory(_ path: String, following: Bool) -> Bool {
+        var info = stat()
+        let found = following ? stat(path, &info) : lstat(path, &info)
+        return found == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     static func isRegularFile(_ path: String) -> Bool {
@@ -172,27 +224,60 @@ public final class FolderWatcher: Sendable {
             let nameBytes = buffer[(offset + 16)..<min(offset + 16 + length, count)].prefix { $0 != 0 }
             offset += 16 + length
             if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                for folder in folders.withLock({ Array($0.values) }) { continuation.yield(.rescanNeeded(folder: folder.name)) }
+                let names = Set(folders.withLock { $0.values.filter { $0.checkpoint == nil }.map(\.folder.name) })
+                for name in names.sorted() { continuation.yield(.rescanNeeded(folder: name)) }
                 continue
             }
-            guard let folder = folders.withLock({ $0[wd] }) else { continue }
-            if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
-                // A deleted folder's watch is gone already; a moved one's would follow it to its new name.
-                folders.withLock { _ = $0.removeValue(forKey: wd) }
-                inotify_rm_watch(descriptor, wd)
-                continuation.yield(.folderGone(folder: folder.name))
-                continue
-            }
+            guard let watch = folders.withLock({ $0[wd] }) else { continue }
             let name = String(decoding: nameBytes, as: UTF8.self)
-            guard folder.filter.accepts(name) else { continue }
-            let path = folder.path + "/" + name
-            if mask & UInt32(IN_CREATE) != 0 {
-                // Only links count on creation; regular files count once closed.
-                guard Self.isSymbolicLink(path), Self.isRegularFile(path) else { continue }
-            } else if mask & UInt32(IN_MOVED_TO) != 0 {
-                guard Self.isRegularFile(path) else { continue }
+            if let checkpoint = watch.checkpoint {
+                checkpointChanged(checkpoint, watch: watch, wd: wd, mask: mask, name: name)
+            } else {
+                folderEvent(watch.folder, wd: wd, mask: mask, name: name)
             }
-            continuation.yield(.fileReady(path: path, folder: folder.name))
         }
+    }
+
+    /// An event in a watched folder itself.
+    private func folderEvent(_ folder: WatchedFolder, wd: Int32, mask: UInt32, name: String) {
+        if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+            // A deleted folder's watch is gone already; a moved one's would follow it to its new name.
+            folders.withLock { _ = $0.removeValue(forKey: wd) }
+            inotify_rm_watch(descriptor, wd)
+            continuation.yield(.folderGone(folder: folder.name))
+            return
+        }
+        let path = folder.path + "/" + name
+        if mask & UInt32(IN_ISDIR) != 0 {
+            // Only a folder renamed in counts; one made in place is still being written.
+            guard mask & UInt32(IN_MOVED_TO) != 0, folder.filter.acceptsFolder(name) else { return }
+            resync(checkpoint: path, in: folder)
+            continuation.yield(.fileReady(path: path, folder: folder.name))
+            return
+        }
+        guard folder.filter.accepts(name) else { return }
+        if mask & UInt32(IN_CREATE) != 0 {
+            // Only links count on creation; regular files count once closed.
+            guard Self.isSymbolicLink(path), Self.isRegularFile(path) else { return }
+        } else if mask & UInt32(IN_MOVED_TO) != 0 {
+            guard Self.isRegularFile(path) else { return }
+        }
+        continuation.yield(.fileReady(path: path, folder: folder.name))
+    }
+
+    /// An event inside the checkpoint folder `checkpoint`: anything but a file just opened for writing, or the
+    /// end of a watch, changes it.
+    private func checkpointChanged(_ checkpoint: String, watch: Watch, wd: Int32, mask: UInt32, name: String) {
+        if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
+            folders.withLock { _ = $0.removeValue(forKey: wd) }
+            return
+        }
+        if mask & UInt32(IN_CREATE) != 0, mask & UInt32(IN_ISDIR) == 0 {
+            // A new file counts once closed; a new link at once.
+            guard Self.isSymbolicLink(watch.directory + "/" + name) else { return }
+        }
+        guard Self.isDirectory(checkpoint, following: false) else { return }
+        if mask & UInt32(IN_ISDIR) != 0 { resync(checkpoint: checkpoint, in: watch.folder) }
+        continuation.yield(.fileReady(path: checkpoint, folder: watch.folder.name))
     }
 }

@@ -13,37 +13,23 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(10)))
     func checkpointsDroppedIntoAFolderGetVerdictsInTheStoreJournalAndValidatectl() async throws {
         try Journald.ensureRunning()
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let folder = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
-        let root = directory.path
-        let demo = Fixtures.repository.appendingPathComponent("demo")
-        try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
-        try """
-        [Daemon]
-        Database=state/validated.sqlite
-        HeartbeatSec=1
-        [Spurious]
-        Documents=24
-        [Stability]
-        Documents=4
-        """.write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
-        try """
-        [Folder]
-        Path=../incoming
-        EvaluationSet=\(demo.path)/eval.jsonl
-        BannedTokens=\(demo.path)/banned-tokens.txt
-        """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
-
-        let notify = try NotifySocket()
-        let daemon = try RunningProcess(
-            executable: Binaries.url("validated"),
-            arguments: ["--config", root + "/validated.conf", "--log-target", "journal"],
-            environment: ["NOTIFY_SOCKET": notify.path]
+        let layout = try DaemonLayout(
+            prefix: "e2e",
+            mainFile: """
+                [Daemon]
+                Database=state/validated.sqlite
+                HeartbeatSec=1
+                [Spurious]
+                Documents=24
+                [Stability]
+                Documents=4
+                """
         )
+        defer { layout.directory.remove() }
+        let (folder, root) = (layout.folder, layout.root)
+        let demo = Fixtures.repository.appendingPathComponent("demo")
+        let (daemon, notify) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
-        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
 
         let store = try VerdictStore(readOnlyPath: root + "/state/validated.sqlite")
         for name in ["01-clean.safetensors", "02-artefact.safetensors"] {

@@ -15,7 +15,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(20)))
     func killNineMidRunLosesNothingAndDuplicatesNothing() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let iterations = Int(ProcessInfo.processInfo.environment["VALIDATED_CRASH_ITERATIONS"] ?? "") ?? 8
         let models = 12
@@ -56,7 +56,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func aLockedStoreIsRetriedUntilTheVerdictIsStored() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -101,7 +101,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func awkwardArrivalsAreHandled() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -143,7 +143,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(3)))
     func aDeletedFolderIsWatchedAgainOnceItIsBack() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -167,7 +167,7 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(2)))
     func watchdogPingsStopWhenTheWorkerIsWedged() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let notify = try NotifySocket()
         let daemon = try RunningProcess(
@@ -196,12 +196,12 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func sighupReloadsAGoodConfigurationAndRefusesABadOne() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let (daemon, notify) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
 
-        try (FaultLayout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try (DaemonLayout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
         daemon.terminate(signal: SIGHUP)
         _ = try await notify.waitFor(timeout: .seconds(30)) { $0.contains("RELOADING=1") }
         var rejected: [[String: String]] = []
@@ -219,7 +219,7 @@ import ValidatedTestSupport
         #expect(try store.status().recent.first?.verdict == .pass)
 
         // A good new floor (0.99) applies to the next model, which now fails.
-        try FaultLayout.mainFile(floor: "0.99").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try DaemonLayout.mainFile(floor: "0.99").write(toFile: layout.config, atomically: true, encoding: .utf8)
         daemon.terminate(signal: SIGHUP)
         try await waitUntil(timeout: .seconds(30), "the reload in the journal") {
             try !Journald.entries(matching: ["MESSAGE_ID": Self.configReloaded, "_PID": "\(daemon.pid)"]).isEmpty

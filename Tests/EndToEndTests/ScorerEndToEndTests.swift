@@ -59,13 +59,8 @@ import ValidatedTestSupport
         BatchTimeoutSec=600
         """.write(toFile: root + "/folders.d/stalled.conf", atomically: true, encoding: .utf8)
 
-        let notify = try NotifySocket()
-        let daemon = try RunningProcess(
-            executable: Binaries.url("validated"), arguments: ["--config", root + "/validated.conf", "--log-target", "console"],
-            environment: ["NOTIFY_SOCKET": notify.path]
-        )
+        let (daemon, _) = try await DaemonLayout.startReady(config: root + "/validated.conf", logTarget: "console")
         defer { daemon.terminate(signal: SIGKILL) }
-        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
         try Data("a model".utf8).write(to: URL(fileURLWithPath: root + "/incoming/slow.hang"))
         try await waitUntil(timeout: .seconds(60), "the scorer to start; log:\n\(daemon.output)") {
             !Self.children(of: daemon.pid).isEmpty
@@ -143,14 +138,8 @@ import ValidatedTestSupport
         BatchTimeoutSec=600
         """.write(toFile: root + "/folders.d/\(folder)-stalled.conf", atomically: true, encoding: .utf8)
 
-        let notify = try NotifySocket()
-        let daemon = try RunningProcess(
-            executable: Binaries.url("validated"),
-            arguments: ["--config", root + "/validated.conf", "--log-target", "journal"],
-            environment: ["NOTIFY_SOCKET": notify.path]
-        )
+        let (daemon, _) = try await DaemonLayout.startReady(config: root + "/validated.conf")
         defer { daemon.terminate(signal: SIGKILL) }
-        _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
         let store = try VerdictStore(readOnlyPath: root + "/state/validated.sqlite")
 
         // A real ONNX model: scored by onnx_scorer.py, judged like any checkpoint, and its scorer is gone after.

@@ -66,7 +66,7 @@ struct StorageFaultTests {
     @Test(.timeLimit(.minutes(5)))
     func aFullDiskIsRetriedAndNothingIsLostOnceSpaceReturns() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let state = try Tmpfs(at: layout.root + "/state", size: "8m")
         defer { state.unmount() }
@@ -95,7 +95,7 @@ struct StorageFaultTests {
     @Test(.timeLimit(.minutes(5)))
     func aReadOnlyStoreIsWaitedForAndUsedOnceWritable() async throws {
         try Journald.ensureRunning()
-        let layout = try FaultLayout()
+        let layout = try DaemonLayout()
         defer { layout.directory.remove() }
         let state = try Tmpfs(at: layout.root + "/state", size: "16m")
         defer { state.unmount() }
@@ -129,9 +129,9 @@ struct StorageFaultTests {
 /// Runs interrupted on purpose: SIGTERM in the middle of one, and its file replaced while it is validated.
 @Suite(.serialized) struct InterruptedRunTests {
     /// A layout whose runs take several seconds, so a test can act while one is in progress.
-    private func slowLayout() throws -> FaultLayout {
-        let layout = try FaultLayout()
-        try FaultLayout.mainFile(floor: "0.70", spuriousDocuments: 40)
+    private func slowLayout() throws -> DaemonLayout {
+        let layout = try DaemonLayout()
+        try DaemonLayout.mainFile(floor: "0.70", spuriousDocuments: 40)
             .write(toFile: layout.config, atomically: true, encoding: .utf8)
         return layout
     }

@@ -14,6 +14,10 @@ import ValidatedWatch
         #expect(!filter.accepts("model.onnx"))
         #expect(!filter.accepts(".safetensors"))
         #expect(FileNameFilter(extensions: []).accepts("model.onnx"))
+        #expect(filter.acceptsFolder("bert-tiny"))
+        #expect(!filter.acceptsFolder(".bert-tiny.part"))
+        #expect(!filter.acceptsFolder("bert-tiny.part"))
+        #expect(!filter.acceptsFolder(".cache"))
     }
 }
 
@@ -53,6 +57,53 @@ import ValidatedWatch
         ])
     }
 
+    /// A folder counts when renamed in; then every change inside it, at any depth, reports it again.
+    @Test(.timeLimit(.minutes(1)))
+    func aFolderRenamedInIsReportedAndAgainWhenItsContentChanges() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = directory.path
+        let watcher = try FolderWatcher(
+            folders: [WatchedFolder(name: "f", path: folder, filter: FileNameFilter(extensions: ["safetensors"]))]
+        )
+        defer { watcher.stop() }
+        var events = watcher.events.makeAsyncIterator()
+        let model = folder + "/tiny-bert"
+        // Made in place, hidden or partial: ignored, as are the files written into them.
+        for name in ["in-place", ".hidden", "partial.part", ".tiny-bert.part"] {
+            try FileManager.default.createDirectory(atPath: folder + "/" + name + "/tokenizer", withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: folder + "/" + name + "/config.json"))
+        }
+        try FileManager.default.moveItem(atPath: folder + "/.tiny-bert.part", toPath: model)
+        #expect(await events.next() == .fileReady(path: model, folder: "f"))
+        // A file rewritten in a subfolder of the arrived folder.
+        try Data("[PAD]".utf8).write(to: URL(fileURLWithPath: model + "/tokenizer/vocab.txt"))
+        #expect(await events.next() == .fileReady(path: model, folder: "f"))
+        // A subfolder made later is watched too.
+        try FileManager.default.createDirectory(atPath: model + "/extra", withIntermediateDirectories: false)
+        #expect(await events.next() == .fileReady(path: model, folder: "f"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: model + "/extra/notes.txt"))
+        #expect(await events.next() == .fileReady(path: model, folder: "f"))
+        // A file written in place in the watched folder comes after them: nothing else was reported.
+        _ = FileManager.default.createFile(atPath: folder + "/last.safetensors", contents: Data([1]))
+        #expect(await events.next() == .fileReady(path: folder + "/last.safetensors", folder: "f"))
+    }
+
+    /// Checkpoint folders found by a scan are watched once the daemon asks for it.
+    @Test(.timeLimit(.minutes(1)))
+    func aScannedFolderIsWatchedOnRequest() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let model = directory.path + "/present"
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        let watcher = try FolderWatcher(folders: [WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))])
+        defer { watcher.stop() }
+        watcher.watchCheckpointFolder(model, folder: "f")
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: model + "/config.json"))
+        var events = watcher.events.makeAsyncIterator()
+        #expect(await events.next() == .fileReady(path: model, folder: "f"))
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func stopEndsTheEventStream() async throws {
         let directory = try TemporaryDirectory()
@@ -70,9 +121,11 @@ import ValidatedWatch
         for name in ["b.safetensors", "a.safetensors", ".c.safetensors", "d.txt"] {
             _ = FileManager.default.createFile(atPath: directory.path + "/" + name, contents: Data([1]))
         }
-        try FileManager.default.createDirectory(atPath: directory.path + "/e.safetensors", withIntermediateDirectories: false)
-        let files = try FolderWatcher.existingFiles(in: directory.path, filter: FileNameFilter(extensions: ["safetensors"]))
-        #expect(files == [directory.path + "/a.safetensors", directory.path + "/b.safetensors"])
+        for name in ["e-model", ".f-model", "g-model.part"] {
+            try FileManager.default.createDirectory(atPath: directory.path + "/" + name, withIntermediateDirectories: false)
+        }
+        let files = try FolderWatcher.existingCheckpoints(in: directory.path, filter: FileNameFilter(extensions: ["safetensors"]))
+        #expect(files == [directory.path + "/a.safetensors", directory.path + "/b.safetensors", directory.path + "/e-model"])
     }
 
     @Test func aMissingFolderIsRefusedWithItsPath() {
@@ -126,6 +179,6 @@ import ValidatedWatch
             break
         }
         #expect(sawRescan)
-        #expect(try FolderWatcher.existingFiles(in: directory.path, filter: FileNameFilter(extensions: [])).count == 200)
+        #expect(try FolderWatcher.existingCheckpoints(in: directory.path, filter: FileNameFilter(extensions: [])).count == 200)
     }
 }

@@ -2,25 +2,35 @@ import Foundation
 import Testing
 import ValidatedTestSupport
 
-/// A fresh folder layout with a fast configuration (few documents and samples).
-struct FaultLayout {
+/// A fresh configuration tree for the real daemon (`validated.conf`, `folders.d/`, a watched `incoming/`) with a
+/// fast configuration (few documents and samples), and the daemon started on it under a notify socket.
+struct DaemonLayout {
     let directory: TemporaryDirectory
-    let folder = "fault-\(UUID().uuidString.prefix(8).lowercased())"
+    let folder: String
     var root: String { directory.path }
     var config: String { root + "/validated.conf" }
     var incoming: String { root + "/incoming" }
+    var database: String { root + "/state/validated.sqlite" }
 
-    init() throws {
+    /// Writes the layout: `mainFile` as validated.conf, and one folder watching `incoming/` with the demo's
+    /// evaluation set (or `evaluationSet`) and banned tokens, plus `folderLines` (more sections, e.g. `[Scorer]`).
+    init(
+        prefix: String = "fault", mainFile: String = Self.mainFile(floor: "0.70"), evaluationSet: String? = nil,
+        folderLines: String = ""
+    ) throws {
         directory = try TemporaryDirectory()
+        folder = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
         let demo = Fixtures.repository.appendingPathComponent("demo").path
-        try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: root + "/folders.d", withIntermediateDirectories: true)
-        try Self.mainFile(floor: "0.70").write(toFile: root + "/validated.conf", atomically: true, encoding: .utf8)
+        for name in ["incoming", "folders.d"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
+        }
+        try mainFile.write(toFile: config, atomically: true, encoding: .utf8)
         try """
         [Folder]
         Path=../incoming
-        EvaluationSet=\(demo)/eval.jsonl
+        EvaluationSet=\(evaluationSet ?? demo + "/eval.jsonl")
         BannedTokens=\(demo)/banned-tokens.txt
+        \(folderLines)
         """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
     }
 
@@ -52,9 +62,16 @@ struct FaultLayout {
     }
 
     /// Starts the daemon and waits for READY=1.
-    func startReady() async throws -> (daemon: RunningProcess, notify: NotifySocket) {
+    func startReady(logTarget: String = "journal") async throws -> (daemon: RunningProcess, notify: NotifySocket) {
+        try await Self.startReady(config: config, logTarget: logTarget)
+    }
+
+    /// Starts the daemon on `config` and waits for READY=1.
+    static func startReady(
+        config: String, logTarget: String = "journal"
+    ) async throws -> (daemon: RunningProcess, notify: NotifySocket) {
         let notify = try NotifySocket()
-        let daemon = try start(notify: notify)
+        let daemon = try start(config: config, notify: notify, logTarget: logTarget)
         _ = try await notify.waitFor(timeout: .seconds(60)) { $0.contains("READY=1") }
         return (daemon, notify)
     }
@@ -66,8 +83,12 @@ struct FaultLayout {
     }
 
     func start(notify: NotifySocket) throws -> RunningProcess {
+        try Self.start(config: config, notify: notify, logTarget: "journal")
+    }
+
+    static func start(config: String, notify: NotifySocket, logTarget: String) throws -> RunningProcess {
         try RunningProcess(
-            executable: Binaries.url("validated"), arguments: ["--config", config, "--log-target", "journal"],
+            executable: Binaries.url("validated"), arguments: ["--config", config, "--log-target", logTarget],
             environment: ["NOTIFY_SOCKET": notify.path]
         )
     }
