@@ -30,7 +30,9 @@ struct ChallengerExplaining {
     func run(_ plan: ExplanationPlan) async throws -> ChallengerExplanations {
         let (explainer, label, challenger) = (context.explainer, context.label, context.request.challenger)
         let primaryJobs = plan.jobs(for: .primary), seedJobs = plan.jobs(for: .seedStability)
-        let progress = PhaseProgress(phase: .explaining, total: primaryJobs.count + seedJobs.count, sink: context.progress)
+        let progress = PhaseProgress(
+            phase: .explaining, total: primaryJobs.count + seedJobs.count, sink: context.progress
+        )
         let wanted = try LabelRequest(context.request.settings.labels, classes: challenger.classes, positive: label)
 
         let primaryClock = PhaseClock()
@@ -43,7 +45,9 @@ struct ChallengerExplaining {
         let seedClock = PhaseClock()
         let seedModel = context.cache.classifier(challenger, role: .challenger, meter: seedClock.meter)
         let seeds = try await ParallelExplaining.run(seedJobs, progress: progress.after(primaryJobs.count)) { job in
-            try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: seedModel, seed: job.seed)
+            try explainer.explain(
+                job.text, documentID: job.documentID, label: label, classifier: seedModel, seed: job.seed
+            )
         }
         let seedCost = seedClock.cost
 
@@ -55,6 +59,8 @@ struct ChallengerExplaining {
             let others = (otherSeeds[document.planned.row] ?? []).sorted { $0.job.seedIndex < $1.job.seedIndex }
             return (document: document, runs: [document.positive] + others.map(\.result))
         }
-        return ChallengerExplanations(primary: documents, stability: stability, primaryCost: primaryCost, seedCost: seedCost)
+        return ChallengerExplanations(
+            primary: documents, stability: stability, primaryCost: primaryCost, seedCost: seedCost
+        )
     }
 }

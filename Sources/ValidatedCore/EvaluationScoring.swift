@@ -35,7 +35,9 @@ struct EvaluationScoring {
             predicted: ModelScoring.predictedClasses(challengerColumns), cost: PhaseCost()
         )
         scored.championScores = request.championScores
-        if request.evaluation.isMultiClass || scored.championScores?.count != documents.count { scored.championScores = nil }
+        if request.evaluation.isMultiClass || scored.championScores?.count != documents.count {
+            scored.championScores = nil
+        }
         // A champion that cannot be scored is the champion's problem, not the challenger's: the challenger is
         // judged on the floor alone, as when the champion cannot be loaded.
         if scored.championScores == nil, let champion = request.champion {

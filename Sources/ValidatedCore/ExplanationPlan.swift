@@ -48,7 +48,9 @@ struct ExplanationJob: Sendable {
         self.document = document
         self.text = text
         seedIndex = 0
-        seed = ExplanationSeed.derive(modelSHA256: modelSHA256, documentID: document.document.id + "\u{0}" + text, seedIndex: 0)
+        seed = ExplanationSeed.derive(
+            modelSHA256: modelSHA256, documentID: document.document.id + "\u{0}" + text, seedIndex: 0
+        )
         role = .challenger
         self.purpose = purpose
     }
@@ -113,7 +115,9 @@ struct ExplanationPlan: Sendable {
         switch purpose {
         case .primary: return documents.map { job($0, seed: 0, role: .challenger) }
         case .seedStability:
-            return stabilityDocuments.flatMap { planned in (1..<seeds).map { job(planned, seed: $0, role: .challenger) } }
+            return stabilityDocuments.flatMap { planned in
+                (1..<seeds).map { job(planned, seed: $0, role: .challenger) }
+            }
         case .championComparison: return documents.map { job($0, seed: 0, role: .champion) }
         case .perturbation, .attack: return []
         }

@@ -128,7 +128,9 @@ struct FragilityProbe {
         }
         let progress = PhaseProgress(phase: phase, total: jobs.count, sink: progress)
         return try await ParallelExplaining.run(jobs, progress: progress) { [explainer, label, classifier] job in
-            try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed)
+            try explainer.explain(
+                job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed
+            )
         }.map(\.result)
     }
 }

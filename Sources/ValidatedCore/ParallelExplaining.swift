@@ -42,7 +42,8 @@ enum ParallelExplaining {
             while let (index, result) = try await group.next() {
                 results[index] = result
                 done += 1
-                progress.sink?(ValidationProgress(phase: progress.phase, done: progress.done + done, total: progress.total))
+                let total = progress.total
+                progress.sink?(ValidationProgress(phase: progress.phase, done: progress.done + done, total: total))
                 try Task.checkCancellation()
                 add()
             }

@@ -101,7 +101,9 @@ final class PredictionCache: Sendable {
     }
 
     /// The model's own answer for `texts`, uncached.
-    private func passThrough(_ texts: [String], _ model: any TextClassifier, _ meter: ScoringMeter) throws -> ProbabilityMatrix {
+    private func passThrough(
+        _ texts: [String], _ model: any TextClassifier, _ meter: ScoringMeter
+    ) throws -> ProbabilityMatrix {
         meter.add(sent: texts.count, cached: 0)
         return try model.predictProbabilities(texts)
     }
@@ -141,29 +143,42 @@ struct CachedClassifier: MaskedTextScoring {
     }
 
     func maskedScorer(for text: IndexedText) -> (any MaskedTextScorer)? {
-        guard let masked = model as? any MaskedTextScoring, let scorer = masked.maskedScorer(for: text) else { return nil }
+        guard let masked = model as? any MaskedTextScoring, let scorer = masked.maskedScorer(for: text) else {
+            return nil
+        }
         return CountingScorer(scorer, meter: meter)
     }
 }
 
 /// A model's masked scorer, counting the perturbations it scores; the count reaches the meter when the
 /// explanation lets go of the scorer.
+///
+/// The scorer and the count live behind pointers so that a sample costs one increment more than the model's own
+/// scorer: no exclusivity check on a class property in the bag-of-words fast path.
 private final class CountingScorer: MaskedTextScorer {
-    private var scorer: any MaskedTextScorer
+    private let scorer: UnsafeMutablePointer<any MaskedTextScorer>
+    private let scored: UnsafeMutablePointer<Int>
     private let meter: ScoringMeter
-    private var scored = 0
+    let classCount: Int
 
     init(_ scorer: any MaskedTextScorer, meter: ScoringMeter) {
-        self.scorer = scorer
+        self.scorer = .allocate(capacity: 1)
+        self.scorer.initialize(to: scorer)
+        scored = .allocate(capacity: 1)
+        scored.initialize(to: 0)
         self.meter = meter
+        classCount = scorer.classCount
     }
 
-    deinit { meter.add(sent: scored, cached: 0) }
-
-    var classCount: Int { scorer.classCount }
+    deinit {
+        meter.add(sent: scored.pointee, cached: 0)
+        scorer.deinitialize(count: 1)
+        scorer.deallocate()
+        scored.deallocate()
+    }
 
     func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
-        scored += 1
-        scorer.score(keep: keep, into: probabilities)
+        scored.pointee += 1
+        scorer.pointee.score(keep: keep, into: probabilities)
     }
 }

@@ -25,7 +25,8 @@ struct SpuriousPhase {
         )
         if let error = champion.error {
             report.champion = SpuriousReport.ChampionComparison(
-                explained: 0, top: settings.newReasonTop, newReasons: [], championImportance: [], seconds: 0, error: error
+                explained: 0, top: settings.newReasonTop, newReasons: [], championImportance: [], seconds: 0,
+                error: error
             )
         }
         report.champion?.seconds = champion.seconds
@@ -45,7 +46,9 @@ struct SpuriousPhase {
         let explainer = context.explainer
         do {
             guard let championLabel = champion.classes.firstIndex(of: request.positiveClass) else {
-                throw ValidationFailure("the champion's classes \(champion.classes) do not include \"\(request.positiveClass)\"")
+                throw ValidationFailure(
+                    "the champion's classes \(champion.classes) do not include \"\(request.positiveClass)\""
+                )
             }
             let theirs = try LabelRequest(request.settings.labels, classes: champion.classes, positive: championLabel)
             let model = context.cache.classifier(champion, role: .champion, meter: meter)

@@ -178,7 +178,8 @@ public enum StabilityCheck {
                 intervals[feature.feature, default: []].append((feature.weight - 1.96 * error, feature.weight + 1.96 * error))
             }
         }
-        let percentages = intervals.values.filter { $0.count >= 2 }.map { list in
+        // In feature order, so that the mean's rounding does not depend on the process's hash seed.
+        let percentages = intervals.sorted { $0.key < $1.key }.map(\.value).filter { $0.count >= 2 }.map { list in
             var overlapping = 0, pairs = 0
             for i in list.indices {
                 for j in list.indices where j > i {

@@ -89,7 +89,9 @@ struct ValidationRun {
         ]
         let verdict = suites.map(\.verdict).max() ?? .pass
         let failing = suites.filter { $0.verdict == verdict && verdict != .pass }
-        let summary = failing.isEmpty ? checks.auc?.summary ?? "" : failing.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")
+        let summary =
+            failing.isEmpty
+            ? checks.auc?.summary ?? "" : failing.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")
         var report = ValidationReport(
             verdict: verdict, summary: summary, error: nil, checks: checks, durationSeconds: 0, scores: scores
         )
