@@ -1,13 +1,17 @@
 /// Explains documents again after small label-preserving edits, at random and by a greedy search for the edits
 /// that move the explanation most. Everything is seeded by document, so reruns make the same edits.
 struct FragilityProbe {
-    let request: ValidationRequest
+    let settings: StabilitySettings
+    /// The challenger's hash, from which the edited texts' seeds derive.
+    let modelSHA256: String
+    /// The challenger, as the stability phase scores it.
+    let classifier: any TextClassifier
     let explainer: LimeTextExplainer
     let label: Int
     let topK: Int
     /// The documents, their seed-0 explanations and their predicted classes (from the scoring of the evaluation
     /// set, so they are not scored again).
-    let documents: [(document: LabeledDocument, explanation: Explanation, predicted: Int)]
+    let documents: [(document: PlannedDocument, explanation: Explanation, predicted: Int)]
 
     struct Result {
         var trials: [PerturbationTrial] = []
@@ -15,9 +19,7 @@ struct FragilityProbe {
         var attacks: [PerturbationTrial] = []
     }
 
-    private var settings: StabilitySettings { request.settings.stability }
-
-    func run(progress: (@Sendable (ValidationProgress) -> Void)?) async throws -> Result {
+    func run(progress: ProgressSink?) async throws -> Result {
         var result = Result()
         guard !documents.isEmpty else { return result }
         let originalClasses = documents.map(\.predicted)
@@ -27,23 +29,23 @@ struct FragilityProbe {
             for (index, entry) in documents.enumerated() {
                 let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
                 var generator = SeededGenerator(
-                    seed: ExplanationSeed.derive(modelSHA256: "perturbation", documentID: entry.document.id, seedIndex: 0)
+                    seed: ExplanationSeed.derive(modelSHA256: "perturbation", documentID: entry.document.document.id, seedIndex: 0)
                 )
                 // Distinct edited texts only; a short text may allow fewer than asked for.
                 var texts: Set<String> = []
                 for _ in 0..<(settings.perturbations * 3) where texts.count < settings.perturbations {
-                    guard let edited = perturber.randomEdit(of: entry.document.text, using: &generator) else { break }
+                    guard let edited = perturber.randomEdit(of: entry.document.document.text, using: &generator) else { break }
                     guard texts.insert(edited.text).inserted else { continue }
                     candidates.append((index, PerturbedText(text: edited.text, edits: [edited.edit])))
                 }
             }
             let (kept, changed) = try labelPreserving(candidates, originalClasses: originalClasses)
             result.labelChanged = changed
-            let explanations = try await explain(kept, phase: "perturbations", progress: progress)
+            let explanations = try await explain(kept, phase: .perturbations, progress: progress)
             result.trials = zip(kept, explanations).map { candidate, explanation in
                 let entry = documents[candidate.document]
                 return PerturbationTrial(
-                    original: entry.document.text, perturbed: candidate.perturbed,
+                    original: entry.document.document.text, perturbed: candidate.perturbed,
                     originalExplanation: entry.explanation, perturbedExplanation: explanation,
                     features: explainer.settings
                 )
@@ -61,12 +63,12 @@ struct FragilityProbe {
     /// Greedy search: each step explains a few random edits of the current text and keeps the one whose
     /// explanation overlaps the original's least; the next step edits that text further.
     private func attack(
-        _ index: Int, originalClasses: [Int], progress: (@Sendable (ValidationProgress) -> Void)?
+        _ index: Int, originalClasses: [Int], progress: ProgressSink?
     ) async throws -> PerturbationTrial? {
         let entry = documents[index]
         let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
-        var generator = SeededGenerator(seed: ExplanationSeed.derive(modelSHA256: "attack", documentID: entry.document.id, seedIndex: 0))
-        var current = PerturbedText(text: entry.document.text, edits: [])
+        var generator = SeededGenerator(seed: ExplanationSeed.derive(modelSHA256: "attack", documentID: entry.document.document.id, seedIndex: 0))
+        var current = PerturbedText(text: entry.document.document.text, edits: [])
         var best: (trial: PerturbationTrial, agreement: ExplanationAgreement)?
         var explained = 0
         for _ in 0..<settings.attackSteps {
@@ -79,11 +81,11 @@ struct FragilityProbe {
             }
             let (kept, _) = try labelPreserving(candidates, originalClasses: originalClasses)
             guard !kept.isEmpty else { break }
-            let explanations = try await explain(kept, phase: "attack", progress: progress)
+            let explanations = try await explain(kept, phase: .attack, progress: progress)
             explained += explanations.count
             let scored = zip(kept, explanations).map { candidate, explanation in
                 let trial = PerturbationTrial(
-                    original: entry.document.text, perturbed: candidate.perturbed,
+                    original: entry.document.document.text, perturbed: candidate.perturbed,
                     originalExplanation: entry.explanation, perturbedExplanation: explanation,
                     features: explainer.settings
                 )
@@ -108,29 +110,27 @@ struct FragilityProbe {
         _ candidates: [(document: Int, perturbed: PerturbedText)], originalClasses: [Int]
     ) throws -> (kept: [(document: Int, perturbed: PerturbedText)], changed: Int) {
         guard !candidates.isEmpty else { return ([], 0) }
-        let classes = try Validator.predictedClasses(candidates.map(\.perturbed.text), classifier: request.challenger)
+        let classes = try ModelScoring.predictedClasses(candidates.map(\.perturbed.text), classifier: classifier)
         let kept = zip(candidates, classes).filter { $0.1 == originalClasses[$0.0.document] }.map(\.0)
         return (kept, candidates.count - kept.count)
     }
 
-    /// Explains edited texts, each under a seed of its own: the original's explanations differ from one
-    /// another by LIME's sampling noise, and so must an edited text's from the original's, or the comparison
-    /// with the noise floor would favour the edits.
+    /// Explains edited texts, each under a seed of its own (``ExplanationJob/init(edited:of:purpose:modelSHA256:)``).
     private func explain(
-        _ candidates: [(document: Int, perturbed: PerturbedText)], phase: String,
-        progress: (@Sendable (ValidationProgress) -> Void)?
+        _ candidates: [(document: Int, perturbed: PerturbedText)], phase: ValidationPhase, progress: ProgressSink?
     ) async throws -> [Explanation] {
+        let purpose: ExplanationPurpose = phase == .attack ? .attack : .perturbation
         let jobs = candidates.map { candidate in
-            let document = documents[candidate.document].document
-            return ExplainJob(
-                documentID: document.id, text: candidate.perturbed.text,
-                seed: ExplanationSeed.derive(
-                    modelSHA256: request.challengerSHA256, documentID: document.id + "\u{0}" + candidate.perturbed.text, seedIndex: 0
-                )
+            ExplanationJob(
+                edited: candidate.perturbed.text, of: documents[candidate.document].document, purpose: purpose,
+                modelSHA256: modelSHA256
             )
         }
-        return try await Validator.explainEach(jobs, progress: progress, phase: phase) { [explainer, label, request] _, job in
-            try explainer.explain(job.text, documentID: job.documentID, label: label, classifier: request.challenger, seed: job.seed)
-        }
+        let progress = PhaseProgress(phase: phase, total: jobs.count, sink: progress)
+        return try await ParallelExplaining.run(jobs, progress: progress) { [explainer, label, classifier] job in
+            try explainer.explain(
+                job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed
+            )
+        }.map(\.result)
     }
 }

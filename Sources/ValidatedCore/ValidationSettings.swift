@@ -111,7 +111,7 @@ public struct StabilitySettings: Sendable, Equatable {
 /// Settings of the AUC suite.
 public struct AUCSettings: Sendable, Equatable {
     /// How a challenger is compared with the champion.
-    public enum Comparison: String, Sendable, Equatable, CaseIterable {
+    public enum Comparison: String, Sendable, Equatable, Codable, CaseIterable {
         /// Fail when the challenger is significantly worse (one-sided paired DeLong test).
         case worse
         /// Fail unless the challenger is shown to be worse by less than ``AUCSettings/margin``.
@@ -179,5 +179,95 @@ public struct ValidationSettings: Sendable, Equatable {
         self.spurious = spurious
         self.stability = stability
         self.auc = auc
+    }
+}
+
+/// How LIME chooses the features of an explanation (the reference package's `feature_selection`).
+public enum FeatureSelection: String, Sendable, Equatable, Codable, CaseIterable {
+    /// `forward_selection` when at most 6 features are asked for, otherwise `highest_weights`.
+    case auto
+    /// Greedily add the feature that most improves the weighted R² of an unpenalised fit.
+    case forwardSelection = "forward_selection"
+    /// Fit a ridge (alpha 0.01) on all features and keep the largest absolute coefficients.
+    case highestWeights = "highest_weights"
+    /// Walk the LARS lasso path of the weighted-centred data (``LassoPath``) and keep the nonzero features of its
+    /// least regularised point with at most the wanted number of them.
+    case lassoPath = "lasso_path"
+    /// Keep every feature.
+    case none
+}
+
+/// LIME settings; the defaults are the reference `lime` package's for text.
+public struct LimeSettings: Sendable, Equatable {
+    /// Perturbed samples per explanation, the original text included; at least 2. Default 5000.
+    public var samples: Int
+    /// Width of the exponential kernel over cosine distance × 100; positive. Default 25.
+    public var kernelWidth: Double
+    /// Features kept in an explanation; at least 1. Default 10.
+    public var features: Int
+    /// Feature selection. Default ``FeatureSelection/auto``.
+    public var featureSelection: FeatureSelection
+    /// Texts per classifier call; `nil` scores all samples in one call, as the reference does. Default `nil`.
+    public var batchSize: Int?
+    /// Bag of words (the reference's `bow`): `true` makes each distinct word one feature whose removal deletes
+    /// every occurrence; `false` makes each occurrence a feature, replaced by ``maskString`` when removed.
+    /// Default `true`.
+    public var bow: Bool
+    /// The regular expression separating words (the reference's `split_expression`). Default `\W+`, which is
+    /// evaluated with Python's `\w` exactly; others are evaluated by ICU. Ignored when ``charLevel`` is set.
+    public var splitExpression: String
+    /// Every character is a token and a feature (the reference's `char_level`). Default `false`.
+    public var charLevel: Bool
+    /// What replaces a removed word when ``bow`` is false (the reference's `mask_string`); `nil` means
+    /// `UNKWORDZ`, or U+0000 with ``charLevel``. Default `nil`.
+    public var maskString: String?
+
+    /// Creates settings.
+    public init(
+        samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
+        batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
+        charLevel: Bool = false, maskString: String? = nil
+    ) {
+        self.samples = samples
+        self.kernelWidth = kernelWidth
+        self.features = features
+        self.featureSelection = featureSelection
+        self.batchSize = batchSize
+        self.bow = bow
+        self.splitExpression = splitExpression
+        self.charLevel = charLevel
+        self.maskString = maskString
+    }
+
+    /// `text` cut into LIME's features as these settings ask: characters with ``charLevel``, otherwise words
+    /// between matches of ``splitExpression``.
+    ///
+    /// - Throws: ``IndexedTextError`` when the split expression does not compile.
+    public func indexedText(_ text: String) throws(IndexedTextError) -> IndexedText {
+        if charLevel { return IndexedText(characters: text, bow: bow, maskString: maskString) }
+        return try IndexedText(text, splitExpression: splitExpression, bow: bow, maskString: maskString)
+    }
+
+    /// How these settings cut a text, for messages: `characters`, `words (\W+)` or `words between matches of …`.
+    var featureDescription: String {
+        if charLevel { return "characters" }
+        if splitExpression == IndexedText.defaultSplitExpression { return "words, runs of letters, digits and '_'" }
+        return "words between matches of \"\(splitExpression)\""
+    }
+
+    /// What is wrong with these settings, or `nil` when they can be used.
+    var problem: String? {
+        if samples < 2 { return "LIME needs at least 2 samples (the text and one perturbation), not \(samples)" }
+        if !(kernelWidth > 0) || !kernelWidth.isFinite { return "the LIME kernel width must be a positive number, not \(kernelWidth)" }
+        if features < 1 { return "LIME needs at least 1 feature per explanation, not \(features)" }
+        if let batchSize, batchSize < 1 { return "the LIME batch size must be at least 1, not \(batchSize)" }
+        if !charLevel, splitExpression != IndexedText.defaultSplitExpression {
+            do {
+                _ = try IndexedText.compile(splitExpression)
+            } catch {
+                return error.description
+            }
+        }
+        return nil
     }
 }

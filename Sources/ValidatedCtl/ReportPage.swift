@@ -201,7 +201,7 @@ struct ReportPage {
             out += item("DeLong p (challenger worse)", Format.number(auc.pValue, digits: 4))
             out += item("DeLong p (two-sided)", Format.number(auc.pValueTwoSided, digits: 4))
             out += item("z", Format.number(auc.z, digits: 3))
-            if let comparison = auc.comparison { out += item("Comparison", escape(comparison)) }
+            if let comparison = auc.comparison { out += item("Comparison", escape(comparison.rawValue)) }
             if let p = auc.pValueNonInferiority { out += item("p (non-inferiority)", Format.number(p, digits: 4)) }
             if let detectable = auc.minDetectableDelta { out += item("Smallest detectable difference", Format.number(detectable, digits: 4)) }
             if let needed = auc.docsNeeded { out += item("Documents for the target difference", "\(needed)") }

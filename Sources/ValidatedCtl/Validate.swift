@@ -193,9 +193,9 @@ struct Validate: AsyncParsableCommand {
 /// One self-rewriting status line on a terminal: the phase, its count and the time left in it.
 final class ProgressLine: Sendable {
     private struct State {
-        var phase = ""
+        var phase: ValidationPhase?
         var phaseStart = ContinuousClock.now
-        var finished: [String] = []
+        var finished: [ValidationPhase] = []
         var lastDraw = ContinuousClock.now - .seconds(1)
     }
 
@@ -212,7 +212,7 @@ final class ProgressLine: Sendable {
         let text: String? = state.withLock { state in
             let now = ContinuousClock.now
             if progress.phase != state.phase {
-                if !state.phase.isEmpty { state.finished.append(state.phase) }
+                if let phase = state.phase { state.finished.append(phase) }
                 state.phase = progress.phase
                 state.phaseStart = now
             }

@@ -67,18 +67,8 @@ import ValidatedTestSupport
         var weight: Double
     }
 
-    struct MissingFixture: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// The fixture; decoding it takes milliseconds, so each test reads its own.
-    static func reference() throws -> Reference {
-        let url = Fixtures.url("lime/reference.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw MissingFixture(description: "\(url.path) is missing; run python3 scripts/lime_reference.py fixture")
-        }
-        return try JSONDecoder().decode(Reference.self, from: data)
-    }
+    /// The fixture (``LimeFixture``).
+    static func reference() throws -> Reference { try LimeFixture.reference() }
 
     /// The fixed neighbourhood's sums, weighted by the fixture's kernel values.
     static func moments(_ data: Deterministic) -> WeightedMoments {

@@ -63,18 +63,8 @@ import ValidatedTestSupport
         var runs: [Run]
     }
 
-    struct MissingFixture: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// The fixture; decoding it takes milliseconds, so each test reads its own.
-    static func reference() throws -> Reference {
-        let url = Fixtures.url("lime/reference.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw MissingFixture(description: "\(url.path) is missing; run python3 scripts/lime_reference.py fixture")
-        }
-        return try JSONDecoder().decode(Reference.self, from: data)
-    }
+    /// The fixture (``LimeFixture``).
+    static func reference() throws -> Reference { try LimeFixture.reference() }
 
     static func model() throws -> any TextClassifier {
         try ModelLoader().load(Fixtures.url("lime/model.safetensors").path).classifier

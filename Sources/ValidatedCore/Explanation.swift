@@ -1,0 +1,57 @@
+/// One feature's weight in an explanation.
+public struct FeatureWeight: Sendable, Equatable, Codable {
+    /// The word, as it appears in the text (case kept).
+    public var feature: String
+    /// Its coefficient in the local surrogate: positive pushes towards the explained label.
+    public var weight: Double
+
+    /// Creates a weight.
+    public init(feature: String, weight: Double) {
+        self.feature = feature
+        self.weight = weight
+    }
+}
+
+/// A LIME explanation of one document.
+public struct Explanation: Sendable, Equatable, Codable {
+    /// The document explained.
+    public var documentID: String
+    /// The explained class index.
+    public var label: Int
+    /// The selected features, largest absolute weight first.
+    public var weights: [FeatureWeight]
+    /// The surrogate's intercept.
+    public var intercept: Double
+    /// The surrogate's weighted R² on the samples.
+    public var score: Double
+    /// The surrogate's prediction at the original text (every feature present).
+    public var localPrediction: Double
+    /// The classifier's probability of `label` for the original text.
+    public var prediction: Double
+    /// The standard error of each weight, in the order of ``weights``
+    /// (``WeightedMoments/coefficientStandardErrors(columns:alpha:)``); empty when not computed. Not stored in
+    /// reports: it serves the stability suite's CSI.
+    public var standardErrors: [Double] = []
+
+    /// Creates an explanation.
+    public init(
+        documentID: String, label: Int, weights: [FeatureWeight], intercept: Double, score: Double,
+        localPrediction: Double, prediction: Double
+    ) {
+        self.documentID = documentID
+        self.label = label
+        self.weights = weights
+        self.intercept = intercept
+        self.score = score
+        self.localPrediction = localPrediction
+        self.prediction = prediction
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case documentID = "document", label, weights, intercept, score
+        case localPrediction = "local_prediction", prediction
+    }
+
+    /// The `k` features with the largest absolute weight.
+    public func top(_ k: Int) -> ArraySlice<FeatureWeight> { weights.prefix(k) }
+}
