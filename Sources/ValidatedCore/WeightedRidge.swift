@@ -48,10 +48,17 @@ public struct BinaryDesign: Sendable, Equatable {
     mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>) {
         zeros.append(contentsOf: zeroColumns)
         starts.append(zeros.count)
+        if wordsPerRow == 1 {
+            // In a register: clearing bits of a word in memory would wait on the previous store each time.
+            var mask = full[0]
+            for column in zeroColumns { mask &= ~(1 &<< UInt64(truncatingIfNeeded: column)) }
+            masks.append(mask)
+            return
+        }
         masks.append(contentsOf: full)
-        let base = masks.count - wordsPerRow
+        let base = masks.count &- wordsPerRow
         masks.withUnsafeMutableBufferPointer { masks in
-            for column in zeroColumns { masks[base + Int(column >> 6)] &= ~(1 << UInt64(column & 63)) }
+            for column in zeroColumns { masks[base &+ Int(column >> 6)] &= ~(1 &<< UInt64(column & 63)) }
         }
     }
 

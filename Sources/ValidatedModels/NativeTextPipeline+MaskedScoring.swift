@@ -119,13 +119,18 @@ extension NativeTextPipeline: MaskedTextScoring {
         var classCount: Int { pipeline.classes.count }
 
         /// The sums of `logits` and of `norms` over the kept features, each in four interleaved partial sums so
-        /// that consecutive additions do not wait on each other.
-        static func keptSums(_ keep: UnsafeBufferPointer<Bool>, _ logits: [Double], _ norms: [Double]) -> (Double, Double) {
+        /// that consecutive additions do not wait on each other, without a branch on the (random) flags.
+        static func keptSums(
+            _ keep: UnsafeBufferPointer<Bool>, _ logits: [Double], _ norms: [Double]
+        ) -> (Double, Double) {
             var l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, n0 = 0.0, n1 = 0.0, n2 = 0.0, n3 = 0.0
+            guard let base = keep.baseAddress else { return (0, 0) }
+            // A Bool is stored as one byte, 0 or 1.
+            let flags = UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self)
             logits.withUnsafeBufferPointer { logits in
                 norms.withUnsafeBufferPointer { norms in
                     let count = logits.count, whole = count & ~3
-                    func kept(_ f: Int) -> Double { keep[f] ? 1 : 0 }
+                    func kept(_ f: Int) -> Double { Double(flags[f]) }
                     for f in stride(from: 0, to: whole, by: 4) {
                         let k0 = kept(f), k1 = kept(f + 1), k2 = kept(f + 2), k3 = kept(f + 3)
                         l0 += k0 * logits[f]
