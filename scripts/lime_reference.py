@@ -2,7 +2,7 @@
 """Reference values from the `lime` package (0.2.0.1) for validated's LIME engine.
 
     python3 scripts/lime_reference.py fixture [--out Tests/Fixtures/lime]
-    python3 scripts/lime_reference.py bench --out DIR [--documents 20] [--samples 5000] [--features 10]
+    python3 scripts/lime_reference.py bench --out DIR [--documents 20] [--samples 5000] [--features 10] [--lengths 5,20,50]
 
 `fixture` trains the WordNet-gloss pipeline (TfidfVectorizer + LogisticRegression on the first 2000 training
 glosses), exports it with export_sklearn.py to OUT/model.safetensors, explains 10 test glosses under 5 seeds
@@ -11,9 +11,11 @@ with LimeTextExplainer(num_samples=5000, num_features=10) and writes OUT/referen
 (tokenisation and masking, distances and kernel, ridge fits, feature selection including the LARS lasso path,
 and an explanation of each option on fixed data). LimeParityTests reads both files.
 
-`bench` trains the same pipeline, exports it to DIR/model.safetensors, writes DIR/documents.json and times the
-reference on those documents single-threaded (DIR/reference-timing.json); scripts/bench_lime.sh then runs
-validated's engine on the same files.
+`bench` trains the same pipeline on every training gloss, exports it to DIR/model.safetensors and, for each length
+N of --lengths, writes DIR/documents-N.json (documents of exactly N distinct LIME words) and times the reference
+on them single-threaded (DIR/reference-timing-N.json); scripts/bench_lime.sh then runs validated's engine on the
+same files. Without --lengths it writes DIR/documents.json and DIR/reference-timing.json for test glosses of 8 to
+40 words, as before.
 """
 import argparse
 import itertools
@@ -205,28 +207,63 @@ def fixture(arguments):
         handle.write("\n")
 
 
+def documents_of_length(count, words):
+    """`count` documents of exactly `words` distinct LIME words: consecutive test glosses of one topic (label)
+    joined with "; ", cut at the word that makes `words`. Each document starts at a new gloss."""
+    glosses = {0: [], 1: []}
+    for document in read_jsonl(os.path.join(GLOSSES, "test.jsonl")):
+        glosses[document["label"]].append(document["text"])
+    picked = []
+    for label in itertools.cycle([1, 0]):
+        stream = glosses[label]
+        text = ""
+        while stream and IndexedString(text).num_words() < words:
+            gloss = stream.pop(0).split()
+            text += "; " if text else ""
+            for index, word in enumerate(gloss):
+                candidate = text + (" " if index else "") + word
+                if IndexedString(candidate).num_words() > words:
+                    break
+                text = candidate
+        if IndexedString(text).num_words() != words:
+            raise SystemExit(f"lime_reference.py: the test glosses cannot make {count} documents of {words} words")
+        picked.append({"id": f"words{words}-{len(picked)}", "text": text})
+        if len(picked) == count:
+            return picked
+
+
 def bench(arguments):
     os.makedirs(arguments.out, exist_ok=True)
     pipeline = train(None)
     export(pipeline, os.path.join(arguments.out, "model.safetensors"))
-    documents = pick_documents(arguments.documents, 8, 40)
-    with open(os.path.join(arguments.out, "documents.json"), "w", encoding="utf-8") as handle:
+    if arguments.lengths:
+        for words in [int(w) for w in arguments.lengths.split(",")]:
+            time_reference(pipeline, documents_of_length(arguments.documents, words), arguments, f"-{words}")
+    else:
+        time_reference(pipeline, pick_documents(arguments.documents, 8, 40), arguments, "")
+
+
+def time_reference(pipeline, documents, arguments, suffix):
+    """Writes documents{suffix}.json and the reference's timing of them, reference-timing{suffix}.json."""
+    with open(os.path.join(arguments.out, f"documents{suffix}.json"), "w", encoding="utf-8") as handle:
         json.dump(documents, handle, ensure_ascii=False)
     explain(pipeline, documents[0]["text"], 0, arguments.samples, arguments.features)  # warm-up
     stages = {"sampling": 0.0, "scoring": 0.0, "distances": 0.0, "fit": 0.0}
-    total = 0.0
+    total = cpu = 0.0
     for index, document in enumerate(documents):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         explain(pipeline, document["text"], index, arguments.samples, arguments.features)
         total += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
         stages_of(pipeline, document["text"], index, arguments.samples, arguments.features, stages)
     words = [IndexedString(d["text"]).num_words() for d in documents]
     result = {
         "documents": len(documents), "samples": arguments.samples, "features": arguments.features,
         "mean_distinct_words": float(np.mean(words)), "seconds_per_explanation": total / len(documents),
+        "cpu_seconds_per_explanation": cpu / len(documents),
         "stages_per_explanation": {k: v / len(documents) for k, v in stages.items()},
     }
-    with open(os.path.join(arguments.out, "reference-timing.json"), "w", encoding="utf-8") as handle:
+    with open(os.path.join(arguments.out, f"reference-timing{suffix}.json"), "w", encoding="utf-8") as handle:
         json.dump(result, handle)
     print(json.dumps(result))
 
@@ -269,6 +306,7 @@ def main():
     bench_parser.add_argument("--documents", type=int, default=20)
     bench_parser.add_argument("--samples", type=int, default=5000)
     bench_parser.add_argument("--features", type=int, default=10)
+    bench_parser.add_argument("--lengths", help="comma-separated distinct-word counts, e.g. 5,20,50")
     arguments = parser.parse_args()
     fixture(arguments) if arguments.command == "fixture" else bench(arguments)
 

@@ -185,8 +185,8 @@ public struct LimeTextExplainer: Sendable {
             explained = (0..<probabilities.columns).sorted { (probabilities[0, $0], $0) > (probabilities[0, $1], $1) }
                 .prefix(count).map { $0 }
         }
-        let weights = (0..<design.rows).map {
-            Self.kernel(distance: Self.distance(kept: design.onesCount(ofRow: $0), total: d), width: settings.kernelWidth)
+        let weights = design.rowValues {
+            Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth)
         }
         lap(\.distances)
         defer { lap(\.fit) }

@@ -1,0 +1,129 @@
+/// The rows of a ``BinaryDesign`` grouped by weight, each group's columns stored as bitsets over its rows: the
+/// Gram matrix `G = XᵀWX` is then `Σ_g w_g · popcount(column i AND column j)` over the groups.
+///
+/// LIME weighs a sample by its distance to the original text, which depends only on how many words it keeps,
+/// so a neighbourhood of `D` words has at most `D + 1` groups. Rows are grouped by their count of ones and, within
+/// it, by their exact weight, so any weights give the exact `G`; distinct weights only make more groups.
+///
+/// Group `g`'s rows fill blocks `blockStarts[g]..<blockStarts[g + 1]` of 64 rows, the last one padded with zero
+/// rows; block `b` holds each column's 64 bits in `bits[b * columns + column]`, bit `t` being its `t`-th row.
+struct WeightGroups {
+    let columns: Int
+    /// Per group: its weight and its blocks, `blockStarts[g]..<blockStarts[g + 1]`.
+    private(set) var weights: [Double] = []
+    private(set) var blockStarts: [Int] = [0]
+    private(set) var bits: [UInt64] = []
+
+    init(design: BinaryDesign, weights rowWeights: [Double]) {
+        columns = design.columns
+        let (order, groupStarts) = Self.group(design, rowWeights, weights: &weights)
+        for g in weights.indices {
+            blockStarts.append(blockStarts[g] + (groupStarts[g + 1] - groupStarts[g] + 63) / 64)
+        }
+        let blockStarts = blockStarts, columns = columns, words = design.wordsPerRow
+        bits = [UInt64](repeating: 0, count: blockStarts[blockStarts.count - 1] * columns)
+        var block = [UInt64](repeating: 0, count: 64)
+        design.masks.withUnsafeBufferPointer { masks in
+            bits.withUnsafeMutableBufferPointer { bits in
+                block.withUnsafeMutableBufferPointer { block in
+                    for g in 0..<(groupStarts.count - 1) {
+                        for (b, first) in stride(from: groupStarts[g], to: groupStarts[g + 1], by: 64).enumerated() {
+                            let out = (blockStarts[g] + b) * columns, count = min(64, groupStarts[g + 1] - first)
+                            for word in 0..<words {
+                                for t in 0..<64 { block[t] = t < count ? masks[order[first + t] * words + word] : 0 }
+                                Self.transpose(block)
+                                for c in 0..<min(64, columns - word * 64) { bits[out + word * 64 + c] = block[c] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The rows ordered by group, group `g` being `order[groupStarts[g]..<groupStarts[g + 1]]` in row order;
+    /// `weights` receives each group's weight.
+    private static func group(
+        _ design: BinaryDesign, _ rowWeights: [Double], weights: inout [Double]
+    ) -> (order: [Int], groupStarts: [Int]) {
+        struct Key: Hashable {
+            var ones: Int
+            var weight: UInt64
+        }
+        var groupOfKey: [Key: Int] = [:]
+        var lastGroupOfCount = [Int](repeating: -1, count: design.columns + 1)
+        var groupOfRow = [Int](repeating: 0, count: design.rows)
+        var sizes: [Int] = []
+        for row in 0..<design.rows {
+            let ones = design.onesCount(ofRow: row), w = rowWeights[row]
+            var g = lastGroupOfCount[ones]
+            if g < 0 || weights[g].bitPattern != w.bitPattern {
+                let key = Key(ones: ones, weight: w.bitPattern)
+                g = groupOfKey[key] ?? weights.count
+                if g == weights.count {
+                    groupOfKey[key] = g
+                    weights.append(w)
+                    sizes.append(0)
+                }
+                lastGroupOfCount[ones] = g
+            }
+            groupOfRow[row] = g
+            sizes[g] += 1
+        }
+        var groupStarts = [0]
+        for size in sizes { groupStarts.append(groupStarts[groupStarts.count - 1] + size) }
+        var next = groupStarts
+        var order = [Int](repeating: 0, count: design.rows)
+        for (row, g) in groupOfRow.enumerated() {
+            order[next[g]] = row
+            next[g] += 1
+        }
+        return (order, groupStarts)
+    }
+
+    /// Transposes a 64 × 64 bit matrix in place: afterwards bit `t` of word `c` is what bit `c` of word `t` was
+    /// (Hacker's Delight, section 7–3).
+    private static func transpose(_ a: UnsafeMutableBufferPointer<UInt64>) {
+        var j = 32
+        var mask: UInt64 = 0x0000_0000_FFFF_FFFF
+        while j != 0 {
+            var k = 0
+            while k < 64 {
+                let t = ((a[k] >> UInt64(j)) ^ a[k + j]) & mask
+                a[k + j] ^= t
+                a[k] ^= t << UInt64(j)
+                k = (k + j + 1) & ~j
+            }
+            j >>= 1
+            mask ^= mask << UInt64(j)
+        }
+    }
+
+    /// `G = XᵀWX`, `columns × columns`, row-major: per group and column `i`, the popcounts of `i` ANDed with
+    /// each column `j ≥ i` over the group's blocks, then one weighted sum per pair.
+    func gram() -> [Double] {
+        let d = columns
+        var gram = [Double](repeating: 0, count: d * d)
+        var counts = [Int](repeating: 0, count: d)
+        gram.withUnsafeMutableBufferPointer { gram in
+            counts.withUnsafeMutableBufferPointer { counts in
+                bits.withUnsafeBufferPointer { bits in
+                    for (g, w) in weights.enumerated() {
+                        for i in 0..<d {
+                            for j in i..<d { counts[j] = 0 }
+                            for block in blockStarts[g]..<blockStarts[g + 1] {
+                                let base = block * d, a = bits[base + i]
+                                for j in i..<d { counts[j] &+= (a & bits[base + j]).nonzeroBitCount }
+                            }
+                            for j in i..<d { gram[i * d + j] += w * Double(counts[j]) }
+                        }
+                    }
+                }
+            }
+            for i in 0..<d {
+                for j in 0..<i { gram[i * d + j] = gram[j * d + i] }
+            }
+        }
+        return gram
+    }
+}
