@@ -12,6 +12,8 @@ struct ScoredEvaluation: Sendable {
     var championScores: [Double]?
     /// Why a champion could not be scored; the challenger is then judged on the floor alone.
     var championError: String?
+    /// The challenger's cut evaluation documents (row indices), when it reads a limited length.
+    var truncatedRows: [Int] = []
     /// What scoring cost.
     var cost: PhaseCost
 }
@@ -34,6 +36,9 @@ struct EvaluationScoring {
             challengerColumns: challengerColumns, challengerScores: challengerColumns[context.label],
             predicted: ModelScoring.predictedClasses(challengerColumns), cost: PhaseCost()
         )
+        if let truncating = request.challenger as? any TruncatingClassifier {
+            scored.truncatedRows = truncating.truncatedTexts(among: texts)
+        }
         scored.championScores = request.championScores
         if request.evaluation.isMultiClass || scored.championScores?.count != documents.count {
             scored.championScores = nil

@@ -47,9 +47,11 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     /// texts explained again, masks repeated within a short document's neighbourhood, seeds and edits of one
     /// document sharing perturbations): answered without a model call.
     public var cachedCalls: Int?
+    /// Evaluation documents the model read only in part, when it reads a limited length and cut some.
+    public var truncation: TruncationReport?
 
     enum CodingKeys: String, CodingKey {
-        case verdict, summary, error, checks
+        case verdict, summary, error, checks, truncation
         case durationSeconds = "duration_seconds"
         case modelCalls = "model_calls"
         case cachedCalls = "cached_calls"

@@ -74,8 +74,27 @@ struct ValidationRun {
         let explained = try await ChallengerExplaining(context: context).run(plan)
         let spurious = try await SpuriousPhase(context: context).run(plan, explained, scored)
         let stability = try await StabilityPhase(context: context).run(explained, scored)
-        return Self.combine(
+        var report = Self.combine(
             ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc), scores: scored.challengerScores
+        )
+        if let truncation = truncation(scored, plan: plan) {
+            report.truncation = truncation
+            report.summary += "; \(truncation.summary)"
+        }
+        return report
+    }
+
+    /// What the challenger's cut documents amount to, when it cut any.
+    private func truncation(_ scored: ScoredEvaluation, plan: ExplanationPlan) -> TruncationReport? {
+        guard !scored.truncatedRows.isEmpty,
+            let length = (context.request.challenger as? any TruncatingClassifier)?.maximumInputLength
+        else { return nil }
+        let documents = context.request.evaluation.documents
+        let cut = Set(scored.truncatedRows)
+        return TruncationReport(
+            maximumLength: length, documents: scored.truncatedRows.count, ofDocuments: documents.count,
+            explained: plan.documents.filter { cut.contains($0.row) }.count,
+            examples: scored.truncatedRows.prefix(TruncationReport.exampleCount).map { documents[$0].id }
         )
     }
 
