@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ValidatedRuntimeTests",
-            dependencies: ["ValidatedCore", "ValidatedRuntime", "ValidatedTestSupport"]
+            dependencies: ["ValidatedCore", "ValidatedModels", "ValidatedRuntime", "ValidatedTestSupport"]
         ),
         .testTarget(
             name: "ValidatedStoreTests",

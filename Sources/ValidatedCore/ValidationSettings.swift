@@ -168,17 +168,23 @@ public struct ValidationSettings: Sendable, Equatable {
     public var stability: StabilitySettings
     /// The AUC suite.
     public var auc: AUCSettings
+    /// The longest a whole validation run may take, in seconds, loading the models included; a run past it
+    /// ends in an `error` verdict naming the limit, so that one huge document or a slow model cannot stall a
+    /// folder. Default 3600.
+    public var runTimeoutSeconds: Double
 
     /// Creates settings; each suite's defaults unless given.
     public init(
         lime: LimeSettings = LimeSettings(), labels: ExplainedLabels = .positive, spurious: SpuriousSettings = SpuriousSettings(),
-        stability: StabilitySettings = StabilitySettings(), auc: AUCSettings = AUCSettings()
+        stability: StabilitySettings = StabilitySettings(), auc: AUCSettings = AUCSettings(),
+        runTimeoutSeconds: Double = 3600
     ) {
         self.lime = lime
         self.labels = labels
         self.spurious = spurious
         self.stability = stability
         self.auc = auc
+        self.runTimeoutSeconds = runTimeoutSeconds
     }
 }
 

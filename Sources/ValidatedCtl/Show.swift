@@ -53,10 +53,37 @@ struct Show: AsyncParsableCommand {
             out += "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
             out += "\(palette.verdict(check.verdict, width: 6))\(check.summary)\n"
         }
-        guard let checks = report?.checks else { return out }
+        if let truncation = report?.truncation {
+            out += "  truncated: \(truncation.summary); first: \(truncation.examples.joined(separator: ", "))\n"
+        }
+        guard let report, report.error == nil else { return out }
+        let checks = report.checks
         if let spurious = checks.spurious { out += renderSpurious(spurious, legend: legend) }
         if let auc = checks.auc { out += renderAUC(auc) }
         if let stability = checks.stability { out += renderStability(stability) }
+        return out + renderCost(report)
+    }
+
+    /// Each suite's seconds and model calls, and the run's, when the report counted them.
+    private static func renderCost(_ report: ValidationReport) -> String {
+        guard let total = report.modelCalls else { return "" }
+        let suites: [(String, Double?, Int?, Int?)] = [
+            ("AUC", report.checks.auc?.seconds, report.checks.auc?.modelCalls, report.checks.auc?.cachedCalls),
+            (
+                "spurious", report.checks.spurious?.seconds, report.checks.spurious?.modelCalls,
+                report.checks.spurious?.cachedCalls
+            ),
+            (
+                "stability", report.checks.stability?.seconds, report.checks.stability?.modelCalls,
+                report.checks.stability?.cachedCalls
+            ),
+        ]
+        var out = "\nCost: \(Format.number(report.durationSeconds, digits: 1)) s, \(total) model calls"
+        out += ", \(report.cachedCalls ?? 0) answered from the run's cache\n"
+        for (name, seconds, calls, cached) in suites where calls != nil {
+            out += "  \(pad(name, 10))\(Format.number(seconds, digits: 2)) s, \(calls ?? 0) model calls"
+            out += ", \(cached ?? 0) cached\n"
+        }
         return out
     }
 

@@ -11,6 +11,8 @@ final class SharedState: Sendable {
         var currentModel: String?
         /// When the worker last showed progress, or `nil` while it waits for work.
         var busySince: ContinuousClock.Instant?
+        /// Until when the run in progress may take without showing progress: its limit, and a minute to stop.
+        var runDeadline: ContinuousClock.Instant?
     }
 
     private let values: Mutex<Values>
@@ -56,12 +58,37 @@ final class SharedState: Sendable {
 
     /// The worker is waiting for work: idle counts as healthy.
     func markIdle() {
-        values.withLock { $0.busySince = nil }
+        values.withLock {
+            $0.busySince = nil
+            $0.runDeadline = nil
+        }
     }
 
-    /// Whether the worker is idle or has made progress within `interval`: the watchdog is pinged only then, so
-    /// a wedged worker gets the daemon restarted.
+    /// A run with a limit of `seconds` ([Run] TimeoutSec=) starts: until then (and a minute for it to stop) the
+    /// worker counts as healthy however long one explanation or one scorer request takes.
+    func markRunStarted(limit seconds: Double) {
+        values.withLock {
+            $0.busySince = .now
+            $0.runDeadline = .now + .seconds(seconds) + Self.stopGrace
+        }
+    }
+
+    /// The run in progress has ended.
+    func markRunEnded() {
+        values.withLock { $0.runDeadline = nil }
+    }
+
+    /// How long a run past its limit gets to stop before the worker counts as wedged.
+    static let stopGrace = Duration.seconds(60)
+
+    /// Whether the worker is idle, within the limit of its run, or has made progress within `interval`: the
+    /// watchdog is pinged only then, so a wedged worker gets the daemon restarted while a slow but healthy run
+    /// (a large model scoring long texts) is left to its own limit.
     func isHealthy(within interval: Duration) -> Bool {
-        values.withLock { state in state.busySince.map { ContinuousClock.now - $0 < interval } ?? true }
+        values.withLock { state in
+            let now = ContinuousClock.now
+            if let deadline = state.runDeadline, now < deadline { return true }
+            return state.busySince.map { now - $0 < interval } ?? true
+        }
     }
 }

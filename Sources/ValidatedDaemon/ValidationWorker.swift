@@ -82,6 +82,8 @@ struct ValidationWorker: Service {
             )
         }
         while wedgeForTesting { usleep(1_000_000) }
+        state.markRunStarted(limit: folder.settings.runTimeoutSeconds)
+        defer { state.markRunEnded() }
         var result = await job.run { [state] _ in state.markProgress() }
         if let sha = result.sha256, sha != run.model.sha256 {
             let what = ModelLoader.isFolder(run.model.path) ? "the folder's content" : "the file"

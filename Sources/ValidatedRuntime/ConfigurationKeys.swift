@@ -15,7 +15,7 @@ public enum ConfigurationKeys {
     ])
 
     /// The suites' sections, allowed in the main file, its drop-ins and folder files.
-    static let suites: [SettingSection<ValidationSettings>] = [explain, spurious, stability, auc]
+    static let suites: [SettingSection<ValidationSettings>] = [explain, spurious, stability, auc, run]
 
     static let explain = SettingSection<ValidationSettings>("Explain", [
         .integer("Samples", \.lime.samples, in: 10...1_000_000),
@@ -69,6 +69,10 @@ public enum ConfigurationKeys {
         .number("Margin", \.auc.margin, in: 0...0.5),
         .number("Power", \.auc.power, in: 0.5...0.999),
         .number("TargetDelta", \.auc.targetDelta, in: 1e-6...0.5),
+    ])
+
+    static let run = SettingSection<ValidationSettings>("Run", [
+        .number("TimeoutSec", \.runTimeoutSeconds, in: 1...604_800),
     ])
 
     static let folder = SettingSection<FolderConfiguration>("Folder", [

@@ -51,18 +51,77 @@ public struct ValidationJob: Sendable {
     /// Models served by a scorer process live exactly for this call: each is closed when the suites end, and
     /// killed at once when the calling task is cancelled.
     ///
-    /// Never throws: a checkpoint that cannot be loaded yields an `error` verdict naming the reason.
+    /// Never throws: a checkpoint that cannot be loaded, or a run past ``ValidationSettings/runTimeoutSeconds``,
+    /// yields an `error` verdict naming the reason.
     public func run(progress: (@Sendable (ValidationProgress) -> Void)? = nil) async -> ValidationOutcome {
         let roster = ScorerRoster()
-        var loader = loader
-        loader.roster = roster
+        var served = loader
+        served.roster = roster
+        let loader = served
         return await withTaskCancellationHandler {
             await withTaskExecutorPreference(ValidationThreads.shared) {
-                await run(loader: loader, progress: progress)
+                await withinBudget(roster: roster, loader: loader) {
+                    await run(loader: loader, progress: progress)
+                }
             }
         } onCancel: {
             roster.killAll()
         }
+    }
+
+    private enum Finish: Sendable {
+        case done(ValidationOutcome)
+        case budgetSpent
+        case cancelled
+    }
+
+    /// Runs `body`, or ends it once ``ValidationSettings/runTimeoutSeconds`` have passed: its scorers are killed
+    /// and the run is cancelled, and the outcome is an `error` naming the limit. Explanations in progress end at
+    /// their next check for cancellation.
+    private func withinBudget(
+        roster: ScorerRoster, loader: ModelLoader, _ body: @escaping @Sendable () async -> ValidationOutcome
+    ) async -> ValidationOutcome {
+        let limit = settings.runTimeoutSeconds
+        return await withTaskGroup(of: Finish.self) { group in
+            group.addTask { .done(await body()) }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: .seconds(limit))
+                    return .budgetSpent
+                } catch {
+                    return .cancelled
+                }
+            }
+            while let finish = await group.next() {
+                switch finish {
+                case .done(let outcome):
+                    group.cancelAll()
+                    return outcome
+                case .budgetSpent:
+                    roster.killAll()
+                    group.cancelAll()
+                    await group.waitForAll()
+                    return budgetSpent(limit, loader: loader)
+                case .cancelled:
+                    continue
+                }
+            }
+            return budgetSpent(limit, loader: loader)
+        }
+    }
+
+    private func budgetSpent(_ limit: Double, loader: ModelLoader) -> ValidationOutcome {
+        let seconds = limit == limit.rounded() ? "\(Int(limit))" : "\(limit)"
+        return ValidationOutcome(
+            path: modelPath,
+            sha256: try? loader.fingerprint(modelPath).sha256,
+            report: .failure(
+                "the run took longer than its limit of \(seconds) s ([Run] TimeoutSec=\(seconds)) and was stopped; "
+                    + "raise TimeoutSec= in the folder's file (or validated.conf), or make the run cheaper "
+                    + "([Explain] Samples=, [Spurious] Documents=, [Stability] Documents=)"
+            ),
+            championProblem: nil
+        )
     }
 
     private func run(loader: ModelLoader, progress: (@Sendable (ValidationProgress) -> Void)?) async -> ValidationOutcome {
