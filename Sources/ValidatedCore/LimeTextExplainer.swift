@@ -51,7 +51,7 @@ public struct LimeSettings: Sendable, Equatable {
     public var certifyStartSamples: Int
     /// The share of the largest absolute weight below which a weight is negligible, so that two negligible
     /// features need not be separated (``TopKCertificate``); 0 requires every boundary pair separated. In
-    /// `[0, 1)`. Default 0.05.
+    /// `[0, 1)`. Default 0.1.
     public var certifyNegligible: Double
 
     /// Creates settings.
@@ -59,7 +59,7 @@ public struct LimeSettings: Sendable, Equatable {
         samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
         batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
         charLevel: Bool = false, maskString: String? = nil, certifyConfidence: Double? = nil,
-        certifyStartSamples: Int = 250, certifyNegligible: Double = 0.05
+        certifyStartSamples: Int = 250, certifyNegligible: Double = 0.1
     ) {
         self.certifyConfidence = certifyConfidence
         self.certifyStartSamples = certifyStartSamples
