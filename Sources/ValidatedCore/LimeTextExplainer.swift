@@ -46,12 +46,14 @@ public struct LimeSettings: Sendable, Equatable {
     /// (``TopKCertificate``) before sampling stops; `nil` or 0 turns certification off, so every explanation
     /// draws ``samples``. In `(0, 1)` otherwise. Default `nil`.
     public var certifyConfidence: Double?
-    /// The samples a certified explanation starts with; it doubles them, up to ``samples``, until certified.
+    /// The samples a certified explanation starts with; it adds half as many again each round, up to
+    /// ``samples``, until certified.
     /// At least 2. Default 250.
     public var certifyStartSamples: Int
     /// The share of the largest absolute weight below which a weight is negligible, so that two negligible
     /// features need not be separated (``TopKCertificate``); 0 requires every boundary pair separated. In
-    /// `[0, 1)`. Default 0.1.
+    /// `[0, 1)`. Default 0: on WordNet glosses any larger share made the top 10 less stable from seed to seed
+    /// than fixed 5000-sample LIME (0.05: top-10 Jaccard 0.956 against 0.964, 2226 instead of 2714 samples).
     public var certifyNegligible: Double
 
     /// Creates settings.
@@ -59,7 +61,7 @@ public struct LimeSettings: Sendable, Equatable {
         samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
         batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
         charLevel: Bool = false, maskString: String? = nil, certifyConfidence: Double? = nil,
-        certifyStartSamples: Int = 250, certifyNegligible: Double = 0.1
+        certifyStartSamples: Int = 250, certifyNegligible: Double = 0
     ) {
         self.certifyConfidence = certifyConfidence
         self.certifyStartSamples = certifyStartSamples
@@ -410,7 +412,7 @@ public struct LimeTextExplainer: Sendable {
             }
             guard certified || rows >= settings.samples else {
                 lap(\.fit)
-                rows = min(rows * 2, settings.samples)
+                rows = min(rows + rows / 2, settings.samples)
                 continue
             }
             defer { lap(\.fit) }

@@ -73,9 +73,12 @@ public enum SandwichCovariance {
 /// For the ranking coefficients `β` (the all-feature ridge `highest_weights` ranks) with sampling covariance `V`
 /// (``SandwichCovariance``), every pair of a feature `a` inside the top `k` and a feature `b` outside is tested
 /// one-sided for `|β_a| − |β_b| > 0`, by the delta method: `z = (|β_a| − |β_b|) / √(V_aa + V_bb − 2 s_a s_b V_ab)`
-/// with `s` the signs. The top `k` is certified when every tested pair clears `z_{1 − (1 − confidence)/m}`,
-/// Bonferroni over the `m` pairs tested, so the chance of certifying a set that is not the true top `k` stays
-/// below `1 − confidence` (asymptotically, over the masks). A text with at most `k` features is certified
+/// with `s` the signs. The top `k` is certified when Holm's step-down procedure at level `1 − confidence` rejects
+/// every one of the `m` pairs tested: the `i`-th largest `z` (counting from 0) clears `z_{1 − (1 − confidence)/(m − i)}`,
+/// so the pair closest to a tie must clear the one-sided quantile of the confidence itself and pairs far from the
+/// boundary, whose `z` is large, cost nothing. The family-wise error over the tested pairs, and so the chance of
+/// certifying a set that is not the true top `k`, stays below `1 − confidence` (asymptotically, over the masks;
+/// the pairs tested are chosen from the same estimates, as in S-LIME). A text with at most `k` features is certified
 /// without a test.
 ///
 /// ## Negligible features
@@ -97,7 +100,7 @@ public struct TopKCertificate: Sendable, Equatable {
     public var pairsTested: Int
     /// The smallest `z` over the tested pairs; `+∞` when none was tested.
     public var smallestZ: Double
-    /// The critical value each tested pair had to clear.
+    /// The critical value the pair closest to a tie had to clear (Holm's last step).
     public var critical: Double
 
     /// Tests the top `k` of `coefficients` (ranked by absolute value, ties to the lower index, as
@@ -126,9 +129,10 @@ public struct TopKCertificate: Sendable, Equatable {
             }
         }
         guard !zs.isEmpty else { return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0) }
-        let critical = NormalQuantile.upper((1 - confidence) / Double(zs.count))
-        let smallest = zs.min()!
-        return TopKCertificate(certified: smallest > critical, pairsTested: zs.count, smallestZ: smallest, critical: critical)
+        // Holm's step-down: the i-th largest z (from 0) must clear the quantile of (1 − confidence)/(m − i).
+        let sorted = zs.sorted(by: >), m = zs.count, alpha = 1 - confidence
+        let certified = sorted.indices.allSatisfy { sorted[$0] > NormalQuantile.upper(alpha / Double(m - $0)) }
+        return TopKCertificate(certified: certified, pairsTested: m, smallestZ: sorted[m - 1], critical: NormalQuantile.upper(alpha))
     }
 }
 
