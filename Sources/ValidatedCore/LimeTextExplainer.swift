@@ -120,9 +120,12 @@ extension LimeSettings {
         if let confidence = certifyConfidence, confidence != 0, !(confidence > 0 && confidence < 1) {
             return "the LIME certification confidence must be between 0 and 1 (0 turns it off), not \(confidence)"
         }
-        if certifyStartSamples < 2 { return "certified LIME needs at least 2 starting samples, not \(certifyStartSamples)" }
+        if certifyStartSamples < 2 {
+            return "certified LIME needs at least 2 starting samples, not \(certifyStartSamples)"
+        }
         if !(certifyNegligible >= 0 && certifyNegligible < 1) {
-            return "the share of the largest weight below which a weight is negligible must be in [0, 1), not \(certifyNegligible)"
+            return "the share of the largest weight below which a weight is negligible must be in [0, 1), "
+                + "not \(certifyNegligible)"
         }
         return nil
     }
@@ -247,7 +250,10 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
     }
 
     static func columnsChanged(_ documentID: String, from: Int, to: Int) -> Self {
-        Self(description: "document \(documentID) cannot be explained: the model returned \(from) classes for some texts and \(to) for others")
+        Self(
+            description: "document \(documentID) cannot be explained: the model returned \(from) classes for some texts "
+                + "and \(to) for others"
+        )
     }
 
     static func notFinite(_ documentID: String, _ value: Double) -> Self {
@@ -400,16 +406,12 @@ public struct LimeTextExplainer: Sendable {
             lap(\.scoring)
             let explained = try Self.resolve(labels, probabilities: scored, documentID: documentID)
             let weights = (0..<design.rows).map {
-                Self.kernel(distance: Self.distance(kept: design.onesCount(ofRow: $0), total: d), width: settings.kernelWidth)
+                Self.kernel(
+                    distance: Self.distance(kept: design.onesCount(ofRow: $0), total: d), width: settings.kernelWidth
+                )
             }
             lap(\.distances)
-            let fits = explained.map { label in
-                let targets = scored.column(label)
-                return (label: label, targets: targets, moments: WeightedMoments(design: design, targets: targets, weights: weights))
-            }
-            let certified = settings.certifies && fits.allSatisfy {
-                certificate(design: design, targets: $0.targets, weights: weights, moments: $0.moments).certified
-            }
+            let (fits, certified) = fit(design, weights: weights, probabilities: scored, labels: explained)
             guard certified || rows >= settings.samples else {
                 lap(\.fit)
                 rows = min(rows + rows / 2, settings.samples)
@@ -418,13 +420,30 @@ public struct LimeTextExplainer: Sendable {
             defer { lap(\.fit) }
             return fits.map { fit in
                 var explanation = self.explanation(
-                    of: fit.moments, label: fit.label, prediction: fit.targets[0], words: indexed.words, documentID: documentID
+                    of: fit.moments, label: fit.label, prediction: fit.targets[0], words: indexed.words,
+                    documentID: documentID
                 )
                 explanation.samples = rows
                 explanation.certified = certified
                 return explanation
             }
         }
+    }
+
+    /// The regression sums of each class in `labels` on the neighbourhood so far, and whether every class's top
+    /// features are certified (never when certification is off).
+    private func fit(
+        _ design: BinaryDesign, weights: [Double], probabilities: ProbabilityMatrix, labels: [Int]
+    ) -> (fits: [(label: Int, targets: [Double], moments: WeightedMoments)], certified: Bool) {
+        let fits = labels.map { label in
+            let targets = probabilities.column(label)
+            let moments = WeightedMoments(design: design, targets: targets, weights: weights)
+            return (label: label, targets: targets, moments: moments)
+        }
+        let certified = settings.certifies && fits.allSatisfy {
+            certificate(design: design, targets: $0.targets, weights: weights, moments: $0.moments).certified
+        }
+        return (fits, certified)
     }
 
     /// `block`'s rows after those of `earlier`.
@@ -435,7 +454,9 @@ public struct LimeTextExplainer: Sendable {
         guard block.columns == earlier.columns else {
             throw ExplanationError.columnsChanged(documentID, from: earlier.columns, to: block.columns)
         }
-        return ProbabilityMatrix(rows: earlier.rows + block.rows, columns: block.columns, values: earlier.values + block.values)
+        return ProbabilityMatrix(
+            rows: earlier.rows + block.rows, columns: block.columns, values: earlier.values + block.values
+        )
     }
 
     /// The classes `labels` asks for, checked against the model's columns.
@@ -552,7 +573,9 @@ public struct LimeTextExplainer: Sendable {
                     for feature in removed { keep[Int(feature)] = false }
                     scorer.score(
                         keep: UnsafeBufferPointer(keep),
-                        into: UnsafeMutableBufferPointer(rebasing: values[(offset * columns)..<((offset + 1) * columns)])
+                        into: UnsafeMutableBufferPointer(
+                            rebasing: values[(offset * columns)..<((offset + 1) * columns)]
+                        )
                     )
                     for feature in removed { keep[Int(feature)] = true }
                 }

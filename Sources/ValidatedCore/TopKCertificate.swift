@@ -24,7 +24,9 @@ public enum SandwichCovariance {
         alpha: Double
     ) -> [Double] {
         let p = design.columns, n = design.rows
-        precondition(fit.coefficients.count == p && targets.count == n && weights.count == n, "one value per row and column")
+        precondition(
+            fit.coefficients.count == p && targets.count == n && weights.count == n, "one value per row and column"
+        )
         let meat = robustMeat(design: design, targets: targets, weights: weights, fit: fit)
         var bread = moments.centredSystem(columns: Array(0..<p)).matrix
         for a in 0..<p { bread[a * p + a] += alpha }
@@ -72,14 +74,17 @@ public enum SandwichCovariance {
 ///
 /// For the ranking coefficients `β` (the all-feature ridge `highest_weights` ranks) with sampling covariance `V`
 /// (``SandwichCovariance``), every pair of a feature `a` inside the top `k` and a feature `b` outside is tested
-/// one-sided for `|β_a| − |β_b| > 0`, by the delta method: `z = (|β_a| − |β_b|) / √(V_aa + V_bb − 2 s_a s_b V_ab)`
-/// with `s` the signs. The top `k` is certified when Holm's step-down procedure at level `1 − confidence` rejects
-/// every one of the `m` pairs tested: the `i`-th largest `z` (counting from 0) clears `z_{1 − (1 − confidence)/(m − i)}`,
-/// so the pair closest to a tie must clear the one-sided quantile of the confidence itself and pairs far from the
-/// boundary, whose `z` is large, cost nothing. The family-wise error over the tested pairs, and so the chance of
-/// certifying a set that is not the true top `k`, stays below `1 − confidence` (asymptotically, over the masks;
-/// the pairs tested are chosen from the same estimates, as in S-LIME). A text with at most `k` features is certified
-/// without a test.
+/// one-sided for `|β_a| − |β_b| > 0` by the delta method,
+///
+///     z = (|β_a| − |β_b|) / √(V_aa + V_bb − 2 s_a s_b V_ab)
+///
+/// with `s` the signs. The top `k` is certified when Holm's step-down procedure at level `α = 1 − confidence`
+/// rejects every one of the `m` pairs tested: the `i`-th largest `z` (from 0) clears the upper `α/(m − i)`
+/// quantile. The pair closest to a tie must clear the upper `α` quantile itself, and pairs far from the
+/// boundary, whose `z` is large, cost almost nothing. The family-wise error over the tested pairs, and so the
+/// chance of certifying a set that is not the true top `k`, stays below `α` (asymptotically over the masks; the
+/// pairs tested are chosen from the same estimates, as in S-LIME). A text with at most `k` features is
+/// certified without a test.
 ///
 /// ## Negligible features
 ///
@@ -92,7 +97,10 @@ public enum SandwichCovariance {
 /// explanation does not order them reliably either: their weights are noise around zero). A confidence bound
 /// instead of the estimate would be stricter but, at a few hundred samples, wider than any useful share, so
 /// such documents would again run to the ceiling. With `negligible` 0 every pair is tested and such ties block
-/// certification.
+/// certification: the default (``LimeSettings/certifyNegligible``), because on 60 WordNet glosses (native TF-IDF
+/// model, 95%, `validated-benchmarks certify`) every positive share traded seed stability for samples: top-10
+/// seed-to-seed Jaccard 0.964 with 2714 mean samples at 0 (fixed 5000: 0.964), 0.956 with 2226 at 0.05, 0.924
+/// with 1494 at 0.1, 0.891 with 793 at 0.2.
 public struct TopKCertificate: Sendable, Equatable {
     /// Whether every tested pair was separated (always `true` when there are at most `k` features).
     public var certified: Bool
@@ -114,7 +122,9 @@ public struct TopKCertificate: Sendable, Equatable {
         coefficients: [Double], covariance: [Double], k: Int, confidence: Double, negligible: Double
     ) -> TopKCertificate {
         let p = coefficients.count
-        guard p > k else { return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0) }
+        guard p > k else {
+            return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0)
+        }
         let order = (0..<p).sorted { (abs(coefficients[$0]), $1) > (abs(coefficients[$1]), $0) }
         let inside = order.prefix(k), outside = order.dropFirst(k)
         let largest = abs(coefficients[order[0]])
@@ -128,11 +138,15 @@ public struct TopKCertificate: Sendable, Equatable {
                 zs.append(variance > 0 ? gap / variance.squareRoot() : (gap > 0 ? .infinity : -.infinity))
             }
         }
-        guard !zs.isEmpty else { return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0) }
+        guard !zs.isEmpty else {
+            return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0)
+        }
         // Holm's step-down: the i-th largest z (from 0) must clear the quantile of (1 − confidence)/(m − i).
         let sorted = zs.sorted(by: >), m = zs.count, alpha = 1 - confidence
         let certified = sorted.indices.allSatisfy { sorted[$0] > NormalQuantile.upper(alpha / Double(m - $0)) }
-        return TopKCertificate(certified: certified, pairsTested: m, smallestZ: sorted[m - 1], critical: NormalQuantile.upper(alpha))
+        return TopKCertificate(
+            certified: certified, pairsTested: m, smallestZ: sorted[m - 1], critical: NormalQuantile.upper(alpha)
+        )
     }
 }
 

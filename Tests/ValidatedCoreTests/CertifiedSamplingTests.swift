@@ -31,10 +31,14 @@ struct LogisticWordsClassifier: TextClassifier {
 }
 
 @Suite struct CertifiedSamplingTests {
-    static let certifying = LimeSettings(samples: 1000, certifyConfidence: 0.95, certifyStartSamples: 250, certifyNegligible: 0)
+    static let certifying = LimeSettings(
+        samples: 1000, certifyConfidence: 0.95, certifyStartSamples: 250, certifyNegligible: 0
+    )
 
     @Test func aClearlySeparatedTopTenCertifiesEarly() throws {
-        let (text, classifier) = LogisticWordsClassifier.words(Array(repeating: 1.0, count: 10) + Array(repeating: 0, count: 5))
+        let (text, classifier) = LogisticWordsClassifier.words(
+            Array(repeating: 1.0, count: 10) + Array(repeating: 0, count: 5)
+        )
         let explanation = try LimeTextExplainer(settings: Self.certifying)
             .explain(text, documentID: "separated", label: 1, classifier: classifier, seed: 7)
         #expect(explanation.certified)
@@ -62,7 +66,9 @@ struct LogisticWordsClassifier: TextClassifier {
 
     @Test func aTieBetweenNegligibleFeaturesDoesNotBlockCertificationUnlessAskedTo() throws {
         // Five words matter; the top 10 is filled with five of ten words that do not, which no test can order.
-        let (text, classifier) = LogisticWordsClassifier.words(Array(repeating: 1.0, count: 5) + Array(repeating: 0, count: 10))
+        let (text, classifier) = LogisticWordsClassifier.words(
+            Array(repeating: 1.0, count: 5) + Array(repeating: 0, count: 10)
+        )
         var settings = Self.certifying
         settings.certifyNegligible = 0.1
         let lenient = try LimeTextExplainer(settings: settings)
@@ -87,8 +93,14 @@ struct LogisticWordsClassifier: TextClassifier {
         )
         explanation.samples = 500
         explanation.certified = true
-        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(explanation)) as? [String: Any])
-        #expect(Set(object.keys) == ["document", "label", "weights", "intercept", "score", "local_prediction", "prediction", "samples", "certified"])
+        let encoded = try JSONEncoder().encode(explanation)
+        let object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(
+            Set(object.keys) == [
+                "document", "label", "weights", "intercept", "score", "local_prediction", "prediction", "samples",
+                "certified",
+            ]
+        )
         #expect(try JSONDecoder().decode(Explanation.self, from: JSONEncoder().encode(explanation)) == explanation)
         let old = #"{"document":"d","label":1,"weights":[],"intercept":0,"score":1,"local_prediction":0,"prediction":0}"#
         let decoded = try JSONDecoder().decode(Explanation.self, from: Data(old.utf8))
@@ -129,7 +141,9 @@ struct LogisticWordsClassifier: TextClassifier {
         for (mine, theirs) in zip(fit.coefficients, coefficients) { #expect(abs(mine - theirs) < 1e-9) }
         let scale = expected.map(abs).max() ?? 1
         #expect(covariance.count == expected.count)
-        for (mine, theirs) in zip(covariance, expected) { #expect(abs(mine - theirs) <= 1e-9 * scale, "\(mine) vs \(theirs)") }
+        for (mine, theirs) in zip(covariance, expected) {
+            #expect(abs(mine - theirs) <= 1e-9 * scale, "\(mine) vs \(theirs)")
+        }
     }
 
     /// A LIME-like neighbourhood (row 0 all ones, then uniform removals), nonlinear targets and kernel weights.
@@ -148,7 +162,9 @@ struct LogisticWordsClassifier: TextClassifier {
             return 1 / (1 + exp(-(2 * x[0] * x[1] - 1.5 * x[2] + 0.7 * x[3] - 0.4 + 0.1 * sin(Double(row)))))
         }
         let weights = (0..<rows).map {
-            LimeTextExplainer.kernel(distance: LimeTextExplainer.distance(kept: design.onesCount(ofRow: $0), total: d), width: 25)
+            LimeTextExplainer.kernel(
+                distance: LimeTextExplainer.distance(kept: design.onesCount(ofRow: $0), total: d), width: 25
+            )
         }
         return (design, targets, weights)
     }
