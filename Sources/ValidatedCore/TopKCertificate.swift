@@ -165,14 +165,57 @@ enum NormalQuantile {
 
 /// Small dense symmetric-matrix arithmetic for ``SandwichCovariance``.
 enum SymmetricMatrix {
-    /// The inverse of a symmetric positive definite `n × n` matrix: column `j` solves `A x = e_j`.
+    /// The inverse of a symmetric positive definite `n × n` matrix, from one Cholesky factor `A = LLᵀ` in
+    /// `O(n³)`: `A⁻¹ = L⁻ᵀL⁻¹`. A matrix that does not factor (singular up to rounding) falls back to
+    /// ``Cholesky/solve(_:_:size:)`` column by column, which adds a growing diagonal jitter.
     static func inverse(_ a: [Double], size n: Int) -> [Double] {
-        var result = [Double](repeating: 0, count: n * n)
+        guard let lower = choleskyFactor(a, size: n) else {
+            var result = [Double](repeating: 0, count: n * n)
+            for j in 0..<n {
+                let column = Cholesky.solve(a, (0..<n).map { $0 == j ? 1.0 : 0.0 }, size: n)
+                for i in 0..<n { result[i * n + j] = column[i] }
+            }
+            return result
+        }
+        // M = L⁻¹, lower triangular, by forward substitution.
+        var m = [Double](repeating: 0, count: n * n)
         for j in 0..<n {
-            let column = Cholesky.solve(a, (0..<n).map { $0 == j ? 1.0 : 0.0 }, size: n)
-            for i in 0..<n { result[i * n + j] = column[i] }
+            m[j * n + j] = 1 / lower[j * n + j]
+            for i in (j + 1)..<max(j + 1, n) {
+                var sum = 0.0
+                for k in j..<i { sum -= lower[i * n + k] * m[k * n + j] }
+                m[i * n + j] = sum / lower[i * n + i]
+            }
+        }
+        // A⁻¹ = MᵀM, symmetric.
+        var result = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in i..<n {
+                var sum = 0.0
+                for k in j..<n { sum += m[k * n + i] * m[k * n + j] }
+                result[i * n + j] = sum
+                result[j * n + i] = sum
+            }
         }
         return result
+    }
+
+    /// The lower Cholesky factor of `a` (row-major), or `nil` when `a` is not numerically positive definite.
+    private static func choleskyFactor(_ a: [Double], size n: Int) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = a[i * n + j]
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                if i == j {
+                    guard sum > 0, sum.isFinite else { return nil }
+                    l[i * n + i] = sum.squareRoot()
+                } else {
+                    l[i * n + j] = sum / l[j * n + j]
+                }
+            }
+        }
+        return l
     }
 
     /// `A B` for `n × n` row-major matrices.
