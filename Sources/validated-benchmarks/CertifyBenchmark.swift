@@ -76,7 +76,7 @@ struct CertifyBenchmark: ParsableCommand {
         let limeTops = limeRuns.map { $0.map { Set($0.top) } }
         let words = documents.map { IndexedText($0.text).words.count }
         print("Certified LIME, \(documents.count) documents (\(words.filter { $0 > k }.count) with more than \(k) distinct words), model \(loaded.sha256.prefix(12)), top \(k)")
-        print("  configuration                 calls/expl  ms/expl  certified  J vs lime(5000)  J seed-to-seed  J counted ≥5%")
+        print("  configuration                 calls/expl  ms/expl  certified  J vs lime(5000)  J seed-to-seed  J counted ≥5%  ≤500 samples")
         let limeSeconds = limeRuns.flatMap { $0.map(\.seconds) }.reduce(0, +) / Double(2 * limeRuns.count)
         let limeCalls = Double(limeRuns.flatMap { $0.map(\.model_calls) }.reduce(0, +)) / Double(2 * limeRuns.count)
         let limeSelf = mean(limeTops.map { jaccard($0[0], $0[1]) })
@@ -130,7 +130,10 @@ struct CertifyBenchmark: ParsableCommand {
         let versusLime = mean(indices.flatMap { i in runs.tops[i].flatMap { ours in limeTops[i].map { jaccard(ours, $0) } } })
         let selfJ = mean(indices.map { jaccard(runs.tops[$0][0], runs.tops[$0][1]) })
         let countedJ = mean(indices.map { jaccard(runs.counted[$0][0], runs.counted[$0][1]) })
-        return row(name, calls, only == nil ? runs.seconds : nil, certified, versusLime, selfJ) + String(format: "  %14.3f", countedJ)
+        let samples = indices.flatMap { [runs.samples[2 * $0], runs.samples[2 * $0 + 1]] }
+        let early = Double(samples.filter { $0 <= 500 }.count) / Double(samples.count)
+        return row(name, calls, only == nil ? runs.seconds : nil, certified, versusLime, selfJ)
+            + String(format: "  %14.3f  %9.0f%%", countedJ, early * 100)
     }
 
     private func row(_ name: String, _ calls: Double, _ seconds: Double?, _ certified: Double?, _ versusLime: Double?, _ selfJ: Double) -> String {
