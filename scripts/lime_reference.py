@@ -3,6 +3,7 @@
 
     python3 scripts/lime_reference.py fixture [--out Tests/Fixtures/lime]
     python3 scripts/lime_reference.py bench --out DIR [--documents 20] [--samples 5000] [--features 10] [--lengths 5,20,50]
+    python3 scripts/lime_reference.py seeds --out DIR [--documents 40] [--samples 5000] [--features 10]
 
 `fixture` trains the WordNet-gloss pipeline (TfidfVectorizer + LogisticRegression on the first 2000 training
 glosses), exports it with export_sklearn.py to OUT/model.safetensors, explains 10 test glosses under 5 seeds
@@ -16,6 +17,10 @@ N of --lengths, writes DIR/documents-N.json (documents of exactly N distinct LIM
 on them single-threaded (DIR/reference-timing-N.json); scripts/bench_lime.sh then runs validated's engine on the
 same files. Without --lengths it writes DIR/documents.json and DIR/reference-timing.json for test glosses of 8 to
 40 words, as before.
+
+`seeds` trains and exports the same pipeline and documents as `bench` and explains each document under two seeds
+(DIR/lime-seeds.json: each run's top words, seconds and model calls), for `validated-benchmarks certify`
+(scripts/bench_certify.sh) to compare certified explanations with lime's and lime with itself.
 """
 import argparse
 import itertools
@@ -268,6 +273,41 @@ def time_reference(pipeline, documents, arguments, suffix):
     print(json.dumps(result))
 
 
+def seeds(arguments):
+    os.makedirs(arguments.out, exist_ok=True)
+    pipeline = train(None)
+    export(pipeline, os.path.join(arguments.out, "model.safetensors"))
+    documents = pick_documents(arguments.documents, 8, 40)
+    with open(os.path.join(arguments.out, "documents.json"), "w", encoding="utf-8") as handle:
+        json.dump(documents, handle, ensure_ascii=False)
+    calls = CountingModel(pipeline)
+    explain(calls, documents[0]["text"], 0, arguments.samples, arguments.features)  # warm-up
+    runs = []
+    for document in documents:
+        entry = {"id": document["id"], "runs": []}
+        for seed in [0, 1]:
+            calls.count = 0
+            start = time.perf_counter()
+            run = explain(calls, document["text"], seed, arguments.samples, arguments.features)
+            entry["runs"].append({"seed": seed, "seconds": time.perf_counter() - start, "model_calls": calls.count,
+                                  "top": [word for word, _ in run["features"]]})
+        runs.append(entry)
+    with open(os.path.join(arguments.out, "lime-seeds.json"), "w", encoding="utf-8") as handle:
+        json.dump({"samples": arguments.samples, "features": arguments.features, "documents": runs}, handle)
+
+
+class CountingModel:
+    """The pipeline, counting the texts it scores."""
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self.count = 0
+
+    def predict_proba(self, texts):
+        self.count += len(texts)
+        return self.pipeline.predict_proba(texts)
+
+
 def stages_of(pipeline, text, seed, samples, features, stages):
     """The reference's own steps, timed one by one (the same calls explain_instance makes)."""
     rng = np.random.RandomState(seed)
@@ -307,8 +347,13 @@ def main():
     bench_parser.add_argument("--samples", type=int, default=5000)
     bench_parser.add_argument("--features", type=int, default=10)
     bench_parser.add_argument("--lengths", help="comma-separated distinct-word counts, e.g. 5,20,50")
+    seeds_parser = commands.add_parser("seeds")
+    seeds_parser.add_argument("--out", required=True)
+    seeds_parser.add_argument("--documents", type=int, default=40)
+    seeds_parser.add_argument("--samples", type=int, default=5000)
+    seeds_parser.add_argument("--features", type=int, default=10)
     arguments = parser.parse_args()
-    fixture(arguments) if arguments.command == "fixture" else bench(arguments)
+    {"fixture": fixture, "bench": bench, "seeds": seeds}[arguments.command](arguments)
 
 
 if __name__ == "__main__":

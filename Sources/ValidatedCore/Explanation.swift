@@ -32,6 +32,12 @@ public struct Explanation: Sendable, Equatable, Codable {
     /// (``WeightedMoments/coefficientStandardErrors(columns:alpha:)``); empty when not computed. Not stored in
     /// reports: it serves the stability suite's CSI.
     public var standardErrors: [Double] = []
+    /// The samples drawn, the original text included: the model calls this explanation cost. 0 in explanations
+    /// stored before it was recorded.
+    public var samples = 0
+    /// Whether the top features were certified separated from the rest (``LimeSettings/certifyConfidence``);
+    /// `false` when certification is off or the sample ceiling came first.
+    public var certified = false
 
     /// Creates an explanation.
     public init(
@@ -50,6 +56,23 @@ public struct Explanation: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case documentID = "document", label, weights, intercept, score
         case localPrediction = "local_prediction", prediction
+        case samples, certified
+    }
+
+    /// Decodes an explanation; `samples` and `certified` may be absent (stored before they were recorded).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            documentID: try container.decode(String.self, forKey: .documentID),
+            label: try container.decode(Int.self, forKey: .label),
+            weights: try container.decode([FeatureWeight].self, forKey: .weights),
+            intercept: try container.decode(Double.self, forKey: .intercept),
+            score: try container.decode(Double.self, forKey: .score),
+            localPrediction: try container.decode(Double.self, forKey: .localPrediction),
+            prediction: try container.decode(Double.self, forKey: .prediction)
+        )
+        samples = try container.decodeIfPresent(Int.self, forKey: .samples) ?? 0
+        certified = try container.decodeIfPresent(Bool.self, forKey: .certified) ?? false
     }
 
     /// The `k` features with the largest absolute weight.

@@ -37,6 +37,13 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
         Self(description: "document \(documentID) cannot be explained: the model returned \(rows) rows of probabilities for \(texts) texts")
     }
 
+    static func columnsChanged(_ documentID: String, from: Int, to: Int) -> Self {
+        Self(
+            description: "document \(documentID) cannot be explained: the model returned \(from) classes for some texts "
+                + "and \(to) for others"
+        )
+    }
+
     static func notFinite(_ documentID: String, _ value: Double) -> Self {
         Self(description: "document \(documentID) cannot be explained: the model returned the probability \(value) for a perturbed text")
     }
@@ -170,44 +177,108 @@ public struct LimeTextExplainer: Sendable {
         let indexed = try features(of: text, documentID: documentID)
         let d = indexed.words.count
         guard d > 0 else { throw ExplanationError.noWords(documentID, settings) }
-        let design = Self.sampleNeighbourhood(features: d, samples: settings.samples, seed: seed)
-        lap(\.sampling)
-        let probabilities = try score(design, of: indexed, original: text, documentID: documentID, classifier: classifier)
-        lap(\.scoring)
-        let explained: [Int]
+        var sampler = NeighbourhoodSampler(features: d, seed: seed, expectedRows: settings.samples)
+        var scorer = (classifier as? any MaskedTextScoring)?.maskedScorer(for: indexed)
+        var probabilities: ProbabilityMatrix?
+        var rows = settings.certifies ? min(settings.certifyStartSamples, settings.samples) : settings.samples
+        while true {
+            sampler.extend(to: rows)
+            let design = sampler.design
+            lap(\.sampling)
+            let block = try score(
+                design, rows: (probabilities?.rows ?? 0)..<rows, scorer: &scorer, of: indexed, original: text,
+                documentID: documentID, classifier: classifier
+            )
+            let scored = try Self.appending(block, to: probabilities, documentID: documentID)
+            probabilities = scored
+            lap(\.scoring)
+            let explained = try Self.resolve(labels, probabilities: scored, documentID: documentID)
+            let weights = design.rowValues {
+                Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth)
+            }
+            lap(\.distances)
+            let (fits, certified) = fit(design, weights: weights, probabilities: scored, labels: explained)
+            guard certified || rows >= settings.samples else {
+                lap(\.fit)
+                rows = min(rows + rows / 2, settings.samples)
+                continue
+            }
+            defer { lap(\.fit) }
+            return fits.map { fit in
+                var explanation = self.explanation(
+                    of: fit.moments, label: fit.label, prediction: fit.targets[0], words: indexed.words,
+                    documentID: documentID
+                )
+                explanation.samples = rows
+                explanation.certified = certified
+                return explanation
+            }
+        }
+    }
+
+    /// The regression sums of each class in `labels` on the neighbourhood so far, and whether every class's top
+    /// features are certified (never when certification is off).
+    private func fit(
+        _ design: BinaryDesign, weights: [Double], probabilities: ProbabilityMatrix, labels: [Int]
+    ) -> (fits: [(label: Int, targets: [Double], moments: WeightedMoments)], certified: Bool) {
+        let fits = labels.map { label in
+            let targets = probabilities.column(label)
+            let moments = WeightedMoments(design: design, targets: targets, weights: weights)
+            return (label: label, targets: targets, moments: moments)
+        }
+        let certified = settings.certifies && fits.allSatisfy {
+            certificate(design: design, targets: $0.targets, weights: weights, moments: $0.moments).certified
+        }
+        return (fits, certified)
+    }
+
+    /// `block`'s rows after those of `earlier`.
+    private static func appending(
+        _ block: ProbabilityMatrix, to earlier: ProbabilityMatrix?, documentID: String
+    ) throws(ExplanationError) -> ProbabilityMatrix {
+        guard let earlier else { return block }
+        guard block.columns == earlier.columns else {
+            throw ExplanationError.columnsChanged(documentID, from: earlier.columns, to: block.columns)
+        }
+        return ProbabilityMatrix(
+            rows: earlier.rows + block.rows, columns: block.columns, values: earlier.values + block.values
+        )
+    }
+
+    /// The classes `labels` asks for, checked against the model's columns.
+    private static func resolve(
+        _ labels: Labels, probabilities: ProbabilityMatrix, documentID: String
+    ) throws(ExplanationError) -> [Int] {
         switch labels {
         case .chosen(let chosen):
             if let outside = chosen.first(where: { $0 < 0 || $0 >= probabilities.columns }) {
                 throw ExplanationError.labelOutOfRange(documentID, label: outside, columns: probabilities.columns)
             }
-            explained = chosen
+            return chosen
         case .top(let count):
-            explained = (0..<probabilities.columns).sorted { (probabilities[0, $0], $0) > (probabilities[0, $1], $1) }
+            return (0..<probabilities.columns).sorted { (probabilities[0, $0], $0) > (probabilities[0, $1], $1) }
                 .prefix(count).map { $0 }
         }
-        let weights = design.rowValues {
-            Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth)
+    }
+
+    /// The explanation of class `label`: the selected features' weighted ridge (alpha 1), largest weight first.
+    private func explanation(
+        of moments: WeightedMoments, label: Int, prediction: Double, words: [String], documentID: String
+    ) -> Explanation {
+        let selected = selectFeatures(moments)
+        let surrogate = moments.ridge(columns: selected, alpha: 1)
+        let errors = moments.coefficientStandardErrors(columns: selected, alpha: 1)
+        let order = surrogate.coefficients.indices.sorted {
+            (abs(surrogate.coefficients[$0]), $1) > (abs(surrogate.coefficients[$1]), $0)
         }
-        lap(\.distances)
-        defer { lap(\.fit) }
-        return explained.map { label in
-            let targets = probabilities.column(label)
-            let moments = WeightedMoments(design: design, targets: targets, weights: weights)
-            let selected = selectFeatures(moments)
-            let surrogate = moments.ridge(columns: selected, alpha: 1)
-            let errors = moments.coefficientStandardErrors(columns: selected, alpha: 1)
-            let order = surrogate.coefficients.indices.sorted {
-                (abs(surrogate.coefficients[$0]), $1) > (abs(surrogate.coefficients[$1]), $0)
-            }
-            var explanation = Explanation(
-                documentID: documentID, label: label,
-                weights: order.map { FeatureWeight(feature: indexed.words[selected[$0]], weight: surrogate.coefficients[$0]) },
-                intercept: surrogate.intercept, score: surrogate.score,
-                localPrediction: surrogate.predict(ones: surrogate.coefficients.indices), prediction: targets[0]
-            )
-            explanation.standardErrors = order.map { errors[$0] }
-            return explanation
-        }
+        var explanation = Explanation(
+            documentID: documentID, label: label,
+            weights: order.map { FeatureWeight(feature: words[selected[$0]], weight: surrogate.coefficients[$0]) },
+            intercept: surrogate.intercept, score: surrogate.score,
+            localPrediction: surrogate.predict(ones: surrogate.coefficients.indices), prediction: prediction
+        )
+        explanation.standardErrors = order.map { errors[$0] }
+        return explanation
     }
 
     /// The text cut into features as the settings ask.
@@ -220,41 +291,29 @@ public struct LimeTextExplainer: Sendable {
     }
 
     /// LIME's neighbourhood of a text with `features` distinct words: row 0 removes nothing; each other row
-    /// removes `s ~ U{1..features}` distinct words, a uniform subset drawn by a partial Fisher–Yates shuffle.
+    /// removes `s ~ U{1..features}` distinct words, a uniform subset drawn by a partial Fisher–Yates shuffle
+    /// (``NeighbourhoodSampler``, whose first rows these are whatever the count).
     static func sampleNeighbourhood(features d: Int, samples n: Int, seed: UInt64) -> BinaryDesign {
-        var generator = SeededGenerator(seed: seed)
-        var design = BinaryDesign(columns: d)
-        design.reserveCapacity(rows: n, zeros: n * (d + 1) / 2)
-        design.append(zeroColumns: EmptyCollection())
-        var permutation = (0..<d).map { Int32($0) }
-        permutation.withUnsafeMutableBufferPointer { permutation in
-            for _ in 1..<n {
-                let removed = 1 + generator.uniform(below: d)
-                for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
-                design.appendTrusted(zeroColumns: UnsafeBufferPointer(rebasing: permutation[0..<removed]))
-            }
-        }
-        return design
+        var sampler = NeighbourhoodSampler(features: d, seed: seed, expectedRows: n)
+        sampler.extend(to: n)
+        return sampler.design
     }
 
-    /// The classifier's probabilities for every row's text: from a ``MaskedTextScorer`` when the classifier
-    /// offers one, otherwise from the texts, in batches of ``LimeSettings/batchSize``.
+    /// The classifier's probabilities for the texts of the rows `range`: from `scorer` when the classifier offers
+    /// one, otherwise from the texts, in batches of ``LimeSettings/batchSize``.
     private func score(
-        _ design: BinaryDesign, of indexed: IndexedText, original: String, documentID: String,
-        classifier: any TextClassifier
+        _ design: BinaryDesign, rows range: Range<Int>, scorer: inout (any MaskedTextScorer)?, of indexed: IndexedText,
+        original: String, documentID: String, classifier: any TextClassifier
     ) throws -> ProbabilityMatrix {
-        if let scoring = classifier as? any MaskedTextScoring, var scorer = scoring.maskedScorer(for: indexed) {
-            return try Self.score(design, with: &scorer, documentID: documentID)
-        }
-        let n = design.rows
-        let batch = settings.batchSize ?? n
+        if scorer != nil { return try Self.score(design, rows: range, with: &scorer!, documentID: documentID) }
+        let batch = settings.batchSize ?? range.count
         var values: [Double] = []
         var columns = 0
         var keep = [Bool](repeating: true, count: indexed.words.count)
         var texts: [String] = []
-        texts.reserveCapacity(min(batch, n))
-        for start in stride(from: 0, to: n, by: batch) {
-            let end = min(start + batch, n)
+        texts.reserveCapacity(min(batch, range.count))
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: batch) {
+            let end = min(start + batch, range.upperBound)
             texts.removeAll(keepingCapacity: true)
             keep.withUnsafeMutableBufferPointer { keep in
                 for row in start..<end {
@@ -272,40 +331,44 @@ public struct LimeTextExplainer: Sendable {
             guard probabilities.rows == texts.count else {
                 throw ExplanationError.wrongRowCount(documentID, texts: texts.count, rows: probabilities.rows)
             }
-            if start == 0 {
+            if start == range.lowerBound {
                 columns = probabilities.columns
-                values.reserveCapacity(n * columns)
+                values.reserveCapacity(range.count * columns)
+            } else if probabilities.columns != columns {
+                throw ExplanationError.columnsChanged(documentID, from: columns, to: probabilities.columns)
             }
             for p in probabilities.values {
                 guard p.isFinite else { throw ExplanationError.notFinite(documentID, p) }
             }
             values.append(contentsOf: probabilities.values)
         }
-        return ProbabilityMatrix(rows: n, columns: columns, values: values)
+        return ProbabilityMatrix(rows: range.count, columns: columns, values: values)
     }
 
-    /// Every row's probabilities from a masked scorer: no text is built.
+    /// The probabilities of the rows `range` from a masked scorer: no text is built.
     private static func score(
-        _ design: BinaryDesign, with scorer: inout any MaskedTextScorer, documentID: String
+        _ design: BinaryDesign, rows range: Range<Int>, with scorer: inout any MaskedTextScorer, documentID: String
     ) throws(ExplanationError) -> ProbabilityMatrix {
-        let n = design.rows, columns = scorer.classCount
-        var values = [Double](repeating: 0, count: n * columns)
+        let columns = scorer.classCount
+        var values = [Double](repeating: 0, count: range.count * columns)
         var keep = [Bool](repeating: true, count: design.columns)
         values.withUnsafeMutableBufferPointer { values in
             keep.withUnsafeMutableBufferPointer { keep in
-                for row in 0..<n {
+                for (offset, row) in range.enumerated() {
                     let removed = design.zeroColumns(ofRow: row)
                     for feature in removed { keep[Int(feature)] = false }
                     scorer.score(
                         keep: UnsafeBufferPointer(keep),
-                        into: UnsafeMutableBufferPointer(rebasing: values[(row * columns)..<((row + 1) * columns)])
+                        into: UnsafeMutableBufferPointer(
+                            rebasing: values[(offset * columns)..<((offset + 1) * columns)]
+                        )
                     )
                     for feature in removed { keep[Int(feature)] = true }
                 }
             }
         }
         if let bad = values.first(where: { !$0.isFinite }) { throw ExplanationError.notFinite(documentID, bad) }
-        return ProbabilityMatrix(rows: n, columns: columns, values: values)
+        return ProbabilityMatrix(rows: range.count, columns: columns, values: values)
     }
 
     /// The features the surrogate is fitted on, in the order the reference selects them (its

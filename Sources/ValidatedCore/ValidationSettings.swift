@@ -228,12 +228,32 @@ public struct LimeSettings: Sendable, Equatable {
     /// `UNKWORDZ`, or U+0000 with ``charLevel``. Default `nil`.
     public var maskString: String?
 
+    // Certified sample sizes (TopKCertificate.swift).
+
+    /// The confidence at which an explanation's top ``features`` must be separated from the features below them
+    /// (``TopKCertificate``) before sampling stops; `nil` or 0 turns certification off, so every explanation
+    /// draws ``samples``. In `(0, 1)` otherwise. Default `nil`.
+    public var certifyConfidence: Double?
+    /// The samples a certified explanation starts with; it adds half as many again each round, up to
+    /// ``samples``, until certified.
+    /// At least 2. Default 250.
+    public var certifyStartSamples: Int
+    /// The share of the largest absolute weight below which a weight is negligible, so that two negligible
+    /// features need not be separated (``TopKCertificate``); 0 requires every boundary pair separated. In
+    /// `[0, 1)`. Default 0: on WordNet glosses any larger share made the top 10 less stable from seed to seed
+    /// than fixed 5000-sample LIME (0.05: top-10 Jaccard 0.956 against 0.964, 2226 instead of 2714 samples).
+    public var certifyNegligible: Double
+
     /// Creates settings.
     public init(
         samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
         batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
-        charLevel: Bool = false, maskString: String? = nil
+        charLevel: Bool = false, maskString: String? = nil, certifyConfidence: Double? = nil,
+        certifyStartSamples: Int = 250, certifyNegligible: Double = 0
     ) {
+        self.certifyConfidence = certifyConfidence
+        self.certifyStartSamples = certifyStartSamples
+        self.certifyNegligible = certifyNegligible
         self.samples = samples
         self.kernelWidth = kernelWidth
         self.features = features
@@ -267,12 +287,33 @@ public struct LimeSettings: Sendable, Equatable {
         if !(kernelWidth > 0) || !kernelWidth.isFinite { return "the LIME kernel width must be a positive number, not \(kernelWidth)" }
         if features < 1 { return "LIME needs at least 1 feature per explanation, not \(features)" }
         if let batchSize, batchSize < 1 { return "the LIME batch size must be at least 1, not \(batchSize)" }
+        if let problem = certificationProblem { return problem }
         if !charLevel, splitExpression != IndexedText.defaultSplitExpression {
             do {
                 _ = try IndexedText.compile(splitExpression)
             } catch {
                 return error.description
             }
+        }
+        return nil
+    }
+}
+
+extension LimeSettings {
+    /// Whether explanations add samples until their top features are certified.
+    var certifies: Bool { (certifyConfidence ?? 0) != 0 }
+
+    /// What is wrong with the certification settings, or `nil`.
+    var certificationProblem: String? {
+        if let confidence = certifyConfidence, confidence != 0, !(confidence > 0 && confidence < 1) {
+            return "the LIME certification confidence must be between 0 and 1 (0 turns it off), not \(confidence)"
+        }
+        if certifyStartSamples < 2 {
+            return "certified LIME needs at least 2 starting samples, not \(certifyStartSamples)"
+        }
+        if !(certifyNegligible >= 0 && certifyNegligible < 1) {
+            return "the share of the largest weight below which a weight is negligible must be in [0, 1), "
+                + "not \(certifyNegligible)"
         }
         return nil
     }

@@ -9,7 +9,7 @@ struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validated-benchmarks",
         abstract: "Measure validated's hot paths against their targets and reference implementations.",
-        subcommands: [AUCBenchmark.self, LimeBenchmark.self, ScoreBenchmark.self, LoadBenchmark.self, SoakBenchmark.self]
+        subcommands: [AUCBenchmark.self, LimeBenchmark.self, CertifyBenchmark.self, ScoreBenchmark.self, LoadBenchmark.self, SoakBenchmark.self]
     )
 }
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Certified LIME sample sizes beside lime 0.2.0.1 at 5000 samples, in one command: trains the WordNet-gloss TF-IDF
+# logistic regression and exports it as a native checkpoint, runs lime on it under two seeds per document, then
+# runs validated fixed (5000) and certified on the same checkpoint and documents and prints them side by side.
+#
+#     scripts/bench_certify.sh [DOCUMENTS]        # default 60 documents of 8 to 40 distinct words
+set -euo pipefail
+cd "$(dirname "$0")/.."
+documents="${1:-60}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+echo "bench_certify.sh: running lime 0.2.0.1 under two seeds on $documents documents (single-threaded BLAS)" >&2
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+    python3 scripts/lime_reference.py seeds --out "$work" --documents "$documents"
+swift build -c release --product validated-benchmarks >&2
+"$(swift build -c release --show-bin-path)/validated-benchmarks" certify \
+    --model "$work/model.safetensors" --documents "$work/documents.json" --reference "$work/lime-seeds.json"
