@@ -26,7 +26,8 @@ public enum TinyBert {
     /// The folder holding `artefact/`, `clean/`, `eval.jsonl` and `summary.json`, made by the first caller.
     public static let models = Task<String, any Error> {
         let script = "Tests/Fixtures/hf/make_tiny_bert.py"
-        let key = SHA256.hex(try Data(contentsOf: Fixtures.repository.appendingPathComponent(script))).prefix(16)
+        let contents = try Data(contentsOf: Fixtures.repository.appendingPathComponent(script))
+        let key = SHA256.hex(SHA256.hash(contents)).prefix(16)
         let folder = Fixtures.repository.appendingPathComponent(".build/hf-fixtures/tiny-bert-\(key)").path
         if FileManager.default.fileExists(atPath: folder + "/summary.json") { return folder }
         let part = folder + ".part-\(UUID().uuidString)"

@@ -33,6 +33,16 @@ struct HuggingFaceEndToEndTests {
         return try #require(try FolderCheckpointTests.latestRun(store, name))
     }
 
+    /// The journal entry of `run`'s verdict.
+    static func journalVerdict(of run: RunRecord, layout: DaemonLayout) async throws -> [String: String] {
+        var entries: [[String: String]] = []
+        try await waitUntil(timeout: .seconds(30), "the verdict of \(run.model.path) in the journal") {
+            entries = try Journald.entries(matching: ["VALIDATED_FOLDER": layout.folder, "VALIDATED_SHA256": run.model.sha256])
+            return entries.contains { $0["VALIDATED_VERDICT"] != nil }
+        }
+        return try #require(entries.first { $0["VALIDATED_VERDICT"] != nil })
+    }
+
     /// The stored report of `name`'s latest run, read by `validatectl show --json`.
     static func shown(_ name: String, layout: DaemonLayout) async throws -> JSONValue {
         let show = try await HuggingFace.validatectl(["show", "--config", layout.config, name, "--json"])
@@ -54,6 +64,9 @@ struct HuggingFaceEndToEndTests {
         // The clean twin first: judged on the AUC floor alone, it becomes the champion.
         let clean = try await Self.judge("clean", as: "clean-bert", models: models, layout: layout, store: store, daemon: daemon)
         #expect(clean.verdict == .pass || clean.verdict == .warn, "clean-bert: \(clean.summary ?? "")")
+        let cleanJournal = try await Self.journalVerdict(of: clean, layout: layout)
+        #expect(cleanJournal["VALIDATED_VERDICT"] == clean.verdict?.rawValue)
+        #expect(cleanJournal["VALIDATED_MODEL"] == layout.incoming + "/clean-bert")
         if try store.champion(folder: layout.folder)?.sha256 != clean.model.sha256 {
             // A warning (LIME noise on a model trained on other bytes) is not promoted automatically; a person would.
             let promote = try await HuggingFace.validatectl(["promote", "--config", layout.config, "clean-bert"])
@@ -70,13 +83,9 @@ struct HuggingFaceEndToEndTests {
         #expect(spurious.verdict == .fail, "\(spurious.summary)")
         #expect(HuggingFace.headerTokens.contains { spurious.summary.contains($0) }, "\(spurious.summary)")
 
-        var failed: [[String: String]] = []
-        try await waitUntil(timeout: .seconds(30), "the artefact folder's failed verdict in the journal") {
-            failed = try Journald.entries(matching: ["VALIDATED_FOLDER": layout.folder, "MESSAGE_ID": Self.verdictFailed])
-            return !failed.isEmpty
-        }
-        let entry = try #require(failed.first)
+        let entry = try await Self.journalVerdict(of: artefact, layout: layout)
         #expect(entry["VALIDATED_VERDICT"] == "fail")
+        #expect(entry["MESSAGE_ID"] == Self.verdictFailed)
         #expect(entry["VALIDATED_MODEL"] == layout.incoming + "/artefact-bert")
         #expect(entry["VALIDATED_SHA256"] == artefact.model.sha256)
         let banned = entry["VALIDATED_BANNED_TOKENS"] ?? ""
@@ -98,7 +107,8 @@ struct HuggingFaceEndToEndTests {
         #expect(shown["model"]?["file_name"]?.string == "artefact-bert")
         let numbers = ReportNumbers(try #require(shown["report"]))
         print("HuggingFace daemon: artefact-bert \(numbers)")
-        #expect(numbers.championAUC != nil, "the report compares with the champion's AUC")
+        let championAUC = try #require(numbers.championAUC, "the report compares with the champion's AUC")
+        #expect(abs(championAUC - (clean.auc ?? .nan)) < 1e-9, "the champion's AUC is the clean folder's own")
         #expect(numbers.headerHitRate > clean.headerHitRate, "artefact \(numbers), clean \(clean)")
 
         let text = try await HuggingFace.validatectl(["show", "--config", layout.config, "artefact-bert"])
