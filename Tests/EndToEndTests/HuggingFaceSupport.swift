@@ -65,6 +65,8 @@ struct ReportNumbers: CustomStringConvertible {
     var spuriousSummary: String
     /// Banned token → (rate, one-sided lower bound), for the tokens with hits.
     var hitRates: [String: (rate: Double, lower: Double)]
+    /// Banned token → U(predicted class | token present) over the whole evaluation set.
+    var association: [String: Double]
     var auc: Double?
     var championAUC: Double?
     var seconds: Double?
@@ -80,20 +82,28 @@ struct ReportNumbers: CustomStringConvertible {
             rates[token] = (hit["rate"]?.number ?? .nan, hit["rate_lower_bound"]?.number ?? .nan)
         }
         hitRates = rates
+        var association: [String: Double] = [:]
+        for token in spurious?["association"]?["banned"]?.array ?? [] {
+            if let name = token["token"]?.string, let u = token["u_predicted"]?.number { association[name] = u }
+        }
+        self.association = association
         auc = report["checks"]?["auc"]?["auc"]?.number
         championAUC = report["checks"]?["auc"]?["champion_auc"]?.number
         seconds = report["duration_seconds"]?.number
     }
 
-    /// The highest hit rate of a header token (0 when none has hits).
-    var headerHitRate: Double {
-        HuggingFace.headerTokens.compactMap { hitRates[$0]?.rate }.max() ?? 0
+    /// How much the predictions follow the header: the highest U(predicted | token) of a header token (0 when none
+    /// was measured). LIME ranks the header's words high for both twins (a tiny BERT's explanations of short glosses
+    /// are crowded); what tells them apart is whether the predictions follow the header.
+    var headerAssociation: Double {
+        HuggingFace.headerTokens.compactMap { association[$0] }.max() ?? 0
     }
 
     var description: String {
         let rates = hitRates.sorted { $0.key < $1.key }
             .map { "\($0.key) \(Self.format($0.value.rate)) (≥\(Self.format($0.value.lower)))" }
-        return "\(verdict): banned hit rates [\(rates.joined(separator: ", "))], AUC \(auc.map(Self.format) ?? "-"), "
+        return "\(verdict): banned hit rates [\(rates.joined(separator: ", "))], U(predicted | header) "
+            + "\(Self.format(headerAssociation)), AUC \(auc.map(Self.format) ?? "-"), "
             + "champion AUC \(championAUC.map(Self.format) ?? "-"), \(seconds.map(Self.format) ?? "-") s; "
             + "spurious \(spuriousVerdict): \(spuriousSummary)"
     }
