@@ -4,51 +4,7 @@ import ValidatedCore
 import ValidatedModels
 import ValidatedTestSupport
 
-/// The tiny BERT folders of `Tests/Fixtures/hf/make_tiny_bert.py`, made once and cached under `.build`, keyed by
-/// the script's contents so a changed script makes them again.
-enum TinyBert {
-    /// Whether python3 can import torch, transformers and tokenizers; the tests are skipped when it cannot.
-    static let available: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import torch, transformers, tokenizers"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
-
-    static let skipReason: Comment =
-        "python3 cannot import torch, transformers and tokenizers: run scripts/setup.sh (it says why torch is missing)"
-
-    static let scorer = Fixtures.repository.appendingPathComponent("scripts/hf_scorer.py").path
-
-    /// The folder holding `artefact/`, `clean/`, `eval.jsonl` and `summary.json`, made by the first caller.
-    static let models = Task<String, any Error> {
-        let script = "Tests/Fixtures/hf/make_tiny_bert.py"
-        let key = SHA256.hex(try Data(contentsOf: Fixtures.repository.appendingPathComponent(script))).prefix(16)
-        let folder = Fixtures.repository.appendingPathComponent(".build/hf-fixtures/tiny-bert-\(key)").path
-        if FileManager.default.fileExists(atPath: folder + "/summary.json") { return folder }
-        let part = folder + ".part-\(UUID().uuidString)"
-        let started = ContinuousClock.now
-        let run = try await onOwnThread { try runPython(script, ["--out", part]) }
-        guard run.status == 0 else {
-            try? FileManager.default.removeItem(atPath: part)
-            throw FixtureError(message: "\(script) failed with status \(run.status):\n\(run.stderr.suffix(2000))")
-        }
-        let report = run.stderr.split(separator: "\n").filter { $0.hasPrefix("make_tiny_bert") }
-        print("TinyBert: made in \(ContinuousClock.now - started):\n\(report.joined(separator: "\n"))")
-        // Another test process may have made them meanwhile: either copy serves.
-        if rename(part, folder) != 0 { try? FileManager.default.removeItem(atPath: part) }
-        return folder
-    }
-
-    struct FixtureError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
-    }
-
+extension TinyBert {
     /// A scorer command for hf_scorer.py with room for torch to load on a busy machine.
     static func command(_ extra: [String] = []) -> ScorerCommand {
         ScorerCommand(arguments: ["python3", scorer] + extra, startTimeoutSeconds: 180, batchTimeoutSeconds: 120)
@@ -57,7 +13,7 @@ enum TinyBert {
 
 /// scripts/hf_scorer.py on tiny BERT folders made in the test run: transformers' own probabilities, truncation
 /// reported, a folder without its tokenizer refused at the handshake, and nothing but protocol on stdout.
-@Suite(.enabled(if: TinyBert.available, TinyBert.skipReason), .serialized)
+@Suite(.enabled(if: TinyBert.available, Comment(rawValue: TinyBert.skipReason)), .serialized)
 struct HuggingFaceScorerTests {
     struct Reference: Decodable {
         var classes: [String]
