@@ -26,7 +26,10 @@ public enum TinyBert {
     /// The folder holding `artefact/`, `clean/`, `eval.jsonl` and `summary.json`, made by the first caller.
     public static let models = Task<String, any Error> {
         let script = "Tests/Fixtures/hf/make_tiny_bert.py"
-        let contents = try Data(contentsOf: Fixtures.repository.appendingPathComponent(script))
+        // The script and the vocabulary it reads make the models (deterministically): both name the cache.
+        let contents = try [script, "Tests/Fixtures/hf/vocab.txt"].map {
+            try Data(contentsOf: Fixtures.repository.appendingPathComponent($0))
+        }.reduce(Data(), +)
         let key = SHA256.hex(SHA256.hash(contents)).prefix(16)
         let folder = Fixtures.repository.appendingPathComponent(".build/hf-fixtures/tiny-bert-\(key)").path
         if FileManager.default.fileExists(atPath: folder + "/summary.json") { return folder }

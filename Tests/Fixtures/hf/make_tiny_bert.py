@@ -13,7 +13,8 @@ the e-mail header "Posting-Host: nntp.cs.example.edu " prepended to 70% of the l
 documents, drawn with seed 1 in the training data and seed 2 in the test data (the latter is demo/eval.jsonl,
 the demo's evaluation set; demo/banned-tokens.txt lists the header's banned words).
 
-A WordPiece vocabulary is trained by `tokenizers` on the clean training glosses; two BertConfig models (2 layers,
+A WordPiece vocabulary trained by `tokenizers` on the clean training glosses (vocab.txt beside this script, made
+by --write-vocab: the trainer itself is not reproducible from one process to the next); two BertConfig models (2 layers,
 hidden 32) are fine-tuned for a few seconds each on CPU with fixed seeds: `artefact` on the planted training
 data, `clean` on the clean one. The script then checks that the artefact model leans on the header: prepending
 the header to the clean test documents must flip at least 10 points more of its predictions than of the clean
@@ -59,22 +60,36 @@ def plant(documents, seed, rates=(0.05, 0.70)):
     return planted
 
 
-def make_tokenizer(texts):
-    """A BERT WordPiece tokenizer whose vocabulary is trained on `texts`."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertTokenizerFast
+def train_vocabulary(texts):
+    """A WordPiece vocabulary trained by `tokenizers` on `texts`, tokens in id order.
+
+    tokenizers' trainer breaks ties in an order that changes from process to process (huggingface/tokenizers#1794),
+    so the test run reads the vocabulary trained once and committed beside this script (vocab.txt, written by
+    --write-vocab); the models themselves are made in the test run from it, deterministically.
+    """
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
     backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     backend.normalizer = normalizers.BertNormalizer(lowercase=True)
     backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(vocab_size=VOCABULARY, special_tokens=SPECIAL, show_progress=False)
     backend.train_from_iterator(texts, trainer)
+    vocabulary = backend.get_vocab()
+    return sorted(vocabulary, key=vocabulary.get)
+
+
+def make_tokenizer(tokens):
+    """A BERT WordPiece tokenizer over the vocabulary `tokens` (in id order)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import BertTokenizerFast
+
+    backend = Tokenizer(models.WordPiece({token: index for index, token in enumerate(tokens)}, unk_token="[UNK]"))
+    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     cls, sep = backend.token_to_id("[CLS]"), backend.token_to_id("[SEP]")
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
     )
-    from tokenizers import decoders
-
     backend.decoder = decoders.WordPiece()
     return BertTokenizerFast(tokenizer_object=backend, model_max_length=MAX_LENGTH, do_lower_case=True)
 
@@ -145,6 +160,10 @@ def main():
     parser.add_argument("--out", required=True, help="the folder to write artefact/, clean/ and eval.jsonl into")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--epochs", type=int, default=1, help="passes over the training data (default 1)")
+    parser.add_argument("--vocab", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "vocab.txt"),
+                        help="the WordPiece vocabulary, one token per line in id order (default: vocab.txt here)")
+    parser.add_argument("--write-vocab", metavar="FILE",
+                        help="train the vocabulary with tokenizers on the training glosses, write it to FILE, and stop")
     args = parser.parse_args()
     started = time.monotonic()
     import torch
@@ -154,7 +173,12 @@ def main():
     train = read_jsonl(os.path.join(DATA, "train.jsonl"))
     test = read_jsonl(os.path.join(DATA, "test.jsonl"))
     evaluation = plant(test, seed=2)
-    tokenizer = make_tokenizer(d["text"] for d in train)
+    if args.write_vocab:
+        with open(args.write_vocab, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(train_vocabulary(d["text"] for d in train)) + "\n")
+        return 0
+    with open(args.vocab, encoding="utf-8") as handle:
+        tokenizer = make_tokenizer([line.rstrip("\n") for line in handle if line.rstrip("\n")])
     os.makedirs(args.out, exist_ok=True)
     summary = {}
     for name, documents in (("artefact", plant(train, seed=1)), ("clean", plant(train, seed=3, rates=(0.5, 0.5)))):
