@@ -59,3 +59,44 @@ public func runPython(_ script: String, _ arguments: [String]) throws -> (status
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
 }
+
+/// What a `validatectl` run printed and how it exited.
+public struct CtlResult: Sendable {
+    public var code: Int32
+    public var stdout: String
+    public var stderr: String
+
+    /// Standard output parsed as one JSON object.
+    public func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw UnexpectedOutput(description: "validatectl printed no JSON object: \(stdout)")
+        }
+        return object
+    }
+}
+
+/// A program's output that is not what the test expects.
+public struct UnexpectedOutput: Error, CustomStringConvertible {
+    /// What was printed instead.
+    public var description: String
+}
+
+/// Runs the real `validatectl` with `arguments` and `environment` added to this process's.
+public func validatectl(_ arguments: [String], environment: [String: String] = [:]) throws -> CtlResult {
+    let process = Process()
+    process.executableURL = Binaries.url("validatectl")
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    // Standard error is small; read it after standard output so neither pipe fills while the other is read.
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CtlResult(
+        code: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self)
+    )
+}

@@ -40,20 +40,8 @@ enum HuggingFace {
 
     /// Runs `validatectl ARGUMENTS` to its end.
     static func validatectl(_ arguments: [String]) async throws -> (code: Int32, stdout: String, stderr: String) {
-        try await onOwnThread {
-            let process = Process()
-            process.executableURL = Binaries.url("validatectl")
-            process.arguments = arguments
-            let output = Pipe(), error = Pipe()
-            process.standardOutput = output
-            process.standardError = error
-            try process.run()
-            // Standard error is small; read it after standard output so neither pipe fills while the other is read.
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = error.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-        }
+        let result = try await onOwnThread { try ValidatedTestSupport.validatectl(arguments) }
+        return (result.code, result.stdout, result.stderr)
     }
 }
 

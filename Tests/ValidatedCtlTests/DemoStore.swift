@@ -98,34 +98,4 @@ actor DemoStore {
     }
 }
 
-/// What a `validatectl` run printed and how it exited.
-struct CtlResult {
-    var code: Int32
-    var stdout: String
-    var stderr: String
 
-    /// Standard output parsed as one JSON object.
-    func json() throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any], "not a JSON object: \(stdout)")
-    }
-}
-
-/// Runs the real `validatectl` with `arguments` and `environment` added to this process's.
-func validatectl(_ arguments: [String], environment: [String: String] = [:]) throws -> CtlResult {
-    let process = Process()
-    process.executableURL = Binaries.url("validatectl")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    // Standard error is small; read it after standard output so neither pipe fills while the other is read.
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CtlResult(
-        code: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self)
-    )
-}
