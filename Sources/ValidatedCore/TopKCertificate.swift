@@ -156,17 +156,27 @@ public struct TopKCertificate: Sendable, Equatable {
 ///
 /// The ranking coefficients are asymptotically normal around their limit with covariance `V_n` at `n` samples
 /// (``SandwichCovariance``), and `V_m ≈ (n/m)·V_n` at `m` samples of the same neighbourhood. The expected
-/// seed-to-seed Jaccard of the top `k` at `m` samples is that of two independent draws of `N(β, V_m)`; it is
+/// seed-to-seed Jaccard of the top `k` at `m` samples is that of two independent draws of `N(β̃, V_m)`; it is
 /// estimated by a seeded Monte Carlo of `draws` pairs at the current `n` and at the ceiling with common random
 /// numbers (the same standard normal draws, scaled), so their difference carries little simulation noise.
 ///
 /// ## The centre
 ///
-/// Centring the draws on the estimate `β̂` itself would call every tie settled at the ceiling: two features
-/// of equal true weight are `≈ σ_n` apart in `β̂`, and at the ceiling their spread is a fraction of that. So the
-/// draws are centred on the positive-part shrinkage `β̃ = β̂·max(0, 1 − V_aa/β̂²)` of each coefficient, whose
-/// square is an unbiased estimate of `β²` where positive: a weight within about one standard error of zero is
-/// treated as indistinguishable from zero, and features tied there stay tied at every sample size.
+/// Centring the draws on the estimate `β̂` itself would call every tie settled at the ceiling: two features of
+/// equal true weight are `≈ σ_n` apart in `β̂`, and at the ceiling their spread is a fraction of that. So the
+/// draws are centred on the positive-part shrinkage `β̃ = β̂·max(0, 1 − V_aa/β̂²)`, whose square estimates `β²`
+/// without the noise's bias where positive: a weight within a standard error of zero counts as zero, and
+/// features tied there stay tied at every sample size.
+///
+/// ## Measured
+///
+/// On 60 WordNet glosses (native TF-IDF model, top 10, 95%, start 250, `validated-benchmarks certify`, means
+/// over three seed sets) the rule saved a quarter to two fifths of the model calls at a cost in stability
+/// larger than `δ`, because it is checked after every round on estimates that are themselves noisy: separation
+/// alone 2680 calls, seed-to-seed Jaccard 0.960 (fixed 5000: 0.960); δ 0.005: about 2290, 0.951; δ 0.01: 2000,
+/// 0.945; δ 0.02: 1660, 0.936. Centring on `β̂` stopped later for the same loss. The boundary of such a top
+/// 10 lies in a continuous tail of small weights whose order keeps improving up to the ceiling, so no margin
+/// reaches a few hundred calls without losing stability.
 public struct TopKSaturation: Sendable, Equatable {
     /// The expected seed-to-seed top-`k` Jaccard at the current sample size.
     public var current: Double
@@ -184,8 +194,7 @@ public struct TopKSaturation: Sendable, Equatable {
         let p = coefficients.count
         guard p > k else { return TopKSaturation(current: 1, ceiling: 1) }
         let centre = coefficients.indices.map { a in
-            let c2 = Double(ProcessInfo.processInfo.environment["SHRINK"] ?? "1")!
-            let b = coefficients[a], v = c2 * max(covariance[a * p + a], 0)
+            let b = coefficients[a], v = max(covariance[a * p + a], 0)
             return b * b > v ? b * (1 - v / (b * b)) : 0
         }
         let root = squareRoot(covariance, size: p)
@@ -193,7 +202,8 @@ public struct TopKSaturation: Sendable, Equatable {
         var generator = SeededGenerator(seed: seed)
         var totals = (current: 0.0, ceiling: 0.0)
         var z = [Double](repeating: 0, count: p), noise = [Double](repeating: 0, count: p)
-        var previous: (current: Set<Int>, ceiling: Set<Int>) = ([], [])
+        var previous: (current: [Int], ceiling: [Int]) = ([], [])
+        var marks = [Bool](repeating: false, count: p)
         for draw in 0..<(2 * draws) {
             for a in 0..<p { z[a] = generator.standardNormal() }
             for a in 0..<p {
@@ -206,8 +216,8 @@ public struct TopKSaturation: Sendable, Equatable {
                 ceiling: top(k, of: centre, plus: noise, scaled: scale)
             )
             if draw % 2 == 1 {
-                totals.current += jaccard(tops.current, previous.current)
-                totals.ceiling += jaccard(tops.ceiling, previous.ceiling)
+                totals.current += jaccard(tops.current, previous.current, marks: &marks)
+                totals.ceiling += jaccard(tops.ceiling, previous.ceiling, marks: &marks)
             }
             previous = tops
         }
@@ -224,13 +234,17 @@ public struct TopKSaturation: Sendable, Equatable {
     }
 
     /// The `k` indices of the largest `|centre + scale·noise|`, ties to the lower index.
-    private static func top(_ k: Int, of centre: [Double], plus noise: [Double], scaled scale: Double) -> Set<Int> {
+    private static func top(_ k: Int, of centre: [Double], plus noise: [Double], scaled scale: Double) -> [Int] {
         let values = centre.indices.map { abs(centre[$0] + scale * noise[$0]) }
-        return Set(values.indices.sorted { (values[$0], $1) > (values[$1], $0) }.prefix(k))
+        return Array(values.indices.sorted { (values[$0], $1) > (values[$1], $0) }.prefix(k))
     }
 
-    private static func jaccard(_ a: Set<Int>, _ b: Set<Int>) -> Double {
-        Double(a.intersection(b).count) / Double(a.union(b).count)
+    /// The Jaccard index of two sets of `k` distinct indices; `marks` is all `false` before and after.
+    private static func jaccard(_ a: [Int], _ b: [Int], marks: inout [Bool]) -> Double {
+        for i in a { marks[i] = true }
+        let shared = b.reduce(0) { $0 + (marks[$1] ? 1 : 0) }
+        for i in a { marks[i] = false }
+        return Double(shared) / Double(a.count + b.count - shared)
     }
 }
 

@@ -246,7 +246,9 @@ public struct LimeSettings: Sendable, Equatable {
     /// The Jaccard margin `δ` of the saturation rule (``TopKSaturation``): sampling also stops when the top
     /// ``features``' expected seed-to-seed Jaccard at the current sample size is within `δ` of what the ceiling
     /// ``samples`` would give, so more samples would not make them noticeably more stable. `nil` turns the rule
-    /// off (only separation stops early). In `[0, 1)`; used only with ``certifyConfidence``. Default `nil`.
+    /// off (only separation stops early). In `[0, 1)`; used only with ``certifyConfidence``. Default `nil`: on
+    /// WordNet glosses every margin lost more seed-to-seed stability than fixed 5000-sample LIME's noise for a
+    /// sixth of the calls (δ 0.005: Jaccard 0.951 against 0.960, about 2290 calls against separation's 2680).
     public var certifySaturation: Double?
 
     /// Creates settings.
