@@ -180,7 +180,9 @@ public struct LimeTextExplainer: Sendable {
         var sampler = NeighbourhoodSampler(features: d, seed: seed, expectedRows: settings.samples)
         var scorer = (classifier as? any MaskedTextScoring)?.maskedScorer(for: indexed)
         var probabilities: ProbabilityMatrix?
-        let kernels = (0...d).map { Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth) }
+        let kernels = (0...d).map {
+            Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth)
+        }
         var weights: [Double] = []
         var fits: [LabelFit] = []
         var rows = settings.certifies ? min(settings.certifyStartSamples, settings.samples) : settings.samples

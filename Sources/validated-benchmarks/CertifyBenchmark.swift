@@ -37,7 +37,7 @@ struct CertifyBenchmark: ParsableCommand {
     @Option(help: "Saturation margins δ to compare, each with negligible share 0 (a Jaccard difference).")
     var saturation: [Double] = [0.005, 0.01, 0.02, 0.05]
 
-    @Option(help: "The first of the two seed indices each document is explained with; another value gives another seed set.")
+    @Option(help: "The first of the two seed indices each document is explained with (another value: another seed set).")
     var seedIndex = 0
 
     struct Document: Decodable {
@@ -95,7 +95,8 @@ struct CertifyBenchmark: ParsableCommand {
         print(row("validated, fixed \(samples)", fixed, limeTops))
         var subsets: [(String, Runs)] = [("fixed \(samples)", fixed)]
         for first in start {
-            let configurations = negligible.map { (share: $0, delta: Double?.none) } + saturation.map { (share: 0.0, delta: Optional($0)) }
+            let configurations = negligible.map { (share: $0, delta: Double?.none) }
+                + saturation.map { (share: 0.0, delta: Optional($0)) }
             for configuration in configurations {
                 let settings = LimeSettings(
                     samples: samples, features: k, certifyConfidence: confidence, certifyStartSamples: first,

@@ -144,8 +144,8 @@ struct LogisticWordsClassifier: TextClassifier {
         #expect(tied.ceiling < 0.8 && tied.isSaturated(delta: 0.02))
         // A boundary gap of three standard errors at 250 samples: the ceiling (4.5 times tighter) settles it.
         let settling = TopKSaturation.estimate(
-            coefficients: [1, 0.3, 0.3 - 0.3 * 2.0.squareRoot() / 3, 0], covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01]),
-            k: 2, rows: 250, ceiling: 5000, seed: 1
+            coefficients: [1, 0.3, 0.3 - 0.3 * 2.0.squareRoot() / 3, 0],
+            covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01]), k: 2, rows: 250, ceiling: 5000, seed: 1
         )
         #expect(settling.ceiling > settling.current + 0.02 && !settling.isSaturated(delta: 0.02))
     }
