@@ -12,6 +12,16 @@ public struct FeatureWeight: Sendable, Equatable, Codable {
     }
 }
 
+/// Why an explanation's sampling stopped where it did (``LimeSettings/certifyConfidence``).
+public enum SamplingStop: String, Sendable, Equatable, Codable {
+    /// The top features were separated from the rest (``Explanation/certified``).
+    case certified
+    /// More samples could not have made the top features noticeably more stable (``LimeSettings/certifySaturation``).
+    case saturated
+    /// The sample ceiling (``LimeSettings/samples``) came first.
+    case ceiling
+}
+
 /// A LIME explanation of one document.
 public struct Explanation: Sendable, Equatable, Codable {
     /// The document explained.
@@ -38,6 +48,9 @@ public struct Explanation: Sendable, Equatable, Codable {
     /// Whether the top features were certified separated from the rest (``LimeSettings/certifyConfidence``);
     /// `false` when certification is off or the sample ceiling came first.
     public var certified = false
+    /// Why sampling stopped when certification is on; `nil` when it is off (every explanation draws
+    /// ``LimeSettings/samples``) and in explanations stored before it was recorded.
+    public var stop: SamplingStop?
 
     /// Creates an explanation.
     public init(
@@ -56,10 +69,10 @@ public struct Explanation: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case documentID = "document", label, weights, intercept, score
         case localPrediction = "local_prediction", prediction
-        case samples, certified
+        case samples, certified, stop
     }
 
-    /// Decodes an explanation; `samples` and `certified` may be absent (stored before they were recorded).
+    /// Decodes an explanation; `samples`, `certified` and `stop` may be absent (stored before they were recorded).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -73,6 +86,7 @@ public struct Explanation: Sendable, Equatable, Codable {
         )
         samples = try container.decodeIfPresent(Int.self, forKey: .samples) ?? 0
         certified = try container.decodeIfPresent(Bool.self, forKey: .certified) ?? false
+        stop = try container.decodeIfPresent(SamplingStop.self, forKey: .stop)
     }
 
     /// The `k` features with the largest absolute weight.

@@ -180,26 +180,35 @@ public struct LimeTextExplainer: Sendable {
         var sampler = NeighbourhoodSampler(features: d, seed: seed, expectedRows: settings.samples)
         var scorer = (classifier as? any MaskedTextScoring)?.maskedScorer(for: indexed)
         var probabilities: ProbabilityMatrix?
+        let kernels = (0...d).map {
+            Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth)
+        }
+        var weights: [Double] = []
+        var fits: [LabelFit] = []
         var rows = settings.certifies ? min(settings.certifyStartSamples, settings.samples) : settings.samples
         while true {
             sampler.extend(to: rows)
-            let design = sampler.design
+            let design = sampler.design, earlier = probabilities?.rows ?? 0
             lap(\.sampling)
             let block = try score(
-                design, rows: (probabilities?.rows ?? 0)..<rows, scorer: &scorer, of: indexed, original: text,
-                documentID: documentID, classifier: classifier
+                design, rows: earlier..<rows, scorer: &scorer, of: indexed, original: text, documentID: documentID,
+                classifier: classifier
             )
             let scored = try Self.appending(block, to: probabilities, documentID: documentID)
             probabilities = scored
             lap(\.scoring)
-            let explained = try Self.resolve(labels, probabilities: scored, documentID: documentID)
-            let weights = design.rowValues {
-                Self.kernel(distance: Self.distance(kept: $0, total: d), width: settings.kernelWidth)
+            if fits.isEmpty {
+                fits = try Self.resolve(labels, probabilities: scored, documentID: documentID)
+                    .map { LabelFit(label: $0, columns: d) }
             }
+            weights += (earlier..<rows).map { kernels[design.onesCount(ofRow: $0)] }
             lap(\.distances)
-            let (fits, certified) = fit(design, weights: weights, probabilities: scored, labels: explained)
-            guard certified || rows >= settings.samples else {
-                lap(\.fit)
+            for index in fits.indices {
+                fits[index].append(design, rows: earlier..<rows, probabilities: scored, weights: weights)
+            }
+            let stop = self.stop(design, weights: weights, fits: fits, seed: seed)
+            lap(\.fit)
+            guard let stop else {
                 rows = min(rows + rows / 2, settings.samples)
                 continue
             }
@@ -210,26 +219,50 @@ public struct LimeTextExplainer: Sendable {
                     documentID: documentID
                 )
                 explanation.samples = rows
-                explanation.certified = certified
+                explanation.certified = stop == .certified
+                explanation.stop = settings.certifies ? stop : nil
                 return explanation
             }
         }
     }
 
-    /// The regression sums of each class in `labels` on the neighbourhood so far, and whether every class's top
-    /// features are certified (never when certification is off).
-    private func fit(
-        _ design: BinaryDesign, weights: [Double], probabilities: ProbabilityMatrix, labels: [Int]
-    ) -> (fits: [(label: Int, targets: [Double], moments: WeightedMoments)], certified: Bool) {
-        let fits = labels.map { label in
-            let targets = probabilities.column(label)
-            let moments = WeightedMoments(design: design, targets: targets, weights: weights)
-            return (label: label, targets: targets, moments: moments)
+    /// One explained class's targets and regression sums so far.
+    private struct LabelFit {
+        let label: Int
+        var targets: [Double] = []
+        var moments: WeightedMoments
+
+        init(label: Int, columns: Int) {
+            self.label = label
+            moments = WeightedMoments(columns: columns)
         }
-        let certified = settings.certifies && fits.allSatisfy {
-            certificate(design: design, targets: $0.targets, weights: weights, moments: $0.moments).certified
+
+        /// Adds the rows `range` of `design`, their targets taken from `probabilities` (all rows so far).
+        mutating func append(
+            _ design: BinaryDesign, rows range: Range<Int>, probabilities: ProbabilityMatrix, weights: [Double]
+        ) {
+            for row in range { targets.append(probabilities[row, label]) }
+            moments.append(design, rows: range, targets: targets, weights: weights)
         }
-        return (fits, certified)
+    }
+
+    /// Why sampling stops after this round, or `nil` to draw more: every class certified, every class certified
+    /// or saturated, or the ceiling reached (always, when certification is off).
+    private func stop(_ design: BinaryDesign, weights: [Double], fits: [LabelFit], seed: UInt64) -> SamplingStop? {
+        guard settings.certifies else { return .ceiling }
+        var stop = SamplingStop.certified
+        for (index, fit) in fits.enumerated() {
+            let roundSeed = seed ^ (0x5A70_11E5_0000_0000 &+ UInt64(design.rows) &* 0x9E37_79B9 &+ UInt64(index))
+            let standing = standing(
+                design: design, targets: fit.targets, weights: weights, moments: fit.moments, seed: roundSeed
+            )
+            switch standing {
+            case .certified: break
+            case .saturated: stop = .saturated
+            case .open: return design.rows >= settings.samples ? .ceiling : nil
+            }
+        }
+        return stop
     }
 
     /// `block`'s rows after those of `earlier`.

@@ -243,14 +243,22 @@ public struct LimeSettings: Sendable, Equatable {
     /// `[0, 1)`. Default 0: on WordNet glosses any larger share made the top 10 less stable from seed to seed
     /// than fixed 5000-sample LIME (0.05: top-10 Jaccard 0.956 against 0.964, 2226 instead of 2714 samples).
     public var certifyNegligible: Double
+    /// The Jaccard margin `δ` of the saturation rule (``TopKSaturation``): sampling also stops when the top
+    /// ``features``' expected seed-to-seed Jaccard at the current sample size is within `δ` of what the ceiling
+    /// ``samples`` would give, so more samples would not make them noticeably more stable. `nil` turns the rule
+    /// off (only separation stops early). In `[0, 1)`; used only with ``certifyConfidence``. Default `nil`: on
+    /// WordNet glosses every margin lost more seed-to-seed stability than fixed 5000-sample LIME's noise for a
+    /// sixth of the calls (δ 0.005: Jaccard 0.951 against 0.960, about 2290 calls against separation's 2680).
+    public var certifySaturation: Double?
 
     /// Creates settings.
     public init(
         samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
         batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
         charLevel: Bool = false, maskString: String? = nil, certifyConfidence: Double? = nil,
-        certifyStartSamples: Int = 250, certifyNegligible: Double = 0
+        certifyStartSamples: Int = 250, certifyNegligible: Double = 0, certifySaturation: Double? = nil
     ) {
+        self.certifySaturation = certifySaturation
         self.certifyConfidence = certifyConfidence
         self.certifyStartSamples = certifyStartSamples
         self.certifyNegligible = certifyNegligible
@@ -314,6 +322,9 @@ extension LimeSettings {
         if !(certifyNegligible >= 0 && certifyNegligible < 1) {
             return "the share of the largest weight below which a weight is negligible must be in [0, 1), "
                 + "not \(certifyNegligible)"
+        }
+        if let delta = certifySaturation, !(delta >= 0 && delta < 1) {
+            return "the saturation margin of certified LIME (a Jaccard difference) must be in [0, 1), not \(delta)"
         }
         return nil
     }

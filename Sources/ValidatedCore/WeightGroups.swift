@@ -14,9 +14,10 @@ struct WeightGroups {
     private(set) var blockStarts: [Int] = [0]
     private(set) var bits: [UInt64] = []
 
-    init(design: BinaryDesign, weights rowWeights: [Double]) {
+    /// Groups the rows `rows` of `design` (all of them by default); `rowWeights` has one weight per row of `design`.
+    init(design: BinaryDesign, weights rowWeights: [Double], rows: Range<Int>? = nil) {
         columns = design.columns
-        let (order, groupStarts) = Self.group(design, rowWeights, weights: &weights)
+        let (order, groupStarts) = Self.group(design, rowWeights, rows: rows ?? 0..<design.rows, weights: &weights)
         for g in weights.indices {
             blockStarts.append(blockStarts[g] + (groupStarts[g + 1] - groupStarts[g] + 63) / 64)
         }
@@ -41,10 +42,10 @@ struct WeightGroups {
         }
     }
 
-    /// The rows ordered by group, group `g` being `order[groupStarts[g]..<groupStarts[g + 1]]` in row order;
-    /// `weights` receives each group's weight.
+    /// The rows of `range` ordered by group, group `g` being `order[groupStarts[g]..<groupStarts[g + 1]]` in row
+    /// order; `weights` receives each group's weight.
     private static func group(
-        _ design: BinaryDesign, _ rowWeights: [Double], weights: inout [Double]
+        _ design: BinaryDesign, _ rowWeights: [Double], rows range: Range<Int>, weights: inout [Double]
     ) -> (order: [Int], groupStarts: [Int]) {
         struct Key: Hashable {
             var ones: Int
@@ -52,9 +53,9 @@ struct WeightGroups {
         }
         var groupOfKey: [Key: Int] = [:]
         var lastGroupOfCount = [Int](repeating: -1, count: design.columns + 1)
-        var groupOfRow = [Int](repeating: 0, count: design.rows)
+        var groupOfRow = [Int](repeating: 0, count: range.count)
         var sizes: [Int] = []
-        for row in 0..<design.rows {
+        for row in range {
             let ones = design.onesCount(ofRow: row), w = rowWeights[row]
             var g = lastGroupOfCount[ones]
             if g < 0 || weights[g].bitPattern != w.bitPattern {
@@ -67,15 +68,15 @@ struct WeightGroups {
                 }
                 lastGroupOfCount[ones] = g
             }
-            groupOfRow[row] = g
+            groupOfRow[row - range.lowerBound] = g
             sizes[g] += 1
         }
         var groupStarts = [0]
         for size in sizes { groupStarts.append(groupStarts[groupStarts.count - 1] + size) }
         var next = groupStarts
-        var order = [Int](repeating: 0, count: design.rows)
-        for (row, g) in groupOfRow.enumerated() {
-            order[next[g]] = row
+        var order = [Int](repeating: 0, count: range.count)
+        for (offset, g) in groupOfRow.enumerated() {
+            order[next[g]] = range.lowerBound + offset
             next[g] += 1
         }
         return (order, groupStarts)

@@ -128,52 +128,74 @@ public struct WeightedMoments: Sendable {
     /// The number of columns.
     public let columns: Int
     /// The number of rows accumulated.
-    public let rows: Int
-    private let totalWeight: Double
-    /// `Σw ỹ`, zero up to rounding; kept so the centring is exact.
-    private let centredTargetSum: Double
-    /// `Σw ỹ²`.
-    private let totalSquares: Double
-    private let meanTarget: Double
+    public private(set) var rows = 0
+    /// `Σw`.
+    private var totalWeight = 0.0
+    /// The targets are summed as `y − shift`, `shift` being the first row's target, so the sums stay small
+    /// where the targets vary little and centring them at fit time loses no precision.
+    private var shift = 0.0
+    /// `Σw (y − shift)`.
+    private var targetSum = 0.0
+    /// `Σw (y − shift)²`.
+    private var targetSquares = 0.0
     /// `s = XᵀW1`.
-    private let columnWeights: [Double]
-    /// `XᵀWỹ`.
-    private let columnTargets: [Double]
+    private var columnWeights: [Double]
+    /// `XᵀW(y − shift)`.
+    private var columnTargets: [Double]
     /// `G = XᵀWX`, `columns × columns`, row-major.
-    private let gramMatrix: [Double]
+    private var gramMatrix: [Double]
+
+    /// No rows yet, for a design of `columns` columns: ``append(_:rows:targets:weights:)`` adds them.
+    public init(columns: Int) {
+        self.columns = columns
+        columnWeights = [Double](repeating: 0, count: columns)
+        columnTargets = [Double](repeating: 0, count: columns)
+        gramMatrix = [Double](repeating: 0, count: columns * columns)
+    }
 
     /// Accumulates the sums of `design` with one target and one non-negative weight per row.
     ///
     /// - Precondition: `targets.count == weights.count == design.rows`, and the weights sum to more than 0.
     public init(design: BinaryDesign, targets: [Double], weights: [Double]) {
-        let d = design.columns, n = design.rows
-        precondition(targets.count == n && weights.count == n, "WeightedMoments needs one target and one weight per row")
-        let total = weights.reduce(0, +)
-        precondition(total > 0, "WeightedMoments needs a positive total weight")
-        let mean = zip(weights, targets).reduce(0.0) { $0 + $1.0 * $1.1 } / total
-
-        var centredSum = 0.0, squares = 0.0
-        var weightedTargets = [Double](repeating: 0, count: n)
-        for row in 0..<n {
-            let w = weights[row], y = targets[row] - mean
-            centredSum += w * y
-            squares += w * y * y
-            weightedTargets[row] = w * y
-        }
-        let gram = WeightGroups(design: design, weights: weights).gram()
-        self.columns = d
-        self.rows = n
-        self.totalWeight = total
-        self.meanTarget = mean
-        self.centredTargetSum = centredSum
-        self.totalSquares = squares
-        self.columnWeights = (0..<d).map { gram[$0 * d + $0] }
-        self.columnTargets = Self.columnSums(design, weightedTargets)
-        self.gramMatrix = gram
+        self.init(columns: design.columns)
+        append(design, rows: 0..<design.rows, targets: targets, weights: weights)
     }
 
-    /// `Xᵀv` for a vector `v` over the rows, each row added through the smaller of its ones and its zeros.
-    private static func columnSums(_ design: BinaryDesign, _ v: [Double]) -> [Double] {
+    /// Adds the rows `range` of `design`, which must be the rows after those already summed: the sums are
+    /// raw (not centred), so adding rows costs only what they add, and a fit centres them. The result equals a
+    /// from-scratch accumulation up to rounding (about 1e-12 relative).
+    ///
+    /// - Precondition: `range.lowerBound == rows`, `targets` and `weights` have one value per row of `design`
+    ///   (at least through `range`), and the total weight is positive afterwards.
+    public mutating func append(_ design: BinaryDesign, rows range: Range<Int>, targets: [Double], weights: [Double]) {
+        let d = design.columns
+        precondition(d == columns && range.lowerBound == rows, "WeightedMoments appends the rows after its own")
+        precondition(
+            targets.count >= range.upperBound && weights.count >= range.upperBound,
+            "WeightedMoments needs one target and one weight per row"
+        )
+        guard !range.isEmpty else { return }
+        if rows == 0 { shift = targets[range.lowerBound] }
+        var weightedTargets = [Double](repeating: 0, count: range.count)
+        for row in range {
+            let w = weights[row], y = targets[row] - shift
+            totalWeight += w
+            targetSum += w * y
+            targetSquares += w * y * y
+            weightedTargets[row - range.lowerBound] = w * y
+        }
+        precondition(totalWeight > 0, "WeightedMoments needs a positive total weight")
+        let gram = WeightGroups(design: design, weights: weights, rows: range).gram()
+        for index in gram.indices { gramMatrix[index] += gram[index] }
+        for c in 0..<d { columnWeights[c] = gramMatrix[c * d + c] }
+        let sums = Self.columnSums(design, rows: range, weightedTargets)
+        for c in 0..<d { columnTargets[c] += sums[c] }
+        rows = range.upperBound
+    }
+
+    /// `Xᵀv` over the rows `range`, `v` holding one value per row of the range, each row added through the
+    /// smaller of its ones and its zeros.
+    private static func columnSums(_ design: BinaryDesign, rows range: Range<Int>, _ v: [Double]) -> [Double] {
         let d = design.columns, words = design.wordsPerRow
         var sums = [Double](repeating: 0, count: d)
         var zeroSums = [Double](repeating: 0, count: d)
@@ -181,8 +203,8 @@ public struct WeightedMoments: Sendable {
         design.starts.withUnsafeBufferPointer { starts in
             design.zeros.withUnsafeBufferPointer { zeros in
                 design.masks.withUnsafeBufferPointer { masks in
-                    for row in 0..<design.rows {
-                        let value = v[row], first = starts[row], end = starts[row + 1]
+                    for row in range {
+                        let value = v[row - range.lowerBound], first = starts[row], end = starts[row + 1]
                         if end - first <= d - (end - first) {
                             complement += value
                             for z in first..<end { zeroSums[Int(zeros[z])] += value }
@@ -202,6 +224,9 @@ public struct WeightedMoments: Sendable {
         return (0..<d).map { sums[$0] + complement - zeroSums[$0] }
     }
 
+    /// `SST = Σw ỹ² = Σw (y − shift)² − (Σw (y − shift))²/Σw`.
+    private var totalSquares: Double { max(targetSquares - targetSum * targetSum / totalWeight, 0) }
+
     /// `G[i, j] = Σw xᵢ xⱼ`.
     private func gram(_ i: Int, _ j: Int) -> Double {
         gramMatrix[i * columns + j]
@@ -213,7 +238,7 @@ public struct WeightedMoments: Sendable {
     public func centredSystem(columns subset: [Int]) -> (matrix: [Double], rhs: [Double]) {
         let p = subset.count
         let w = totalWeight
-        let centredMean = centredTargetSum / w
+        let centredMean = targetSum / w
         var matrix = [Double](repeating: 0, count: p * p)
         var rhs = [Double](repeating: 0, count: p)
         for (a, i) in subset.enumerated() {
@@ -237,13 +262,12 @@ public struct WeightedMoments: Sendable {
     public func ridge(columns subset: [Int], alpha: Double) -> WeightedRidge {
         let p = subset.count
         let w = totalWeight
-        let centredMean = centredTargetSum / w
         let (matrix, rhs) = centredSystem(columns: subset)
         var penalised = matrix
         for a in 0..<p { penalised[a * p + a] += alpha }
         let beta = Cholesky.solve(penalised, rhs, size: p)
 
-        var intercept = meanTarget + centredMean
+        var intercept = shift + targetSum / w
         var explained = 0.0, curvature = 0.0
         for a in 0..<p {
             intercept -= beta[a] * columnWeights[subset[a]] / w
@@ -252,7 +276,7 @@ public struct WeightedMoments: Sendable {
             for b in 0..<p { row += matrix[a * p + b] * beta[b] }
             curvature += beta[a] * row
         }
-        let sst = totalSquares - centredTargetSum * centredMean
+        let sst = totalSquares
         let ssr = max(sst - 2 * explained + curvature, 0)
         return WeightedRidge(coefficients: beta, intercept: intercept, score: sst > 0 ? 1 - ssr / sst : 1)
     }
@@ -272,7 +296,7 @@ public struct WeightedMoments: Sendable {
         let wls = Cholesky.solve(centred, rhs, size: p)
         var explained = 0.0
         for a in 0..<p { explained += wls[a] * rhs[a] }
-        let sst = totalSquares - centredTargetSum * centredTargetSum / totalWeight
+        let sst = totalSquares
         let sigma2 = rows > p ? max(sst - explained, 0) / Double(rows - p) : 0
 
         var gram = [Double](repeating: 0, count: p * p)

@@ -25,14 +25,20 @@ struct CertifyBenchmark: ParsableCommand {
     @Option(help: "The certification confidence.")
     var confidence = 0.95
 
-    @Option(help: "The samples a certified explanation starts with.")
-    var start = 250
+    @Option(help: "The samples a certified explanation starts with (one run of each configuration per value).")
+    var start: [Int] = [250]
 
     @Option(help: "The sample ceiling, and the fixed runs' sample count.")
     var samples = 5000
 
     @Option(help: "Negligible-weight shares to compare (0 = every boundary pair must be separated).")
-    var negligible: [Double] = [0, 0.05, 0.1, 0.2]
+    var negligible: [Double] = [0]
+
+    @Option(help: "Saturation margins δ to compare, each with negligible share 0 (a Jaccard difference).")
+    var saturation: [Double] = [0.005, 0.01, 0.02, 0.05]
+
+    @Option(help: "The first of the two seed indices each document is explained with (another value: another seed set).")
+    var seedIndex = 0
 
     struct Document: Decodable {
         var id: String
@@ -62,6 +68,7 @@ struct CertifyBenchmark: ParsableCommand {
         var counted: [[Set<String>]] = []
         var samples: [Int] = []
         var certified: [Bool] = []
+        var stops: [SamplingStop?] = []
         var seconds = 0.0
     }
 
@@ -76,26 +83,36 @@ struct CertifyBenchmark: ParsableCommand {
         let limeTops = limeRuns.map { $0.map { Set($0.top) } }
         let words = documents.map { IndexedText($0.text).words.count }
         print("Certified LIME, \(documents.count) documents (\(words.filter { $0 > k }.count) with more than \(k) distinct words), model \(loaded.sha256.prefix(12)), top \(k)")
-        print("  configuration                 calls/expl  ms/expl  certified  J vs lime(5000)  J seed-to-seed  J counted ≥5%  ≤500 samples")
+        print(
+            "  configuration                       calls/expl  ms/expl  certified  J vs lime(5000)  J seed-to-seed"
+                + "  J counted ≥5%  ≤500 samples  certified/saturated/ceiling"
+        )
         let limeSeconds = limeRuns.flatMap { $0.map(\.seconds) }.reduce(0, +) / Double(2 * limeRuns.count)
         let limeCalls = Double(limeRuns.flatMap { $0.map(\.model_calls) }.reduce(0, +)) / Double(2 * limeRuns.count)
         let limeSelf = mean(limeTops.map { jaccard($0[0], $0[1]) })
         print(row("lime 0.2.0.1, \(samples)", limeCalls, limeSeconds, nil, nil, limeSelf))
         let fixed = try explainAll(documents, settings: LimeSettings(samples: samples, features: k), loaded: loaded)
         print(row("validated, fixed \(samples)", fixed, limeTops))
-        var subsets: [(String, Runs)] = [("fixed", fixed)]
-        for share in negligible {
-            let settings = LimeSettings(
-                samples: samples, features: k, certifyConfidence: confidence, certifyStartSamples: start, certifyNegligible: share
-            )
-            let certified = try explainAll(documents, settings: settings, loaded: loaded)
-            print(row("validated, certified (\(share))", certified, limeTops))
-            subsets.append(("certified (\(share))", certified))
+        var subsets: [(String, Runs)] = [("fixed \(samples)", fixed)]
+        for first in start {
+            let configurations = negligible.map { (share: $0, delta: Double?.none) }
+                + saturation.map { (share: 0.0, delta: Optional($0)) }
+            for configuration in configurations {
+                let settings = LimeSettings(
+                    samples: samples, features: k, certifyConfidence: confidence, certifyStartSamples: first,
+                    certifyNegligible: configuration.share, certifySaturation: configuration.delta
+                )
+                let name = configuration.delta.map { "start \(first), saturated δ \($0)" }
+                    ?? "start \(first), negligible \(configuration.share)"
+                let certified = try explainAll(documents, settings: settings, loaded: loaded)
+                print(row(name, certified, limeTops))
+                subsets.append((name, certified))
+            }
         }
         let long = words.indices.filter { words[$0] > k }
         print("  only the \(long.count) documents with more than \(k) words:")
         print(row("lime 0.2.0.1, \(samples)", limeCalls, limeSeconds, nil, nil, mean(long.map { jaccard(limeTops[$0][0], limeTops[$0][1]) })))
-        for (name, runs) in subsets { print(row("validated, \(name)", runs, limeTops, only: long)) }
+        for (name, runs) in subsets { print(row(name, runs, limeTops, only: long)) }
     }
 
     private func explainAll(_ documents: [Document], settings: LimeSettings, loaded: LoadedModel) throws -> Runs {
@@ -104,7 +121,7 @@ struct CertifyBenchmark: ParsableCommand {
         let start = ContinuousClock.now
         for document in documents {
             var tops: [Set<String>] = [], counted: [Set<String>] = []
-            for seedIndex in 0..<2 {
+            for seedIndex in self.seedIndex..<(self.seedIndex + 2) {
                 let seed = ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: seedIndex)
                 let explanation = try explainer.explain(document.text, documentID: document.id, label: 1, classifier: loaded.classifier, seed: seed)
                 let top = explanation.top(settings.features)
@@ -113,6 +130,7 @@ struct CertifyBenchmark: ParsableCommand {
                 counted.append(Set(top.filter { abs($0.weight) >= 0.05 * largest }.map(\.feature)))
                 runs.samples.append(explanation.samples)
                 runs.certified.append(explanation.certified)
+                runs.stops.append(explanation.stop)
             }
             runs.tops.append(tops)
             runs.counted.append(counted)
@@ -132,15 +150,19 @@ struct CertifyBenchmark: ParsableCommand {
         let countedJ = mean(indices.map { jaccard(runs.counted[$0][0], runs.counted[$0][1]) })
         let samples = indices.flatMap { [runs.samples[2 * $0], runs.samples[2 * $0 + 1]] }
         let early = Double(samples.filter { $0 <= 500 }.count) / Double(samples.count)
+        let stops = indices.flatMap { [runs.stops[2 * $0], runs.stops[2 * $0 + 1]] }
+        let shares = [SamplingStop.certified, .saturated, .ceiling].map { stop in
+            String(format: "%.0f%%", 100 * Double(stops.filter { $0 == stop }.count) / Double(stops.count))
+        }
         return row(name, calls, only == nil ? runs.seconds : nil, certified, versusLime, selfJ)
-            + String(format: "  %14.3f  %9.0f%%", countedJ, early * 100)
+            + String(format: "  %14.3f  %11.0f%%", countedJ, early * 100) + "  " + shares.joined(separator: "/")
     }
 
     private func row(_ name: String, _ calls: Double, _ seconds: Double?, _ certified: Double?, _ versusLime: Double?, _ selfJ: Double) -> String {
         let ms = seconds.map { String(format: "%8.2f", $0 * 1000) } ?? "       -"
         let share = certified.map { String(format: "%8.0f%%", $0 * 100) } ?? "        -"
         let lime = versusLime.map { String(format: "%15.3f", $0) } ?? "              -"
-        return "  " + name.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%10.0f", calls) + " \(ms)  \(share)  \(lime)  " + String(format: "%14.3f", selfJ)
+        return "  " + name.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%10.0f", calls) + " \(ms)  \(share)  \(lime)  " + String(format: "%14.3f", selfJ)
     }
 
     private func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {

@@ -54,10 +54,13 @@ struct LogisticWordsClassifier: TextClassifier {
             .explain(text, documentID: "tie", label: 1, classifier: certifying, seed: 11)
         let plain = try LimeTextExplainer(settings: LimeSettings(samples: 1000))
             .explain(text, documentID: "tie", label: 1, classifier: fixed, seed: 11)
-        #expect(!certified.certified)
+        #expect(!certified.certified && certified.stop == .ceiling)
         #expect(certified.samples == 1000)
-        #expect(plain.samples == 1000 && !plain.certified)
-        #expect(certified == plain)
+        #expect(plain.samples == 1000 && !plain.certified && plain.stop == nil)
+        // The same samples; the sums grew round by round instead of at once, so equal up to rounding.
+        #expect(certified.weights.map(\.feature) == plain.weights.map(\.feature))
+        for (grown, once) in zip(certified.weights, plain.weights) { #expect(abs(grown.weight - once.weight) < 1e-9) }
+        #expect(abs(certified.intercept - plain.intercept) < 1e-9 && abs(certified.score - plain.score) < 1e-9)
         // Prefix-consistent: the rounds (250, 375, 562, 843, 1000 samples) scored only their new texts, which are
         // the fixed run's 1000 in order.
         #expect(certifying.batches.map(\.count) == [250, 125, 187, 281, 157])
@@ -77,6 +80,96 @@ struct LogisticWordsClassifier: TextClassifier {
             .explain(text, documentID: "negligible", label: 1, classifier: classifier, seed: 3)
         #expect(lenient.certified && lenient.samples <= 500)
         #expect(!strict.certified && strict.samples == 1000)
+    }
+
+    static let saturating = LimeSettings(
+        samples: 5000, certifyConfidence: 0.95, certifyStartSamples: 250, certifyNegligible: 0, certifySaturation: 0.02
+    )
+
+    @Test func aTieInANoisyTailStopsEarlyAsSaturated() throws {
+        // Five words matter and ten do not: five of the ten fill the top 10 in an order no sample size settles.
+        let (text, classifier) = LogisticWordsClassifier.words(
+            Array(repeating: 1.0, count: 5) + Array(repeating: 0, count: 10)
+        )
+        let explanation = try LimeTextExplainer(settings: Self.saturating)
+            .explain(text, documentID: "noisy tail", label: 1, classifier: classifier, seed: 3)
+        #expect(explanation.stop == .saturated && !explanation.certified)
+        #expect(explanation.samples < 2000)
+        #expect(Set((1...5).map { "w\($0)" }).isSubset(of: Set(explanation.weights.map(\.feature))))
+        var strict = Self.saturating
+        strict.certifySaturation = nil
+        let ceiling = try LimeTextExplainer(settings: strict)
+            .explain(text, documentID: "noisy tail", label: 1, classifier: classifier, seed: 3)
+        #expect(ceiling.stop == .ceiling && ceiling.samples == 5000)
+    }
+
+    @Test func aSeparableTopTenStillCertifiesWithTheSaturationRuleOn() throws {
+        let (text, classifier) = LogisticWordsClassifier.words(
+            (0..<10).map { 1.5 - 0.1 * Double($0) } + Array(repeating: 0, count: 5)
+        )
+        let explanation = try LimeTextExplainer(settings: Self.saturating)
+            .explain(text, documentID: "separable", label: 1, classifier: classifier, seed: 5)
+        #expect(explanation.stop == .certified && explanation.certified)
+        #expect(Set(explanation.weights.map(\.feature)) == Set((1...10).map { "w\($0)" }))
+    }
+
+    @Test func theSaturationRuleIsDeterministicForASeed() throws {
+        let (text, classifier) = LogisticWordsClassifier.words(
+            Array(repeating: 1.0, count: 4) + (0..<12).map { 0.02 * Double($0 % 3) }
+        )
+        let explainer = LimeTextExplainer(settings: Self.saturating)
+        let first = try explainer.explain(text, documentID: "again", label: 1, classifier: classifier, seed: 17)
+        let second = try explainer.explain(text, documentID: "again", label: 1, classifier: classifier, seed: 17)
+        #expect(first == second)
+        let estimate = {
+            TopKSaturation.estimate(
+                coefficients: [1, 0.5, 0.1, 0.09, 0.08], covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01, 0.01]),
+                k: 2, rows: 250, ceiling: 5000, seed: 4
+            )
+        }
+        #expect(estimate() == estimate())
+    }
+
+    @Test func theExpectedJaccardsSeeTiesAndGaps() {
+        // Two clear leaders: stable at any size. A tie at the boundary of zero weights: no better at the ceiling.
+        let clear = TopKSaturation.estimate(
+            coefficients: [1, 0.8, 0.01, -0.01], covariance: Self.diagonal([0.001, 0.001, 0.001, 0.001]), k: 2,
+            rows: 250, ceiling: 5000, seed: 1
+        )
+        #expect(clear.current > 0.99 && clear.isSaturated(delta: 0.01))
+        let tied = TopKSaturation.estimate(
+            coefficients: [1, 0.01, -0.02, 0.015], covariance: Self.diagonal([0.001, 0.001, 0.001, 0.001]), k: 2,
+            rows: 250, ceiling: 5000, seed: 1
+        )
+        #expect(tied.ceiling < 0.8 && tied.isSaturated(delta: 0.02))
+        // A boundary gap of three standard errors at 250 samples: the ceiling (4.5 times tighter) settles it.
+        let settling = TopKSaturation.estimate(
+            coefficients: [1, 0.3, 0.3 - 0.3 * 2.0.squareRoot() / 3, 0],
+            covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01]), k: 2, rows: 250, ceiling: 5000, seed: 1
+        )
+        #expect(settling.ceiling > settling.current + 0.02 && !settling.isSaturated(delta: 0.02))
+    }
+
+    static func diagonal(_ values: [Double]) -> [Double] {
+        let p = values.count
+        return (0..<(p * p)).map { $0 % (p + 1) == 0 ? values[$0 / (p + 1)] : 0 }
+    }
+
+    @Test func momentsGrownRowByBlockEqualThoseSummedAtOnce() {
+        let (design, targets, weights) = Self.fixedNeighbourhood(rows: 300, features: 70)
+        let once = WeightedMoments(design: design, targets: targets, weights: weights)
+        var grown = WeightedMoments(columns: 70)
+        for (start, end) in [(0, 1), (1, 64), (64, 200), (200, 300)] {
+            grown.append(design, rows: start..<end, targets: targets, weights: weights)
+        }
+        #expect(grown.rows == 300)
+        let columns = [0, 3, 64, 69, 12]
+        let a = once.ridge(columns: columns, alpha: 1), b = grown.ridge(columns: columns, alpha: 1)
+        for (x, y) in zip(a.coefficients, b.coefficients) { #expect(abs(x - y) < 1e-9) }
+        #expect(abs(a.intercept - b.intercept) < 1e-9 && abs(a.score - b.score) < 1e-9)
+        let (matrixOnce, rhsOnce) = once.centredSystem(columns: Array(0..<70))
+        let (matrixGrown, rhsGrown) = grown.centredSystem(columns: Array(0..<70))
+        for (x, y) in zip(matrixOnce + rhsOnce, matrixGrown + rhsGrown) { #expect(abs(x - y) < 1e-9) }
     }
 
     @Test func aTextWithNoMoreFeaturesThanTheTopIsCertifiedWithoutATest() throws {
@@ -104,7 +197,13 @@ struct LogisticWordsClassifier: TextClassifier {
         #expect(try JSONDecoder().decode(Explanation.self, from: JSONEncoder().encode(explanation)) == explanation)
         let old = #"{"document":"d","label":1,"weights":[],"intercept":0,"score":1,"local_prediction":0,"prediction":0}"#
         let decoded = try JSONDecoder().decode(Explanation.self, from: Data(old.utf8))
-        #expect(decoded.samples == 0 && !decoded.certified)
+        #expect(decoded.samples == 0 && !decoded.certified && decoded.stop == nil)
+        explanation.stop = .saturated
+        let withStop = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(explanation)) as? [String: Any]
+        )
+        #expect(withStop["stop"] as? String == "saturated")
+        #expect(try JSONDecoder().decode(Explanation.self, from: JSONEncoder().encode(explanation)) == explanation)
     }
 
     @Test(arguments: [1.5, -0.1, 1.0])
