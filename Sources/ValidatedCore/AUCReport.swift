@@ -78,11 +78,15 @@ public struct AUCReport: Sendable, Codable, Equatable, CostedReport {
     public var modelCalls: Int?
     /// Texts the suite's phases found already scored in the run (``ValidationReport/cachedCalls``).
     public var cachedCalls: Int?
+    /// How the suite's LIME explanations settled their sample sizes; absent when it explained nothing, and in
+    /// reports stored before it was measured.
+    public var sampling: SamplingSummary?
 
     enum CodingKeys: String, CodingKey {
         case verdict, summary, auc, delta, z, floor, seconds
         case modelCalls = "model_calls"
         case cachedCalls = "cached_calls"
+        case sampling
         case championError = "champion_error"
         case aucCI = "auc_ci"
         case championAUC = "champion_auc"

@@ -213,7 +213,7 @@ public struct LimeTextExplainer: Sendable {
                 continue
             }
             defer { lap(\.fit) }
-            return fits.map { fit in
+            let explanations = fits.map { fit in
                 var explanation = self.explanation(
                     of: fit.moments, label: fit.label, prediction: fit.targets[0], words: indexed.words,
                     documentID: documentID
@@ -223,6 +223,9 @@ public struct LimeTextExplainer: Sendable {
                 explanation.stop = settings.certifies ? stop : nil
                 return explanation
             }
+            // A validation's phases explain through their metered classifier: the phase counts the sampling.
+            (classifier as? CachedClassifier)?.meter.add(explanations, ceiling: settings.samples)
+            return explanations
         }
     }
 

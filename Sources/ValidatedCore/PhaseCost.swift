@@ -7,9 +7,15 @@ struct PhaseCost: Sendable, Equatable {
     var seconds = 0.0
     /// Texts the phase had scored, and those the run's cache answered.
     var calls = ModelCalls()
+    /// How the phase's explanations settled their sample sizes; `nil` for a phase that explained nothing.
+    var sampling: SamplingSummary?
 
     static func + (lhs: Self, rhs: Self) -> Self {
-        Self(seconds: lhs.seconds + rhs.seconds, calls: lhs.calls + rhs.calls)
+        let sampling = switch (lhs.sampling, rhs.sampling) {
+        case (let left?, let right?): left + right
+        case (let left, let right): left ?? right
+        }
+        return Self(seconds: lhs.seconds + rhs.seconds, calls: lhs.calls + rhs.calls, sampling: sampling)
     }
 }
 
@@ -20,7 +26,7 @@ struct PhaseClock: Sendable {
     private let started = ContinuousClock.now
 
     /// The cost so far.
-    var cost: PhaseCost { PhaseCost(seconds: Self.seconds(since: started), calls: meter.calls) }
+    var cost: PhaseCost { PhaseCost(seconds: Self.seconds(since: started), calls: meter.calls, sampling: meter.sampling) }
 
     /// Seconds from `start` to now.
     static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -37,6 +43,8 @@ protocol CostedReport {
     var modelCalls: Int? { get set }
     /// Texts its phases found in the run's prediction cache.
     var cachedCalls: Int? { get set }
+    /// How its explanations settled their sample sizes.
+    var sampling: SamplingSummary? { get set }
 }
 
 extension CostedReport {
@@ -45,5 +53,6 @@ extension CostedReport {
         seconds = cost.seconds
         modelCalls = cost.calls.sent
         cachedCalls = cost.calls.cached
+        sampling = cost.sampling
     }
 }

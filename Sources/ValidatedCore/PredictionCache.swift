@@ -20,17 +20,32 @@ struct ModelCalls: Sendable, Equatable {
     }
 }
 
-/// Counts one phase's model calls; shared by the phase's parallel explanations.
+/// Counts one phase's model calls, and how its explanations settled their sample sizes; shared by the phase's
+/// parallel explanations.
 final class ScoringMeter: Sendable {
     private let counts = Mutex(ModelCalls())
+    private let sampled = Mutex<SamplingSummary?>(nil)
 
     /// The calls counted so far.
     var calls: ModelCalls { counts.withLock { $0 } }
+
+    /// The explanations counted so far, `nil` before the first.
+    var sampling: SamplingSummary? { sampled.withLock { $0 } }
 
     func add(sent: Int, cached: Int) {
         counts.withLock {
             $0.sent += sent
             $0.cached += cached
+        }
+    }
+
+    /// Counts the explanations of one neighbourhood (several classes explained from it count once).
+    func add(_ explanations: [Explanation], ceiling: Int) {
+        guard let first = explanations.first else { return }
+        sampled.withLock {
+            var summary = $0 ?? SamplingSummary(ceiling: ceiling)
+            summary.add(first)
+            $0 = summary
         }
     }
 }

@@ -224,11 +224,15 @@ public struct SpuriousReport: Sendable, Codable, Equatable, CostedReport {
     public var modelCalls: Int?
     /// Texts the suite's phases found already scored in the run (``ValidationReport/cachedCalls``).
     public var cachedCalls: Int?
+    /// How the suite's LIME explanations settled their sample sizes; absent when it explained nothing, and in
+    /// reports stored before it was measured.
+    public var sampling: SamplingSummary?
 
     enum CodingKeys: String, CodingKey {
         case verdict, summary, explained, worst, pick, association, champion, seconds
         case modelCalls = "model_calls"
         case cachedCalls = "cached_calls"
+        case sampling
         case topK = "top_k"
         case bannedHits = "banned_hits"
         case globalImportance = "global_importance"

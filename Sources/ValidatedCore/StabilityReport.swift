@@ -131,11 +131,15 @@ public struct StabilityReport: Sendable, Codable, Equatable, CostedReport {
     public var modelCalls: Int?
     /// Texts the suite's phases found already scored in the run (``ValidationReport/cachedCalls``).
     public var cachedCalls: Int?
+    /// How the suite's LIME explanations settled their sample sizes; absent when it explained nothing, and in
+    /// reports stored before it was measured.
+    public var sampling: SamplingSummary?
 
     enum CodingKeys: String, CodingKey {
         case verdict, summary, documents, seeds, seed, perturbation, attack, seconds
         case modelCalls = "model_calls"
         case cachedCalls = "cached_calls"
+        case sampling
         case seedJaccard = "seed_jaccard"
         case leastStable = "least_stable"
         case perDocument = "per_document"

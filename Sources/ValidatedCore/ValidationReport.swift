@@ -47,11 +47,13 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     /// texts explained again, masks repeated within a short document's neighbourhood, seeds and edits of one
     /// document sharing perturbations): answered without a model call.
     public var cachedCalls: Int?
+    /// How the run's LIME explanations settled their sample sizes, every suite's summed.
+    public var sampling: SamplingSummary?
     /// Evaluation documents the model read only in part, when it reads a limited length and cut some.
     public var truncation: TruncationReport?
 
     enum CodingKeys: String, CodingKey {
-        case verdict, summary, error, checks, truncation
+        case verdict, summary, error, checks, truncation, sampling
         case durationSeconds = "duration_seconds"
         case modelCalls = "model_calls"
         case cachedCalls = "cached_calls"

@@ -116,6 +116,7 @@ struct ValidationRun {
         )
         report.modelCalls = suites.compactMap { $0.cost?.modelCalls }.reduce(0, +)
         report.cachedCalls = suites.compactMap { $0.cost?.cachedCalls }.reduce(0, +)
+        report.sampling = suites.compactMap { $0.cost?.sampling }.reduce(nil) { sum, next in sum.map { $0 + next } ?? next }
         return report
     }
 }

@@ -64,6 +64,14 @@ struct Show: AsyncParsableCommand {
         return out + renderCost(report)
     }
 
+    /// How the explanations settled their sample sizes, in one line.
+    static func samplingLine(_ sampling: SamplingSummary) -> String {
+        var line = "explanations: \(sampling.explanations), \(Format.percent(sampling.certifiedShare)) certified"
+        if sampling.saturated > 0 { line += ", \(sampling.saturated) stopped where more samples could not help" }
+        line += ", \(Format.number(sampling.meanSamples, digits: 0)) samples each on average (ceiling \(sampling.ceiling))"
+        return line + ", \(sampling.samplesSaved) model calls saved"
+    }
+
     /// Each suite's seconds and model calls, and the run's, when the report counted them.
     private static func renderCost(_ report: ValidationReport) -> String {
         guard let total = report.modelCalls else { return "" }
@@ -80,6 +88,7 @@ struct Show: AsyncParsableCommand {
         ]
         var out = "\nCost: \(Format.number(report.durationSeconds, digits: 1)) s, \(total) model calls"
         out += ", \(report.cachedCalls ?? 0) answered from the run's cache\n"
+        if let sampling = report.sampling { out += "  \(samplingLine(sampling))\n" }
         for (name, seconds, calls, cached) in suites where calls != nil {
             out += "  \(pad(name, 10))\(Format.number(seconds, digits: 2)) s, \(calls ?? 0) model calls"
             out += ", \(cached ?? 0) cached\n"

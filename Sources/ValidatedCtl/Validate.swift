@@ -84,6 +84,10 @@ struct Validate: AsyncParsableCommand {
             for check in outcome.report.checkRecords {
                 print("  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)")
             }
+            if let sampling = outcome.report.sampling { print("  sampling: \(Show.samplingLine(sampling))") }
+            if let calls = outcome.report.modelCalls {
+                print("  cost:     \(Format.number(outcome.report.durationSeconds, digits: 1)) s, \(calls) model calls")
+            }
             print("  settings: \(plan.settingsSource)")
             print("  champion: \(plan.champion?.path ?? "none")")
         }

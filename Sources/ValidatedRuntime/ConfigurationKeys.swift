@@ -29,6 +29,10 @@ public enum ConfigurationKeys {
         ExplainKeys.batchSize,
         ExplainKeys.labels,
         ExplainKeys.topLabels,
+        ExplainKeys.certifyConfidence,
+        .integer("CertifyStartSamples", \.lime.certifyStartSamples, in: 2...1_000_000),
+        .number("CertifyNegligible", \.lime.certifyNegligible, in: 0...0.99),
+        ExplainKeys.certifySaturation,
     ])
 
     static let spurious = SettingSection<ValidationSettings>("Spurious", [
@@ -145,6 +149,18 @@ private enum ExplainKeys {
     static let maskString = SettingKey<ValidationSettings>("MaskString", read: { s, v throws(ConfigurationError) in
         s.lime.maskString = v.entry.value.isEmpty ? nil : v.entry.value
     }) { $0.lime.maskString.map(SettingValue.text) ?? .unset }
+
+    /// 0 turns certification off: every explanation draws Samples=.
+    static let certifyConfidence = SettingKey<ValidationSettings>("CertifyConfidence", read: { s, v throws(ConfigurationError) in
+        let confidence = try v.double(in: 0...0.999999)
+        s.lime.certifyConfidence = confidence == 0 ? nil : confidence
+    }) { .number($0.lime.certifyConfidence ?? 0) }
+
+    /// Empty or 0: off.
+    static let certifySaturation = SettingKey<ValidationSettings>("CertifySaturation", read: { s, v throws(ConfigurationError) in
+        let margin = v.entry.value.isEmpty ? 0 : try v.double(in: 0...0.99)
+        s.lime.certifySaturation = margin == 0 ? nil : margin
+    }) { $0.lime.certifySaturation.map(SettingValue.number) ?? .unset }
 
     static let batchSize = SettingKey<ValidationSettings>("BatchSize", read: { s, v throws(ConfigurationError) in
         s.lime.batchSize = v.entry.value.isEmpty ? nil : try v.int(in: 1...1_000_000)

@@ -52,7 +52,7 @@ struct LogisticWordsClassifier: TextClassifier {
         let certifying = RecordingClassifier(model), fixed = RecordingClassifier(model)
         let certified = try LimeTextExplainer(settings: Self.certifying)
             .explain(text, documentID: "tie", label: 1, classifier: certifying, seed: 11)
-        let plain = try LimeTextExplainer(settings: LimeSettings(samples: 1000))
+        let plain = try LimeTextExplainer(settings: LimeSettings(samples: 1000, certifyConfidence: nil))
             .explain(text, documentID: "tie", label: 1, classifier: fixed, seed: 11)
         #expect(!certified.certified && certified.stop == .ceiling)
         #expect(certified.samples == 1000)

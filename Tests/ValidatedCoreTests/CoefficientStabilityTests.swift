@@ -54,7 +54,7 @@ import ValidatedTestSupport
     }
 
     @Test func explanationsCarryOneStandardErrorPerWeight() throws {
-        let explanation = try LimeTextExplainer(settings: LimeSettings(samples: 500)).explain(
+        let explanation = try LimeTextExplainer(settings: LimeSettings(samples: 500, certifyConfidence: nil)).explain(
             "a good film with a dull ending", documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 3
         )
         #expect(explanation.standardErrors.count == explanation.weights.count)

@@ -200,7 +200,7 @@ import ValidatedCore
     @Test func theNeighbourhoodIsLIMEs() throws {
         let text = "good plot, good music; bad ending"
         let recorder = RecordingClassifier(KeywordClassifier())
-        _ = try LimeTextExplainer(settings: LimeSettings(samples: 2000))
+        _ = try LimeTextExplainer(settings: LimeSettings(samples: 2000, certifyConfidence: nil))
             .explain(text, documentID: "d", label: 1, classifier: recorder, seed: 3)
         let batches = recorder.batches
         #expect(batches.count == 1, "every sample in one call by default")

@@ -120,7 +120,7 @@ import ValidatedTestSupport
         var differences: [Double] = [], spreads: [Double] = [], outliers: [String] = []
         var summaries: [(ours: Double, reference: Double, spread: Double, name: String)] = []
         for document in try Self.reference().documents {
-            let ours = try await Self.explain(document.text, id: document.id, settings: LimeSettings(), classifier: model, count: 4)
+            let ours = try await Self.explain(document.text, id: document.id, settings: LimeSettings(certifyConfidence: nil), classifier: model, count: 4)
             let overlap = Self.overlaps(ours: ours.map { $0.top(10).map(\.feature) }, reference: document.runs.map(\.words))
             within.append(overlap.reference)
             across.append(overlap.ours)
@@ -170,7 +170,7 @@ import ValidatedTestSupport
         let options = try Self.reference().options
         let text = options.text
         for option in options.cases {
-            var settings = LimeSettings(features: option.num_features)
+            var settings = LimeSettings(features: option.num_features, certifyConfidence: nil)
             settings.bow = option.settings.bow ?? true
             settings.charLevel = option.settings.char_level ?? false
             settings.splitExpression = option.settings.split_expression ?? IndexedText.defaultSplitExpression
@@ -186,7 +186,7 @@ import ValidatedTestSupport
             let mine = ours.compactMap { $0.weights.first { $0.feature == top.word }?.weight }
             #expect(mine.count == ours.count && mine.allSatisfy { abs($0 - top.weight) < 0.05 }, "\(option.name): \(top.word)")
         }
-        let explainer = LimeTextExplainer(settings: LimeSettings(samples: 500))
+        let explainer = LimeTextExplainer(settings: LimeSettings(samples: 500, certifyConfidence: nil))
         let top = try explainer.explain(text, documentID: "top", topLabels: 2, classifier: model, seed: 1)
         #expect(top.map(\.label) == options.top_labels_2)
     }
