@@ -20,6 +20,14 @@ enum CtlError: Error, CustomStringConvertible {
     case noReport(RunRecord)
     /// A file could not be written.
     case cannotWrite(path: String, cause: any Error)
+    /// A checkpoint, evaluation set or banned list could not be read; the cause names the file and the fault.
+    case unreadable(any Error)
+    /// A model has no class of the given name.
+    case noSuchClass(classes: [String])
+    /// LIME could not explain a document.
+    case explanation(documentID: String, cause: any Error)
+    /// A model's checkpoint is no longer where the store says.
+    case checkpointGone(path: String)
 
     var description: String {
         switch self {
@@ -34,6 +42,11 @@ enum CtlError: Error, CustomStringConvertible {
             "run \(run.id) has no readable report yet (state \(run.state.rawValue)); wait for it to finish"
         case .cannotWrite(let path, let cause):
             "cannot write \(path): \(cause.localizedDescription); check the directory exists and is writable"
+        case .unreadable(let cause): "\(cause)"
+        case .noSuchClass(let classes): "the model's classes are \(classes); pass one of them with --label"
+        case .explanation(let documentID, let cause): "cannot explain document \(documentID): \(cause)"
+        case .checkpointGone(let path):
+            "\(path) is gone; put the checkpoint back at that path (the daemon validates the file there) and try again"
         }
     }
 }

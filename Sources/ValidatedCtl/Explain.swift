@@ -54,14 +54,12 @@ struct Explain: AsyncParsableCommand {
         do {
             loaded = try loader.load(path)
         } catch {
-            throw ValidationError("\(error)")
+            throw CtlError.unreadable(error)
         }
         defer { loaded.close() }
         let className = label ?? folder?.fields.positiveLabel ?? "1"
         guard let classIndex = loaded.classifier.classes.firstIndex(of: className) else {
-            throw ValidationError(
-                "the model's classes are \(loaded.classifier.classes); pass one of them with --label"
-            )
+            throw CtlError.noSuchClass(classes: loaded.classifier.classes)
         }
         let explanation: Explanation
         do {
@@ -70,7 +68,7 @@ struct Explain: AsyncParsableCommand {
                 seed: ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: 0)
             )
         } catch {
-            throw ValidationError("cannot explain document \(document.id): \(error)")
+            throw CtlError.explanation(documentID: document.id, cause: error)
         }
         if output.json {
             try printJSON(ExplainJSON(path: path, sha256: loaded.sha256, document: document, label: className, explanation))
@@ -112,7 +110,7 @@ struct Explain: AsyncParsableCommand {
                 evaluationSet: evaluationSet, fields: folder?.fields ?? EvaluationFields(), bannedTokens: nil
             )
         } catch {
-            throw ValidationError("\(error)")
+            throw CtlError.unreadable(error)
         }
         guard let document = resources.evaluation.documents.first(where: { $0.id == doc }) else {
             let examples = resources.evaluation.documents.prefix(3).map(\.id).joined(separator: ", ")

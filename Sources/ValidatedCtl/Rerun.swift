@@ -22,9 +22,7 @@ struct Rerun: AsyncParsableCommand {
         let (store, _) = try openStore(options)
         let record = try findModel(model, in: store)
         guard FileManager.default.fileExists(atPath: record.path) else {
-            throw ValidationError(
-                "\(record.path) is gone; put the checkpoint back at that path (the daemon validates the file there) and try again"
-            )
+            throw CtlError.checkpointGone(path: record.path)
         }
         let queued = try openQueries(options, writable: true).requeue(modelID: record.id)
         if queued.isNew {

@@ -67,7 +67,7 @@ struct StoreOptions: ParsableArguments {
         do {
             return try DaemonConfiguration.load(mainFile: config, requireFolders: false)
         } catch {
-            throw ValidationError("\(error); fix it, or pass --config with another file")
+            throw CtlError.configuration(error, hint: "; fix it, or pass --config with another file")
         }
     }
 
