@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The house style (.swift-format, swift-nio's settings): `swift format format --recursive -i Sources Tests Package.swift` fixes it.
+swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 swift test --skip-build
 scripts/verify-units.sh
