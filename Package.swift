@@ -100,11 +100,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ValidatedCtlTests",
-            dependencies: ["ValidatedCore", "ValidatedCtl", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
+            dependencies: [
+                "ValidatedCore", "ValidatedCtl", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl",
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ValidatedCore", "ValidatedCtl", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl"]
+            dependencies: [
+                "ValidatedCore", "ValidatedCtl", "ValidatedStore", "ValidatedTestSupport", "validated", "validatectl",
+            ]
         ),
     ]
 )

@@ -2,13 +2,25 @@
 public enum AUCCheck {
     /// Judges the challenger's scores, and compares them with the champion's when there is one.
     public static func evaluate(
-        challenger: [Double], champion: [Double]?, positives: [Bool], settings: AUCSettings
+        challenger: [Double],
+        champion: [Double]?,
+        positives: [Bool],
+        settings: AUCSettings
     ) throws(StatisticsError) -> AUCReport {
         let own = try AUC.delong(scores: challenger, positives: positives)
         var report = AUCReport(
-            verdict: .pass, summary: "", auc: own.auc,
-            aucCI: [own.confidenceInterval.lowerBound, own.confidenceInterval.upperBound], championAUC: nil, delta: nil,
-            pValue: nil, pValueTwoSided: nil, z: nil, nPos: own.positives, nNeg: own.negatives, floor: settings.floor
+            verdict: .pass,
+            summary: "",
+            auc: own.auc,
+            aucCI: [own.confidenceInterval.lowerBound, own.confidenceInterval.upperBound],
+            championAUC: nil,
+            delta: nil,
+            pValue: nil,
+            pValueTwoSided: nil,
+            z: nil,
+            nPos: own.positives,
+            nNeg: own.negatives,
+            floor: settings.floor
         )
         var reasons: [String] = []
         if own.auc < settings.floor {
@@ -29,9 +41,12 @@ public enum AUCCheck {
                 let detectable = (AUC.normalQuantile(1 - settings.alpha) + AUC.normalQuantile(settings.power)) * sd
                 report.minDetectableDelta = detectable
                 let documents = Double(challenger.count)
-                report.docsNeeded = Int((documents * (detectable / settings.targetDelta) * (detectable / settings.targetDelta)).rounded(.up))
+                report.docsNeeded = Int(
+                    (documents * (detectable / settings.targetDelta) * (detectable / settings.targetDelta)).rounded(.up)
+                )
             }
-            let comparison = "AUC \(fixed(own.auc, 3)) vs champion \(fixed(test.champion.auc, 3)) (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 3)))"
+            let comparison =
+                "AUC \(fixed(own.auc, 3)) vs champion \(fixed(test.champion.auc, 3)) (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 3)))"
             switch settings.comparison {
             case .worse:
                 if test.delta < 0 && test.pValueChallengerWorse < settings.alpha {
@@ -45,17 +60,24 @@ public enum AUCCheck {
                 }
             case .nonInferiority:
                 report.margin = settings.margin
-                let p = sd > 0 ? 1 - AUC.normalCDF((test.delta + settings.margin) / sd) : (test.delta > -settings.margin ? 0 : 1)
+                let p =
+                    sd > 0
+                    ? 1 - AUC.normalCDF((test.delta + settings.margin) / sd) : (test.delta > -settings.margin ? 0 : 1)
                 report.pValueNonInferiority = p
                 if p >= settings.alpha {
                     report.verdict = .fail
-                    reasons.append("not shown to be within \(fixed(settings.margin, 3)) of the champion (p=\(fixed(p, 3))): " + comparison)
+                    reasons.append(
+                        "not shown to be within \(fixed(settings.margin, 3)) of the champion (p=\(fixed(p, 3))): "
+                            + comparison
+                    )
                 } else {
                     reasons.append("non-inferior within \(fixed(settings.margin, 3)) (p=\(fixed(p, 3))): " + comparison)
                 }
             }
         } else if reasons.isEmpty {
-            reasons.append("AUC \(fixed(own.auc, 3)) [\(fixed(report.aucCI[0], 3)), \(fixed(report.aucCI[1], 3))], no champion: floor \(fixed(settings.floor, 2)) met")
+            reasons.append(
+                "AUC \(fixed(own.auc, 3)) [\(fixed(report.aucCI[0], 3)), \(fixed(report.aucCI[1], 3))], no champion: floor \(fixed(settings.floor, 2)) met"
+            )
         }
         report.summary = reasons.joined(separator: "; ")
         return report
@@ -77,17 +99,33 @@ extension AUCCheck {
     ///   - champion: The same for the champion.
     ///   - labels: Each document's label.
     public static func evaluateMultiClass(
-        challenger: [String: [Double]], champion: [String: [Double]]?, labels: [String], settings: AUCSettings
+        challenger: [String: [Double]],
+        champion: [String: [Double]]?,
+        labels: [String],
+        settings: AUCSettings
     ) throws(StatisticsError) -> AUCReport {
         let classes = Array(Set(labels)).sorted()
         if let missing = classes.first(where: { challenger[$0] == nil }) {
-            throw StatisticsError(description: "the evaluation set's label \"\(missing)\" is not one of the model's classes \(challenger.keys.sorted())")
+            throw StatisticsError(
+                description:
+                    "the evaluation set's label \"\(missing)\" is not one of the model's classes \(challenger.keys.sorted())"
+            )
         }
-        return try evaluateKnownClasses(challenger: challenger, champion: champion, labels: labels, classes: classes, settings: settings)
+        return try evaluateKnownClasses(
+            challenger: challenger,
+            champion: champion,
+            labels: labels,
+            classes: classes,
+            settings: settings
+        )
     }
 
     private static func evaluateKnownClasses(
-        challenger: [String: [Double]], champion: [String: [Double]]?, labels: [String], classes: [String], settings: AUCSettings
+        challenger: [String: [Double]],
+        champion: [String: [Double]]?,
+        labels: [String],
+        classes: [String],
+        settings: AUCSettings
     ) throws(StatisticsError) -> AUCReport {
         let k = Double(classes.count)
         var perClass: [AUCReport.ClassAUC] = []
@@ -101,8 +139,11 @@ extension AUCCheck {
             let own = try AUC.delong(scores: challenger[label]!, positives: positives)
             let (_, contributions) = try AUC.influence(scores: challenger[label]!, positives: positives)
             var entry = AUCReport.ClassAUC(
-                label: label, auc: own.auc, aucCI: [own.confidenceInterval.lowerBound, own.confidenceInterval.upperBound],
-                nPos: own.positives, nNeg: own.negatives
+                label: label,
+                auc: own.auc,
+                aucCI: [own.confidenceInterval.lowerBound, own.confidenceInterval.upperBound],
+                nPos: own.positives,
+                nNeg: own.negatives
             )
             for i in contributions.indices {
                 macroContribution[i] += contributions[i] / k
@@ -118,7 +159,9 @@ extension AUCCheck {
                 entry.pValue = test.pValueChallengerWorse
                 if test.delta < 0 && test.pValueChallengerWorse < settings.alpha / k {
                     verdict = .fail
-                    reasons.append("class \"\(label)\" significantly worse than the champion (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 4)), limit α/\(classes.count))")
+                    reasons.append(
+                        "class \"\(label)\" significantly worse than the champion (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 4)), limit α/\(classes.count))"
+                    )
                 }
             }
             perClass.append(entry)
@@ -126,14 +169,26 @@ extension AUCCheck {
         let macro = perClass.map(\.auc).reduce(0, +) / k
         let half = AUC.z975 * macroContribution.reduce(0) { $0 + $1 * $1 }.squareRoot()
         var report = AUCReport(
-            verdict: .pass, summary: "", auc: macro, aucCI: [max(0, macro - half), min(1, macro + half)], championAUC: nil,
-            delta: nil, pValue: nil, pValueTwoSided: nil, z: nil, nPos: perClass.map(\.nPos).min() ?? 0,
-            nNeg: labels.count - (perClass.map(\.nPos).min() ?? 0), floor: settings.floor
+            verdict: .pass,
+            summary: "",
+            auc: macro,
+            aucCI: [max(0, macro - half), min(1, macro + half)],
+            championAUC: nil,
+            delta: nil,
+            pValue: nil,
+            pValueTwoSided: nil,
+            z: nil,
+            nPos: perClass.map(\.nPos).min() ?? 0,
+            nNeg: labels.count - (perClass.map(\.nPos).min() ?? 0),
+            floor: settings.floor
         )
         report.perClass = perClass
         if macro < settings.floor {
             verdict = .fail
-            reasons.insert("macro AUC \(fixed(macro, 3)) over \(classes.count) classes is below the floor \(fixed(settings.floor, 2))", at: 0)
+            reasons.insert(
+                "macro AUC \(fixed(macro, 3)) over \(classes.count) classes is below the floor \(fixed(settings.floor, 2))",
+                at: 0
+            )
         }
         if champion != nil {
             let delta = macro - championMacro
@@ -147,7 +202,8 @@ extension AUCCheck {
             report.pValueTwoSided = 2 * AUC.normalCDF(-abs(z))
             report.deltaCI = [delta - deltaHalf, delta + deltaHalf]
             report.comparison = settings.comparison
-            let comparison = "macro AUC \(fixed(macro, 3)) vs champion \(fixed(championMacro, 3)) (Δ \(signed(delta)), p=\(fixed(AUC.normalCDF(z), 3)))"
+            let comparison =
+                "macro AUC \(fixed(macro, 3)) vs champion \(fixed(championMacro, 3)) (Δ \(signed(delta)), p=\(fixed(AUC.normalCDF(z), 3)))"
             if delta < 0 && AUC.normalCDF(z) < settings.alpha {
                 verdict = .fail
                 reasons.insert("significantly worse than the champion: " + comparison, at: 0)
@@ -158,7 +214,9 @@ extension AUCCheck {
                 reasons.append(comparison)
             }
         } else if reasons.isEmpty {
-            reasons.append("macro AUC \(fixed(macro, 3)) over \(classes.count) classes, no champion: floor \(fixed(settings.floor, 2)) met")
+            reasons.append(
+                "macro AUC \(fixed(macro, 3)) over \(classes.count) classes, no champion: floor \(fixed(settings.floor, 2)) met"
+            )
         }
         report.verdict = verdict
         report.summary = reasons.joined(separator: "; ")

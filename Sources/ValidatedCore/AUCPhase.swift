@@ -18,12 +18,15 @@ struct AUCPhase {
                 auc = try AUCCheck.evaluateMultiClass(
                     challenger: byLabel(request.challenger.classes, scored.challengerColumns),
                     champion: scored.championColumns.map { byLabel(request.champion?.classes ?? [], $0) },
-                    labels: documents.map(\.label), settings: request.settings.auc
+                    labels: documents.map(\.label),
+                    settings: request.settings.auc
                 )
             } else {
                 auc = try AUCCheck.evaluate(
-                    challenger: scored.challengerScores, champion: scored.championScores,
-                    positives: documents.map(\.isPositive), settings: request.settings.auc
+                    challenger: scored.challengerScores,
+                    champion: scored.championScores,
+                    positives: documents.map(\.isPositive),
+                    settings: request.settings.auc
                 )
             }
         } catch {

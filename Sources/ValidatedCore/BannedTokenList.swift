@@ -39,16 +39,22 @@ public struct BannedTokenList: Sendable {
         var words: Set<String> = []
         var patterns: [NSRegularExpression] = []
         for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            func fail(_ reason: String) -> BannedListError { BannedListError(source: source, line: offset + 1, reason: reason) }
+            func fail(_ reason: String) -> BannedListError {
+                BannedListError(source: source, line: offset + 1, reason: reason)
+            }
             let entry = withoutComment(line).trimmingCharacters(in: .whitespacesAndNewlines)
             if entry.isEmpty { continue }
             if entry.count >= 2, entry.hasPrefix("/"), entry.hasSuffix("/") {
                 let pattern = String(entry.dropFirst().dropLast())
-                guard !pattern.isEmpty else { throw fail("\"//\" is an empty regular expression; write a pattern between the slashes") }
+                guard !pattern.isEmpty else {
+                    throw fail("\"//\" is an empty regular expression; write a pattern between the slashes")
+                }
                 do {
                     patterns.append(try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.caseInsensitive]))
                 } catch {
-                    throw fail("\"\(entry)\" is not a valid regular expression (ICU syntax); correct it or remove the line")
+                    throw fail(
+                        "\"\(entry)\" is not a valid regular expression (ICU syntax); correct it or remove the line"
+                    )
                 }
             } else {
                 let parts = IndexedText(entry).words

@@ -29,9 +29,12 @@ struct ChallengerExplaining {
     ///   ``ExplanationError`` when an explanation cannot be computed.
     func run(_ plan: ExplanationPlan) async throws -> ChallengerExplanations {
         let (explainer, label, challenger) = (context.explainer, context.label, context.request.challenger)
-        let primaryJobs = plan.jobs(for: .primary), seedJobs = plan.jobs(for: .seedStability)
+        let primaryJobs = plan.jobs(for: .primary)
+        let seedJobs = plan.jobs(for: .seedStability)
         let progress = PhaseProgress(
-            phase: .explaining, total: primaryJobs.count + seedJobs.count, sink: context.progress
+            phase: .explaining,
+            total: primaryJobs.count + seedJobs.count,
+            sink: context.progress
         )
         let wanted = try LabelRequest(context.request.settings.labels, classes: challenger.classes, positive: label)
 
@@ -46,7 +49,11 @@ struct ChallengerExplaining {
         let seedModel = context.cache.classifier(challenger, role: .challenger, meter: seedClock.meter)
         let seeds = try await ParallelExplaining.run(seedJobs, progress: progress.after(primaryJobs.count)) { job in
             try explainer.explain(
-                job.text, documentID: job.documentID, label: label, classifier: seedModel, seed: job.seed
+                job.text,
+                documentID: job.documentID,
+                label: label,
+                classifier: seedModel,
+                seed: job.seed
             )
         }
         let seedCost = seedClock.cost
@@ -60,7 +67,10 @@ struct ChallengerExplaining {
             return (document: document, runs: [document.positive] + others.map(\.result))
         }
         return ChallengerExplanations(
-            primary: documents, stability: stability, primaryCost: primaryCost, seedCost: seedCost
+            primary: documents,
+            stability: stability,
+            primaryCost: primaryCost,
+            seedCost: seedCost
         )
     }
 }

@@ -66,16 +66,21 @@ public enum AUC {
 
     /// Compares a challenger with the champion on the same documents.
     public static func pairedDeLong(
-        challenger: [Double], champion: [Double], positives: [Bool]
+        challenger: [Double],
+        champion: [Double],
+        positives: [Bool]
     ) throws(StatisticsError) -> PairedDeLongResult {
         guard challenger.count == champion.count else {
-            throw StatisticsError(description: "challenger has \(challenger.count) scores but champion has \(champion.count)")
+            throw StatisticsError(
+                description: "challenger has \(challenger.count) scores but champion has \(champion.count)"
+            )
         }
         let a = try Placements(scores: challenger, positives: positives)
         let b = try Placements(scores: champion, positives: positives)
         let covariance =
             Self.covariance(a.v10, b.v10) / Double(a.v10.count) + Self.covariance(a.v01, b.v01) / Double(a.v01.count)
-        let estimateA = a.estimate, estimateB = b.estimate
+        let estimateA = a.estimate
+        let estimateB = b.estimate
         let delta = estimateA.auc - estimateB.auc
         let variance = estimateA.variance + estimateB.variance - 2 * covariance
         let z: Double
@@ -86,9 +91,15 @@ public enum AUC {
         }
         let half = z975 * max(variance, 0).squareRoot()
         return PairedDeLongResult(
-            challenger: estimateA, champion: estimateB, covariance: covariance, delta: delta,
-            deltaVariance: max(variance, 0), deltaConfidenceInterval: (delta - half)...(delta + half), z: z,
-            pValueTwoSided: 2 * normalCDF(-abs(z)), pValueChallengerWorse: normalCDF(z)
+            challenger: estimateA,
+            champion: estimateB,
+            covariance: covariance,
+            delta: delta,
+            deltaVariance: max(variance, 0),
+            deltaConfidenceInterval: (delta - half)...(delta + half),
+            z: z,
+            pValueTwoSided: 2 * normalCDF(-abs(z)),
+            pValueChallengerWorse: normalCDF(z)
         )
     }
 
@@ -102,20 +113,36 @@ public enum AUC {
     /// Acklam's rational approximation refined by one Halley step on ``normalCDF(_:)``: accurate to about 1e-15.
     public static func normalQuantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1, "normalQuantile needs 0 < p < 1")
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00,
+        ]
+        let b = [
+            -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01,
+        ]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00,
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         var x: Double
         if p < 0.02425 {
             let q = (-2 * log(p)).squareRoot()
-            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            x =
+                (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         } else if p <= 1 - 0.02425 {
-            let q = p - 0.5, r = q * q
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+            let q = p - 0.5
+            let r = q * q
+            x =
+                (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
         } else {
             let q = (-2 * log(1 - p)).squareRoot()
-            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            x =
+                -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         }
         let e = normalCDF(x) - p
         let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)
@@ -127,13 +154,18 @@ public enum AUC {
     /// `(V01 − θ)/√(n(n−1))` for negatives, so that their sum of squares is exactly DeLong's variance and the
     /// sum of products of two such vectors estimates the covariance of two AUCs computed on the same documents
     /// (also for different positive classes, as in one-vs-rest multi-class AUC).
-    public static func influence(scores: [Double], positives: [Bool]) throws(StatisticsError) -> (auc: Double, contributions: [Double]) {
+    public static func influence(
+        scores: [Double],
+        positives: [Bool]
+    ) throws(StatisticsError) -> (auc: Double, contributions: [Double]) {
         let placements = try Placements(scores: scores, positives: positives)
-        let m = Double(placements.v10.count), n = Double(placements.v01.count)
+        let m = Double(placements.v10.count)
+        let n = Double(placements.v01.count)
         let positiveScale = m > 1 ? 1 / (m * (m - 1)).squareRoot() : 0
         let negativeScale = n > 1 ? 1 / (n * (n - 1)).squareRoot() : 0
         var contributions = [Double](repeating: 0, count: scores.count)
-        var nextPositive = 0, nextNegative = 0
+        var nextPositive = 0
+        var nextNegative = 0
         for (index, isPositive) in positives.enumerated() {
             if isPositive {
                 contributions[index] = (placements.v10[nextPositive] - placements.auc) * positiveScale
@@ -163,11 +195,15 @@ public enum AUC {
                 throw StatisticsError(description: "score \(scores[bad]) of document \(bad + 1) is not a finite number")
             }
             if let first = scores.first, scores.allSatisfy({ $0 == first }) {
-                throw StatisticsError(description: "every document has the same score (\(first)): the model does not rank the documents at all")
+                throw StatisticsError(
+                    description:
+                        "every document has the same score (\(first)): the model does not rank the documents at all"
+                )
             }
             // Each document's index among the documents of its class, in document order.
             var indexInClass = [Int](repeating: 0, count: scores.count)
-            var m = 0, n = 0
+            var m = 0
+            var n = 0
             for (document, isPositive) in positives.enumerated() {
                 if isPositive {
                     indexInClass[document] = m
@@ -178,7 +214,9 @@ public enum AUC {
                 }
             }
             guard m > 0, n > 0 else {
-                throw StatisticsError(description: "AUC needs both classes; found \(m) positive and \(n) negative documents")
+                throw StatisticsError(
+                    description: "AUC needs both classes; found \(m) positive and \(n) negative documents"
+                )
             }
             struct Entry {
                 var score: Double
@@ -188,11 +226,14 @@ public enum AUC {
             order.sort { $0.score < $1.score }
             var v10 = [Double](repeating: 0, count: m)
             var v01 = [Double](repeating: 0, count: n)
-            var negativesBelow = 0, positivesBelow = 0
+            var negativesBelow = 0
+            var positivesBelow = 0
             var wins = 0.0
             var start = 0
             while start < order.count {
-                var end = start, tiedPositives = 0, tiedNegatives = 0
+                var end = start
+                var tiedPositives = 0
+                var tiedNegatives = 0
                 while end < order.count && order[end].score == order[start].score {
                     if positives[order[end].document] { tiedPositives += 1 } else { tiedNegatives += 1 }
                     end += 1
@@ -217,12 +258,17 @@ public enum AUC {
         }
 
         var estimate: DeLongEstimate {
-            let m = Double(v10.count), n = Double(v01.count)
-            let variance = (v10.count > 1 ? AUC.covariance(v10, v10) / m : 0) + (v01.count > 1 ? AUC.covariance(v01, v01) / n : 0)
+            let m = Double(v10.count)
+            let n = Double(v01.count)
+            let variance =
+                (v10.count > 1 ? AUC.covariance(v10, v10) / m : 0) + (v01.count > 1 ? AUC.covariance(v01, v01) / n : 0)
             let half = AUC.z975 * variance.squareRoot()
             return DeLongEstimate(
-                auc: auc, variance: variance, confidenceInterval: max(0, auc - half)...min(1, auc + half),
-                positives: v10.count, negatives: v01.count
+                auc: auc,
+                variance: variance,
+                confidenceInterval: max(0, auc - half)...min(1, auc + half),
+                positives: v10.count,
+                negatives: v01.count
             )
         }
     }
@@ -230,7 +276,8 @@ public enum AUC {
     /// Sample covariance (denominator `count − 1`); 0 for fewer than two values.
     static func covariance(_ x: [Double], _ y: [Double]) -> Double {
         guard x.count > 1 else { return 0 }
-        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+        let mx = x.reduce(0, +) / Double(x.count)
+        let my = y.reduce(0, +) / Double(y.count)
         var sum = 0.0
         for i in x.indices { sum += (x[i] - mx) * (y[i] - my) }
         return sum / Double(x.count - 1)

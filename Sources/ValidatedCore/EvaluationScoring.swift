@@ -29,12 +29,17 @@ struct EvaluationScoring {
         let texts = documents.map(\.text)
         let name = { (row: Int) in "evaluation document \(documents[row].id)" }
         let challengerColumns = try ModelScoring.score(
-            context.cache.classifier(request.challenger, role: .challenger, meter: clock.meter), texts,
-            plural: "evaluation documents", name: name, progress: context.progress
+            context.cache.classifier(request.challenger, role: .challenger, meter: clock.meter),
+            texts,
+            plural: "evaluation documents",
+            name: name,
+            progress: context.progress
         )
         var scored = ScoredEvaluation(
-            challengerColumns: challengerColumns, challengerScores: challengerColumns[context.label],
-            predicted: ModelScoring.predictedClasses(challengerColumns), cost: PhaseCost()
+            challengerColumns: challengerColumns,
+            challengerScores: challengerColumns[context.label],
+            predicted: ModelScoring.predictedClasses(challengerColumns),
+            cost: PhaseCost()
         )
         if let truncating = request.challenger as? any TruncatingClassifier {
             scored.truncatedRows = truncating.truncatedTexts(among: texts)
@@ -49,8 +54,11 @@ struct EvaluationScoring {
             if let championLabel = champion.classes.firstIndex(of: request.positiveClass) {
                 do {
                     let columns = try ModelScoring.score(
-                        context.cache.classifier(champion, role: .champion, meter: clock.meter), texts,
-                        role: "the champion", plural: "evaluation documents", name: name
+                        context.cache.classifier(champion, role: .champion, meter: clock.meter),
+                        texts,
+                        role: "the champion",
+                        plural: "evaluation documents",
+                        name: name
                     )
                     scored.championColumns = columns
                     scored.championScores = columns[championLabel]

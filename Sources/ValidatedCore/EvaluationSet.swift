@@ -60,7 +60,11 @@ public struct EvaluationSet: Sendable, Equatable {
     /// ``EvaluationFields/positiveLabel``: `1` and `1.0` read as `"1"`, `true` as `"true"`. A document without an
     /// id is named `line-N`; ids must be unique, because reports name documents by id.
     /// - Throws: ``EvaluationSetError`` naming the file, the line and what is wrong with it.
-    public static func parse(jsonLines bytes: [UInt8], source: String, fields: EvaluationFields) throws(EvaluationSetError) -> EvaluationSet {
+    public static func parse(
+        jsonLines bytes: [UInt8],
+        source: String,
+        fields: EvaluationFields
+    ) throws(EvaluationSetError) -> EvaluationSet {
         var documents: [LabeledDocument] = []
         var lineOfID: [String: Int] = [:]
         var lineNumber = 0
@@ -75,7 +79,9 @@ public struct EvaluationSet: Sendable, Equatable {
             func fail(_ reason: String) -> EvaluationSetError {
                 EvaluationSetError(source: source, line: lineNumber, reason: reason)
             }
-            guard String(validating: line, as: UTF8.self) != nil else { throw fail("not valid UTF-8; save the file as UTF-8") }
+            guard String(validating: line, as: UTF8.self) != nil else {
+                throw fail("not valid UTF-8; save the file as UTF-8")
+            }
             let object: Any
             do {
                 object = try JSONSerialization.jsonObject(with: Data(line), options: [])
@@ -86,16 +92,24 @@ public struct EvaluationSet: Sendable, Equatable {
                 throw fail("not a JSON object; each line must be one JSON object, such as \(example)")
             }
             guard let text = record[fields.text] as? String else {
-                throw fail("field \"\(fields.text)\" is missing or not a string; set TextField= if the text is elsewhere")
+                throw fail(
+                    "field \"\(fields.text)\" is missing or not a string; set TextField= if the text is elsewhere"
+                )
             }
             guard let rawLabel = record[fields.label], let label = Self.labelString(rawLabel) else {
-                throw fail("field \"\(fields.label)\" is missing or not a string, number or boolean; set LabelField= if the label is elsewhere")
+                throw fail(
+                    "field \"\(fields.label)\" is missing or not a string, number or boolean; set LabelField= if the label is elsewhere"
+                )
             }
             let id = (record[fields.id]).flatMap(Self.labelString) ?? "line-\(lineNumber)"
             if let earlier = lineOfID.updateValue(lineNumber, forKey: id) {
-                throw fail("id \"\(id)\" is already used on line \(earlier); reports name documents by id, so make ids unique")
+                throw fail(
+                    "id \"\(id)\" is already used on line \(earlier); reports name documents by id, so make ids unique"
+                )
             }
-            documents.append(LabeledDocument(id: id, text: text, isPositive: label == fields.positiveLabel, label: label))
+            documents.append(
+                LabeledDocument(id: id, text: text, isPositive: label == fields.positiveLabel, label: label)
+            )
         }
         guard !documents.isEmpty else {
             throw EvaluationSetError(source: source, line: nil, reason: "holds no documents")
@@ -103,8 +117,10 @@ public struct EvaluationSet: Sendable, Equatable {
         let positives = documents.count { $0.isPositive }
         guard positives > 0, positives < documents.count else {
             throw EvaluationSetError(
-                source: source, line: nil,
-                reason: "has \(positives) documents labelled \"\(fields.positiveLabel)\" and \(documents.count - positives) others; AUC needs both classes (check PositiveLabel=)"
+                source: source,
+                line: nil,
+                reason:
+                    "has \(positives) documents labelled \"\(fields.positiveLabel)\" and \(documents.count - positives) others; AUC needs both classes (check PositiveLabel=)"
             )
         }
         return EvaluationSet(documents: documents)

@@ -54,8 +54,13 @@ public struct Explanation: Sendable, Equatable, Codable {
 
     /// Creates an explanation.
     public init(
-        documentID: String, label: Int, weights: [FeatureWeight], intercept: Double, score: Double,
-        localPrediction: Double, prediction: Double
+        documentID: String,
+        label: Int,
+        weights: [FeatureWeight],
+        intercept: Double,
+        score: Double,
+        localPrediction: Double,
+        prediction: Double
     ) {
         self.documentID = documentID
         self.label = label
@@ -67,8 +72,10 @@ public struct Explanation: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documentID = "document", label, weights, intercept, score
-        case localPrediction = "local_prediction", prediction
+        case documentID = "document"
+        case label, weights, intercept, score
+        case localPrediction = "local_prediction"
+        case prediction
         case samples, certified, stop
     }
 

@@ -24,7 +24,8 @@ public struct ExplanationAgreement: Sendable, Equatable {
         let size = max(left.count, right.count, 1)
         topKIntersection = union.isEmpty ? 1 : Double(common) / Double(size)
         jaccard = union.isEmpty ? 1 : Double(common) / Double(union.count)
-        let x = union.map { left[$0] ?? 0 }, y = union.map { right[$0] ?? 0 }
+        let x = union.map { left[$0] ?? 0 }
+        let y = union.map { right[$0] ?? 0 }
         spearman = Self.spearman(x, y)
         kendall = Self.kendallTauB(x, y)
     }
@@ -60,10 +61,14 @@ public struct ExplanationAgreement: Sendable, Equatable {
     /// disagree on), 0 when only one is.
     static func spearman(_ x: [Double], _ y: [Double]) -> Double {
         guard x.count > 1 else { return 1 }
-        let rx = midranks(x), ry = midranks(y)
+        let rx = midranks(x)
+        let ry = midranks(y)
         let n = Double(x.count)
-        let mx = rx.reduce(0, +) / n, my = ry.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        let mx = rx.reduce(0, +) / n
+        let my = ry.reduce(0, +) / n
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
         for i in rx.indices {
             sxy += (rx[i] - mx) * (ry[i] - my)
             sxx += (rx[i] - mx) * (rx[i] - mx)
@@ -78,10 +83,14 @@ public struct ExplanationAgreement: Sendable, Equatable {
     /// constant sides as ``spearman(_:_:)``. Quadratic: the union of two top-k sets is small.
     static func kendallTauB(_ x: [Double], _ y: [Double]) -> Double {
         guard x.count > 1 else { return 1 }
-        var concordant = 0.0, discordant = 0.0, tiedX = 0.0, tiedY = 0.0
+        var concordant = 0.0
+        var discordant = 0.0
+        var tiedX = 0.0
+        var tiedY = 0.0
         for i in x.indices {
             for j in x.indices where j > i {
-                let dx = x[i] - x[j], dy = y[i] - y[j]
+                let dx = x[i] - x[j]
+                let dy = y[i] - y[j]
                 if dx == 0 { tiedX += 1 }
                 if dy == 0 { tiedY += 1 }
                 if dx * dy > 0 { concordant += 1 } else if dx * dy < 0 { discordant += 1 }

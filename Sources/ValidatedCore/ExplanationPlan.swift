@@ -49,7 +49,9 @@ struct ExplanationJob: Sendable {
         self.text = text
         seedIndex = 0
         seed = ExplanationSeed.derive(
-            modelSHA256: modelSHA256, documentID: document.document.id + "\u{0}" + text, seedIndex: 0
+            modelSHA256: modelSHA256,
+            documentID: document.document.id + "\u{0}" + text,
+            seedIndex: 0
         )
         role = .challenger
         self.purpose = purpose

@@ -29,12 +29,18 @@ struct FragilityProbe {
             for (index, entry) in documents.enumerated() {
                 let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
                 var generator = SeededGenerator(
-                    seed: ExplanationSeed.derive(modelSHA256: "perturbation", documentID: entry.document.document.id, seedIndex: 0)
+                    seed: ExplanationSeed.derive(
+                        modelSHA256: "perturbation",
+                        documentID: entry.document.document.id,
+                        seedIndex: 0
+                    )
                 )
                 // Distinct edited texts only; a short text may allow fewer than asked for.
                 var texts: Set<String> = []
                 for _ in 0..<(settings.perturbations * 3) where texts.count < settings.perturbations {
-                    guard let edited = perturber.randomEdit(of: entry.document.document.text, using: &generator) else { break }
+                    guard let edited = perturber.randomEdit(of: entry.document.document.text, using: &generator) else {
+                        break
+                    }
                     guard texts.insert(edited.text).inserted else { continue }
                     candidates.append((index, PerturbedText(text: edited.text, edits: [edited.edit])))
                 }
@@ -45,8 +51,10 @@ struct FragilityProbe {
             result.trials = zip(kept, explanations).map { candidate, explanation in
                 let entry = documents[candidate.document]
                 return PerturbationTrial(
-                    original: entry.document.document.text, perturbed: candidate.perturbed,
-                    originalExplanation: entry.explanation, perturbedExplanation: explanation,
+                    original: entry.document.document.text,
+                    perturbed: candidate.perturbed,
+                    originalExplanation: entry.explanation,
+                    perturbedExplanation: explanation,
                     features: explainer.settings
                 )
             }
@@ -63,11 +71,15 @@ struct FragilityProbe {
     /// Greedy search: each step explains a few random edits of the current text and keeps the one whose
     /// explanation overlaps the original's least; the next step edits that text further.
     private func attack(
-        _ index: Int, originalClasses: [Int], progress: ProgressSink?
+        _ index: Int,
+        originalClasses: [Int],
+        progress: ProgressSink?
     ) async throws -> PerturbationTrial? {
         let entry = documents[index]
         let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
-        var generator = SeededGenerator(seed: ExplanationSeed.derive(modelSHA256: "attack", documentID: entry.document.document.id, seedIndex: 0))
+        var generator = SeededGenerator(
+            seed: ExplanationSeed.derive(modelSHA256: "attack", documentID: entry.document.document.id, seedIndex: 0)
+        )
         var current = PerturbedText(text: entry.document.document.text, edits: [])
         var best: (trial: PerturbationTrial, agreement: ExplanationAgreement)?
         var explained = 0
@@ -85,8 +97,10 @@ struct FragilityProbe {
             explained += explanations.count
             let scored = zip(kept, explanations).map { candidate, explanation in
                 let trial = PerturbationTrial(
-                    original: entry.document.document.text, perturbed: candidate.perturbed,
-                    originalExplanation: entry.explanation, perturbedExplanation: explanation,
+                    original: entry.document.document.text,
+                    perturbed: candidate.perturbed,
+                    originalExplanation: entry.explanation,
+                    perturbedExplanation: explanation,
                     features: explainer.settings
                 )
                 return (trial: trial, agreement: trial.agreement(k: topK))
@@ -107,7 +121,8 @@ struct FragilityProbe {
 
     /// The candidates whose predicted class is the original document's, and how many were not.
     private func labelPreserving(
-        _ candidates: [(document: Int, perturbed: PerturbedText)], originalClasses: [Int]
+        _ candidates: [(document: Int, perturbed: PerturbedText)],
+        originalClasses: [Int]
     ) throws -> (kept: [(document: Int, perturbed: PerturbedText)], changed: Int) {
         guard !candidates.isEmpty else { return ([], 0) }
         let classes = try ModelScoring.predictedClasses(candidates.map(\.perturbed.text), classifier: classifier)
@@ -117,19 +132,27 @@ struct FragilityProbe {
 
     /// Explains edited texts, each under a seed of its own (``ExplanationJob/init(edited:of:purpose:modelSHA256:)``).
     private func explain(
-        _ candidates: [(document: Int, perturbed: PerturbedText)], phase: ValidationPhase, progress: ProgressSink?
+        _ candidates: [(document: Int, perturbed: PerturbedText)],
+        phase: ValidationPhase,
+        progress: ProgressSink?
     ) async throws -> [Explanation] {
         let purpose: ExplanationPurpose = phase == .attack ? .attack : .perturbation
         let jobs = candidates.map { candidate in
             ExplanationJob(
-                edited: candidate.perturbed.text, of: documents[candidate.document].document, purpose: purpose,
+                edited: candidate.perturbed.text,
+                of: documents[candidate.document].document,
+                purpose: purpose,
                 modelSHA256: modelSHA256
             )
         }
         let progress = PhaseProgress(phase: phase, total: jobs.count, sink: progress)
         return try await ParallelExplaining.run(jobs, progress: progress) { [explainer, label, classifier] job in
             try explainer.explain(
-                job.text, documentID: job.documentID, label: label, classifier: classifier, seed: job.seed
+                job.text,
+                documentID: job.documentID,
+                label: label,
+                classifier: classifier,
+                seed: job.seed
             )
         }.map(\.result)
     }

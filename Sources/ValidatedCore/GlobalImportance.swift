@@ -83,10 +83,15 @@ public struct GlobalImportance: Sendable, Equatable {
         ranked.prefix(top).enumerated().compactMap { offset, token in
             let championRank = champion.rank(of: token)
             if let championRank, championRank <= top { return nil }
-            let share = share(of: token), championShare = champion.share(of: token)
+            let share = share(of: token)
+            let championShare = champion.share(of: token)
             guard championRank == nil || share >= ratio * championShare else { return nil }
             return SpuriousReport.NewReason(
-                token: token, rank: offset + 1, share: share, championRank: championRank, championShare: championShare
+                token: token,
+                rank: offset + 1,
+                share: share,
+                championRank: championRank,
+                championShare: championShare
             )
         }
     }

@@ -68,7 +68,12 @@ public struct IndexedText: Sendable, Equatable {
     ///     `false` makes each occurrence a feature, replaced by `maskString` when removed.
     ///   - maskString: The replacement when `bow` is false; `nil` means ``defaultWordMask``.
     /// - Throws: ``IndexedTextError`` when the expression does not compile.
-    public init(_ text: String, splitExpression: String, bow: Bool = true, maskString: String? = nil)
+    public init(
+        _ text: String,
+        splitExpression: String,
+        bow: Bool = true,
+        maskString: String? = nil
+    )
         throws(IndexedTextError)
     {
         let mask = bow ? nil : (maskString ?? Self.defaultWordMask)
@@ -87,7 +92,8 @@ public struct IndexedText: Sendable, Equatable {
         var pieces: [(token: String, isWord: Bool)] = []
         func isWord(_ token: String) -> Bool {
             guard token != "\n" else { return false }
-            return separators.firstMatch(in: token, options: .anchored, range: NSRange(token.startIndex..., in: token)) == nil
+            return separators.firstMatch(in: token, options: .anchored, range: NSRange(token.startIndex..., in: token))
+                == nil
         }
         func add(_ range: Range<String.Index>) {
             guard !range.isEmpty else { return }
@@ -121,7 +127,8 @@ public struct IndexedText: Sendable, Equatable {
     ///   - maskString: The replacement when `bow` is false; `nil` means ``defaultCharacterMask``.
     public init(characters text: String, bow: Bool = true, maskString: String? = nil) {
         self.init(
-            pieces: text.unicodeScalars.map { (String($0), true) }, bow: bow,
+            pieces: text.unicodeScalars.map { (String($0), true) },
+            bow: bow,
             mask: bow ? nil : (maskString ?? Self.defaultCharacterMask)
         )
     }

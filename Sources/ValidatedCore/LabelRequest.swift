@@ -17,7 +17,9 @@ struct LabelRequest: Sendable {
             var indices = [positive]
             for name in names {
                 guard let index = classes.firstIndex(of: name) else {
-                    throw ValidationFailure("[Explain] Labels= names the class \"\(name)\", which is not one of the model's classes \(classes); correct Labels=")
+                    throw ValidationFailure(
+                        "[Explain] Labels= names the class \"\(name)\", which is not one of the model's classes \(classes); correct Labels="
+                    )
                 }
                 if !indices.contains(index) { indices.append(index) }
             }
@@ -30,21 +32,46 @@ struct LabelRequest: Sendable {
     }
 
     /// The job's explanations of the wanted classes, from one neighbourhood.
-    func explain(_ job: ExplanationJob, explainer: LimeTextExplainer, classifier: any TextClassifier) throws -> [Explanation] {
+    func explain(
+        _ job: ExplanationJob,
+        explainer: LimeTextExplainer,
+        classifier: any TextClassifier
+    ) throws -> [Explanation] {
         if let indices {
-            return try explainer.explain(job.text, documentID: job.documentID, labels: indices, classifier: classifier, seed: job.seed)
+            return try explainer.explain(
+                job.text,
+                documentID: job.documentID,
+                labels: indices,
+                classifier: classifier,
+                seed: job.seed
+            )
         }
-        return try explainer.explain(job.text, documentID: job.documentID, topLabels: top, classifier: classifier, seed: job.seed)
+        return try explainer.explain(
+            job.text,
+            documentID: job.documentID,
+            topLabels: top,
+            classifier: classifier,
+            seed: job.seed
+        )
     }
 
     /// The job's explanations of the wanted classes, and of the positive class (from the same neighbourhood when
     /// it is among them; otherwise explained on its own, with the same seed).
     func explain(
-        _ job: ExplanationJob, explainer: LimeTextExplainer, classifier: any TextClassifier, positive: Int
+        _ job: ExplanationJob,
+        explainer: LimeTextExplainer,
+        classifier: any TextClassifier,
+        positive: Int
     ) throws -> (positive: Explanation, explained: [Explanation]) {
         let explained = try explain(job, explainer: explainer, classifier: classifier)
         if let own = explained.first(where: { $0.label == positive }) { return (own, explained) }
-        let own = try explainer.explain(job.text, documentID: job.documentID, label: positive, classifier: classifier, seed: job.seed)
+        let own = try explainer.explain(
+            job.text,
+            documentID: job.documentID,
+            label: positive,
+            classifier: classifier,
+            seed: job.seed
+        )
         return (own, explained)
     }
 }

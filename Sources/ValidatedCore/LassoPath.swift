@@ -44,7 +44,8 @@ public struct LassoPath: Sendable, Equatable {
         var step = 0
 
         while true {
-            var largest = 0.0, chosen = -1
+            var largest = 0.0
+            var chosen = -1
             for (position, value) in inactiveCorrelations.enumerated() where chosen < 0 || abs(value) > largest {
                 largest = abs(value)
                 chosen = position
@@ -57,7 +58,10 @@ public struct LassoPath: Sendable, Equatable {
                 let signed = inactiveCorrelations[chosen]
                 let feature = inactive[chosen]
                 let pivotRow = Self.forwardSubstitute(cholesky, active.map { g(feature, $0) })
-                let pivot = max(abs(g(feature, feature) - pivotRow.reduce(0) { $0 + $1 * $1 }).squareRoot(), Double.ulpOfOne)
+                let pivot = max(
+                    abs(g(feature, feature) - pivotRow.reduce(0) { $0 + $1 * $1 }).squareRoot(),
+                    Double.ulpOfOne
+                )
                 if pivot < 1e-7 {
                     inactiveCorrelations[chosen] = 0
                     continue
@@ -127,7 +131,10 @@ public struct LassoPath: Sendable, Equatable {
                 cholesky = []
                 for (k, feature) in active.enumerated() {
                     let row = Self.forwardSubstitute(cholesky, active[..<k].map { g(feature, $0) })
-                    let pivot = max(abs(g(feature, feature) - row.reduce(0) { $0 + $1 * $1 }).squareRoot(), Double.ulpOfOne)
+                    let pivot = max(
+                        abs(g(feature, feature) - row.reduce(0) { $0 + $1 * $1 }).squareRoot(),
+                        Double.ulpOfOne
+                    )
                     cholesky.append(row + [pivot])
                 }
             }

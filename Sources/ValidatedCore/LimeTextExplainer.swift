@@ -11,18 +11,27 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
     }
 
     static func noWords(_ documentID: String, _ settings: LimeSettings) -> Self {
-        if settings.charLevel { return Self(description: "document \(documentID) is empty: there is no character to explain") }
+        if settings.charLevel {
+            return Self(description: "document \(documentID) is empty: there is no character to explain")
+        }
         if settings.splitExpression != IndexedText.defaultSplitExpression {
             return Self(
-                description: "document \(documentID) has no words to explain: it is all matches of the split expression "
+                description:
+                    "document \(documentID) has no words to explain: it is all matches of the split expression "
                     + "\"\(settings.splitExpression)\""
             )
         }
-        return Self(description: "document \(documentID) has no words to explain (LIME perturbs words: runs of letters, digits and '_')")
+        return Self(
+            description:
+                "document \(documentID) has no words to explain (LIME perturbs words: runs of letters, digits and '_')"
+        )
     }
 
     static func noLabels(_ documentID: String) -> Self {
-        Self(description: "document \(documentID) cannot be explained: no class was asked for; pass at least one label, or a top-labels count of at least 1")
+        Self(
+            description:
+                "document \(documentID) cannot be explained: no class was asked for; pass at least one label, or a top-labels count of at least 1"
+        )
     }
 
     static func invalidSettings(_ documentID: String, _ problem: String) -> Self {
@@ -30,22 +39,32 @@ public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equata
     }
 
     static func labelOutOfRange(_ documentID: String, label: Int, columns: Int) -> Self {
-        Self(description: "document \(documentID) cannot be explained for class index \(label): the model returns \(columns) classes")
+        Self(
+            description:
+                "document \(documentID) cannot be explained for class index \(label): the model returns \(columns) classes"
+        )
     }
 
     static func wrongRowCount(_ documentID: String, texts: Int, rows: Int) -> Self {
-        Self(description: "document \(documentID) cannot be explained: the model returned \(rows) rows of probabilities for \(texts) texts")
+        Self(
+            description:
+                "document \(documentID) cannot be explained: the model returned \(rows) rows of probabilities for \(texts) texts"
+        )
     }
 
     static func columnsChanged(_ documentID: String, from: Int, to: Int) -> Self {
         Self(
-            description: "document \(documentID) cannot be explained: the model returned \(from) classes for some texts "
+            description:
+                "document \(documentID) cannot be explained: the model returned \(from) classes for some texts "
                 + "and \(to) for others"
         )
     }
 
     static func notFinite(_ documentID: String, _ value: Double) -> Self {
-        Self(description: "document \(documentID) cannot be explained: the model returned the probability \(value) for a perturbed text")
+        Self(
+            description:
+                "document \(documentID) cannot be explained: the model returned the probability \(value) for a perturbed text"
+        )
     }
 }
 
@@ -105,20 +124,40 @@ public struct LimeTextExplainer: Sendable {
     /// - Throws: ``ExplanationError`` when the text has no features, the settings are unusable or the
     ///   classifier's output is malformed; otherwise whatever the classifier throws.
     public func explain(
-        _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64
+        _ text: String,
+        documentID: String,
+        label: Int,
+        classifier: any TextClassifier,
+        seed: UInt64
     ) throws -> Explanation {
         var stages = LimeStageTimes()
-        return try explain(text, documentID: documentID, label: label, classifier: classifier, seed: seed, stages: &stages)
+        return try explain(
+            text,
+            documentID: documentID,
+            label: label,
+            classifier: classifier,
+            seed: seed,
+            stages: &stages
+        )
     }
 
     /// ``explain(_:documentID:label:classifier:seed:)``, adding the time of each stage to `stages`: for
     /// benchmarks and profiles.
     public func explain(
-        _ text: String, documentID: String, label: Int, classifier: any TextClassifier, seed: UInt64,
+        _ text: String,
+        documentID: String,
+        label: Int,
+        classifier: any TextClassifier,
+        seed: UInt64,
         stages: inout LimeStageTimes
     ) throws -> Explanation {
         try explain(
-            text, documentID: documentID, labels: .chosen([label]), classifier: classifier, seed: seed, stages: &stages
+            text,
+            documentID: documentID,
+            labels: .chosen([label]),
+            classifier: classifier,
+            seed: seed,
+            stages: &stages
         )[0]
     }
 
@@ -129,10 +168,21 @@ public struct LimeTextExplainer: Sendable {
     /// - Throws: ``ExplanationError`` when `labels` is empty or names a class the model does not return, and
     ///   as ``explain(_:documentID:label:classifier:seed:)``.
     public func explain(
-        _ text: String, documentID: String, labels: [Int], classifier: any TextClassifier, seed: UInt64
+        _ text: String,
+        documentID: String,
+        labels: [Int],
+        classifier: any TextClassifier,
+        seed: UInt64
     ) throws -> [Explanation] {
         var stages = LimeStageTimes()
-        return try explain(text, documentID: documentID, labels: .chosen(labels), classifier: classifier, seed: seed, stages: &stages)
+        return try explain(
+            text,
+            documentID: documentID,
+            labels: .chosen(labels),
+            classifier: classifier,
+            seed: seed,
+            stages: &stages
+        )
     }
 
     /// Explains the `topLabels` classes the classifier finds most probable for `text` (the reference's
@@ -143,10 +193,21 @@ public struct LimeTextExplainer: Sendable {
     /// - Throws: ``ExplanationError`` when `topLabels` is below 1, and as
     ///   ``explain(_:documentID:label:classifier:seed:)``.
     public func explain(
-        _ text: String, documentID: String, topLabels: Int, classifier: any TextClassifier, seed: UInt64
+        _ text: String,
+        documentID: String,
+        topLabels: Int,
+        classifier: any TextClassifier,
+        seed: UInt64
     ) throws -> [Explanation] {
         var stages = LimeStageTimes()
-        return try explain(text, documentID: documentID, labels: .top(topLabels), classifier: classifier, seed: seed, stages: &stages)
+        return try explain(
+            text,
+            documentID: documentID,
+            labels: .top(topLabels),
+            classifier: classifier,
+            seed: seed,
+            stages: &stages
+        )
     }
 
     /// Which classes to explain.
@@ -156,7 +217,11 @@ public struct LimeTextExplainer: Sendable {
     }
 
     private func explain(
-        _ text: String, documentID: String, labels: Labels, classifier: any TextClassifier, seed: UInt64,
+        _ text: String,
+        documentID: String,
+        labels: Labels,
+        classifier: any TextClassifier,
+        seed: UInt64,
         stages: inout LimeStageTimes
     ) throws -> [Explanation] {
         let clock = ContinuousClock()
@@ -188,10 +253,16 @@ public struct LimeTextExplainer: Sendable {
         var rows = settings.certifies ? min(settings.certifyStartSamples, settings.samples) : settings.samples
         while true {
             sampler.extend(to: rows)
-            let design = sampler.design, earlier = probabilities?.rows ?? 0
+            let design = sampler.design
+            let earlier = probabilities?.rows ?? 0
             lap(\.sampling)
             let block = try score(
-                design, rows: earlier..<rows, scorer: &scorer, of: indexed, original: text, documentID: documentID,
+                design,
+                rows: earlier..<rows,
+                scorer: &scorer,
+                of: indexed,
+                original: text,
+                documentID: documentID,
                 classifier: classifier
             )
             let scored = try Self.appending(block, to: probabilities, documentID: documentID)
@@ -215,7 +286,10 @@ public struct LimeTextExplainer: Sendable {
             defer { lap(\.fit) }
             let explanations = fits.map { fit in
                 var explanation = self.explanation(
-                    of: fit.moments, label: fit.label, prediction: fit.targets[0], words: indexed.words,
+                    of: fit.moments,
+                    label: fit.label,
+                    prediction: fit.targets[0],
+                    words: indexed.words,
                     documentID: documentID
                 )
                 explanation.samples = rows
@@ -242,7 +316,10 @@ public struct LimeTextExplainer: Sendable {
 
         /// Adds the rows `range` of `design`, their targets taken from `probabilities` (all rows so far).
         mutating func append(
-            _ design: BinaryDesign, rows range: Range<Int>, probabilities: ProbabilityMatrix, weights: [Double]
+            _ design: BinaryDesign,
+            rows range: Range<Int>,
+            probabilities: ProbabilityMatrix,
+            weights: [Double]
         ) {
             for row in range { targets.append(probabilities[row, label]) }
             moments.append(design, rows: range, targets: targets, weights: weights)
@@ -257,7 +334,11 @@ public struct LimeTextExplainer: Sendable {
         for (index, fit) in fits.enumerated() {
             let roundSeed = seed ^ (0x5A70_11E5_0000_0000 &+ UInt64(design.rows) &* 0x9E37_79B9 &+ UInt64(index))
             let standing = standing(
-                design: design, targets: fit.targets, weights: weights, moments: fit.moments, seed: roundSeed
+                design: design,
+                targets: fit.targets,
+                weights: weights,
+                moments: fit.moments,
+                seed: roundSeed
             )
             switch standing {
             case .certified: break
@@ -270,20 +351,26 @@ public struct LimeTextExplainer: Sendable {
 
     /// `block`'s rows after those of `earlier`.
     private static func appending(
-        _ block: ProbabilityMatrix, to earlier: ProbabilityMatrix?, documentID: String
+        _ block: ProbabilityMatrix,
+        to earlier: ProbabilityMatrix?,
+        documentID: String
     ) throws(ExplanationError) -> ProbabilityMatrix {
         guard let earlier else { return block }
         guard block.columns == earlier.columns else {
             throw ExplanationError.columnsChanged(documentID, from: earlier.columns, to: block.columns)
         }
         return ProbabilityMatrix(
-            rows: earlier.rows + block.rows, columns: block.columns, values: earlier.values + block.values
+            rows: earlier.rows + block.rows,
+            columns: block.columns,
+            values: earlier.values + block.values
         )
     }
 
     /// The classes `labels` asks for, checked against the model's columns.
     private static func resolve(
-        _ labels: Labels, probabilities: ProbabilityMatrix, documentID: String
+        _ labels: Labels,
+        probabilities: ProbabilityMatrix,
+        documentID: String
     ) throws(ExplanationError) -> [Int] {
         switch labels {
         case .chosen(let chosen):
@@ -299,7 +386,11 @@ public struct LimeTextExplainer: Sendable {
 
     /// The explanation of class `label`: the selected features' weighted ridge (alpha 1), largest weight first.
     private func explanation(
-        of moments: WeightedMoments, label: Int, prediction: Double, words: [String], documentID: String
+        of moments: WeightedMoments,
+        label: Int,
+        prediction: Double,
+        words: [String],
+        documentID: String
     ) -> Explanation {
         let selected = selectFeatures(moments)
         let surrogate = moments.ridge(columns: selected, alpha: 1)
@@ -308,10 +399,13 @@ public struct LimeTextExplainer: Sendable {
             (abs(surrogate.coefficients[$0]), $1) > (abs(surrogate.coefficients[$1]), $0)
         }
         var explanation = Explanation(
-            documentID: documentID, label: label,
+            documentID: documentID,
+            label: label,
             weights: order.map { FeatureWeight(feature: words[selected[$0]], weight: surrogate.coefficients[$0]) },
-            intercept: surrogate.intercept, score: surrogate.score,
-            localPrediction: surrogate.predict(ones: surrogate.coefficients.indices), prediction: prediction
+            intercept: surrogate.intercept,
+            score: surrogate.score,
+            localPrediction: surrogate.predict(ones: surrogate.coefficients.indices),
+            prediction: prediction
         )
         explanation.standardErrors = order.map { errors[$0] }
         return explanation
@@ -338,8 +432,13 @@ public struct LimeTextExplainer: Sendable {
     /// The classifier's probabilities for the texts of the rows `range`: from `scorer` when the classifier offers
     /// one, otherwise from the texts, in batches of ``LimeSettings/batchSize``.
     private func score(
-        _ design: BinaryDesign, rows range: Range<Int>, scorer: inout (any MaskedTextScorer)?, of indexed: IndexedText,
-        original: String, documentID: String, classifier: any TextClassifier
+        _ design: BinaryDesign,
+        rows range: Range<Int>,
+        scorer: inout (any MaskedTextScorer)?,
+        of indexed: IndexedText,
+        original: String,
+        documentID: String,
+        classifier: any TextClassifier
     ) throws -> ProbabilityMatrix {
         if scorer != nil { return try Self.score(design, rows: range, with: &scorer!, documentID: documentID) }
         let batch = settings.batchSize ?? range.count
@@ -383,7 +482,10 @@ public struct LimeTextExplainer: Sendable {
 
     /// The probabilities of the rows `range` from a masked scorer: no text is built.
     private static func score(
-        _ design: BinaryDesign, rows range: Range<Int>, with scorer: inout any MaskedTextScorer, documentID: String
+        _ design: BinaryDesign,
+        rows range: Range<Int>,
+        with scorer: inout any MaskedTextScorer,
+        documentID: String
     ) throws(ExplanationError) -> ProbabilityMatrix {
         let columns = scorer.classCount
         var values = [Double](repeating: 0, count: range.count * columns)
@@ -426,7 +528,9 @@ public struct LimeTextExplainer: Sendable {
             // |coef · x₀| = |coef| because the original row is all ones; ties keep the lower index (Python's
             // stable sort).
             let coefficients = moments.ridge(columns: Array(0..<d), alpha: 0.01).coefficients
-            return (0..<d).sorted { (abs(coefficients[$0]), $1) > (abs(coefficients[$1]), $0) }.prefix(wanted).map { $0 }
+            return (0..<d).sorted { (abs(coefficients[$0]), $1) > (abs(coefficients[$1]), $0) }.prefix(wanted).map {
+                $0
+            }
         case .forwardSelection:
             var used: [Int] = []
             var isUsed = [Bool](repeating: false, count: d)

@@ -12,8 +12,12 @@ enum ModelScoring {
     /// - Throws: ``ValidationFailure`` when the classifier fails, returns the wrong shape, or a row that is not a
     ///   probability distribution.
     static func score(
-        _ classifier: any TextClassifier, _ texts: [String], role: String = "the model", plural: String,
-        name: (Int) -> String, progress: ProgressSink? = nil
+        _ classifier: any TextClassifier,
+        _ texts: [String],
+        role: String = "the model",
+        plural: String,
+        name: (Int) -> String,
+        progress: ProgressSink? = nil
     ) throws -> [[Double]] {
         let classes = classifier.classes.count
         var columns = [[Double]](repeating: [], count: classes)
@@ -23,7 +27,9 @@ enum ModelScoring {
             do {
                 probabilities = try classifier.predictProbabilities(chunk)
             } catch {
-                throw ValidationFailure("\(role) failed to score \(plural) \(start + 1)–\(start + chunk.count): \(error)")
+                throw ValidationFailure(
+                    "\(role) failed to score \(plural) \(start + 1)–\(start + chunk.count): \(error)"
+                )
             }
             guard probabilities.rows == chunk.count, probabilities.columns == classes else {
                 throw ValidationFailure(

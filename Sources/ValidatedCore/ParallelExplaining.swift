@@ -25,13 +25,15 @@ enum ParallelExplaining {
     /// Runs `body` on every job; each job beside its result, in job order. A failure of the model (anything but
     /// an ``ExplanationError`` or a ``ValidationFailure``) is reported naming the document.
     static func run<Result: Sendable>(
-        _ jobs: [ExplanationJob], progress: PhaseProgress,
+        _ jobs: [ExplanationJob],
+        progress: PhaseProgress,
         _ body: @escaping @Sendable (ExplanationJob) throws -> Result
     ) async throws -> [(job: ExplanationJob, result: Result)] {
         let width = max(ProcessInfo.processInfo.activeProcessorCount, 1)
         return try await withThrowingTaskGroup(of: (index: Int, result: Result).self) { group in
             var results: [Result?] = Array(repeating: nil, count: jobs.count)
-            var next = 0, done = 0
+            var next = 0
+            var done = 0
             func add() {
                 guard next < jobs.count else { return }
                 let index = next
@@ -52,7 +54,8 @@ enum ParallelExplaining {
     }
 
     private static func explaining<Result>(
-        _ job: ExplanationJob, _ body: (ExplanationJob) throws -> Result
+        _ job: ExplanationJob,
+        _ body: (ExplanationJob) throws -> Result
     ) throws -> Result {
         do {
             return try body(job)

@@ -11,10 +11,11 @@ struct PhaseCost: Sendable, Equatable {
     var sampling: SamplingSummary?
 
     static func + (lhs: Self, rhs: Self) -> Self {
-        let sampling = switch (lhs.sampling, rhs.sampling) {
-        case (let left?, let right?): left + right
-        case (let left, let right): left ?? right
-        }
+        let sampling =
+            switch (lhs.sampling, rhs.sampling) {
+            case (let left?, let right?): left + right
+            case (let left, let right): left ?? right
+            }
         return Self(seconds: lhs.seconds + rhs.seconds, calls: lhs.calls + rhs.calls, sampling: sampling)
     }
 }
@@ -26,7 +27,9 @@ struct PhaseClock: Sendable {
     private let started = ContinuousClock.now
 
     /// The cost so far.
-    var cost: PhaseCost { PhaseCost(seconds: Self.seconds(since: started), calls: meter.calls, sampling: meter.sampling) }
+    var cost: PhaseCost {
+        PhaseCost(seconds: Self.seconds(since: started), calls: meter.calls, sampling: meter.sampling)
+    }
 
     /// Seconds from `start` to now.
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -89,7 +89,10 @@ final class PredictionCache: Sendable {
     /// Output that cannot be split into rows (a wrong row count, or rows of different lengths) is not cached:
     /// the model is then asked for `texts` exactly as given, so the caller sees and reports what it returned.
     fileprivate func probabilities(
-        _ texts: [String], role: ModelRole, model: any TextClassifier, meter: ScoringMeter
+        _ texts: [String],
+        role: ModelRole,
+        model: any TextClassifier,
+        meter: ScoringMeter
     ) throws -> ProbabilityMatrix {
         var found: [[Double]?] = []
         state.withLock { state in found = texts.map { state.rows[Key(role: role, text: $0)] } }
@@ -117,7 +120,9 @@ final class PredictionCache: Sendable {
 
     /// The model's own answer for `texts`, uncached.
     private func passThrough(
-        _ texts: [String], _ model: any TextClassifier, _ meter: ScoringMeter
+        _ texts: [String],
+        _ model: any TextClassifier,
+        _ meter: ScoringMeter
     ) throws -> ProbabilityMatrix {
         meter.add(sent: texts.count, cached: 0)
         return try model.predictProbabilities(texts)

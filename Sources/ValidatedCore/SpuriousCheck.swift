@@ -36,8 +36,12 @@ public enum SpuriousCheck {
     ///   - association: The token association measured over the evaluation set.
     ///   - championExplanations: The champion's explanations of the same documents, with the same seeds.
     public static func evaluate(
-        _ explanations: [Explanation], texts: [String: String], banned: BannedTokenList, settings: SpuriousSettings,
-        association: TokenAssociationReport? = nil, championExplanations: [Explanation]? = nil
+        _ explanations: [Explanation],
+        texts: [String: String],
+        banned: BannedTokenList,
+        settings: SpuriousSettings,
+        association: TokenAssociationReport? = nil,
+        championExplanations: [Explanation]? = nil
     ) -> SpuriousReport {
         struct Tally {
             var hits = 0, top = 0, appearances = 0
@@ -84,7 +88,9 @@ public enum SpuriousCheck {
         let z = AUC.normalQuantile(settings.confidence)
         let hits = tallies.filter { $0.value.hits > 0 }.map { token, tally in
             SpuriousReport.BannedHit(
-                token: token, hits: tally.hits, rate: Double(tally.hits) / explained,
+                token: token,
+                hits: tally.hits,
+                rate: Double(tally.hits) / explained,
                 rateLowerBound: wilsonLowerBound(successes: tally.hits, trials: explanations.count, z: z),
                 topRate: Double(tally.top) / explained,
                 massShare: totalMass > 0 ? tally.mass / totalMass : 0,
@@ -97,10 +103,15 @@ public enum SpuriousCheck {
         var verdict = Verdict.pass
         var reasons: [String] = []
         let moreDocuments = "explain more documents ([Spurious] Documents=) to decide"
-        let measured = Dictionary((association?.banned ?? []).map { ($0.token, $0) }, uniquingKeysWith: { first, _ in first })
+        let measured = Dictionary(
+            (association?.banned ?? []).map { ($0.token, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
         for hit in hits {
             let share = "\(hit.hits) of \(explanations.count) explanations (\(percent(hit.rate)))"
-            if hit.rateLowerBound > settings.maxHitRate, let token = measured[hit.token], token.uPredicted <= token.uLabel {
+            if hit.rateLowerBound > settings.maxHitRate, let token = measured[hit.token],
+                token.uPredicted <= token.uLabel
+            {
                 verdict = max(verdict, .warn)
                 reasons.append(
                     "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share), but over \(token.documents) documents the predictions follow it no more than the labels do (U \(fixed(token.uPredicted, 3)) against \(fixed(token.uLabel, 3))): the evaluation set carries it with one class, coincidence rather than reliance"
@@ -112,7 +123,9 @@ public enum SpuriousCheck {
                 )
             } else if hit.massShare > settings.maxMassShare, hit.hits >= 2 {
                 verdict = .fail
-                reasons.append("banned token \"\(hit.token)\" carries \(percent(hit.massShare)) of the attribution (limit \(percent(settings.maxMassShare)))")
+                reasons.append(
+                    "banned token \"\(hit.token)\" carries \(percent(hit.massShare)) of the attribution (limit \(percent(settings.maxMassShare)))"
+                )
             } else if hit.rate > settings.maxHitRate || hit.massShare > settings.maxMassShare {
                 verdict = max(verdict, .warn)
                 reasons.append(
@@ -120,7 +133,9 @@ public enum SpuriousCheck {
                 )
             } else if hit.rate > settings.warnHitRate {
                 verdict = max(verdict, .warn)
-                reasons.append("banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share) (warn above \(percent(settings.warnHitRate)))")
+                reasons.append(
+                    "banned token \"\(hit.token)\" in the top-\(settings.topK) of \(share) (warn above \(percent(settings.warnHitRate)))"
+                )
             }
         }
         // The summary names the explanations' first findings, then at most one of each other measurement.
@@ -133,18 +148,30 @@ public enum SpuriousCheck {
         var comparison: SpuriousReport.ChampionComparison?
         if let championExplanations {
             let theirs = GlobalImportance(championExplanations)
-            var fresh = aggregate.newReasons(against: theirs, top: settings.newReasonTop, ratio: settings.newReasonRatio)
-            for index in fresh.indices { fresh[index].banned = isBanned[fresh[index].token] ?? banned.matches(fresh[index].token) }
+            var fresh = aggregate.newReasons(
+                against: theirs,
+                top: settings.newReasonTop,
+                ratio: settings.newReasonRatio
+            )
+            for index in fresh.indices {
+                fresh[index].banned = isBanned[fresh[index].token] ?? banned.matches(fresh[index].token)
+            }
             comparison = SpuriousReport.ChampionComparison(
-                explained: championExplanations.count, top: settings.newReasonTop, newReasons: fresh,
-                championImportance: importanceList(theirs, championExplanations, settings: settings), seconds: 0
+                explained: championExplanations.count,
+                top: settings.newReasonTop,
+                newReasons: fresh,
+                championImportance: importanceList(theirs, championExplanations, settings: settings),
+                seconds: 0
             )
             if settings.newReasonsWarn, !fresh.isEmpty {
                 verdict = max(verdict, .warn)
                 let named = fresh.prefix(5).map { reason in
-                    "\"\(reason.token)\" #\(reason.rank) (champion: " + (reason.championRank.map { "#\($0)" } ?? "absent") + ")"
+                    "\"\(reason.token)\" #\(reason.rank) (champion: "
+                        + (reason.championRank.map { "#\($0)" } ?? "absent") + ")"
                 }
-                otherReasons.append("new reasons in the top \(settings.newReasonTop) against the champion: \(named.joined(separator: ", "))")
+                otherReasons.append(
+                    "new reasons in the top \(settings.newReasonTop) against the champion: \(named.joined(separator: ", "))"
+                )
             }
         }
         let findings = Array(reasons.prefix(otherReasons.isEmpty ? 3 : 2)) + otherReasons
@@ -159,30 +186,43 @@ public enum SpuriousCheck {
             .map { entry in
                 let explanation = explanations[entry.offset]
                 return SpuriousReport.Example(
-                    document: explanation.documentID, text: texts[explanation.documentID] ?? "",
+                    document: explanation.documentID,
+                    text: texts[explanation.documentID] ?? "",
                     weights: Array(explanation.top(settings.topK))
                 )
             }
-        let pick = settings.pickExplanations > 0
+        let pick =
+            settings.pickExplanations > 0
             ? aggregate.pick(settings.pickExplanations).map {
                 SpuriousReport.Picked(document: explanations[$0.explanation].documentID, coverage: $0.coverage)
             } : nil
         return SpuriousReport(
-            verdict: verdict, summary: summary, explained: explanations.count, topK: settings.topK, bannedHits: hits,
-            worst: Array(worst), globalImportance: importanceList(aggregate, explanations, settings: settings), pick: pick,
-            association: association, champion: comparison
+            verdict: verdict,
+            summary: summary,
+            explained: explanations.count,
+            topK: settings.topK,
+            bannedHits: hits,
+            worst: Array(worst),
+            globalImportance: importanceList(aggregate, explanations, settings: settings),
+            pick: pick,
+            association: association,
+            champion: comparison
         )
     }
 
     /// The ``SpuriousSettings/reportTokens`` most important tokens of `aggregate` (made from `explanations`), with
     /// their mean |weight| and rate among the top-k features.
     private static func importanceList(
-        _ aggregate: GlobalImportance, _ explanations: [Explanation], settings: SpuriousSettings
+        _ aggregate: GlobalImportance,
+        _ explanations: [Explanation],
+        settings: SpuriousSettings
     ) -> [SpuriousReport.Importance] {
         var topK: [String: (mass: Double, explanations: Int)] = [:]
         for explanation in explanations {
             var folded: [String: Double] = [:]
-            for feature in explanation.top(settings.topK) { folded[feature.feature.lowercased(), default: 0] += abs(feature.weight) }
+            for feature in explanation.top(settings.topK) {
+                folded[feature.feature.lowercased(), default: 0] += abs(feature.weight)
+            }
             for (token, mass) in folded {
                 topK[token, default: (0, 0)].mass += mass
                 topK[token, default: (0, 0)].explanations += 1
@@ -191,9 +231,12 @@ public enum SpuriousCheck {
         let explained = Double(max(explanations.count, 1))
         return aggregate.ranked.prefix(settings.reportTokens).enumerated().map { offset, token in
             SpuriousReport.Importance(
-                token: token, meanAbsWeight: (topK[token]?.mass ?? 0) / explained,
-                topKRate: Double(topK[token]?.explanations ?? 0) / explained, importance: aggregate.importance[token] ?? 0,
-                share: aggregate.share(of: token), rank: offset + 1
+                token: token,
+                meanAbsWeight: (topK[token]?.mass ?? 0) / explained,
+                topKRate: Double(topK[token]?.explanations ?? 0) / explained,
+                importance: aggregate.importance[token] ?? 0,
+                share: aggregate.share(of: token),
+                rank: offset + 1
             )
         }
     }
@@ -203,7 +246,9 @@ public enum SpuriousCheck {
 /// confidence: the smallest rate the observed `successes` of `trials` still make plausible.
 func wilsonLowerBound(successes: Int, trials: Int, z: Double) -> Double {
     guard trials > 0 else { return 0 }
-    let n = Double(trials), p = Double(successes) / n, z2 = z * z
+    let n = Double(trials)
+    let p = Double(successes) / n
+    let z2 = z * z
     let centre = p + z2 / (2 * n)
     let spread = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
     return max(0, (centre - spread) / (1 + z2 / n))

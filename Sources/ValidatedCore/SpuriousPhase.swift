@@ -5,27 +5,41 @@ struct SpuriousPhase {
 
     /// The report; its cost includes the challenger's seed-0 explanations (``ChallengerExplanations/primaryCost``).
     func run(
-        _ plan: ExplanationPlan, _ explained: ChallengerExplanations, _ scored: ScoredEvaluation
+        _ plan: ExplanationPlan,
+        _ explained: ChallengerExplanations,
+        _ scored: ScoredEvaluation
     ) async throws -> SpuriousReport {
         let clock = PhaseClock()
         let request = context.request
         let settings = request.settings.spurious
         let classes = request.challenger.classes
         let association = TokenAssociationCheck.evaluate(
-            words: plan.words, predicted: scored.predicted.map { classes[$0] },
-            labels: request.evaluation.documents.map(\.label), banned: request.banned, settings: settings
+            words: plan.words,
+            predicted: scored.predicted.map { classes[$0] },
+            labels: request.evaluation.documents.map(\.label),
+            banned: request.banned,
+            settings: settings
         )
         let champion = try await explainChampion(plan, meter: clock.meter)
         let texts = Dictionary(
-            plan.documents.map { ($0.document.id, $0.document.text) }, uniquingKeysWith: { first, _ in first }
+            plan.documents.map { ($0.document.id, $0.document.text) },
+            uniquingKeysWith: { first, _ in first }
         )
         var report = SpuriousCheck.evaluate(
-            explained.primary.flatMap(\.explained), texts: texts, banned: request.banned, settings: settings,
-            association: association, championExplanations: champion.explanations
+            explained.primary.flatMap(\.explained),
+            texts: texts,
+            banned: request.banned,
+            settings: settings,
+            association: association,
+            championExplanations: champion.explanations
         )
         if let error = champion.error {
             report.champion = SpuriousReport.ChampionComparison(
-                explained: 0, top: settings.newReasonTop, newReasons: [], championImportance: [], seconds: 0,
+                explained: 0,
+                top: settings.newReasonTop,
+                newReasons: [],
+                championImportance: [],
+                seconds: 0,
                 error: error
             )
         }
@@ -38,7 +52,8 @@ struct SpuriousPhase {
     /// the same neighbourhoods and the difference is the models'; or why they could not be computed. None without
     /// a champion or with ``SpuriousSettings/newReasonTop`` 0.
     private func explainChampion(
-        _ plan: ExplanationPlan, meter: ScoringMeter
+        _ plan: ExplanationPlan,
+        meter: ScoringMeter
     ) async throws -> (explanations: [Explanation]?, error: String?, seconds: Double) {
         let request = context.request
         guard let champion = request.champion, request.settings.spurious.newReasonTop > 0 else { return (nil, nil, 0) }

@@ -29,8 +29,14 @@ public struct SpuriousReport: Sendable, Codable, Equatable, CostedReport {
 
         /// Creates a hit.
         public init(
-            token: String, hits: Int, rate: Double, rateLowerBound: Double, topRate: Double, massShare: Double,
-            meanAbsWeight: Double, examples: [String]
+            token: String,
+            hits: Int,
+            rate: Double,
+            rateLowerBound: Double,
+            topRate: Double,
+            massShare: Double,
+            meanAbsWeight: Double,
+            examples: [String]
         ) {
             self.token = token
             self.hits = hits
@@ -88,7 +94,14 @@ public struct SpuriousReport: Sendable, Codable, Equatable, CostedReport {
         }
 
         /// Creates an entry.
-        public init(token: String, meanAbsWeight: Double, topKRate: Double, importance: Double, share: Double, rank: Int) {
+        public init(
+            token: String,
+            meanAbsWeight: Double,
+            topKRate: Double,
+            importance: Double,
+            share: Double,
+            rank: Int
+        ) {
             self.token = token
             self.meanAbsWeight = meanAbsWeight
             self.topKRate = topKRate
@@ -133,7 +146,14 @@ public struct SpuriousReport: Sendable, Codable, Equatable, CostedReport {
         }
 
         /// Creates an entry.
-        public init(token: String, rank: Int, share: Double, championRank: Int?, championShare: Double, banned: Bool = false) {
+        public init(
+            token: String,
+            rank: Int,
+            share: Double,
+            championRank: Int?,
+            championShare: Double,
+            banned: Bool = false
+        ) {
             self.token = token
             self.rank = rank
             self.share = share
@@ -169,8 +189,13 @@ public struct SpuriousReport: Sendable, Codable, Equatable, CostedReport {
 
         /// Creates a comparison.
         public init(
-            explained: Int, top: Int, newReasons: [NewReason], championImportance: [Importance], seconds: Double,
-            shareOfRun: Double? = nil, error: String? = nil
+            explained: Int,
+            top: Int,
+            newReasons: [NewReason],
+            championImportance: [Importance],
+            seconds: Double,
+            shareOfRun: Double? = nil,
+            error: String? = nil
         ) {
             self.explained = explained
             self.top = top

@@ -16,8 +16,12 @@ public struct PerturbationTrial: Sendable, Equatable {
 
     /// Creates a trial.
     public init(
-        original: String, perturbed: PerturbedText, originalExplanation: Explanation, perturbedExplanation: Explanation,
-        explanations: Int = 1, features: LimeSettings = LimeSettings()
+        original: String,
+        perturbed: PerturbedText,
+        originalExplanation: Explanation,
+        perturbedExplanation: Explanation,
+        explanations: Int = 1,
+        features: LimeSettings = LimeSettings()
     ) {
         self.original = original
         self.perturbed = perturbed
@@ -29,16 +33,23 @@ public struct PerturbationTrial: Sendable, Equatable {
 
     /// The agreement of the two explanations over the features both texts contain.
     public func agreement(k: Int) -> ExplanationAgreement {
-        func words(_ text: String) -> [String] { ((try? features.indexedText(text))?.words ?? []).map { $0.lowercased() } }
+        func words(_ text: String) -> [String] {
+            ((try? features.indexedText(text))?.words ?? []).map { $0.lowercased() }
+        }
         let shared = Set(words(original)).intersection(words(perturbed.text))
         return ExplanationAgreement(originalExplanation, perturbedExplanation, k: k, shared: shared)
     }
 
     func pair(k: Int, agreement: ExplanationAgreement) -> StabilityReport.PerturbedPair {
         StabilityReport.PerturbedPair(
-            document: originalExplanation.documentID, edits: perturbed.edits, original: original, perturbed: perturbed.text,
-            originalWeights: Array(originalExplanation.top(k)), perturbedWeights: Array(perturbedExplanation.top(k)),
-            topKIntersection: agreement.topKIntersection, explanations: explanations
+            document: originalExplanation.documentID,
+            edits: perturbed.edits,
+            original: original,
+            perturbed: perturbed.text,
+            originalWeights: Array(originalExplanation.top(k)),
+            perturbedWeights: Array(perturbedExplanation.top(k)),
+            topKIntersection: agreement.topKIntersection,
+            explanations: explanations
         )
     }
 }
@@ -57,8 +68,12 @@ public enum StabilityCheck {
     ///   - perturbations: Random edits with their explanations; `labelChanged` edits were dropped before.
     ///   - attacks: Each attacked document's strongest edit sequence.
     public static func evaluate(
-        _ explanationsPerDocument: [[Explanation]], perturbations: [PerturbationTrial] = [], labelChanged: Int = 0,
-        attacks: [PerturbationTrial] = [], topK: Int, settings: StabilitySettings
+        _ explanationsPerDocument: [[Explanation]],
+        perturbations: [PerturbationTrial] = [],
+        labelChanged: Int = 0,
+        attacks: [PerturbationTrial] = [],
+        topK: Int,
+        settings: StabilitySettings
     ) -> StabilityReport {
         var perDocument: [StabilityReport.DocumentStability] = []
         var seedAgreements: [ExplanationAgreement] = []
@@ -66,7 +81,9 @@ public enum StabilityCheck {
         var coefficientStabilities: [Double] = []
         for runs in explanationsPerDocument {
             guard let first = runs.first, runs.count > 1 else { continue }
-            var jaccardSum = 0.0, intersectionSum = 0.0, pairs = 0
+            var jaccardSum = 0.0
+            var intersectionSum = 0.0
+            var pairs = 0
             for i in runs.indices {
                 for j in runs.indices where j > i {
                     let agreement = ExplanationAgreement(runs[i], runs[j], k: topK)
@@ -78,7 +95,9 @@ public enum StabilityCheck {
             }
             perDocument.append(
                 StabilityReport.DocumentStability(
-                    document: first.documentID, jaccard: jaccardSum / Double(pairs), topKIntersection: intersectionSum / Double(pairs)
+                    document: first.documentID,
+                    jaccard: jaccardSum / Double(pairs),
+                    topKIntersection: intersectionSum / Double(pairs)
                 )
             )
             variations += weightVariation(runs, k: topK)
@@ -86,44 +105,70 @@ public enum StabilityCheck {
         }
         guard !perDocument.isEmpty else {
             return StabilityReport(
-                verdict: .pass, summary: "stability not measured (no documents configured)", documents: 0,
-                seeds: settings.seeds, seedJaccard: 1, leastStable: []
+                verdict: .pass,
+                summary: "stability not measured (no documents configured)",
+                documents: 0,
+                seeds: settings.seeds,
+                seedJaccard: 1,
+                leastStable: []
             )
         }
         let seedJaccard = mean(perDocument.map(\.jaccard))
         let seed = StabilityReport.SeedMeasures(
-            topKIntersection: mean(seedAgreements.map(\.topKIntersection)), jaccard: seedJaccard,
-            spearman: mean(seedAgreements.map(\.spearman)), kendall: mean(seedAgreements.map(\.kendall)),
-            weightCV: mean(variations), vsi: 100 * mean(seedAgreements.map(\.topKIntersection)),
+            topKIntersection: mean(seedAgreements.map(\.topKIntersection)),
+            jaccard: seedJaccard,
+            spearman: mean(seedAgreements.map(\.spearman)),
+            kendall: mean(seedAgreements.map(\.kendall)),
+            weightCV: mean(variations),
+            vsi: 100 * mean(seedAgreements.map(\.topKIntersection)),
             csi: coefficientStabilities.isEmpty ? nil : mean(coefficientStabilities)
         )
-        var verdict: Verdict = seedJaccard < settings.minJaccard ? .fail : (seedJaccard < settings.warnJaccard ? .warn : .pass)
-        let seedLimit = verdict == .fail ? " (limit \(fixed(settings.minJaccard, 2)))" : (verdict == .warn ? " (warn below \(fixed(settings.warnJaccard, 2)))" : "")
+        var verdict: Verdict =
+            seedJaccard < settings.minJaccard ? .fail : (seedJaccard < settings.warnJaccard ? .warn : .pass)
+        let seedLimit =
+            verdict == .fail
+            ? " (limit \(fixed(settings.minJaccard, 2)))"
+            : (verdict == .warn ? " (warn below \(fixed(settings.warnJaccard, 2)))" : "")
         var summary = "mean top-\(topK) Jaccard across \(settings.seeds) seeds \(fixed(seedJaccard, 2))\(seedLimit)"
 
         var measures: StabilityReport.PerturbationMeasures?
         var worst: [StabilityReport.PerturbedPair]?
         if !perturbations.isEmpty {
-            let floorByDocument = Dictionary(perDocument.map { ($0.document, $0.jaccard) }, uniquingKeysWith: { a, _ in a })
+            let floorByDocument = Dictionary(
+                perDocument.map { ($0.document, $0.jaccard) },
+                uniquingKeysWith: { a, _ in a }
+            )
             let agreements = perturbations.map { $0.agreement(k: topK) }
             let floors = perturbations.map { floorByDocument[$0.originalExplanation.documentID] ?? seedJaccard }
             let jaccard = mean(agreements.map(\.jaccard))
             let excess = mean(zip(floors, agreements).map { $0 - $1.jaccard })
-            let editsByDocument = Dictionary(grouping: zip(perturbations, agreements), by: { $0.0.originalExplanation.documentID })
+            let editsByDocument = Dictionary(
+                grouping: zip(perturbations, agreements),
+                by: { $0.0.originalExplanation.documentID }
+            )
             for index in perDocument.indices {
                 guard let edits = editsByDocument[perDocument[index].document] else { continue }
                 perDocument[index].editTopKIntersection = mean(edits.map(\.1.topKIntersection))
             }
             measures = StabilityReport.PerturbationMeasures(
-                pairs: perturbations.count, labelChanged: labelChanged,
-                topKIntersection: mean(agreements.map(\.topKIntersection)), jaccard: jaccard,
-                spearman: mean(agreements.map(\.spearman)), kendall: mean(agreements.map(\.kendall)),
-                fidelityChange: mean(perturbations.map { $0.perturbedExplanation.score - $0.originalExplanation.score }),
-                noiseFloorJaccard: mean(floors), excess: excess
+                pairs: perturbations.count,
+                labelChanged: labelChanged,
+                topKIntersection: mean(agreements.map(\.topKIntersection)),
+                jaccard: jaccard,
+                spearman: mean(agreements.map(\.spearman)),
+                kendall: mean(agreements.map(\.kendall)),
+                fidelityChange: mean(
+                    perturbations.map { $0.perturbedExplanation.score - $0.originalExplanation.score }
+                ),
+                noiseFloorJaccard: mean(floors),
+                excess: excess
             )
-            worst = zip(perturbations, agreements).sorted { ($0.1.topKIntersection, $0.1.jaccard) < ($1.1.topKIntersection, $1.1.jaccard) }
-                .prefix(3).map { $0.0.pair(k: topK, agreement: $0.1) }
-            let edits = "small edits: Jaccard \(fixed(jaccard, 2)) against a noise floor of \(fixed(mean(floors), 2)) (\(perturbations.count) pairs"
+            worst = zip(perturbations, agreements).sorted {
+                ($0.1.topKIntersection, $0.1.jaccard) < ($1.1.topKIntersection, $1.1.jaccard)
+            }
+            .prefix(3).map { $0.0.pair(k: topK, agreement: $0.1) }
+            let edits =
+                "small edits: Jaccard \(fixed(jaccard, 2)) against a noise floor of \(fixed(mean(floors), 2)) (\(perturbations.count) pairs"
                 + (labelChanged > 0 ? ", \(labelChanged) that changed the label dropped)" : ")")
             if excess > settings.maxExcess {
                 verdict = .fail
@@ -139,12 +184,24 @@ public enum StabilityCheck {
             .min { ($0.1.topKIntersection, $0.1.jaccard) < ($1.1.topKIntersection, $1.1.jaccard) }
             .map { $0.0.pair(k: topK, agreement: $0.1) }
         if let attack {
-            summary += "; the strongest of \(attacks.count) searched edit sequences leaves top-\(topK) intersection \(fixed(attack.topKIntersection, 2))"
+            summary +=
+                "; the strongest of \(attacks.count) searched edit sequences leaves top-\(topK) intersection \(fixed(attack.topKIntersection, 2))"
         }
         return StabilityReport(
-            verdict: verdict, summary: summary, documents: perDocument.count, seeds: settings.seeds, seedJaccard: seedJaccard,
-            leastStable: Array(perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }.prefix(3)),
-            perDocument: perDocument, seed: seed, perturbation: measures, worstPairs: worst, attack: attack
+            verdict: verdict,
+            summary: summary,
+            documents: perDocument.count,
+            seeds: settings.seeds,
+            seedJaccard: seedJaccard,
+            leastStable: Array(
+                perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }
+                    .prefix(3)
+            ),
+            perDocument: perDocument,
+            seed: seed,
+            perturbation: measures,
+            worstPairs: worst,
+            attack: attack
         )
     }
 
@@ -175,12 +232,15 @@ public enum StabilityCheck {
         var intervals: [String: [(low: Double, high: Double)]] = [:]
         for run in runs where run.standardErrors.count == run.weights.count {
             for (feature, error) in zip(run.weights, run.standardErrors) {
-                intervals[feature.feature, default: []].append((feature.weight - 1.96 * error, feature.weight + 1.96 * error))
+                intervals[feature.feature, default: []].append(
+                    (feature.weight - 1.96 * error, feature.weight + 1.96 * error)
+                )
             }
         }
         // In feature order, so that the mean's rounding does not depend on the process's hash seed.
         let percentages = intervals.sorted { $0.key < $1.key }.map(\.value).filter { $0.count >= 2 }.map { list in
-            var overlapping = 0, pairs = 0
+            var overlapping = 0
+            var pairs = 0
             for i in list.indices {
                 for j in list.indices where j > i {
                     pairs += 1

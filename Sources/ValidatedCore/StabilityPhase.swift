@@ -8,16 +8,23 @@ struct StabilityPhase {
         let request = context.request
         let topK = request.settings.spurious.topK
         let fragility = try await FragilityProbe(
-            settings: request.settings.stability, modelSHA256: request.challengerSHA256,
+            settings: request.settings.stability,
+            modelSHA256: request.challengerSHA256,
             classifier: context.cache.classifier(request.challenger, role: .challenger, meter: clock.meter),
-            explainer: context.explainer, label: context.label, topK: topK,
+            explainer: context.explainer,
+            label: context.label,
+            topK: topK,
             documents: explained.stability.map { entry in
                 (entry.document.planned, entry.document.positive, scored.predicted[entry.document.planned.row])
             }
         ).run(progress: context.progress)
         var report = StabilityCheck.evaluate(
-            explained.stability.map(\.runs), perturbations: fragility.trials, labelChanged: fragility.labelChanged,
-            attacks: fragility.attacks, topK: topK, settings: request.settings.stability
+            explained.stability.map(\.runs),
+            perturbations: fragility.trials,
+            labelChanged: fragility.labelChanged,
+            attacks: fragility.attacks,
+            topK: topK,
+            settings: request.settings.stability
         )
         report.record(explained.seedCost + clock.cost)
         return report

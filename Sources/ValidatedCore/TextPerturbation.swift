@@ -45,10 +45,16 @@ public struct TextPerturber: Sendable {
     }
 
     /// Applies `edit` at a random place where it fits, or returns `nil` when it fits nowhere.
-    public func apply(_ edit: TextEdit, to text: String, using generator: inout SeededGenerator) -> (text: String, edit: String)? {
+    public func apply(
+        _ edit: TextEdit,
+        to text: String,
+        using generator: inout SeededGenerator
+    ) -> (text: String, edit: String)? {
         let indexed = IndexedText(text)
         var tokens = indexed.tokens
-        let free = tokens.indices.filter { indexed.featureOfToken[$0] >= 0 && !protected.contains(tokens[$0].lowercased()) }
+        let free = tokens.indices.filter {
+            indexed.featureOfToken[$0] >= 0 && !protected.contains(tokens[$0].lowercased())
+        }
         func pick<T>(_ candidates: [T]) -> T? {
             candidates.isEmpty ? nil : candidates[generator.uniform(below: candidates.count)]
         }

@@ -65,9 +65,16 @@ public enum TokenAssociationCheck {
     ///   - labels: Each document's true label.
     /// - Returns: The judged measurements; `nil` when there are no documents.
     public static func evaluate(
-        words: [[String]], predicted: [String], labels: [String], banned: BannedTokenList, settings: SpuriousSettings
+        words: [[String]],
+        predicted: [String],
+        labels: [String],
+        banned: BannedTokenList,
+        settings: SpuriousSettings
     ) -> TokenAssociationReport? {
-        precondition(words.count == predicted.count && words.count == labels.count, "one prediction and label per document")
+        precondition(
+            words.count == predicted.count && words.count == labels.count,
+            "one prediction and label per document"
+        )
         guard !words.isEmpty else { return nil }
         let predictedClasses = Array(Set(predicted)).sorted()
         let labelClasses = Array(Set(labels)).sorted()
@@ -80,7 +87,8 @@ public enum TokenAssociationCheck {
         var byPredicted: [[Int]] = []
         var byLabel: [[Int]] = []
         for (document, documentWords) in words.enumerated() {
-            let p = predictedIndex[predicted[document]]!, l = labelIndex[labels[document]]!
+            let p = predictedIndex[predicted[document]]!
+            let l = labelIndex[labels[document]]!
             predictedTotals[p] += 1
             labelTotals[l] += 1
             for token in Set(documentWords.map { $0.lowercased() }) {
@@ -110,10 +118,13 @@ public enum TokenAssociationCheck {
             let base = Double(predictedTotals[top]) / Double(n)
             measured.append(
                 TokenAssociationReport.Token(
-                    token: token, documents: documents,
+                    token: token,
+                    documents: documents,
                     uPredicted: TheilsU.coefficient(table(present, predictedTotals)),
                     uLabel: TheilsU.coefficient(table(byLabel[index], labelTotals)),
-                    predictedClass: predictedClasses[top], predictedShare: share, lift: share / base,
+                    predictedClass: predictedClasses[top],
+                    predictedShare: share,
+                    lift: share / base,
                     banned: banned.matches(token)
                 )
             )
@@ -126,19 +137,28 @@ public enum TokenAssociationCheck {
         var reasons: [String] = []
         let bannedTokens = measured.filter(\.banned)
         for entry in bannedTokens where entry.uPredicted > entry.uLabel {
-            let measure = "U(predicted | \"\(entry.token)\") = \(fixed(entry.uPredicted, 3)) over \(entry.documents) documents, "
+            let measure =
+                "U(predicted | \"\(entry.token)\") = \(fixed(entry.uPredicted, 3)) over \(entry.documents) documents, "
                 + "above its U(label | token) = \(fixed(entry.uLabel, 3))"
             if entry.uPredicted > settings.maxTokenAssociation {
                 verdict = .fail
-                reasons.append("banned token \"\(entry.token)\" drives the predictions: \(measure) (limit \(fixed(settings.maxTokenAssociation, 2)))")
+                reasons.append(
+                    "banned token \"\(entry.token)\" drives the predictions: \(measure) (limit \(fixed(settings.maxTokenAssociation, 2)))"
+                )
             } else if entry.uPredicted > settings.warnTokenAssociation {
                 verdict = max(verdict, .warn)
-                reasons.append("banned token \"\(entry.token)\" goes with the predictions: \(measure) (warn above \(fixed(settings.warnTokenAssociation, 2)))")
+                reasons.append(
+                    "banned token \"\(entry.token)\" goes with the predictions: \(measure) (warn above \(fixed(settings.warnTokenAssociation, 2)))"
+                )
             }
         }
         return TokenAssociationReport(
-            verdict: verdict, reasons: reasons, documents: n, minDocuments: settings.minTokenDocuments,
-            banned: bannedTokens, strongest: Array(measured.prefix(settings.reportTokens))
+            verdict: verdict,
+            reasons: reasons,
+            documents: n,
+            minDocuments: settings.minTokenDocuments,
+            banned: bannedTokens,
+            strongest: Array(measured.prefix(settings.reportTokens))
         )
     }
 }

@@ -30,8 +30,14 @@ public struct TokenAssociationReport: Sendable, Codable, Equatable {
 
         /// Creates an entry.
         public init(
-            token: String, documents: Int, uPredicted: Double, uLabel: Double, predictedClass: String,
-            predictedShare: Double, lift: Double, banned: Bool
+            token: String,
+            documents: Int,
+            uPredicted: Double,
+            uLabel: Double,
+            predictedClass: String,
+            predictedShare: Double,
+            lift: Double,
+            banned: Bool
         ) {
             self.token = token
             self.documents = documents

@@ -20,12 +20,18 @@ public enum SandwichCovariance {
     /// - Precondition: `targets.count == weights.count == design.rows`, `fit` has one coefficient per column and
     ///   `moments` are the sums of the same design, targets and weights.
     public static func covariance(
-        design: BinaryDesign, targets: [Double], weights: [Double], moments: WeightedMoments, fit: WeightedRidge,
+        design: BinaryDesign,
+        targets: [Double],
+        weights: [Double],
+        moments: WeightedMoments,
+        fit: WeightedRidge,
         alpha: Double
     ) -> [Double] {
-        let p = design.columns, n = design.rows
+        let p = design.columns
+        let n = design.rows
         precondition(
-            fit.coefficients.count == p && targets.count == n && weights.count == n, "one value per row and column"
+            fit.coefficients.count == p && targets.count == n && weights.count == n,
+            "one value per row and column"
         )
         let meat = robustMeat(design: design, targets: targets, weights: weights, fit: fit)
         var bread = moments.centredSystem(columns: Array(0..<p)).matrix
@@ -40,7 +46,8 @@ public enum SandwichCovariance {
     /// `c = 1 − x̄` it is `A ccᵀ − c uᵀ − u cᵀ + Σ aᵢ zᵢzᵢᵀ`, `A = Σ aᵢ`, `u = Σ aᵢ zᵢ`: only removed pairs are
     /// visited.
     static func robustMeat(design: BinaryDesign, targets: [Double], weights: [Double], fit: WeightedRidge) -> [Double] {
-        let p = design.columns, n = design.rows
+        let p = design.columns
+        let n = design.rows
         let totalWeight = weights.reduce(0, +)
         var removedWeight = [Double](repeating: 0, count: p)
         let coefficientSum = fit.coefficients.reduce(0, +)
@@ -119,20 +126,26 @@ public struct TopKCertificate: Sendable, Equatable {
     ///   - confidence: In `(0, 1)`.
     ///   - negligible: In `[0, 1)`: the share of the largest absolute weight below which a weight is negligible.
     public static func test(
-        coefficients: [Double], covariance: [Double], k: Int, confidence: Double, negligible: Double
+        coefficients: [Double],
+        covariance: [Double],
+        k: Int,
+        confidence: Double,
+        negligible: Double
     ) -> TopKCertificate {
         let p = coefficients.count
         guard p > k else {
             return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0)
         }
         let order = (0..<p).sorted { (abs(coefficients[$0]), $1) > (abs(coefficients[$1]), $0) }
-        let inside = order.prefix(k), outside = order.dropFirst(k)
+        let inside = order.prefix(k)
+        let outside = order.dropFirst(k)
         let largest = abs(coefficients[order[0]])
         let isNegligible = coefficients.map { abs($0) < negligible * largest }
         var zs: [Double] = []
         for a in inside {
             for b in outside where !(isNegligible[a] && isNegligible[b]) {
-                let sa = coefficients[a] < 0 ? -1.0 : 1.0, sb = coefficients[b] < 0 ? -1.0 : 1.0
+                let sa = coefficients[a] < 0 ? -1.0 : 1.0
+                let sb = coefficients[b] < 0 ? -1.0 : 1.0
                 let variance = covariance[a * p + a] + covariance[b * p + b] - 2 * sa * sb * covariance[a * p + b]
                 let gap = abs(coefficients[a]) - abs(coefficients[b])
                 zs.append(variance > 0 ? gap / variance.squareRoot() : (gap > 0 ? .infinity : -.infinity))
@@ -142,10 +155,15 @@ public struct TopKCertificate: Sendable, Equatable {
             return TopKCertificate(certified: true, pairsTested: 0, smallestZ: .infinity, critical: 0)
         }
         // Holm's step-down: the i-th largest z (from 0) must clear the quantile of (1 − confidence)/(m − i).
-        let sorted = zs.sorted(by: >), m = zs.count, alpha = 1 - confidence
+        let sorted = zs.sorted(by: >)
+        let m = zs.count
+        let alpha = 1 - confidence
         let certified = sorted.indices.allSatisfy { sorted[$0] > NormalQuantile.upper(alpha / Double(m - $0)) }
         return TopKCertificate(
-            certified: certified, pairsTested: m, smallestZ: sorted[m - 1], critical: NormalQuantile.upper(alpha)
+            certified: certified,
+            pairsTested: m,
+            smallestZ: sorted[m - 1],
+            critical: NormalQuantile.upper(alpha)
         )
     }
 }
@@ -189,19 +207,27 @@ public struct TopKSaturation: Sendable, Equatable {
     /// Estimates the expected Jaccards of the top `k` of `coefficients` with covariance `covariance` (`p × p`,
     /// row-major) at `rows` samples, and at `ceiling` samples, from `draws` pairs of draws seeded by `seed`.
     public static func estimate(
-        coefficients: [Double], covariance: [Double], k: Int, rows: Int, ceiling: Int, draws: Int = 200, seed: UInt64
+        coefficients: [Double],
+        covariance: [Double],
+        k: Int,
+        rows: Int,
+        ceiling: Int,
+        draws: Int = 200,
+        seed: UInt64
     ) -> TopKSaturation {
         let p = coefficients.count
         guard p > k else { return TopKSaturation(current: 1, ceiling: 1) }
         let centre = coefficients.indices.map { a in
-            let b = coefficients[a], v = max(covariance[a * p + a], 0)
+            let b = coefficients[a]
+            let v = max(covariance[a * p + a], 0)
             return b * b > v ? b * (1 - v / (b * b)) : 0
         }
         let root = squareRoot(covariance, size: p)
         let scale = (Double(rows) / Double(max(ceiling, rows))).squareRoot()
         var generator = SeededGenerator(seed: seed)
         var totals = (current: 0.0, ceiling: 0.0)
-        var z = [Double](repeating: 0, count: p), noise = [Double](repeating: 0, count: p)
+        var z = [Double](repeating: 0, count: p)
+        var noise = [Double](repeating: 0, count: p)
         var previous: (current: [Int], ceiling: [Int]) = ([], [])
         var marks = [Bool](repeating: false, count: p)
         for draw in 0..<(2 * draws) {
@@ -261,7 +287,8 @@ extension SeededGenerator {
 enum NormalQuantile {
     /// The `z` with `P(Z > z) = tail`, for `tail` in `(0, 1)`: bisection on `erfc`, to about 1e-12.
     static func upper(_ tail: Double) -> Double {
-        var low = -40.0, high = 40.0
+        var low = -40.0
+        var high = 40.0
         for _ in 0..<100 {
             let middle = (low + high) / 2
             if 0.5 * erfc(middle / 2.0.squareRoot()) > tail { low = middle } else { high = middle }
@@ -353,23 +380,39 @@ extension LimeTextExplainer {
     /// the same all-feature ranking's top set is separated, a proxy for the stability of their selection, not a
     /// test of it.
     func standing(
-        design: BinaryDesign, targets: [Double], weights: [Double], moments: WeightedMoments, seed: UInt64
+        design: BinaryDesign,
+        targets: [Double],
+        weights: [Double],
+        moments: WeightedMoments,
+        seed: UInt64
     ) -> SamplingStanding {
         let d = design.columns
         guard d > settings.features else { return .certified }
         let fit = moments.ridge(columns: Array(0..<d), alpha: Self.rankingAlpha)
         let covariance = SandwichCovariance.covariance(
-            design: design, targets: targets, weights: weights, moments: moments, fit: fit, alpha: Self.rankingAlpha
+            design: design,
+            targets: targets,
+            weights: weights,
+            moments: moments,
+            fit: fit,
+            alpha: Self.rankingAlpha
         )
         let certificate = TopKCertificate.test(
-            coefficients: fit.coefficients, covariance: covariance, k: settings.features,
-            confidence: settings.certifyConfidence ?? 0.95, negligible: settings.certifyNegligible
+            coefficients: fit.coefficients,
+            covariance: covariance,
+            k: settings.features,
+            confidence: settings.certifyConfidence ?? 0.95,
+            negligible: settings.certifyNegligible
         )
         if certificate.certified { return .certified }
         guard let delta = settings.certifySaturation, design.rows < settings.samples else { return .open }
         let saturation = TopKSaturation.estimate(
-            coefficients: fit.coefficients, covariance: covariance, k: settings.features, rows: design.rows,
-            ceiling: settings.samples, seed: seed
+            coefficients: fit.coefficients,
+            covariance: covariance,
+            k: settings.features,
+            rows: design.rows,
+            ceiling: settings.samples,
+            seed: seed
         )
         return saturation.isSaturated(delta: delta) ? .saturated : .open
     }

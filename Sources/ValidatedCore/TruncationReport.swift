@@ -26,7 +26,8 @@ public struct TruncationReport: Sendable, Codable, Equatable {
 
     /// One line for people: how many documents were cut, and what that hides.
     public var summary: String {
-        var line = "\(documents) of \(ofDocuments) evaluation documents exceed the model's \(maximumLength)-token input and were cut"
+        var line =
+            "\(documents) of \(ofDocuments) evaluation documents exceed the model's \(maximumLength)-token input and were cut"
         if explained > 0 {
             line += " (\(explained) of them explained: words past the limit cannot show in their explanations)"
         }

@@ -61,6 +61,13 @@ public struct ValidationReport: Sendable, Codable, Equatable {
 
     /// The report of a model that could not be evaluated.
     public static func failure(_ message: String) -> ValidationReport {
-        ValidationReport(verdict: .error, summary: message, error: message, checks: Checks(), durationSeconds: 0, scores: nil)
+        ValidationReport(
+            verdict: .error,
+            summary: message,
+            error: message,
+            checks: Checks(),
+            durationSeconds: 0,
+            scores: nil
+        )
     }
 }

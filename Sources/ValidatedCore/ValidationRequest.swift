@@ -20,10 +20,14 @@ public struct ValidationRequest: Sendable {
 
     /// Creates a request.
     public init(
-        challenger: any TextClassifier, challengerSHA256: String, champion: (any TextClassifier)? = nil,
-        championScores: [Double]? = nil, evaluation: EvaluationSet,
+        challenger: any TextClassifier,
+        challengerSHA256: String,
+        champion: (any TextClassifier)? = nil,
+        championScores: [Double]? = nil,
+        evaluation: EvaluationSet,
         positiveClass: String = "1",
-        banned: BannedTokenList = .empty, settings: ValidationSettings = ValidationSettings()
+        banned: BannedTokenList = .empty,
+        settings: ValidationSettings = ValidationSettings()
     ) {
         self.challenger = challenger
         self.challengerSHA256 = challengerSHA256

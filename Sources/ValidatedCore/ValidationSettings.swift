@@ -41,10 +41,20 @@ public struct SpuriousSettings: Sendable, Equatable {
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
-        documents: Int = 40, topK: Int = 10, minWeightFraction: Double = 0.05, warnHitRate: Double = 0.02,
-        maxHitRate: Double = 0.10, maxMassShare: Double = 0.05, confidence: Double = 0.95,
-        warnTokenAssociation: Double = 0.1, maxTokenAssociation: Double = 0.2, minTokenDocuments: Int = 20,
-        reportTokens: Int = 20, newReasonTop: Int = 15, newReasonRatio: Double = 3, newReasonsWarn: Bool = true,
+        documents: Int = 40,
+        topK: Int = 10,
+        minWeightFraction: Double = 0.05,
+        warnHitRate: Double = 0.02,
+        maxHitRate: Double = 0.10,
+        maxMassShare: Double = 0.05,
+        confidence: Double = 0.95,
+        warnTokenAssociation: Double = 0.1,
+        maxTokenAssociation: Double = 0.2,
+        minTokenDocuments: Int = 20,
+        reportTokens: Int = 20,
+        newReasonTop: Int = 15,
+        newReasonRatio: Double = 3,
+        newReasonsWarn: Bool = true,
         pickExplanations: Int = 5
     ) {
         self.confidence = confidence
@@ -91,8 +101,15 @@ public struct StabilitySettings: Sendable, Equatable {
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
-        documents: Int = 8, seeds: Int = 3, warnJaccard: Double = 0.7, minJaccard: Double = 0.5, perturbations: Int = 3,
-        warnExcess: Double = 0.25, maxExcess: Double = 0.45, attackDocuments: Int = 2, attackSteps: Int = 2,
+        documents: Int = 8,
+        seeds: Int = 3,
+        warnJaccard: Double = 0.7,
+        minJaccard: Double = 0.5,
+        perturbations: Int = 3,
+        warnExcess: Double = 0.25,
+        maxExcess: Double = 0.45,
+        attackDocuments: Int = 2,
+        attackSteps: Int = 2,
         attackCandidates: Int = 4
     ) {
         self.documents = documents
@@ -133,8 +150,12 @@ public struct AUCSettings: Sendable, Equatable {
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
-        floor: Double = 0.70, alpha: Double = 0.05, comparison: Comparison = .worse, margin: Double = 0.01,
-        power: Double = 0.8, targetDelta: Double = 0.01
+        floor: Double = 0.70,
+        alpha: Double = 0.05,
+        comparison: Comparison = .worse,
+        margin: Double = 0.01,
+        power: Double = 0.8,
+        targetDelta: Double = 0.01
     ) {
         self.floor = floor
         self.alpha = alpha
@@ -175,8 +196,11 @@ public struct ValidationSettings: Sendable, Equatable {
 
     /// Creates settings; each suite's defaults unless given.
     public init(
-        lime: LimeSettings = LimeSettings(), labels: ExplainedLabels = .positive, spurious: SpuriousSettings = SpuriousSettings(),
-        stability: StabilitySettings = StabilitySettings(), auc: AUCSettings = AUCSettings(),
+        lime: LimeSettings = LimeSettings(),
+        labels: ExplainedLabels = .positive,
+        spurious: SpuriousSettings = SpuriousSettings(),
+        stability: StabilitySettings = StabilitySettings(),
+        auc: AUCSettings = AUCSettings(),
         runTimeoutSeconds: Double = 3600
     ) {
         self.lime = lime
@@ -253,10 +277,19 @@ public struct LimeSettings: Sendable, Equatable {
 
     /// Creates settings.
     public init(
-        samples: Int = 5000, kernelWidth: Double = 25, features: Int = 10, featureSelection: FeatureSelection = .auto,
-        batchSize: Int? = nil, bow: Bool = true, splitExpression: String = IndexedText.defaultSplitExpression,
-        charLevel: Bool = false, maskString: String? = nil, certifyConfidence: Double? = 0.95,
-        certifyStartSamples: Int = 250, certifyNegligible: Double = 0, certifySaturation: Double? = nil
+        samples: Int = 5000,
+        kernelWidth: Double = 25,
+        features: Int = 10,
+        featureSelection: FeatureSelection = .auto,
+        batchSize: Int? = nil,
+        bow: Bool = true,
+        splitExpression: String = IndexedText.defaultSplitExpression,
+        charLevel: Bool = false,
+        maskString: String? = nil,
+        certifyConfidence: Double? = 0.95,
+        certifyStartSamples: Int = 250,
+        certifyNegligible: Double = 0,
+        certifySaturation: Double? = nil
     ) {
         self.certifySaturation = certifySaturation
         self.certifyConfidence = certifyConfidence
@@ -292,7 +325,9 @@ public struct LimeSettings: Sendable, Equatable {
     /// What is wrong with these settings, or `nil` when they can be used.
     var problem: String? {
         if samples < 2 { return "LIME needs at least 2 samples (the text and one perturbation), not \(samples)" }
-        if !(kernelWidth > 0) || !kernelWidth.isFinite { return "the LIME kernel width must be a positive number, not \(kernelWidth)" }
+        if !(kernelWidth > 0) || !kernelWidth.isFinite {
+            return "the LIME kernel width must be a positive number, not \(kernelWidth)"
+        }
         if features < 1 { return "LIME needs at least 1 feature per explanation, not \(features)" }
         if let batchSize, batchSize < 1 { return "the LIME batch size must be at least 1, not \(batchSize)" }
         if let problem = certificationProblem { return problem }

@@ -2,7 +2,8 @@
 public enum Validator {
     /// Validates a model. Never throws: a model that cannot be evaluated gets an `error` verdict saying why.
     public static func validate(
-        _ request: ValidationRequest, progress: (@Sendable (ValidationProgress) -> Void)? = nil
+        _ request: ValidationRequest,
+        progress: (@Sendable (ValidationProgress) -> Void)? = nil
     ) async -> ValidationReport {
         let started = ContinuousClock.now
         do {
@@ -75,7 +76,8 @@ struct ValidationRun {
         let spurious = try await SpuriousPhase(context: context).run(plan, explained, scored)
         let stability = try await StabilityPhase(context: context).run(explained, scored)
         var report = Self.combine(
-            ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc), scores: scored.challengerScores
+            ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc),
+            scores: scored.challengerScores
         )
         if let truncation = truncation(scored, plan: plan) {
             report.truncation = truncation
@@ -92,7 +94,9 @@ struct ValidationRun {
         let documents = context.request.evaluation.documents
         let cut = Set(scored.truncatedRows)
         return TruncationReport(
-            maximumLength: length, documents: scored.truncatedRows.count, ofDocuments: documents.count,
+            maximumLength: length,
+            documents: scored.truncatedRows.count,
+            ofDocuments: documents.count,
             explained: plan.documents.filter { cut.contains($0.row) }.count,
             examples: scored.truncatedRows.prefix(TruncationReport.exampleCount).map { documents[$0].id }
         )
@@ -112,11 +116,18 @@ struct ValidationRun {
             failing.isEmpty
             ? checks.auc?.summary ?? "" : failing.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")
         var report = ValidationReport(
-            verdict: verdict, summary: summary, error: nil, checks: checks, durationSeconds: 0, scores: scores
+            verdict: verdict,
+            summary: summary,
+            error: nil,
+            checks: checks,
+            durationSeconds: 0,
+            scores: scores
         )
         report.modelCalls = suites.compactMap { $0.cost?.modelCalls }.reduce(0, +)
         report.cachedCalls = suites.compactMap { $0.cost?.cachedCalls }.reduce(0, +)
-        report.sampling = suites.compactMap { $0.cost?.sampling }.reduce(nil) { sum, next in sum.map { $0 + next } ?? next }
+        report.sampling = suites.compactMap { $0.cost?.sampling }.reduce(nil) { sum, next in
+            sum.map { $0 + next } ?? next
+        }
         return report
     }
 }

@@ -21,7 +21,9 @@ struct WeightGroups {
         for g in weights.indices {
             blockStarts.append(blockStarts[g] + (groupStarts[g + 1] - groupStarts[g] + 63) / 64)
         }
-        let blockStarts = blockStarts, columns = columns, words = design.wordsPerRow
+        let blockStarts = blockStarts
+        let columns = columns
+        let words = design.wordsPerRow
         bits = [UInt64](repeating: 0, count: blockStarts[blockStarts.count - 1] * columns)
         var block = [UInt64](repeating: 0, count: 64)
         design.masks.withUnsafeBufferPointer { masks in
@@ -29,7 +31,8 @@ struct WeightGroups {
                 block.withUnsafeMutableBufferPointer { block in
                     for g in 0..<(groupStarts.count - 1) {
                         for (b, first) in stride(from: groupStarts[g], to: groupStarts[g + 1], by: 64).enumerated() {
-                            let out = (blockStarts[g] + b) * columns, count = min(64, groupStarts[g + 1] - first)
+                            let out = (blockStarts[g] + b) * columns
+                            let count = min(64, groupStarts[g + 1] - first)
                             for word in 0..<words {
                                 for t in 0..<64 { block[t] = t < count ? masks[order[first + t] * words + word] : 0 }
                                 Self.transpose(block)
@@ -45,7 +48,10 @@ struct WeightGroups {
     /// The rows of `range` ordered by group, group `g` being `order[groupStarts[g]..<groupStarts[g + 1]]` in row
     /// order; `weights` receives each group's weight.
     private static func group(
-        _ design: BinaryDesign, _ rowWeights: [Double], rows range: Range<Int>, weights: inout [Double]
+        _ design: BinaryDesign,
+        _ rowWeights: [Double],
+        rows range: Range<Int>,
+        weights: inout [Double]
     ) -> (order: [Int], groupStarts: [Int]) {
         struct Key: Hashable {
             var ones: Int
@@ -56,7 +62,8 @@ struct WeightGroups {
         var groupOfRow = [Int](repeating: 0, count: range.count)
         var sizes: [Int] = []
         for row in range {
-            let ones = design.onesCount(ofRow: row), w = rowWeights[row]
+            let ones = design.onesCount(ofRow: row)
+            let w = rowWeights[row]
             var g = lastGroupOfCount[ones]
             if g < 0 || weights[g].bitPattern != w.bitPattern {
                 let key = Key(ones: ones, weight: w.bitPattern)
@@ -113,7 +120,8 @@ struct WeightGroups {
                         for i in 0..<d {
                             for j in i..<d { counts[j] = 0 }
                             for block in blockStarts[g]..<blockStarts[g + 1] {
-                                let base = block * d, a = bits[base + i]
+                                let base = block * d
+                                let a = bits[base + i]
                                 for j in i..<d { counts[j] &+= (a & bits[base + j]).nonzeroBitCount }
                             }
                             for j in i..<d { gram[i * d + j] += w * Double(counts[j]) }

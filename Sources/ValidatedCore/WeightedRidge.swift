@@ -178,7 +178,8 @@ public struct WeightedMoments: Sendable {
         if rows == 0 { shift = targets[range.lowerBound] }
         var weightedTargets = [Double](repeating: 0, count: range.count)
         for row in range {
-            let w = weights[row], y = targets[row] - shift
+            let w = weights[row]
+            let y = targets[row] - shift
             totalWeight += w
             targetSum += w * y
             targetSquares += w * y * y
@@ -196,7 +197,8 @@ public struct WeightedMoments: Sendable {
     /// `Xᵀv` over the rows `range`, `v` holding one value per row of the range, each row added through the
     /// smaller of its ones and its zeros.
     private static func columnSums(_ design: BinaryDesign, rows range: Range<Int>, _ v: [Double]) -> [Double] {
-        let d = design.columns, words = design.wordsPerRow
+        let d = design.columns
+        let words = design.wordsPerRow
         var sums = [Double](repeating: 0, count: d)
         var zeroSums = [Double](repeating: 0, count: d)
         var complement = 0.0
@@ -204,7 +206,9 @@ public struct WeightedMoments: Sendable {
             design.zeros.withUnsafeBufferPointer { zeros in
                 design.masks.withUnsafeBufferPointer { masks in
                     for row in range {
-                        let value = v[row - range.lowerBound], first = starts[row], end = starts[row + 1]
+                        let value = v[row - range.lowerBound]
+                        let first = starts[row]
+                        let end = starts[row + 1]
                         if end - first <= d - (end - first) {
                             complement += value
                             for z in first..<end { zeroSums[Int(zeros[z])] += value }
@@ -268,7 +272,8 @@ public struct WeightedMoments: Sendable {
         let beta = Cholesky.solve(penalised, rhs, size: p)
 
         var intercept = shift + targetSum / w
-        var explained = 0.0, curvature = 0.0
+        var explained = 0.0
+        var curvature = 0.0
         for a in 0..<p {
             intercept -= beta[a] * columnWeights[subset[a]] / w
             explained += beta[a] * rhs[a]

@@ -25,9 +25,14 @@ struct Promote: AsyncParsableCommand {
         guard let run = try store.runs(modelID: record.id).first, let verdict = run.verdict else {
             throw CtlError.model(record, problem: "has no verdict yet; wait for its run to finish")
         }
-        guard verdict != .error else { throw CtlError.model(record, problem: "could not be evaluated; it cannot be champion") }
+        guard verdict != .error else {
+            throw CtlError.model(record, problem: "could not be evaluated; it cannot be champion")
+        }
         guard verdict != .fail || force else {
-            throw CtlError.model(record, problem: "failed validation (\(run.summary ?? "")); pass --force to promote it anyway")
+            throw CtlError.model(
+                record,
+                problem: "failed validation (\(run.summary ?? "")); pass --force to promote it anyway"
+            )
         }
         try store.promote(modelID: record.id, reason: .manual)
         announcePromotion(record, reason: .manual)
@@ -55,7 +60,8 @@ struct Rollback: AsyncParsableCommand {
 /// `validatectl history [FOLDER]`: the champion lineage with AUC and interval for each.
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show each folder's champion lineage: AUC with its interval, and whether each step was a significant improvement."
+        abstract:
+            "Show each folder's champion lineage: AUC with its interval, and whether each step was a significant improvement."
     )
 
     @OptionGroup var options: StoreOptions
@@ -79,15 +85,18 @@ struct History: AsyncParsableCommand {
             if steps.isEmpty && !output.noLegend { print("  (no champion yet)") }
             for step in steps {
                 var line = output.noLegend ? "\(name)  " : "  "
-                line += "\(Format.timestamp(step.promotedAt))  \(step.reason.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
+                line +=
+                    "\(Format.timestamp(step.promotedAt))  \(step.reason.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
                 line += " \(step.model.fileName)  AUC \(Format.number(step.auc))"
                 if let ci = step.aucCI, ci.count == 2 {
                     line += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
                 }
                 if let delta = step.delta, let p = step.pValueTwoSided {
                     line += "  Δ \(Format.number(delta, digits: 4)) "
-                    line += step.significant == true
-                        ? "(significant improvement, p=\(Format.number(p, digits: 4)))" : "(not significant, p=\(Format.number(p, digits: 4)))"
+                    line +=
+                        step.significant == true
+                        ? "(significant improvement, p=\(Format.number(p, digits: 4)))"
+                        : "(not significant, p=\(Format.number(p, digits: 4)))"
                 } else if step.reason != .rollback {
                     line += "  (first champion: judged on the floor)"
                 }

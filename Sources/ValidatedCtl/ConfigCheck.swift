@@ -73,7 +73,9 @@ struct ConfigCheck: AsyncParsableCommand {
         }
         if legend {
             let problems = folders.filter { $0.problem != nil }.count
-            out += problems == 0 ? "\nConfiguration OK.\n" : "\n\(problems) folder\(problems == 1 ? "" : "s") cannot be used.\n"
+            out +=
+                problems == 0
+                ? "\nConfiguration OK.\n" : "\n\(problems) folder\(problems == 1 ? "" : "s") cannot be used.\n"
         }
         return out
     }
@@ -104,13 +106,16 @@ struct FolderCheck {
         }
         for (fileExtension, arguments) in folder.scorer.commands.sorted(by: { $0.key < $1.key }) {
             if let program = arguments.first, !Self.isRunnable(program) {
-                problem = "\(folder.source): [Scorer] Command=\(fileExtension): \(program) is not an executable file\(program.contains("/") ? "" : " in PATH"); install it or give its absolute path"
+                problem =
+                    "\(folder.source): [Scorer] Command=\(fileExtension): \(program) is not an executable file\(program.contains("/") ? "" : " in PATH"); install it or give its absolute path"
                 return
             }
         }
         do {
             let resources = try FolderResources.load(
-                evaluationSet: folder.evaluationSet, fields: folder.fields, bannedTokens: folder.bannedTokens
+                evaluationSet: folder.evaluationSet,
+                fields: folder.fields,
+                bannedTokens: folder.bannedTokens
             )
             documents = resources.evaluation.documents.count
             bannedEntries = resources.banned.entries.count

@@ -1,7 +1,7 @@
 import Foundation
+import ValidatedCore
 import ValidatedModels
 import ValidatedRuntime
-import ValidatedCore
 
 // The JSON documents of `validatectl config check --json`, documented field by field in docs/validatectl.md.
 
@@ -35,15 +35,16 @@ struct SettingsJSON: Encodable {
         var out = ""
         let characters = Array(name)
         for (index, character) in characters.enumerated() {
-            let startsWord = character.isUppercase && index > 0
-                && (characters[index - 1].isLowercase || (index + 1 < characters.count && characters[index + 1].isLowercase))
+            let startsWord =
+                character.isUppercase && index > 0
+                && (characters[index - 1].isLowercase
+                    || (index + 1 < characters.count && characters[index + 1].isLowercase))
             if startsWord { out += "_" }
             out += character.lowercased()
         }
         return out
     }
 }
-
 
 /// `validatectl config check --json`.
 struct ConfigJSON: Encodable {

@@ -40,7 +40,9 @@ struct Explain: AsyncParsableCommand {
     @OptionGroup var scorers: ScorerOptions
 
     func validate() throws {
-        guard (text == nil) != (doc == nil) else { throw ValidationError("Please give exactly one of --text or --doc.") }
+        guard (text == nil) != (doc == nil) else {
+            throw ValidationError("Please give exactly one of --text or --doc.")
+        }
         if let features, features < 1 { throw ValidationError("Please give --features of at least 1.") }
     }
 
@@ -64,17 +66,29 @@ struct Explain: AsyncParsableCommand {
         let explanation: Explanation
         do {
             explanation = try LimeTextExplainer(settings: settings).explain(
-                document.text, documentID: document.id, label: classIndex, classifier: loaded.classifier,
+                document.text,
+                documentID: document.id,
+                label: classIndex,
+                classifier: loaded.classifier,
                 seed: ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: 0)
             )
         } catch {
             throw CtlError.explanation(documentID: document.id, cause: error)
         }
         if output.json {
-            try printJSON(ExplainJSON(path: path, sha256: loaded.sha256, document: document, label: className, explanation))
+            try printJSON(
+                ExplainJSON(path: path, sha256: loaded.sha256, document: document, label: className, explanation)
+            )
         } else {
             print(
-                Self.render(explanation, model: path, text: document.text, label: className, legend: !output.noLegend, palette: .standardOutput),
+                Self.render(
+                    explanation,
+                    model: path,
+                    text: document.text,
+                    label: className,
+                    legend: !output.noLegend,
+                    palette: .standardOutput
+                ),
                 terminator: ""
             )
         }
@@ -93,7 +107,9 @@ struct Explain: AsyncParsableCommand {
             return (model, record.flatMap(folder(of:)) ?? StoreOptions.folder(holding: model, in: configuration))
         }
         guard let store else {
-            throw ValidationError("\(model) is not a file, and there is no store to look it up in; give a checkpoint path")
+            throw ValidationError(
+                "\(model) is not a file, and there is no store to look it up in; give a checkpoint path"
+            )
         }
         let found = try findModel(model, in: store)
         return (found.path, folder(of: found))
@@ -102,12 +118,16 @@ struct Explain: AsyncParsableCommand {
     private func resolveDocument(folder: FolderConfiguration?) throws -> LabeledDocument {
         if let text { return LabeledDocument(id: "text", text: text, isPositive: false) }
         guard let evaluationSet = eval ?? folder?.evaluationSet else {
-            throw ValidationError("--doc needs an evaluation set: pass --eval FILE, or name a model whose folder is configured")
+            throw ValidationError(
+                "--doc needs an evaluation set: pass --eval FILE, or name a model whose folder is configured"
+            )
         }
         let resources: FolderResources
         do {
             resources = try FolderResources.load(
-                evaluationSet: evaluationSet, fields: folder?.fields ?? EvaluationFields(), bannedTokens: nil
+                evaluationSet: evaluationSet,
+                fields: folder?.fields ?? EvaluationFields(),
+                bannedTokens: nil
             )
         } catch {
             throw CtlError.unreadable(error)
@@ -120,7 +140,12 @@ struct Explain: AsyncParsableCommand {
     }
 
     static func render(
-        _ explanation: Explanation, model: String, text: String, label: String, legend: Bool, palette: Palette
+        _ explanation: Explanation,
+        model: String,
+        text: String,
+        label: String,
+        legend: Bool,
+        palette: Palette
     ) -> String {
         var out = ""
         if legend {

@@ -23,7 +23,8 @@ struct List: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Only runs queued at or after this time: a date (2025-06-01, UTC midnight) or an ISO 8601 time (2025-06-01T12:00:00Z)."
+        help:
+            "Only runs queued at or after this time: a date (2025-06-01, UTC midnight) or an ISO 8601 time (2025-06-01T12:00:00Z)."
     )
     var since: String?
 
@@ -63,12 +64,14 @@ struct List: AsyncParsableCommand {
         let width = max(5, runs.map { Format.fileName($0.model.path).count }.max() ?? 0)
         let folderWidth = max(6, runs.map(\.model.folder.count).max() ?? 0)
         if legend {
-            out += "RUN    QUEUED               STATE    VERDICT  \("FOLDER".padding(toLength: folderWidth, withPad: " ", startingAt: 0))"
+            out +=
+                "RUN    QUEUED               STATE    VERDICT  \("FOLDER".padding(toLength: folderWidth, withPad: " ", startingAt: 0))"
             out += "  \("MODEL".padding(toLength: width, withPad: " ", startingAt: 0))  SHA256        SUMMARY\n"
         }
         for run in runs {
             out += String(run.id).padding(toLength: 6, withPad: " ", startingAt: 0)
-            out += " \(Format.timestamp(run.queuedAt))  \(run.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
+            out +=
+                " \(Format.timestamp(run.queuedAt))  \(run.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
             out += " \(run.verdict == nil ? "-      " : palette.verdict(run.verdict, width: 7))"
             out += "  \(run.model.folder.padding(toLength: folderWidth, withPad: " ", startingAt: 0))"
             out += "  \(Format.fileName(run.model.path).padding(toLength: width, withPad: " ", startingAt: 0))"

@@ -7,7 +7,8 @@ import ValidatedStore
 /// `validatectl report MODEL|RUN -o FILE`: one self-contained HTML page about a run.
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a self-contained HTML report of a run: explanations, banned tokens, importance, AUC, stability.",
+        abstract:
+            "Write a self-contained HTML report of a run: explanations, banned tokens, importance, AUC, stability.",
         discussion: """
             The page has inline CSS and SVG only: no scripts, fonts or images from the network. The ROC curve is \
             drawn when the store has the model's scores on the run's evaluation set and the configuration still \
@@ -17,7 +18,9 @@ struct Report: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Argument(help: "A run id (see validatectl list), or a model (path, file name or sha256 prefix) for its latest run.")
+    @Argument(
+        help: "A run id (see validatectl list), or a model (path, file name or sha256 prefix) for its latest run."
+    )
     var target: String
 
     @Option(name: [.short, .long], help: "The HTML file to write.")
@@ -28,8 +31,11 @@ struct Report: AsyncParsableCommand {
         let run = try resolveRun(store)
         guard let report = try run.storedReport() else { throw CtlError.noReport(run) }
         let page = ReportPage(
-            run: run, report: report, checks: try store.checks(runID: run.id),
-            championImportance: championImportance(run, store: store), roc: rocCurves(run, store: store),
+            run: run,
+            report: report,
+            checks: try store.checks(runID: run.id),
+            championImportance: championImportance(run, store: store),
+            roc: rocCurves(run, store: store),
             generatedAt: Date()
         )
         do {
@@ -59,28 +65,58 @@ struct Report: AsyncParsableCommand {
     /// ROC curves of the challenger and the champion, or why they cannot be drawn.
     private func rocCurves(_ run: RunRecord, store: VerdictStore) -> Result<[ReportPage.Curve], ReportPage.Missing> {
         guard let fingerprint = run.evalFingerprint else {
-            return .failure(ReportPage.Missing("the run stored no evaluation-set fingerprint, so its scores cannot be matched to labels"))
+            return .failure(
+                ReportPage.Missing(
+                    "the run stored no evaluation-set fingerprint, so its scores cannot be matched to labels"
+                )
+            )
         }
         guard let scores = try? store.cachedScores(modelID: run.model.id, evalFingerprint: fingerprint) else {
             return .failure(ReportPage.Missing("the store has no scores of this model on the run's evaluation set"))
         }
-        guard let folder = try? DaemonConfiguration.load(mainFile: options.config).folders.first(where: { $0.name == run.model.folder })
+        guard
+            let folder = try? DaemonConfiguration.load(mainFile: options.config).folders.first(where: {
+                $0.name == run.model.folder
+            })
         else {
-            return .failure(ReportPage.Missing("the configuration \(options.config) does not name folder \"\(run.model.folder)\", so the labels are unknown; pass --config"))
+            return .failure(
+                ReportPage.Missing(
+                    "the configuration \(options.config) does not name folder \"\(run.model.folder)\", so the labels are unknown; pass --config"
+                )
+            )
         }
-        guard let resources = try? FolderResources.load(evaluationSet: folder.evaluationSet, fields: folder.fields, bannedTokens: nil),
+        guard
+            let resources = try? FolderResources.load(
+                evaluationSet: folder.evaluationSet,
+                fields: folder.fields,
+                bannedTokens: nil
+            ),
             resources.evaluationFingerprint == fingerprint, resources.evaluation.documents.count == scores.count
         else {
-            return .failure(ReportPage.Missing("\(folder.evaluationSet) is no longer the evaluation set this run used (its fingerprint changed)"))
+            return .failure(
+                ReportPage.Missing(
+                    "\(folder.evaluationSet) is no longer the evaluation set this run used (its fingerprint changed)"
+                )
+            )
         }
         let labels = resources.evaluation.documents.map(\.isPositive)
-        var curves = [ReportPage.Curve(name: Format.fileName(run.model.path), points: ROC.points(scores: scores, positives: labels))]
+        var curves = [
+            ReportPage.Curve(
+                name: Format.fileName(run.model.path),
+                points: ROC.points(scores: scores, positives: labels)
+            )
+        ]
         if let championID = run.championModelID,
             let championScores = try? store.cachedScores(modelID: championID, evalFingerprint: fingerprint),
             championScores.count == labels.count
         {
             let name = (try? store.model(id: championID)).flatMap { $0.map { Format.fileName($0.path) } } ?? "champion"
-            curves.append(ReportPage.Curve(name: "\(name) (champion)", points: ROC.points(scores: championScores, positives: labels)))
+            curves.append(
+                ReportPage.Curve(
+                    name: "\(name) (champion)",
+                    points: ROC.points(scores: championScores, positives: labels)
+                )
+            )
         }
         return .success(curves)
     }

@@ -49,7 +49,8 @@ struct ReportPage {
         out += importanceSection()
         out += aucSection()
         out += stabilitySection()
-        out += "<footer>Written by validatectl report at \(escape(Format.timestamp(generatedAt))) from run \(run.id).</footer>\n"
+        out +=
+            "<footer>Written by validatectl report at \(escape(Format.timestamp(generatedAt))) from run \(run.id).</footer>\n"
         out += "</body>\n</html>\n"
         return out
     }
@@ -58,7 +59,8 @@ struct ReportPage {
 
     private func verdictSection() -> String {
         var out = "<header id=\"verdict\" class=\"verdict \(report.verdict.rawValue)\">\n"
-        out += "<h1><span class=\"badge\">\(report.verdict.rawValue.uppercased())</span> \(escape(Format.fileName(run.model.path)))</h1>\n"
+        out +=
+            "<h1><span class=\"badge\">\(report.verdict.rawValue.uppercased())</span> \(escape(Format.fileName(run.model.path)))</h1>\n"
         out += "<p class=\"summary\">\(escape(report.summary))</p>\n"
         out += "<dl>"
         out += item("Path", escape(run.model.path))
@@ -70,9 +72,11 @@ struct ReportPage {
         if let error = report.error { out += item("Error", escape(error)) }
         out += "</dl>\n"
         if !checks.isEmpty {
-            out += "<table class=\"checks\"><thead><tr><th>Suite</th><th>Verdict</th><th>Summary</th></tr></thead><tbody>\n"
+            out +=
+                "<table class=\"checks\"><thead><tr><th>Suite</th><th>Verdict</th><th>Summary</th></tr></thead><tbody>\n"
             for check in checks {
-                out += "<tr><td>\(escape(check.suite.rawValue))</td><td class=\"\(check.verdict.rawValue)\">\(check.verdict.rawValue)</td>"
+                out +=
+                    "<tr><td>\(escape(check.suite.rawValue))</td><td class=\"\(check.verdict.rawValue)\">\(check.verdict.rawValue)</td>"
                 out += "<td>\(escape(check.summary))</td></tr>\n"
             }
             out += "</tbody></table>\n"
@@ -82,8 +86,10 @@ struct ReportPage {
 
     private func documentsSection() -> String {
         var out = "<section id=\"documents\">\n<h2>Explained documents</h2>\n"
-        out += "<p class=\"legend\">Each word is shaded by its LIME weight: <span class=\"pos\">towards the positive class</span>, "
-        out += "<span class=\"neg\">against it</span>; stronger shade, larger weight. Hover a word for its weight.</p>\n"
+        out +=
+            "<p class=\"legend\">Each word is shaded by its LIME weight: <span class=\"pos\">towards the positive class</span>, "
+        out +=
+            "<span class=\"neg\">against it</span>; stronger shade, larger weight. Hover a word for its weight.</p>\n"
         var any = false
         for example in report.checks.spurious?.worst ?? [] {
             any = true
@@ -92,14 +98,17 @@ struct ReportPage {
         let stability = report.checks.stability
         for pair in (stability?.worstPairs ?? []) + (stability?.attack.map { [$0] } ?? []) {
             any = true
-            let heading = "Document \(pair.document), edited (\(pair.edits.joined(separator: "; "))): top-k intersection "
+            let heading =
+                "Document \(pair.document), edited (\(pair.edits.joined(separator: "; "))): top-k intersection "
                 + Format.number(pair.topKIntersection)
             out += "<div class=\"pair\"><h3>\(escape(heading))</h3>\n"
             out += document("original", pair.original, pair.originalWeights, level: 4)
             out += document("edited", pair.perturbed, pair.perturbedWeights, level: 4)
             out += "</div>\n"
         }
-        if !any { out += "<p class=\"missing\">The stored report keeps no per-document explanations for this run.</p>\n" }
+        if !any {
+            out += "<p class=\"missing\">The stored report keeps no per-document explanations for this run.</p>\n"
+        }
         return out + "</section>\n"
     }
 
@@ -108,14 +117,16 @@ struct ReportPage {
         guard let spurious = report.checks.spurious else {
             return out + "<p class=\"missing\">The spurious-feature suite did not run.</p>\n</section>\n"
         }
-        out += "<p>\(spurious.explained) explanations, top \(spurious.topK) features each. \(escape(spurious.summary))</p>\n"
+        out +=
+            "<p>\(spurious.explained) explanations, top \(spurious.topK) features each. \(escape(spurious.summary))</p>\n"
         guard !spurious.bannedHits.isEmpty else {
             return out + "<p>No banned token among the top features.</p>\n</section>\n"
         }
         out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Hits</th><th>In top-k</th><th>Lower bound</th>"
         out += "<th>Top-1</th><th>Mass share</th><th>Mean |weight|</th><th>Examples</th></tr></thead><tbody>\n"
         for hit in spurious.bannedHits {
-            out += "<tr><td><code>\(escape(hit.token))</code></td><td>\(hit.hits)</td><td>\(Format.percent(hit.rate))</td>"
+            out +=
+                "<tr><td><code>\(escape(hit.token))</code></td><td>\(hit.hits)</td><td>\(Format.percent(hit.rate))</td>"
             out += "<td>\(Format.percent(hit.rateLowerBound))</td><td>\(Format.percent(hit.topRate))</td>"
             out += "<td>\(Format.percent(hit.massShare))</td><td>\(Format.number(hit.meanAbsWeight))</td>"
             out += "<td>\(escape(hit.examples.joined(separator: ", ")))</td></tr>\n"
@@ -129,13 +140,17 @@ struct ReportPage {
         let rows = association.banned + association.strongest.filter { !$0.banned }.prefix(5)
         guard !rows.isEmpty else { return "" }
         var out = "<h3>Token association over \(association.documents) documents</h3>\n"
-        out += "<p class=\"legend\">Theil's U: how much of the predicted class (or the true label) a token's presence explains, 0 to 1.</p>\n"
-        out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Documents</th><th>U(predicted)</th><th>U(label)</th>"
+        out +=
+            "<p class=\"legend\">Theil's U: how much of the predicted class (or the true label) a token's presence explains, 0 to 1.</p>\n"
+        out +=
+            "<table class=\"banned\"><thead><tr><th>Token</th><th>Documents</th><th>U(predicted)</th><th>U(label)</th>"
         out += "<th>Predicted</th><th>Lift</th></tr></thead><tbody>\n"
         for entry in rows {
-            out += "<tr><td><code>\(escape(entry.token))</code>\(entry.banned ? " (banned)" : "")</td><td>\(entry.documents)</td>"
+            out +=
+                "<tr><td><code>\(escape(entry.token))</code>\(entry.banned ? " (banned)" : "")</td><td>\(entry.documents)</td>"
             out += "<td>\(Format.number(entry.uPredicted))</td><td>\(Format.number(entry.uLabel))</td>"
-            out += "<td>\(escape(entry.predictedClass)) \(Format.percent(entry.predictedShare))</td><td>\(Format.number(entry.lift, digits: 2))</td></tr>\n"
+            out +=
+                "<td>\(escape(entry.predictedClass)) \(Format.percent(entry.predictedShare))</td><td>\(Format.number(entry.lift, digits: 2))</td></tr>\n"
         }
         return out + "</tbody></table>\n"
     }
@@ -162,7 +177,10 @@ struct ReportPage {
             out += "<h3>Champion</h3>\n<p class=\"missing\">This run was not compared with a champion.</p>\n"
         }
         out += "</div>\n</div>\n"
-        if champion != nil { out += "<p class=\"legend\"><span class=\"new\">new</span> marks a token absent from the champion's list.</p>\n" }
+        if champion != nil {
+            out +=
+                "<p class=\"legend\"><span class=\"new\">new</span> marks a token absent from the champion's list.</p>\n"
+        }
         if let comparison = report.checks.spurious?.champion {
             out += "<h3>New reasons against the champion's explanations of the same documents</h3>\n"
             if let error = comparison.error {
@@ -170,10 +188,13 @@ struct ReportPage {
             } else if comparison.newReasons.isEmpty {
                 out += "<p>None in the challenger's top \(comparison.top).</p>\n"
             } else {
-                out += "<table class=\"banned\"><thead><tr><th>Token</th><th>Rank</th><th>Share</th><th>Champion</th></tr></thead><tbody>\n"
+                out +=
+                    "<table class=\"banned\"><thead><tr><th>Token</th><th>Rank</th><th>Share</th><th>Champion</th></tr></thead><tbody>\n"
                 for reason in comparison.newReasons {
-                    let theirs = reason.championRank.map { "#\($0), \(Format.percent(reason.championShare))" } ?? "absent"
-                    out += "<tr><td><code>\(escape(reason.token))</code>\(reason.banned ? " (banned)" : "")</td><td>#\(reason.rank)</td>"
+                    let theirs =
+                        reason.championRank.map { "#\($0), \(Format.percent(reason.championShare))" } ?? "absent"
+                    out +=
+                        "<tr><td><code>\(escape(reason.token))</code>\(reason.banned ? " (banned)" : "")</td><td>#\(reason.rank)</td>"
                     out += "<td>\(Format.percent(reason.share))</td><td>\(theirs)</td></tr>\n"
                 }
                 out += "</tbody></table>\n"
@@ -181,7 +202,8 @@ struct ReportPage {
         }
         if let pick = report.checks.spurious?.pick, !pick.isEmpty {
             let entries = pick.map { "\(escape($0.document)) (\(Format.percent($0.coverage)))" }
-            out += "<p>SP-LIME's pick, the explanations covering the most global importance: \(entries.joined(separator: ", ")).</p>\n"
+            out +=
+                "<p>SP-LIME's pick, the explanations covering the most global importance: \(entries.joined(separator: ", ")).</p>\n"
         }
         return out + "</section>\n"
     }
@@ -203,16 +225,20 @@ struct ReportPage {
             out += item("z", Format.number(auc.z, digits: 3))
             if let comparison = auc.comparison { out += item("Comparison", escape(comparison.rawValue)) }
             if let p = auc.pValueNonInferiority { out += item("p (non-inferiority)", Format.number(p, digits: 4)) }
-            if let detectable = auc.minDetectableDelta { out += item("Smallest detectable difference", Format.number(detectable, digits: 4)) }
+            if let detectable = auc.minDetectableDelta {
+                out += item("Smallest detectable difference", Format.number(detectable, digits: 4))
+            }
             if let needed = auc.docsNeeded { out += item("Documents for the target difference", "\(needed)") }
         } else {
             out += item("Champion", "none: judged on the floor alone")
         }
         out += "</dl>\n"
         if let perClass = auc.perClass, !perClass.isEmpty {
-            out += "<table><thead><tr><th>Class</th><th>AUC</th><th>95% CI</th><th>Champion</th><th>Δ</th><th>p</th></tr></thead><tbody>\n"
+            out +=
+                "<table><thead><tr><th>Class</th><th>AUC</th><th>95% CI</th><th>Champion</th><th>Δ</th><th>p</th></tr></thead><tbody>\n"
             for entry in perClass {
-                out += "<tr><td>\(escape(entry.label))</td><td>\(Format.number(entry.auc))</td><td>\(interval(entry.aucCI))</td>"
+                out +=
+                    "<tr><td>\(escape(entry.label))</td><td>\(Format.number(entry.auc))</td><td>\(interval(entry.aucCI))</td>"
                 out += "<td>\(Format.number(entry.championAUC))</td><td>\(Format.number(entry.delta, digits: 4))</td>"
                 out += "<td>\(Format.number(entry.pValue, digits: 4))</td></tr>\n"
             }
@@ -235,7 +261,8 @@ struct ReportPage {
             return out + "<p class=\"missing\">The stability suite did not run.</p>\n</section>\n"
         }
         out += "<p>\(escape(stability.summary))</p>\n"
-        out += "<table><thead><tr><th>Measure</th><th>Seeds (\(stability.seeds))</th><th>Edits</th></tr></thead><tbody>\n"
+        out +=
+            "<table><thead><tr><th>Measure</th><th>Seeds (\(stability.seeds))</th><th>Edits</th></tr></thead><tbody>\n"
         let seed = stability.seed
         let edits = stability.perturbation
         let rows: [(String, Double?, Double?)] = [
@@ -267,7 +294,10 @@ struct ReportPage {
             out += item("Least stable under seeds", escape(list.joined(separator: ", ")))
         }
         if let seconds = stability.seconds {
-            out += item("Cost", "\(Format.number(seconds, digits: 2)) s, \(Format.percent(stability.shareOfRun)) of the run")
+            out += item(
+                "Cost",
+                "\(Format.number(seconds, digits: 2)) s, \(Format.percent(stability.shareOfRun)) of the run"
+            )
         }
         return out + "</dl>\n</section>\n"
     }
@@ -287,16 +317,23 @@ struct ReportPage {
             }
             let strength = String(format: "%.2f", 0.15 + 0.85 * abs(weight) / largest)
             let kind = weight >= 0 ? "pos" : "neg"
-            body += "<mark class=\"\(kind)\" style=\"--w:\(strength)\" title=\"\(String(format: "%+.4f", weight))\">\(escape(token))</mark>"
+            body +=
+                "<mark class=\"\(kind)\" style=\"--w:\(strength)\" title=\"\(String(format: "%+.4f", weight))\">\(escape(token))</mark>"
         }
-        var out = "<div class=\"doc\"><h\(level)>\(escape(heading))</h\(level)>\n<p class=\"text\">\(body)</p>\n<ol class=\"weights\">"
+        var out =
+            "<div class=\"doc\"><h\(level)>\(escape(heading))</h\(level)>\n<p class=\"text\">\(body)</p>\n<ol class=\"weights\">"
         for entry in weights {
-            out += "<li class=\"\(entry.weight >= 0 ? "pos" : "neg")\"><code>\(escape(entry.feature))</code> \(String(format: "%+.4f", entry.weight))</li>"
+            out +=
+                "<li class=\"\(entry.weight >= 0 ? "pos" : "neg")\"><code>\(escape(entry.feature))</code> \(String(format: "%+.4f", entry.weight))</li>"
         }
         return out + "</ol></div>\n"
     }
 
-    private func importanceBars(_ entries: [SpuriousReport.Importance], largest: Double, newAgainst: Set<String>?) -> String {
+    private func importanceBars(
+        _ entries: [SpuriousReport.Importance],
+        largest: Double,
+        newAgainst: Set<String>?
+    ) -> String {
         guard !entries.isEmpty else { return "<p class=\"missing\">No global importance in the stored report.</p>\n" }
         var out = "<table class=\"importance\"><tbody>\n"
         for entry in entries {
@@ -304,7 +341,8 @@ struct ReportPage {
             let isNew = newAgainst.map { !$0.contains(entry.token) } ?? false
             out += "<tr><td><code>\(escape(entry.token))</code>\(isNew ? " <span class=\"new\">new</span>" : "")</td>"
             out += "<td class=\"bar\"><span style=\"width:\(String(format: "%.1f", width))%\"></span></td>"
-            out += "<td>\(Format.number(entry.meanAbsWeight, digits: 4))</td><td>\(Format.percent(entry.topKRate))</td></tr>\n"
+            out +=
+                "<td>\(Format.number(entry.meanAbsWeight, digits: 4))</td><td>\(Format.percent(entry.topKRate))</td></tr>\n"
         }
         return out + "</tbody></table>\n"
     }
@@ -315,52 +353,69 @@ struct ReportPage {
         func x(_ value: Double) -> String { String(format: "%.1f", margin + value * size) }
         func y(_ value: Double) -> String { String(format: "%.1f", margin + (1 - value) * size) }
         var out = "<figure class=\"roc\"><svg width=\"\(Int(size + 2 * margin))\" "
-        out += "height=\"\(Int(size + 2 * margin))\" viewBox=\"0 0 \(Int(size + 2 * margin)) \(Int(size + 2 * margin))\" role=\"img\">\n"
+        out +=
+            "height=\"\(Int(size + 2 * margin))\" viewBox=\"0 0 \(Int(size + 2 * margin)) \(Int(size + 2 * margin))\" role=\"img\">\n"
         out += "<title>ROC curve</title>\n"
         out += "<rect x=\"\(x(0))\" y=\"\(y(1))\" width=\"\(Int(size))\" height=\"\(Int(size))\" class=\"frame\"/>\n"
         out += "<line x1=\"\(x(0))\" y1=\"\(y(0))\" x2=\"\(x(1))\" y2=\"\(y(1))\" class=\"chance\"/>\n"
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
-            out += "<text x=\"\(x(tick))\" y=\"\(y(0))\" dy=\"16\" text-anchor=\"middle\">\(String(format: "%g", tick))</text>"
-            out += "<text x=\"\(x(0))\" dx=\"-6\" y=\"\(y(tick))\" dy=\"4\" text-anchor=\"end\">\(String(format: "%g", tick))</text>\n"
+            out +=
+                "<text x=\"\(x(tick))\" y=\"\(y(0))\" dy=\"16\" text-anchor=\"middle\">\(String(format: "%g", tick))</text>"
+            out +=
+                "<text x=\"\(x(0))\" dx=\"-6\" y=\"\(y(tick))\" dy=\"4\" text-anchor=\"end\">\(String(format: "%g", tick))</text>\n"
         }
         out += "<text x=\"\(x(0.5))\" y=\"\(y(0))\" dy=\"32\" text-anchor=\"middle\">false positive rate</text>\n"
-        out += "<text transform=\"translate(12 \(y(0.5))) rotate(-90)\" text-anchor=\"middle\">true positive rate</text>\n"
+        out +=
+            "<text transform=\"translate(12 \(y(0.5))) rotate(-90)\" text-anchor=\"middle\">true positive rate</text>\n"
         for (index, curve) in curves.enumerated() where !curve.points.isEmpty {
             let path = curve.points.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " ")
             out += "<polyline class=\"curve c\(index)\" points=\"\(path)\"/>\n"
         }
         out += "</svg><figcaption>"
-        out += curves.enumerated().map { "<span class=\"key c\($0.offset)\"></span>\(escape($0.element.name))" }.joined(separator: " ")
+        out += curves.enumerated().map { "<span class=\"key c\($0.offset)\"></span>\(escape($0.element.name))" }.joined(
+            separator: " "
+        )
         return out + "</figcaption></figure>\n"
     }
 
     /// One row per measured document: its top-k intersection across seeds and, when edits of it kept the
     /// label, with its edited texts, as two bars on a 0–1 scale.
     private func stabilitySVG(_ documents: [StabilityReport.DocumentStability], topK: Int?) -> String {
-        let labelWidth = 110.0, barWidth = 300.0, rowHeight = 26.0, top = 24.0
+        let labelWidth = 110.0
+        let barWidth = 300.0
+        let rowHeight = 26.0
+        let top = 24.0
         let height = top + rowHeight * Double(documents.count) + 24
         func x(_ value: Double) -> String { String(format: "%.1f", labelWidth + max(0, min(1, value)) * barWidth) }
-        var out = "<figure class=\"stability\"><svg width=\"\(Int(labelWidth + barWidth + 20))\" height=\"\(Int(height))\" "
+        var out =
+            "<figure class=\"stability\"><svg width=\"\(Int(labelWidth + barWidth + 20))\" height=\"\(Int(height))\" "
         out += "viewBox=\"0 0 \(Int(labelWidth + barWidth + 20)) \(Int(height))\" role=\"img\">\n"
         out += "<title>Top-\(topK.map(String.init) ?? "k") intersection per document</title>\n"
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
-            out += "<line x1=\"\(x(tick))\" y1=\"\(Int(top - 6))\" x2=\"\(x(tick))\" y2=\"\(Int(height - 20))\" class=\"grid\"/>"
-            out += "<text x=\"\(x(tick))\" y=\"\(Int(height - 6))\" text-anchor=\"middle\">\(String(format: "%g", tick))</text>\n"
+            out +=
+                "<line x1=\"\(x(tick))\" y1=\"\(Int(top - 6))\" x2=\"\(x(tick))\" y2=\"\(Int(height - 20))\" class=\"grid\"/>"
+            out +=
+                "<text x=\"\(x(tick))\" y=\"\(Int(height - 6))\" text-anchor=\"middle\">\(String(format: "%g", tick))</text>\n"
         }
         for (row, document) in documents.enumerated() {
             let y = top + rowHeight * Double(row)
-            out += "<text x=\"\(Int(labelWidth - 8))\" y=\"\(String(format: "%.1f", y + 13))\" text-anchor=\"end\">\(escape(document.document))</text>"
-            let bars: [(Double?, String, Double)] = [(document.topKIntersection, "c0", 2), (document.editTopKIntersection, "c1", 12)]
+            out +=
+                "<text x=\"\(Int(labelWidth - 8))\" y=\"\(String(format: "%.1f", y + 13))\" text-anchor=\"end\">\(escape(document.document))</text>"
+            let bars: [(Double?, String, Double)] = [
+                (document.topKIntersection, "c0", 2), (document.editTopKIntersection, "c1", 12),
+            ]
             for (value, kind, offset) in bars {
                 guard let value else { continue }
-                out += "<rect class=\"fill \(kind)\" x=\"\(Int(labelWidth))\" y=\"\(String(format: "%.1f", y + offset))\" "
+                out +=
+                    "<rect class=\"fill \(kind)\" x=\"\(Int(labelWidth))\" y=\"\(String(format: "%.1f", y + offset))\" "
                 out += "width=\"\(String(format: "%.1f", max(0, min(1, value)) * barWidth))\" height=\"8\">"
                 out += "<title>\(escape(document.document)): \(Format.number(value))</title></rect>"
             }
             out += "\n"
         }
         out += "</svg><figcaption>Top-\(topK.map(String.init) ?? "k") intersection per document: "
-        out += "<span class=\"key c0\"></span>across seeds <span class=\"key c1\"></span>with its edited texts</figcaption></figure>\n"
+        out +=
+            "<span class=\"key c0\"></span>across seeds <span class=\"key c1\"></span>with its edited texts</figcaption></figure>\n"
         return out
     }
 

@@ -36,8 +36,12 @@ struct Show: AsyncParsableCommand {
     }
 
     static func render(
-        _ model: ModelRecord, _ run: RunRecord, _ checks: [CheckRecord], report: Result<ValidationReport?, CtlError>,
-        legend: Bool, palette: Palette
+        _ model: ModelRecord,
+        _ run: RunRecord,
+        _ checks: [CheckRecord],
+        report: Result<ValidationReport?, CtlError>,
+        legend: Bool,
+        palette: Palette
     ) -> String {
         var out = "\(Format.fileName(model.path))\n"
         out += "  path:    \(model.path)\n  sha256:  \(model.sha256)\n"
@@ -68,7 +72,8 @@ struct Show: AsyncParsableCommand {
     static func samplingLine(_ sampling: SamplingSummary) -> String {
         var line = "explanations: \(sampling.explanations), \(Format.percent(sampling.certifiedShare)) certified"
         if sampling.saturated > 0 { line += ", \(sampling.saturated) stopped where more samples could not help" }
-        line += ", \(Format.number(sampling.meanSamples, digits: 0)) samples each on average (ceiling \(sampling.ceiling))"
+        line +=
+            ", \(Format.number(sampling.meanSamples, digits: 0)) samples each on average (ceiling \(sampling.ceiling))"
         return line + ", \(sampling.samplesSaved) model calls saved"
     }
 
@@ -268,7 +273,9 @@ struct ShowJSON: Encodable {
         self.run = RunJSON(run)
         self.checks = checks.map {
             Check(
-                suite: $0.suite.rawValue, verdict: $0.verdict.rawValue, summary: $0.summary,
+                suite: $0.suite.rawValue,
+                verdict: $0.verdict.rawValue,
+                summary: $0.summary,
                 metrics: JSONValue(parsing: $0.metricsJSON) ?? .null
             )
         }

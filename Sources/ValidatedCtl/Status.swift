@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import ValidatedRuntime
 import ValidatedCore
+import ValidatedRuntime
 import ValidatedStore
 
 /// `validatectl status`: is the daemon alive, what it watches, the champions, the queue, the last verdicts.
@@ -24,7 +24,13 @@ struct Status: AsyncParsableCommand {
         if output.json {
             try printJSON(StatusJSON(snapshot, alive: alive))
         } else {
-            let text = Self.render(snapshot, alive: alive, now: Date(), legend: !output.noLegend, palette: .standardOutput)
+            let text = Self.render(
+                snapshot,
+                alive: alive,
+                now: Date(),
+                legend: !output.noLegend,
+                palette: .standardOutput
+            )
             print(text, terminator: "")
         }
         if !alive { throw ExitCode(3) }
@@ -113,7 +119,11 @@ struct StatusJSON: Encodable {
     init(_ snapshot: StatusSnapshot, alive: Bool) {
         daemon = snapshot.heartbeat.map { beat in
             Daemon(
-                running: alive, pid: beat.pid, startedAt: beat.startedAt, lastHeartbeat: beat.beatAt, status: beat.status,
+                running: alive,
+                pid: beat.pid,
+                startedAt: beat.startedAt,
+                lastHeartbeat: beat.beatAt,
+                status: beat.status,
                 folders: beat.folders.map { entry in
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                     return Folder(name: parts[0], path: parts.count > 1 ? parts[1] : "")

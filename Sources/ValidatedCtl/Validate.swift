@@ -34,7 +34,10 @@ struct Validate: AsyncParsableCommand {
     @Argument(help: "The checkpoint to validate: a file, or a checkpoint folder (served by the folder scorer).")
     var model: String
 
-    @Option(name: .long, help: "Judge the checkpoint as this configured folder's daemon would (its name in folders.d/).")
+    @Option(
+        name: .long,
+        help: "Judge the checkpoint as this configured folder's daemon would (its name in folders.d/)."
+    )
     var folder: String?
 
     @Option(name: .long, help: "The evaluation set (JSON Lines); required without a folder.")
@@ -57,7 +60,10 @@ struct Validate: AsyncParsableCommand {
 
     @OptionGroup var scorers: ScorerOptions
 
-    @Flag(name: .long, help: "Print one JSON object (schema validatectl/1, see docs/validatectl.md) instead of a summary.")
+    @Flag(
+        name: .long,
+        help: "Print one JSON object (schema validatectl/1, see docs/validatectl.md) instead of a summary."
+    )
     var json = false
 
     func run() async throws {
@@ -66,7 +72,9 @@ struct Validate: AsyncParsableCommand {
         let outcome: ValidationOutcome
         do {
             let job = try recipe(plan).job()
-            let report: (@Sendable (ValidationProgress) -> Void)? = progress.map { line in { @Sendable in line.update($0) } }
+            let report: (@Sendable (ValidationProgress) -> Void)? = progress.map { line in
+                { @Sendable in line.update($0) }
+            }
             outcome = await job.run(progress: report)
             progress?.finish()
         } catch {
@@ -82,7 +90,9 @@ struct Validate: AsyncParsableCommand {
         } else {
             print("\(model): \(outcome.report.verdict.rawValue.uppercased()) — \(outcome.report.summary)")
             for check in outcome.report.checkRecords {
-                print("  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)")
+                print(
+                    "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)"
+                )
             }
             if let sampling = outcome.report.sampling { print("  sampling: \(Show.samplingLine(sampling))") }
             if let calls = outcome.report.modelCalls {
@@ -101,8 +111,12 @@ struct Validate: AsyncParsableCommand {
     /// The job's recipe: the daemon's composition, with the plan's parts.
     func recipe(_ plan: Plan) throws -> JobRecipe {
         var recipe = JobRecipe(
-            modelPath: model, evaluationSet: plan.evaluationSet, fields: plan.fields, bannedTokens: plan.banned,
-            settings: plan.settings, scorers: try scorers.scorers(folder: plan.folder)
+            modelPath: model,
+            evaluationSet: plan.evaluationSet,
+            fields: plan.fields,
+            bannedTokens: plan.banned,
+            settings: plan.settings,
+            scorers: try scorers.scorers(folder: plan.folder)
         )
         recipe.championPath = plan.champion?.path
         if let champion = plan.champion, let store = champion.store {
@@ -143,12 +157,18 @@ struct Validate: AsyncParsableCommand {
         if let labelField { fields.label = labelField }
         if let positiveLabel { fields.positiveLabel = positiveLabel }
         let settingsSource =
-            if let folder { "folder \(folder.name) (\(folder.source))" } else if configuration != nil { options.config } else {
+            if let folder { "folder \(folder.name) (\(folder.source))" } else if configuration != nil {
+                options.config
+            } else {
                 "built-in defaults (no \(options.config))"
             }
         return Plan(
-            folder: folder, settings: folder?.settings ?? configuration?.settings ?? ValidationSettings(),
-            settingsSource: settingsSource, evaluationSet: evaluationSet, fields: fields, banned: banned ?? folder?.bannedTokens,
+            folder: folder,
+            settings: folder?.settings ?? configuration?.settings ?? ValidationSettings(),
+            settingsSource: settingsSource,
+            evaluationSet: evaluationSet,
+            fields: fields,
+            banned: banned ?? folder?.bannedTokens,
             champion: try resolveChampion(folder)
         )
     }
@@ -158,10 +178,14 @@ struct Validate: AsyncParsableCommand {
         let folders = configuration?.folders ?? []
         if let folder {
             guard configuration != nil else {
-                throw ValidationError("--folder \(folder) needs the daemon's configuration, and there is none at \(options.config); pass --config FILE")
+                throw ValidationError(
+                    "--folder \(folder) needs the daemon's configuration, and there is none at \(options.config); pass --config FILE"
+                )
             }
             guard let found = folders.first(where: { $0.name == folder }) else {
-                let known = folders.isEmpty ? "it configures none" : "it configures \(folders.map(\.name).joined(separator: ", "))"
+                let known =
+                    folders.isEmpty
+                    ? "it configures none" : "it configures \(folders.map(\.name).joined(separator: ", "))"
                 throw ValidationError("\(options.config) has no folder \"\(folder)\"; \(known)")
             }
             return found
@@ -172,7 +196,8 @@ struct Validate: AsyncParsableCommand {
     /// `--champion`, or the folder's current champion in the daemon's store (none when there is no store yet).
     private func resolveChampion(_ folder: FolderConfiguration?) throws -> Plan.Champion? {
         if let champion { return Plan.Champion(path: champion, store: nil, id: 0) }
-        guard let folder, let store = try? openStore(options).0, let record = try? store.champion(folder: folder.name) else {
+        guard let folder, let store = try? openStore(options).0, let record = try? store.champion(folder: folder.name)
+        else {
             return nil
         }
         return Plan.Champion(path: record.path, store: store, id: record.id)

@@ -73,7 +73,8 @@ struct StoreOptions: ParsableArguments {
 
     /// The configured folder whose directory holds `checkpoint` (symbolic links resolved).
     static func folder(holding checkpoint: String, in configuration: DaemonConfiguration?) -> FolderConfiguration? {
-        let directory = URL(fileURLWithPath: checkpoint).standardizedFileURL.resolvingSymlinksInPath().deletingLastPathComponent().path
+        let directory = URL(fileURLWithPath: checkpoint).standardizedFileURL.resolvingSymlinksInPath()
+            .deletingLastPathComponent().path
         return configuration?.folders.first {
             URL(fileURLWithPath: $0.path).standardizedFileURL.resolvingSymlinksInPath().path == directory
         }

@@ -25,7 +25,9 @@ public enum Daemon {
         } catch {
             logger.critical(
                 "Refusing to start: \(error)",
-                metadata: ["MESSAGE_ID": "\(ValidatedMessageID.configRejected.rawValue)", "VALIDATED_ERROR": "\(error)"]
+                metadata: [
+                    "MESSAGE_ID": "\(ValidatedMessageID.configRejected.rawValue)", "VALIDATED_ERROR": "\(error)",
+                ]
             )
             throw StartupError(description: "\(error)")
         }
@@ -51,7 +53,11 @@ public enum Daemon {
         }
         // The checkpoints already there are hashed and queued by the watch service, after READY=1.
         let watch = WatchService(
-            watcher: watcher, intake: intake, state: state, logger: logger, startupFolders: configuration.folders
+            watcher: watcher,
+            intake: intake,
+            state: state,
+            logger: logger,
+            startupFolders: configuration.folders
         )
         signal.notify()
 
@@ -61,7 +67,12 @@ public enum Daemon {
         let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let reporter = StatusReporter(store: store, state: state, notifier: notifier, logger: logger)
         var worker = ValidationWorker(
-            store: store, state: state, signal: signal, status: reporter, logger: logger, hasher: hasher
+            store: store,
+            state: state,
+            signal: signal,
+            status: reporter,
+            logger: logger,
+            hasher: hasher
         )
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
@@ -69,7 +80,11 @@ public enum Daemon {
             worker,
             HeartbeatService(state: state, notifier: notifier, status: reporter, signal: signal, logger: logger),
             ReloadService(
-                hangups: hangups, configurationFile: configurationFile, state: state, notifier: notifier, logger: logger
+                hangups: hangups,
+                configurationFile: configurationFile,
+                state: state,
+                notifier: notifier,
+                logger: logger
             ),
             // Last, so it is the first to hear of a graceful shutdown.
             StoppingNotice(notifier: notifier, logger: logger),
@@ -113,7 +128,8 @@ extension Daemon {
         await StoreRetry(logger: logger).run("open the store") {
             do {
                 try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+                    atPath: (path as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true
                 )
                 let store = try VerdictStore(path: path)
                 let requeued = try store.requeueInterrupted()

@@ -25,7 +25,9 @@ struct HeartbeatService: Service {
                 if state.isHealthy(within: watchdog) {
                     notifier.watchdog()
                 } else {
-                    logger.critical("The validation worker has made no progress for \(watchdog); withholding the watchdog ping")
+                    logger.critical(
+                        "The validation worker has made no progress for \(watchdog); withholding the watchdog ping"
+                    )
                 }
             }
             do {

@@ -41,13 +41,17 @@ struct StatusReporter: Sendable {
         do {
             try store.beat(
                 Heartbeat(
-                    pid: getpid(), startedAt: state.startedAt, beatAt: Date(), status: status,
+                    pid: getpid(),
+                    startedAt: state.startedAt,
+                    beatAt: Date(),
+                    status: status,
                     folders: configuration.folders.map { "\($0.name)=\($0.path)" }
                 )
             )
         } catch {
             logger.error(
-                "Cannot write the heartbeat: \(error)", metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
+                "Cannot write the heartbeat: \(error)",
+                metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeError.rawValue)"]
             )
         }
     }

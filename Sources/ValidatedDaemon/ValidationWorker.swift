@@ -57,17 +57,22 @@ struct ValidationWorker: Service {
         guard let folder = state.folder(named: run.model.folder) else {
             return Outcome(
                 result: ValidationOutcome(
-                    path: run.model.path, sha256: run.model.sha256,
-                    report: .failure("folder \"\(run.model.folder)\" is no longer configured"), championProblem: nil
+                    path: run.model.path,
+                    sha256: run.model.sha256,
+                    report: .failure("folder \"\(run.model.folder)\" is no longer configured"),
+                    championProblem: nil
                 ),
-                folder: nil, champion: nil
+                folder: nil,
+                champion: nil
             )
         }
         let champion = (try? store.champion(folder: folder.name)).flatMap { $0?.id == run.model.id ? nil : $0 }
         var recipe = JobRecipe(modelPath: run.model.path, folder: folder)
         recipe.championPath = champion?.path
         if let id = champion?.id {
-            recipe.storedChampionScores = { [store] fingerprint in try? store.cachedScores(modelID: id, evalFingerprint: fingerprint) }
+            recipe.storedChampionScores = { [store] fingerprint in
+                try? store.cachedScores(modelID: id, evalFingerprint: fingerprint)
+            }
         }
         let job: ValidationJob
         do {
@@ -76,9 +81,13 @@ struct ValidationWorker: Service {
         } catch {
             return Outcome(
                 result: ValidationOutcome(
-                    path: run.model.path, sha256: run.model.sha256, report: .failure("\(error)"), championProblem: nil
+                    path: run.model.path,
+                    sha256: run.model.sha256,
+                    report: .failure("\(error)"),
+                    championProblem: nil
                 ),
-                folder: folder, champion: champion
+                folder: folder,
+                champion: champion
             )
         }
         while wedgeForTesting { usleep(1_000_000) }
@@ -92,7 +101,9 @@ struct ValidationWorker: Service {
             )
         }
         return Outcome(
-            result: result, folder: folder, champion: champion,
+            result: result,
+            folder: folder,
+            champion: champion,
             evaluationFingerprint: job.resources.evaluationFingerprint
         )
     }
@@ -107,13 +118,26 @@ struct ValidationWorker: Service {
         let checks = report.checkRecords
         let promote = report.verdict == .pass && (outcome.folder?.autoPromote ?? false)
         let completion = RunCompletion(
-            runID: run.id, verdict: report.verdict, summary: report.summary, reportJSON: reportJSON, checks: checks,
-            configFingerprint: outcome.folder?.fingerprint, evalFingerprint: outcome.evaluationFingerprint,
-            championModelID: outcome.champion?.id, promote: promote, scores: report.scores
+            runID: run.id,
+            verdict: report.verdict,
+            summary: report.summary,
+            reportJSON: reportJSON,
+            checks: checks,
+            configFingerprint: outcome.folder?.fingerprint,
+            evalFingerprint: outcome.evaluationFingerprint,
+            championModelID: outcome.champion?.id,
+            promote: promote,
+            scores: report.scores
         )
-        guard await StoreRetry(logger: logger).run("store the verdict of run \(run.id)", { try store.complete(completion) }) != nil
+        guard
+            await StoreRetry(logger: logger).run(
+                "store the verdict of run \(run.id)",
+                { try store.complete(completion) }
+            ) != nil
         else {
-            logger.notice("Stopping before the verdict of run \(run.id) was stored; it will be redone at the next start")
+            logger.notice(
+                "Stopping before the verdict of run \(run.id) was stored; it will be redone at the next start"
+            )
             return false
         }
         if let problem = outcome.result.championProblem {

@@ -51,7 +51,11 @@ struct WatchService: Service {
 
     /// Waits (polling every second) until `folder` exists again, watches it, and queues what it holds.
     private func rewatch(_ folder: FolderConfiguration) async {
-        let watched = WatchedFolder(name: folder.name, path: folder.path, filter: FileNameFilter(extensions: folder.extensions))
+        let watched = WatchedFolder(
+            name: folder.name,
+            path: folder.path,
+            filter: FileNameFilter(extensions: folder.extensions)
+        )
         while !Task.isCancelled {
             do {
                 try watcher.rewatch(watched)

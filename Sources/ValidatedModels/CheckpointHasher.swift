@@ -88,7 +88,10 @@ public final class CheckpointHasher: Sendable {
             digest.update(Array(file.name.utf8) + [0] + Array("\(file.size)\n".utf8))
             let size = try stream(path + "/" + file.name, into: &digest)
             guard size == file.size else {
-                throw ModelError(file: path, reason: "\(file.name) changed while it was read; it is read again once it is written")
+                throw ModelError(
+                    file: path,
+                    reason: "\(file.name) changed while it was read; it is read again once it is written"
+                )
             }
             total += size
         }
@@ -99,7 +102,11 @@ public final class CheckpointHasher: Sendable {
     static func stream(_ path: String, into digest: inout SHA256) throws(ModelError) -> Int {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw ModelError(file: path, reason: "cannot be read (\(String(cString: strerror(errno)))); check that it exists and is readable by the daemon's user")
+            throw ModelError(
+                file: path,
+                reason:
+                    "cannot be read (\(String(cString: strerror(errno)))); check that it exists and is readable by the daemon's user"
+            )
         }
         defer { close(descriptor) }
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
@@ -134,7 +141,11 @@ struct CheckpointStamp: Sendable, Equatable {
     init(_ path: String) throws(ModelError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw ModelError(file: path, reason: "cannot be read (\(String(cString: strerror(errno)))); check that it exists and is readable by the daemon's user")
+            throw ModelError(
+                file: path,
+                reason:
+                    "cannot be read (\(String(cString: strerror(errno)))); check that it exists and is readable by the daemon's user"
+            )
         }
         isFolder = (info.st_mode & S_IFMT) == S_IFDIR
         identity = Self.identity(info)
@@ -169,7 +180,11 @@ struct CheckpointStamp: Sendable, Equatable {
                 case S_IFREG: found.append(File(name: child, size: Int(info.st_size), identity: identity(info)))
                 case S_IFLNK: found.append(try linked(child, in: root, link: info))
                 default:
-                    throw ModelError(file: root, reason: "\(child) is not a regular file; a checkpoint folder holds only files, folders and links to files")
+                    throw ModelError(
+                        file: root,
+                        reason:
+                            "\(child) is not a regular file; a checkpoint folder holds only files, folders and links to files"
+                    )
                 }
             }
         }
@@ -180,7 +195,10 @@ struct CheckpointStamp: Sendable, Equatable {
     private static func linked(_ child: String, in root: String, link: stat) throws(ModelError) -> File {
         var target = stat()
         guard stat(root + "/" + child, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG else {
-            throw ModelError(file: root, reason: "\(child) is a link to a folder or to nothing; replace it by the file it should point to")
+            throw ModelError(
+                file: root,
+                reason: "\(child) is a link to a folder or to nothing; replace it by the file it should point to"
+            )
         }
         return File(name: child, size: Int(target.st_size), identity: identity(target) + identity(link))
     }

@@ -37,9 +37,12 @@ public struct ModelLoader: Sendable {
 
     /// Creates a loader.
     public init(
-        maxFileBytes: Int = 2 << 30, limits: SafeTensors.Limits = SafeTensors.Limits(),
-        scorers: [String: ScorerCommand] = [:], roster: ScorerRoster? = nil,
-        hasher: CheckpointHasher = CheckpointHasher(), whileWaitingForScorers: (@Sendable () -> Void)? = nil
+        maxFileBytes: Int = 2 << 30,
+        limits: SafeTensors.Limits = SafeTensors.Limits(),
+        scorers: [String: ScorerCommand] = [:],
+        roster: ScorerRoster? = nil,
+        hasher: CheckpointHasher = CheckpointHasher(),
+        whileWaitingForScorers: (@Sendable () -> Void)? = nil
     ) {
         self.hasher = hasher
         self.whileWaitingForScorers = whileWaitingForScorers
@@ -55,13 +58,20 @@ public struct ModelLoader: Sendable {
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
         } catch {
-            throw ModelError(file: path, reason: "cannot be read (\(Self.reason(error))); check that it exists and is readable by the daemon's user")
+            throw ModelError(
+                file: path,
+                reason:
+                    "cannot be read (\(Self.reason(error))); check that it exists and is readable by the daemon's user"
+            )
         }
         if let size = attributes[.size] as? Int, size > maxFileBytes {
             throw ModelError(file: path, reason: "is \(size) bytes, over the limit of \(maxFileBytes) bytes")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError(file: path, reason: "cannot be read; check that it exists and is readable by the daemon's user")
+            throw ModelError(
+                file: path,
+                reason: "cannot be read; check that it exists and is readable by the daemon's user"
+            )
         }
         return [UInt8](data)
     }
@@ -78,7 +88,9 @@ public struct ModelLoader: Sendable {
     /// - Throws: ``ModelError`` naming the file and what is wrong with it, or why its scorer did not start.
     public func load(_ path: String) throws(ModelError) -> LoadedModel {
         if Self.isFolder(path) {
-            guard let command = scorers[Self.folderScorer] else { throw ModelError(file: path, reason: Self.noFolderScorer) }
+            guard let command = scorers[Self.folderScorer] else {
+                throw ModelError(file: path, reason: Self.noFolderScorer)
+            }
             return try serve(Self.absolute(path), by: command)
         }
         let fileExtension = Self.fileExtension(path)
@@ -87,7 +99,8 @@ public struct ModelLoader: Sendable {
             let served = (["safetensors"] + scorers.keys.sorted()).map { "." + $0 }.joined(separator: ", ")
             throw ModelError(
                 file: path,
-                reason: "unsupported model type; this reads \(served); other formats need a scorer: a folder's [Scorer] Command=EXTENSION COMMAND, or validatectl validate --scorer EXTENSION=COMMAND (docs/scorer-protocol.md)"
+                reason:
+                    "unsupported model type; this reads \(served); other formats need a scorer: a folder's [Scorer] Command=EXTENSION COMMAND, or validatectl validate --scorer EXTENSION=COMMAND (docs/scorer-protocol.md)"
             )
         }
         let stamp = try CheckpointStamp(path)
@@ -111,7 +124,12 @@ public struct ModelLoader: Sendable {
     private func serve(_ path: String, by command: ScorerCommand) throws(ModelError) -> LoadedModel {
         let fingerprint = try fingerprint(path)
         do {
-            let classifier = try ScorerClassifier(file: path, command: command, roster: roster, whileWaiting: whileWaitingForScorers)
+            let classifier = try ScorerClassifier(
+                file: path,
+                command: command,
+                roster: roster,
+                whileWaiting: whileWaitingForScorers
+            )
             return LoadedModel(path: path, sha256: fingerprint.sha256, size: fingerprint.size, classifier: classifier)
         } catch {
             throw ModelError(file: path, reason: error.detail)
@@ -121,7 +139,9 @@ public struct ModelLoader: Sendable {
     /// The fingerprint of `bytes` just read from `path`: the remembered one when the file's stamp did not change
     /// around the read, else the bytes' own hash.
     private func fingerprint(
-        of bytes: [UInt8], readFrom path: String, stampedBefore stamp: CheckpointStamp
+        of bytes: [UInt8],
+        readFrom path: String,
+        stampedBefore stamp: CheckpointStamp
     ) throws(ModelError) -> Fingerprint {
         let unchanged = try CheckpointStamp(path) == stamp
         if unchanged, let known = hasher.remembered(path, stamp: stamp) { return known }

@@ -94,16 +94,19 @@ extension NativeTextPipeline: MaskedTextScoring {
             weights = columns.flatMap { first.columns[($0 * first.outputs)..<(($0 + 1) * first.outputs)] }
             norm = pipeline.norm == "l2" ? .l2 : (pipeline.norm == "l1" ? .l1 : .none)
             bias = first.bias
-            isLogistic = pipeline.layers.count == 1 && first.activation == .identity && pipeline.output == .binaryLogistic
+            isLogistic =
+                pipeline.layers.count == 1 && first.activation == .identity && pipeline.output == .binaryLogistic
             counts = [Double](repeating: 0, count: columns.count)
             activations = first.bias
             var owners = [Int](repeating: 0, count: columns.count)
             for feature in 0..<(starts.count - 1) {
                 for entry in entries[starts[feature]..<starts[feature + 1]] { owners[entry.local] += 1 }
             }
-            var logits: [Double] = [], norms: [Double] = []
+            var logits: [Double] = []
+            var norms: [Double] = []
             for feature in 0..<(starts.count - 1) {
-                var logit = 0.0, size = 0.0
+                var logit = 0.0
+                var size = 0.0
                 for entry in entries[starts[feature]..<starts[feature + 1]] {
                     let value = pipeline.termValue(count: entry.count, idf: idf[entry.local])
                     logit += value * weights[entry.local * outputs]
@@ -121,18 +124,31 @@ extension NativeTextPipeline: MaskedTextScoring {
         /// The sums of `logits` and of `norms` over the kept features, each in four interleaved partial sums so
         /// that consecutive additions do not wait on each other, without a branch on the (random) flags.
         static func keptSums(
-            _ keep: UnsafeBufferPointer<Bool>, _ logits: [Double], _ norms: [Double]
+            _ keep: UnsafeBufferPointer<Bool>,
+            _ logits: [Double],
+            _ norms: [Double]
         ) -> (Double, Double) {
-            var l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, n0 = 0.0, n1 = 0.0, n2 = 0.0, n3 = 0.0
+            var l0 = 0.0
+            var l1 = 0.0
+            var l2 = 0.0
+            var l3 = 0.0
+            var n0 = 0.0
+            var n1 = 0.0
+            var n2 = 0.0
+            var n3 = 0.0
             guard let base = keep.baseAddress else { return (0, 0) }
             // A Bool is stored as one byte, 0 or 1.
             let flags = UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self)
             logits.withUnsafeBufferPointer { logits in
                 norms.withUnsafeBufferPointer { norms in
-                    let count = logits.count, whole = count & ~3
+                    let count = logits.count
+                    let whole = count & ~3
                     func kept(_ f: Int) -> Double { Double(flags[f]) }
                     for f in stride(from: 0, to: whole, by: 4) {
-                        let k0 = kept(f), k1 = kept(f + 1), k2 = kept(f + 2), k3 = kept(f + 3)
+                        let k0 = kept(f)
+                        let k1 = kept(f + 1)
+                        let k2 = kept(f + 2)
+                        let k3 = kept(f + 3)
                         l0 += k0 * logits[f]
                         l1 += k1 * logits[f + 1]
                         l2 += k2 * logits[f + 2]
@@ -160,7 +176,9 @@ extension NativeTextPipeline: MaskedTextScoring {
                 probabilities[1] = p
                 return
             }
-            let pipeline = pipeline, norm = norm, outputs = outputs
+            let pipeline = pipeline
+            let norm = norm
+            let outputs = outputs
             let scale: Double = counts.withUnsafeMutableBufferPointer { counts in
                 for j in counts.indices { counts[j] = 0 }
                 entries.withUnsafeBufferPointer { entries in
@@ -201,7 +219,9 @@ extension NativeTextPipeline: MaskedTextScoring {
                 probabilities[1] = p
                 return
             }
-            for (k, value) in pipeline.probabilities(firstLayer: activations, rows: 1).enumerated() { probabilities[k] = value }
+            for (k, value) in pipeline.probabilities(firstLayer: activations, rows: 1).enumerated() {
+                probabilities[k] = value
+            }
         }
     }
 }

@@ -26,7 +26,9 @@ extension NativeTextPipeline {
                 }
                 return result
             }
-            var featureOfOccurrence: [Int] = [], idStarts = [0], ids: [Int32] = []
+            var featureOfOccurrence: [Int] = []
+            var idStarts = [0]
+            var ids: [Int32] = []
             for (token, feature) in zip(text.tokens, text.featureOfToken) where feature >= 0 {
                 featureOfOccurrence.append(feature)
                 ids.append(contentsOf: componentIDs(of: token))
@@ -53,7 +55,9 @@ extension NativeTextPipeline {
             pipeline.terms.forEachColumn(ofIDs: sequence) { hits.append(Int32($0)) }
             row.removeAll()
             let pipeline = pipeline
-            row.appendRow(termHits: &hits) { column, count in pipeline.termValue(count: count, idf: pipeline.idf?[column] ?? 1) }
+            row.appendRow(termHits: &hits) { column, count in
+                pipeline.termValue(count: count, idf: pipeline.idf?[column] ?? 1)
+            }
             row.normalizeLastRow(pipeline.norm)
             let scores = pipeline.probabilities(firstLayer: pipeline.firstLayerInputs(row), rows: 1)
             for (k, value) in scores.enumerated() { probabilities[k] = value }

@@ -105,7 +105,10 @@ public struct NativeTextPipeline: TextClassifier {
             throw fail("vocabulary term \"\(term)\" appears twice")
         }
         terms = TermVocabulary(
-            terms: spec.vocabulary, minN: range[0], maxN: range[1], stopWords: Set(spec.tokenizer.stopWords)
+            terms: spec.vocabulary,
+            minN: range[0],
+            maxN: range[1],
+            stopWords: Set(spec.tokenizer.stopWords)
         )
 
         switch spec.weighting.kind {
@@ -129,7 +132,9 @@ public struct NativeTextPipeline: TextClassifier {
         var inputs = dimension
         for (index, layerSpec) in spec.layers.enumerated() {
             guard let activation = Layer.Activation(rawValue: layerSpec.activation) else {
-                throw fail("layers[\(index)].activation \"\(layerSpec.activation)\" is not one of identity, relu, tanh, logistic")
+                throw fail(
+                    "layers[\(index)].activation \"\(layerSpec.activation)\" is not one of identity, relu, tanh, logistic"
+                )
             }
             guard let info = container.tensors[layerSpec.weight], info.shape.count == 2 else {
                 throw fail("layers[\(index)].weight \"\(layerSpec.weight)\" must name a 2-D tensor [outputs, inputs]")
@@ -146,7 +151,9 @@ public struct NativeTextPipeline: TextClassifier {
             let columns = [Double](unsafeUninitializedCapacity: inputs * outputs) { buffer, count in
                 Self.adviseHugePages(buffer)
                 for o in 0..<outputs {
-                    for i in 0..<inputs { (buffer.baseAddress! + i * outputs + o).initialize(to: weight[o * inputs + i]) }
+                    for i in 0..<inputs {
+                        (buffer.baseAddress! + i * outputs + o).initialize(to: weight[o * inputs + i])
+                    }
                 }
                 count = inputs * outputs
             }
@@ -169,7 +176,9 @@ public struct NativeTextPipeline: TextClassifier {
             )
         case .binaryLogistic, .binaryProbability:
             if inputs != 1 || spec.classes.count != 2 {
-                throw fail("output \(spec.output) needs a last layer with 1 output and 2 classes, found \(inputs) and \(spec.classes.count)")
+                throw fail(
+                    "output \(spec.output) needs a last layer with 1 output and 2 classes, found \(inputs) and \(spec.classes.count)"
+                )
             }
         default:
             break
@@ -220,7 +229,10 @@ public struct NativeTextPipeline: TextClassifier {
             }
             let firstLayer = firstLayerInputs(features)
             let rows = probabilities(firstLayer: firstLayer, rows: batch.count)
-            values.replaceSubrange((batchStart * classes.count)..<((batchStart + batch.count) * classes.count), with: rows)
+            values.replaceSubrange(
+                (batchStart * classes.count)..<((batchStart + batch.count) * classes.count),
+                with: rows
+            )
         }
         return ProbabilityMatrix(rows: texts.count, columns: classes.count, values: values)
     }
@@ -304,7 +316,9 @@ public struct NativeTextPipeline: TextClassifier {
             case .groupNormalizedMean:
                 let width = classes.count
                 for group in 0..<outputGroups {
-                    let values = activations[((row * outputGroups + group) * width)..<((row * outputGroups + group + 1) * width)]
+                    let values = activations[
+                        ((row * outputGroups + group) * width)..<((row * outputGroups + group + 1) * width)
+                    ]
                     let total = values.reduce(0, +)
                     for (k, value) in values.enumerated() {
                         result[row * width + k] += total == 0 ? 1 / Double(width) : value / total

@@ -17,7 +17,11 @@ public struct SafeTensors: Sendable {
         public var maxTotalElements: Int = 1 << 28
 
         /// Creates limits.
-        public init(maxHeaderBytes: Int = 100 * 1024 * 1024, maxTensorElements: Int = 1 << 30, maxTotalElements: Int = 1 << 28) {
+        public init(
+            maxHeaderBytes: Int = 100 * 1024 * 1024,
+            maxTensorElements: Int = 1 << 30,
+            maxTotalElements: Int = 1 << 28
+        ) {
             self.maxHeaderBytes = maxHeaderBytes
             self.maxTensorElements = maxTensorElements
             self.maxTotalElements = maxTotalElements
@@ -60,14 +64,18 @@ public struct SafeTensors: Sendable {
             throw fail("header length \(headerLength) exceeds the limit of \(limits.maxHeaderBytes) bytes")
         }
         guard 8 + Int(headerLength) <= bytes.count else {
-            throw fail("header length \(headerLength) runs past the end of the file of \(bytes.count) bytes (truncated file?)")
+            throw fail(
+                "header length \(headerLength) runs past the end of the file of \(bytes.count) bytes (truncated file?)"
+            )
         }
         let headerBytes = Data(bytes[8..<(8 + Int(headerLength))])
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: headerBytes, options: [])
         } catch {
-            throw fail("header is not valid JSON (\(Self.jsonProblem(error))); the file is damaged or not a safetensors file")
+            throw fail(
+                "header is not valid JSON (\(Self.jsonProblem(error))); the file is damaged or not a safetensors file"
+            )
         }
         guard let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
         let dataStart = 8 + Int(headerLength)
@@ -98,7 +106,9 @@ public struct SafeTensors: Sendable {
                 shape.append(value)
                 let (product, overflow) = elements.multipliedReportingOverflow(by: value)
                 guard !overflow, product <= limits.maxTensorElements else {
-                    throw fail("tensor \"\(name)\": shape \(rawShape) is larger than \(limits.maxTensorElements) elements")
+                    throw fail(
+                        "tensor \"\(name)\": shape \(rawShape) is larger than \(limits.maxTensorElements) elements"
+                    )
                 }
                 elements = product
             }
@@ -107,14 +117,18 @@ public struct SafeTensors: Sendable {
                 let end = (offsets[1] as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) })
             else { throw fail("tensor \"\(name)\": data_offsets must be two integers") }
             guard 0 <= begin, begin <= end, end <= dataLength else {
-                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end)] lie outside the data section of \(dataLength) bytes (truncated file?)")
+                throw fail(
+                    "tensor \"\(name)\": data_offsets [\(begin), \(end)] lie outside the data section of \(dataLength) bytes (truncated file?)"
+                )
             }
             guard end - begin == elements * size else {
                 throw fail("tensor \"\(name)\": \(end - begin) bytes do not hold shape \(shape) of \(dtype)")
             }
             totalElements += elements
             guard totalElements <= limits.maxTotalElements else {
-                throw fail("the tensors hold over \(limits.maxTotalElements) values in all, more than this daemon loads into memory")
+                throw fail(
+                    "the tensors hold over \(limits.maxTotalElements) values in all, more than this daemon loads into memory"
+                )
             }
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, range: begin..<end)
         }
@@ -157,7 +171,10 @@ public struct SafeTensors: Sendable {
                 values[i] = Double(Float(bitPattern: bits))
             }
         default:
-            throw ModelError(file: file, reason: "tensor \"\(name)\" has dtype \(info.dtype); only F64 and F32 are supported")
+            throw ModelError(
+                file: file,
+                reason: "tensor \"\(name)\" has dtype \(info.dtype); only F64 and F32 are supported"
+            )
         }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw ModelError(file: file, reason: "tensor \"\(name)\" holds a non-finite value at element \(bad)")

@@ -55,14 +55,18 @@ public final class ScorerClassifier: TruncatingClassifier {
     /// - Throws: ``ScorerError`` when the process cannot be started, exits, hangs past
     ///   ``ScorerCommand/startTimeoutSeconds``, reports an error or announces another protocol.
     public init(
-        file: String, command: ScorerCommand, roster: ScorerRoster? = nil, whileWaiting: (@Sendable () -> Void)? = nil
+        file: String,
+        command: ScorerCommand,
+        roster: ScorerRoster? = nil,
+        whileWaiting: (@Sendable () -> Void)? = nil
     ) throws(ScorerError) {
         self.file = file
         self.command = command
         let commandLine = command.arguments.joined(separator: " ")
         do {
             process = try ScorerProcess(
-                arguments: command.arguments + [file], memoryLimitBytes: command.memoryLimitBytes
+                arguments: command.arguments + [file],
+                memoryLimitBytes: command.memoryLimitBytes
             )
         } catch {
             throw ScorerError(file: file, command: commandLine, reason: "could not be started: \(error.reason)")
@@ -74,9 +78,13 @@ public final class ScorerClassifier: TruncatingClassifier {
             (classes, maximumInputLength) = try Self.announcement(line)
         } catch let failure as ScorerChannel.Failure {
             throw Self.error(
-                failure, during: "to announce itself",
+                failure,
+                during: "to announce itself",
                 limit: "\(Self.seconds(command.startTimeoutSeconds)) (StartTimeoutSec=)",
-                channel: &channel, process: process, file: file, command: command
+                channel: &channel,
+                process: process,
+                file: file,
+                command: command
             )
         } catch let fault as ScorerFault {
             throw Self.error(fault.reason, channel: &channel, process: process, file: file, command: command)
@@ -118,7 +126,11 @@ public final class ScorerClassifier: TruncatingClassifier {
     public func close() {
         session.withLock { session in
             if session.failure == nil {
-                session.failure = ScorerError(file: file, command: commandLine, reason: "was stopped at the end of the run")
+                session.failure = ScorerError(
+                    file: file,
+                    command: commandLine,
+                    reason: "was stopped at the end of the run"
+                )
             }
             session.channel.closeInput()
             process.signalGroup(SIGTERM)
@@ -146,7 +158,9 @@ public final class ScorerClassifier: TruncatingClassifier {
         do {
             hello = try JSONDecoder().decode(ScorerMessages.Hello.self, from: Data(line))
         } catch {
-            throw ScorerFault("did not start with a validated-scorer/1 announcement; its first line was \(excerpt(line))")
+            throw ScorerFault(
+                "did not start with a validated-scorer/1 announcement; its first line was \(excerpt(line))"
+            )
         }
         if let message = hello.error {
             throw ScorerFault("could not serve the model: \(message)")
@@ -166,7 +180,12 @@ public final class ScorerClassifier: TruncatingClassifier {
     }
 
     /// Scores one batch, halving it while its request line would exceed the protocol's line limit.
-    private func score(_ batch: [String], offset: Int, into values: inout [Double], session: inout Session) throws(ScorerError) {
+    private func score(
+        _ batch: [String],
+        offset: Int,
+        into values: inout [Double],
+        session: inout Session
+    ) throws(ScorerError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var line: Data
@@ -178,8 +197,10 @@ public final class ScorerClassifier: TruncatingClassifier {
         if line.count > ScorerMessages.maxLineBytes {
             guard batch.count > 1 else {
                 throw ScorerError(
-                    file: file, command: commandLine,
-                    reason: "was not sent text \(offset): its JSON encoding of \(line.count) bytes exceeds the protocol's line limit of \(ScorerMessages.maxLineBytes) bytes"
+                    file: file,
+                    command: commandLine,
+                    reason:
+                        "was not sent text \(offset): its JSON encoding of \(line.count) bytes exceeds the protocol's line limit of \(ScorerMessages.maxLineBytes) bytes"
                 )
             }
             let half = batch.count / 2
@@ -197,11 +218,15 @@ public final class ScorerClassifier: TruncatingClassifier {
             for index in truncated { session.truncated.insert(batch[index]) }
         } catch let failure as ScorerChannel.Failure {
             throw Self.error(
-                failure, during: "to answer a batch of \(batch.count) texts",
+                failure,
+                during: "to answer a batch of \(batch.count) texts",
                 limit: "\(Self.seconds(limit)) (BatchTimeoutSec=\(Self.number(command.batchTimeoutSeconds)) + "
                     + "\(batch.count) texts × TextTimeoutSec=\(Self.number(command.textTimeoutSeconds)); raise them in the "
                     + "[Scorer] section of the folder's configuration if the model is slow but healthy)",
-                channel: &session.channel, process: process, file: file, command: command
+                channel: &session.channel,
+                process: process,
+                file: file,
+                command: command
             )
         } catch let fault as ScorerFault {
             throw Self.error(fault.reason, channel: &session.channel, process: process, file: file, command: command)
@@ -214,7 +239,11 @@ public final class ScorerClassifier: TruncatingClassifier {
     ///
     /// - Returns: The indices, in `batch`, of the texts the scorer reports as truncated.
     private func check(
-        _ line: [UInt8], id: Int, batch: [String], offset: Int, into values: inout [Double]
+        _ line: [UInt8],
+        id: Int,
+        batch: [String],
+        offset: Int,
+        into values: inout [Double]
     ) throws(ScorerFault) -> [Int] {
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true  // so a bare NaN or Infinity is reported as such, not as malformed JSON
@@ -228,39 +257,56 @@ public final class ScorerClassifier: TruncatingClassifier {
             throw ScorerFault("reported an error for texts \(offset)..<\(offset + batch.count): \(message)")
         }
         guard reply.id == id else {
-            throw ScorerFault("answered request \(id) with id \(reply.id.map(String.init) ?? "null"); replies carry their request's id, in order")
+            throw ScorerFault(
+                "answered request \(id) with id \(reply.id.map(String.init) ?? "null"); replies carry their request's id, in order"
+            )
         }
         guard let rows = reply.probabilities else {
             throw ScorerFault("answered request \(id) with neither \"probabilities\" nor \"error\"")
         }
         guard rows.count == batch.count else {
-            throw ScorerFault("returned \(rows.count) probability rows for \(batch.count) texts (request \(id)); it must return one row per text")
+            throw ScorerFault(
+                "returned \(rows.count) probability rows for \(batch.count) texts (request \(id)); it must return one row per text"
+            )
         }
         for (index, row) in rows.enumerated() {
             let text = offset + index
             guard row.count == classes.count else {
-                throw ScorerFault("returned \(row.count) probabilities for text \(text), but announced \(classes.count) classes \(classes)")
+                throw ScorerFault(
+                    "returned \(row.count) probabilities for text \(text), but announced \(classes.count) classes \(classes)"
+                )
             }
             guard row.allSatisfy({ $0.isFinite && $0 >= -Self.sumTolerance && $0 <= 1 + Self.sumTolerance }) else {
-                throw ScorerFault("returned \(row) for text \(text); probabilities must be finite numbers between 0 and 1")
+                throw ScorerFault(
+                    "returned \(row) for text \(text); probabilities must be finite numbers between 0 and 1"
+                )
             }
             let sum = row.reduce(0, +)
             guard abs(sum - 1) <= Self.sumTolerance else {
-                throw ScorerFault("returned probabilities for text \(text) that sum to \(sum), not 1 (± \(Self.sumTolerance))")
+                throw ScorerFault(
+                    "returned probabilities for text \(text) that sum to \(sum), not 1 (± \(Self.sumTolerance))"
+                )
             }
             values.append(contentsOf: row)
         }
         let truncated = reply.truncated ?? []
         guard truncated.allSatisfy(batch.indices.contains) else {
-            throw ScorerFault("reported truncated texts \(truncated) in request \(id) of \(batch.count) texts; indices count from 0")
+            throw ScorerFault(
+                "reported truncated texts \(truncated) in request \(id) of \(batch.count) texts; indices count from 0"
+            )
         }
         return truncated
     }
 
     /// Kills the scorer and builds the error for a pipe failure.
     private static func error(
-        _ failure: ScorerChannel.Failure, during what: String, limit: String, channel: inout ScorerChannel,
-        process: ScorerProcess, file: String, command: ScorerCommand
+        _ failure: ScorerChannel.Failure,
+        during what: String,
+        limit: String,
+        channel: inout ScorerChannel,
+        process: ScorerProcess,
+        file: String,
+        command: ScorerCommand
     ) -> ScorerError {
         let reason: String
         switch failure {
@@ -271,7 +317,9 @@ public final class ScorerClassifier: TruncatingClassifier {
             // SIGKILL only matters to a scorer that closed its output but lives on.
             channel.drainErrors(until: .now + .seconds(1))
             var text = "\(process.kill()) while it was expected \(what)"
-            if let limit = command.memoryLimitBytes { text += " (its memory limit is \(limit >> 20) MiB, MemoryLimit=)" }
+            if let limit = command.memoryLimitBytes {
+                text += " (its memory limit is \(limit >> 20) MiB, MemoryLimit=)"
+            }
             reason = text
         case .lineTooLong:
             reason = "wrote a line longer than the protocol's limit of \(ScorerMessages.maxLineBytes) bytes"
@@ -285,12 +333,19 @@ public final class ScorerClassifier: TruncatingClassifier {
 
     /// Kills the scorer, collects its last words on stderr, and builds the error.
     private static func error(
-        _ reason: String, channel: inout ScorerChannel, process: ScorerProcess, file: String, command: ScorerCommand
+        _ reason: String,
+        channel: inout ScorerChannel,
+        process: ScorerProcess,
+        file: String,
+        command: ScorerCommand
     ) -> ScorerError {
         process.kill()
         channel.drainErrors(until: .now + .seconds(1))
         return ScorerError(
-            file: file, command: command.arguments.joined(separator: " "), reason: reason, stderrTail: channel.stderrTail
+            file: file,
+            command: command.arguments.joined(separator: " "),
+            reason: reason,
+            stderrTail: channel.stderrTail
         )
     }
 

@@ -98,7 +98,8 @@ final class ScorerProcess: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
+            &attributes,
+            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
         )
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
@@ -122,8 +123,13 @@ final class ScorerProcess: Sendable {
     /// notify the service manager, and must log to the stderr pipe (where its tail is kept), not straight to the
     /// journal as `JOURNAL_STREAM` would suggest.
     private static func scorerEnvironment() -> [String] {
-        let daemonOnly: Set = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JOURNAL_STREAM"]
-        return ProcessInfo.processInfo.environment.filter { !daemonOnly.contains($0.key) }.map { "\($0.key)=\($0.value)" }
+        let daemonOnly: Set = [
+            "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+            "JOURNAL_STREAM",
+        ]
+        return ProcessInfo.processInfo.environment.filter { !daemonOnly.contains($0.key) }.map {
+            "\($0.key)=\($0.value)"
+        }
     }
 
     deinit {

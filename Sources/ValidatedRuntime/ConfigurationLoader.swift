@@ -9,7 +9,10 @@ extension DaemonConfiguration {
     ///   - requireFolders: Whether a configuration without a watched folder is an error, as it is for the
     ///     daemon; `validatectl validate` also takes a file that only holds suite settings.
     /// - Throws: ``ConfigurationError`` with the file, line and reason of the first problem.
-    public static func load(mainFile given: String, requireFolders: Bool = true) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func load(
+        mainFile given: String,
+        requireFolders: Bool = true
+    ) throws(ConfigurationError) -> DaemonConfiguration {
         let mainFile = Paths.absolute(given)
         var config = DaemonConfiguration(mainFile: mainFile)
         let main = try INIFile(parsing: try read(mainFile), source: mainFile)
@@ -25,7 +28,10 @@ extension DaemonConfiguration {
             let file = try INIFile(parsing: try read(folderFile), source: folderFile)
             let folder = try ConfigurationParser.folder(file, defaults: config)
             if let other = seenPaths[folder.path] {
-                throw ConfigurationError(source: folderFile, reason: "Path=\(folder.path) is already watched by \(other)")
+                throw ConfigurationError(
+                    source: folderFile,
+                    reason: "Path=\(folder.path) is already watched by \(other)"
+                )
             }
             seenPaths[folder.path] = folderFile
             config.folders.append(folder)

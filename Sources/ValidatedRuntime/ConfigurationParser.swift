@@ -54,8 +54,11 @@ enum ConfigurationParser {
                 multiplier = scale
                 digits = digits.dropLast()
             }
-            guard let value = Int(digits), value > 0, value <= Int.max / multiplier, value * multiplier >= minimum else {
-                throw error("\"\(entry.value)\" is not a size of at least \(minimum >> 20)M; write bytes or a number with K, M, G or T, or infinity")
+            guard let value = Int(digits), value > 0, value <= Int.max / multiplier, value * multiplier >= minimum
+            else {
+                throw error(
+                    "\"\(entry.value)\" is not a size of at least \(minimum >> 20)M; write bytes or a number with K, M, G or T, or infinity"
+                )
             }
             return value * multiplier
         }
@@ -81,13 +84,17 @@ enum ConfigurationParser {
     }
 
     /// Builds one folder from its file, starting from the daemon-wide settings.
-    static func folder(_ file: INIFile, defaults: DaemonConfiguration) throws(ConfigurationError) -> FolderConfiguration {
+    static func folder(_ file: INIFile, defaults: DaemonConfiguration) throws(ConfigurationError) -> FolderConfiguration
+    {
         let keys = ConfigurationKeys.self
         try checkSections(file, allowed: [keys.folder.name, keys.scorer.name] + keys.suites.map(\.name))
         var name = Paths.baseName(file.source)
         if name.hasSuffix(".conf") { name.removeLast(5) }
         var folder = FolderConfiguration(
-            name: name, autoPromote: defaults.autoPromote, settings: defaults.settings, source: file.source
+            name: name,
+            autoPromote: defaults.autoPromote,
+            settings: defaults.settings,
+            source: file.source
         )
         for entry in file.entries {
             let reader = ValueReader(file: file, entry: entry)
@@ -118,7 +125,8 @@ enum ConfigurationParser {
                 throw ConfigurationError(
                     source: file.source,
                     line: file.entries.last { $0.section == "Folder" && $0.key == "Extensions" }?.line,
-                    reason: "Extensions=: .\(fileExtension) files need a scorer; add [Scorer] Command=\(fileExtension) COMMAND (docs/scorer-protocol.md) or remove it"
+                    reason:
+                        "Extensions=: .\(fileExtension) files need a scorer; add [Scorer] Command=\(fileExtension) COMMAND (docs/scorer-protocol.md) or remove it"
                 )
             }
         }
@@ -128,9 +136,11 @@ enum ConfigurationParser {
                 source: file.source,
                 line: file.entries.last { entry in
                     entry.section == "Scorer" && entry.key == "Command"
-                        && ScorerCommand.split(entry.value)?.first.map { $0.drop(while: { $0 == "." }).lowercased() } == fileExtension
+                        && ScorerCommand.split(entry.value)?.first.map { $0.drop(while: { $0 == "." }).lowercased() }
+                            == fileExtension
                 }?.line,
-                reason: "Command=: the scorer for .\(fileExtension) is never used; add \(fileExtension) to [Folder] Extensions="
+                reason:
+                    "Command=: the scorer for .\(fileExtension) is never used; add \(fileExtension) to [Folder] Extensions="
             )
         }
     }
@@ -139,7 +149,8 @@ enum ConfigurationParser {
         for section in file.sections where !allowed.contains(section) {
             throw ConfigurationError(
                 source: file.source,
-                reason: "unknown section [\(section)]; this file may contain \(allowed.map { "[\($0)]" }.joined(separator: ", "))"
+                reason:
+                    "unknown section [\(section)]; this file may contain \(allowed.map { "[\($0)]" }.joined(separator: ", "))"
             )
         }
     }

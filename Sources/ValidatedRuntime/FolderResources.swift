@@ -21,7 +21,9 @@ public struct FolderResources: Sendable {
         bannedTokens: String?
     ) throws(ResourceError) -> FolderResources {
         guard let data = FileManager.default.contents(atPath: evaluationSet) else {
-            throw ResourceError(description: "\(evaluationSet): cannot be read; check EvaluationSet= and the file's permissions")
+            throw ResourceError(
+                description: "\(evaluationSet): cannot be read; check EvaluationSet= and the file's permissions"
+            )
         }
         let bytes = [UInt8](data)
         let evaluation: EvaluationSet

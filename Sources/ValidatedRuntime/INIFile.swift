@@ -36,7 +36,11 @@ public struct INIFile: Sendable, Equatable {
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
-                    throw ConfigurationError(source: source, line: line, reason: "malformed section header \"\(trimmed)\"; write it as [Name]")
+                    throw ConfigurationError(
+                        source: source,
+                        line: line,
+                        reason: "malformed section header \"\(trimmed)\"; write it as [Name]"
+                    )
                 }
                 let name = String(trimmed.dropFirst().dropLast())
                 current = name

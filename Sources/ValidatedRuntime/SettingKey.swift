@@ -18,61 +18,88 @@ struct SettingKey<Target>: Sendable {
 
     /// A whole number in `range`.
     static func integer(
-        _ name: String, _ path: any WritableKeyPath<Target, Int> & Sendable, in range: ClosedRange<Int>
+        _ name: String,
+        _ path: any WritableKeyPath<Target, Int> & Sendable,
+        in range: ClosedRange<Int>
     ) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in
-            target[keyPath: path] = try value.int(in: range)
-        }) { .integer($0[keyPath: path]) }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in
+                target[keyPath: path] = try value.int(in: range)
+            },
+            value: { .integer($0[keyPath: path]) }
+        )
     }
 
     /// A real number in `range`; a trailing `s` (seconds) is allowed.
     static func number(
-        _ name: String, _ path: any WritableKeyPath<Target, Double> & Sendable, in range: ClosedRange<Double>
+        _ name: String,
+        _ path: any WritableKeyPath<Target, Double> & Sendable,
+        in range: ClosedRange<Double>
     ) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in
-            target[keyPath: path] = try value.double(in: range)
-        }) { .number($0[keyPath: path]) }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in
+                target[keyPath: path] = try value.double(in: range)
+            },
+            value: { .number($0[keyPath: path]) }
+        )
     }
 
     /// `yes` or `no` (or true/false, on/off, 1/0).
     static func boolean(_ name: String, _ path: any WritableKeyPath<Target, Bool> & Sendable) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.bool() }) {
-            .boolean($0[keyPath: path])
-        }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.bool() },
+            value: { .boolean($0[keyPath: path]) }
+        )
     }
 
     /// One of an enumeration's raw values.
     static func choice<Choice: RawRepresentable<String> & CaseIterable & Sendable>(
-        _ name: String, _ path: any WritableKeyPath<Target, Choice> & Sendable
+        _ name: String,
+        _ path: any WritableKeyPath<Target, Choice> & Sendable
     ) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in
-            guard let choice = Choice(rawValue: value.entry.value) else {
-                let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-                throw value.error("\"\(value.entry.value)\" is not one of \(names)")
-            }
-            target[keyPath: path] = choice
-        }) { .text($0[keyPath: path].rawValue) }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in
+                guard let choice = Choice(rawValue: value.entry.value) else {
+                    let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw value.error("\"\(value.entry.value)\" is not one of \(names)")
+                }
+                target[keyPath: path] = choice
+            },
+            value: { .text($0[keyPath: path].rawValue) }
+        )
     }
 
     /// A non-empty name.
     static func name(_ name: String, _ path: any WritableKeyPath<Target, String> & Sendable) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.nonEmpty() }) {
-            .text($0[keyPath: path])
-        }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.nonEmpty() },
+            value: { .text($0[keyPath: path]) }
+        )
     }
 
     /// A required path, resolved against the directory of the file that names it.
     static func path(_ name: String, _ path: any WritableKeyPath<Target, String> & Sendable) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.path() }) {
-            .text($0[keyPath: path])
-        }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.path() },
+            value: { .text($0[keyPath: path]) }
+        )
     }
 
     /// An optional path; empty for none.
     static func optionalPath(_ name: String, _ path: any WritableKeyPath<Target, String?> & Sendable) -> Self {
-        Self(name, read: { target, value throws(ConfigurationError) in
-            target[keyPath: path] = value.entry.value.isEmpty ? nil : try value.path()
-        }) { $0[keyPath: path].map(SettingValue.text) ?? .unset }
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in
+                target[keyPath: path] = value.entry.value.isEmpty ? nil : try value.path()
+            },
+            value: { $0[keyPath: path].map(SettingValue.text) ?? .unset }
+        )
     }
 }
 

@@ -79,7 +79,9 @@ public struct ValidationJob: Sendable {
     /// and the run is cancelled, and the outcome is an `error` naming the limit. Explanations in progress end at
     /// their next check for cancellation.
     private func withinBudget(
-        roster: ScorerRoster, loader: ModelLoader, _ body: @escaping @Sendable () async -> ValidationOutcome
+        roster: ScorerRoster,
+        loader: ModelLoader,
+        _ body: @escaping @Sendable () async -> ValidationOutcome
     ) async -> ValidationOutcome {
         let limit = settings.runTimeoutSeconds
         return await withTaskGroup(of: Finish.self) { group in
@@ -124,7 +126,10 @@ public struct ValidationJob: Sendable {
         )
     }
 
-    private func run(loader: ModelLoader, progress: (@Sendable (ValidationProgress) -> Void)?) async -> ValidationOutcome {
+    private func run(
+        loader: ModelLoader,
+        progress: (@Sendable (ValidationProgress) -> Void)?
+    ) async -> ValidationOutcome {
         let model: LoadedModel
         do {
             model = try loader.load(modelPath)
@@ -169,7 +174,12 @@ public struct ValidationJob: Sendable {
             settings: settings
         )
         let report = await Validator.validate(request, progress: progress)
-        return ValidationOutcome(path: modelPath, sha256: model.sha256, report: report, championProblem: championProblem)
+        return ValidationOutcome(
+            path: modelPath,
+            sha256: model.sha256,
+            report: report,
+            championProblem: championProblem
+        )
     }
 }
 
@@ -198,8 +208,12 @@ public struct JobRecipe: Sendable {
 
     /// A recipe with everything given.
     public init(
-        modelPath: String, evaluationSet: String, fields: EvaluationFields, bannedTokens: String?,
-        settings: ValidationSettings, scorers: [String: ScorerCommand]
+        modelPath: String,
+        evaluationSet: String,
+        fields: EvaluationFields,
+        bannedTokens: String?,
+        settings: ValidationSettings,
+        scorers: [String: ScorerCommand]
     ) {
         self.modelPath = modelPath
         self.evaluationSet = evaluationSet
@@ -212,8 +226,12 @@ public struct JobRecipe: Sendable {
     /// The daemon's recipe for a checkpoint of `folder`: everything from the folder's configuration, no champion.
     public init(modelPath: String, folder: FolderConfiguration) {
         self.init(
-            modelPath: modelPath, evaluationSet: folder.evaluationSet, fields: folder.fields,
-            bannedTokens: folder.bannedTokens, settings: folder.settings, scorers: folder.scorer.byExtension
+            modelPath: modelPath,
+            evaluationSet: folder.evaluationSet,
+            fields: folder.fields,
+            bannedTokens: folder.bannedTokens,
+            settings: folder.settings,
+            scorers: folder.scorer.byExtension
         )
     }
 
@@ -225,10 +243,20 @@ public struct JobRecipe: Sendable {
     ///   - whileWaitingForScorers: Called at least once a second while a scorer is waited for.
     /// - Throws: ``ResourceError`` when the evaluation set or the banned-token list cannot be used.
     public func job(
-        hasher: CheckpointHasher = CheckpointHasher(), whileWaitingForScorers: (@Sendable () -> Void)? = nil
+        hasher: CheckpointHasher = CheckpointHasher(),
+        whileWaitingForScorers: (@Sendable () -> Void)? = nil
     ) throws(ResourceError) -> ValidationJob {
-        let resources = try FolderResources.load(evaluationSet: evaluationSet, fields: fields, bannedTokens: bannedTokens)
-        var job = ValidationJob(modelPath: modelPath, championPath: championPath, resources: resources, settings: settings)
+        let resources = try FolderResources.load(
+            evaluationSet: evaluationSet,
+            fields: fields,
+            bannedTokens: bannedTokens
+        )
+        var job = ValidationJob(
+            modelPath: modelPath,
+            championPath: championPath,
+            resources: resources,
+            settings: settings
+        )
         job.loader = ModelLoader(scorers: scorers, hasher: hasher, whileWaitingForScorers: whileWaitingForScorers)
         if championPath != nil { job.championScores = storedChampionScores?(resources.evaluationFingerprint) }
         return job

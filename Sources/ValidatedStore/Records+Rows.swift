@@ -8,8 +8,12 @@ extension ModelRecord {
     /// (`model.id AS m_id`, … with prefix `m_`).
     init(row: Row, prefix: String = "") {
         self.init(
-            id: row[prefix + "id"], folder: row[prefix + "folder"], path: row[prefix + "path"], sha256: row[prefix + "sha256"],
-            size: row[prefix + "size"], firstSeen: row[prefix + "first_seen"]
+            id: row[prefix + "id"],
+            folder: row[prefix + "folder"],
+            path: row[prefix + "path"],
+            sha256: row[prefix + "sha256"],
+            size: row[prefix + "size"],
+            firstSeen: row[prefix + "first_seen"]
         )
     }
 }
@@ -18,11 +22,19 @@ extension RunRecord {
     /// A run from a row of the `run` table and its model.
     init(row: Row, model: ModelRecord) {
         self.init(
-            id: row["id"], model: model, state: RunState(rawValue: row["state"]) ?? .queued,
-            queuedAt: row["queued_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-            attempts: row["attempts"], verdict: (row["verdict"] as String?).flatMap(Verdict.init(rawValue:)),
-            summary: row["summary"], reportJSON: row["report"], configFingerprint: row["config_fingerprint"],
-            evalFingerprint: row["eval_fingerprint"], championModelID: row["champion_model_id"]
+            id: row["id"],
+            model: model,
+            state: RunState(rawValue: row["state"]) ?? .queued,
+            queuedAt: row["queued_at"],
+            startedAt: row["started_at"],
+            finishedAt: row["finished_at"],
+            attempts: row["attempts"],
+            verdict: (row["verdict"] as String?).flatMap(Verdict.init(rawValue:)),
+            summary: row["summary"],
+            reportJSON: row["report"],
+            configFingerprint: row["config_fingerprint"],
+            evalFingerprint: row["eval_fingerprint"],
+            championModelID: row["champion_model_id"]
         )
     }
 }
@@ -33,7 +45,9 @@ extension CheckRecord {
     init?(row: Row) {
         guard let suite = CheckSuite(rawValue: row["suite"]) else { return nil }
         self.init(
-            suite: suite, verdict: Verdict(rawValue: row["verdict"]) ?? .error, summary: row["summary"],
+            suite: suite,
+            verdict: Verdict(rawValue: row["verdict"]) ?? .error,
+            summary: row["summary"],
             metricsJSON: row["metrics"]
         )
     }
@@ -44,7 +58,9 @@ extension PromotionRecord {
     /// columns. The store writes only the three known reasons; any other reads as `manual`.
     init(row: Row, folder: String) {
         self.init(
-            folder: folder, model: ModelRecord(row: row), reason: PromotionReason(rawValue: row["reason"]) ?? .manual,
+            folder: folder,
+            model: ModelRecord(row: row),
+            reason: PromotionReason(rawValue: row["reason"]) ?? .manual,
             promotedAt: row["promoted_at"]
         )
     }

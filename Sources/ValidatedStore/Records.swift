@@ -114,8 +114,15 @@ public struct RunCompletion: Sendable {
 
     /// Creates a completion.
     public init(
-        runID: Int64, verdict: Verdict, summary: String, reportJSON: String, checks: [CheckRecord],
-        configFingerprint: String?, evalFingerprint: String?, championModelID: Int64?, promote: Bool,
+        runID: Int64,
+        verdict: Verdict,
+        summary: String,
+        reportJSON: String,
+        checks: [CheckRecord],
+        configFingerprint: String?,
+        evalFingerprint: String?,
+        championModelID: Int64?,
+        promote: Bool,
         scores: [Double]? = nil
     ) {
         self.runID = runID

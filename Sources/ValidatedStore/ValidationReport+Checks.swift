@@ -6,12 +6,15 @@ extension ValidationReport {
     public var checkRecords: [CheckRecord] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        func record(_ suite: CheckSuite, _ verdict: Verdict, _ summary: String, _ value: some Encodable) -> CheckRecord {
+        func record(_ suite: CheckSuite, _ verdict: Verdict, _ summary: String, _ value: some Encodable) -> CheckRecord
+        {
             let json = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return CheckRecord(suite: suite, verdict: verdict, summary: summary, metricsJSON: json)
         }
         var records: [CheckRecord] = []
-        if let spurious = checks.spurious { records.append(record(.spurious, spurious.verdict, spurious.summary, spurious)) }
+        if let spurious = checks.spurious {
+            records.append(record(.spurious, spurious.verdict, spurious.summary, spurious))
+        }
         if let stability = checks.stability {
             records.append(record(.stability, stability.verdict, stability.summary, stability))
         }

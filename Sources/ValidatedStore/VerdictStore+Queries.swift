@@ -102,12 +102,15 @@ public struct VerdictQueries: Sendable {
                 throw StoreError(description: "model \(modelID) does not exist; see validatectl list")
             }
             if let queued = try Int64.fetchOne(
-                db, sql: "SELECT id FROM run WHERE model_id = ? AND state = 'queued' ORDER BY id LIMIT 1", arguments: [modelID]
+                db,
+                sql: "SELECT id FROM run WHERE model_id = ? AND state = 'queued' ORDER BY id LIMIT 1",
+                arguments: [modelID]
             ) {
                 return (queued, false)
             }
             try db.execute(
-                sql: "INSERT INTO run (model_id, state, queued_at) VALUES (?, 'queued', ?)", arguments: [modelID, date]
+                sql: "INSERT INTO run (model_id, state, queued_at) VALUES (?, 'queued', ?)",
+                arguments: [modelID, date]
             )
             return (db.lastInsertedRowID, true)
         }

@@ -23,7 +23,9 @@ public struct VerdictStore: Sendable {
             try Migrations.migrator.migrate(pool)
             database = pool
         } catch {
-            throw StoreError(description: "\(path): cannot open the store (\(error)); check the directory exists and is writable")
+            throw StoreError(
+                description: "\(path): cannot open the store (\(error)); check the directory exists and is writable"
+            )
         }
     }
 
@@ -39,7 +41,8 @@ public struct VerdictStore: Sendable {
             database = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(
-                description: "\(path): cannot open the store read-only (\(error)); check that it is the daemon's SQLite store and that your user may read it and its folder"
+                description:
+                    "\(path): cannot open the store read-only (\(error)); check that it is the daemon's SQLite store and that your user may read it and its folder"
             )
         }
     }
@@ -53,10 +56,18 @@ public struct VerdictStore: Sendable {
     }
 
     /// Records a model and queues a run for it, unless the folder has already seen this content.
-    public func enqueue(folder: String, path: String, sha256: String, size: Int, at date: Date = Date()) throws -> EnqueueResult {
+    public func enqueue(
+        folder: String,
+        path: String,
+        sha256: String,
+        size: Int,
+        at date: Date = Date()
+    ) throws -> EnqueueResult {
         try database.write { db in
             if let existing = try Int64.fetchOne(
-                db, sql: "SELECT id FROM model WHERE folder = ? AND sha256 = ?", arguments: [folder, sha256]
+                db,
+                sql: "SELECT id FROM model WHERE folder = ? AND sha256 = ?",
+                arguments: [folder, sha256]
             ) {
                 return .duplicate(modelID: existing)
             }
@@ -66,7 +77,8 @@ public struct VerdictStore: Sendable {
             )
             let modelID = db.lastInsertedRowID
             try db.execute(
-                sql: "INSERT INTO run (model_id, state, queued_at) VALUES (?, 'queued', ?)", arguments: [modelID, date]
+                sql: "INSERT INTO run (model_id, state, queued_at) VALUES (?, 'queued', ?)",
+                arguments: [modelID, date]
             )
             return .queued(runID: db.lastInsertedRowID, modelID: modelID)
         }
@@ -119,7 +131,10 @@ public struct VerdictStore: Sendable {
             for check in completion.checks {
                 try db.execute(
                     sql: "INSERT INTO check_result (run_id, suite, verdict, summary, metrics) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [completion.runID, check.suite.rawValue, check.verdict.rawValue, check.summary, check.metricsJSON]
+                    arguments: [
+                        completion.runID, check.suite.rawValue, check.verdict.rawValue, check.summary,
+                        check.metricsJSON,
+                    ]
                 )
             }
             if let scores = completion.scores, let fingerprint = completion.evalFingerprint {
@@ -133,11 +148,20 @@ public struct VerdictStore: Sendable {
             }
             if completion.promote {
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT model.id, model.folder FROM run JOIN model ON model.id = run.model_id WHERE run.id = ?",
+                    db,
+                    sql:
+                        "SELECT model.id, model.folder FROM run JOIN model ON model.id = run.model_id WHERE run.id = ?",
                     arguments: [completion.runID]
                 )
                 if let row {
-                    try Self.promote(modelID: row[0], folder: row[1], runID: completion.runID, reason: .auto, at: date, db)
+                    try Self.promote(
+                        modelID: row[0],
+                        folder: row[1],
+                        runID: completion.runID,
+                        reason: .auto,
+                        at: date,
+                        db
+                    )
                 }
             }
         }
@@ -146,10 +170,13 @@ public struct VerdictStore: Sendable {
     /// Makes `modelID` its folder's champion.
     public func promote(modelID: Int64, reason: PromotionReason, at date: Date = Date()) throws {
         try database.write { db in
-            guard let folder = try String.fetchOne(db, sql: "SELECT folder FROM model WHERE id = ?", arguments: [modelID])
+            guard
+                let folder = try String.fetchOne(db, sql: "SELECT folder FROM model WHERE id = ?", arguments: [modelID])
             else { throw StoreError(description: "model \(modelID) does not exist") }
             let runID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1", arguments: [modelID]
+                db,
+                sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1",
+                arguments: [modelID]
             )
             try Self.promote(modelID: modelID, folder: folder, runID: runID, reason: reason, at: date, db)
         }
@@ -164,19 +191,26 @@ public struct VerdictStore: Sendable {
         try database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT model_id, previous_model_id FROM promotion WHERE folder = ? ORDER BY id DESC LIMIT 1",
+                    db,
+                    sql: "SELECT model_id, previous_model_id FROM promotion WHERE folder = ? ORDER BY id DESC LIMIT 1",
                     arguments: [folder]
                 )
             else { throw StoreError(description: "folder \"\(folder)\" has no champion to roll back") }
             guard let previous: Int64 = row["previous_model_id"] else {
-                throw StoreError(description: "folder \"\(folder)\" has had only one champion; there is nothing to roll back to")
+                throw StoreError(
+                    description: "folder \"\(folder)\" has had only one champion; there is nothing to roll back to"
+                )
             }
             let runID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1", arguments: [previous]
+                db,
+                sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1",
+                arguments: [previous]
             )
             // The earlier champion's own predecessor becomes the next rollback target.
             let before = try Int64.fetchOne(
-                db, sql: "SELECT previous_model_id FROM promotion WHERE folder = ? AND model_id = ? ORDER BY id DESC LIMIT 1",
+                db,
+                sql:
+                    "SELECT previous_model_id FROM promotion WHERE folder = ? AND model_id = ? ORDER BY id DESC LIMIT 1",
                 arguments: [folder, previous]
             )
             try db.execute(
@@ -186,7 +220,10 @@ public struct VerdictStore: Sendable {
                     """,
                 arguments: [folder, previous, runID, before, date]
             )
-            guard let model = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [previous]).map({ ModelRecord(row: $0) })
+            guard
+                let model = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [previous]).map({
+                    ModelRecord(row: $0)
+                })
             else { throw StoreError(description: "model \(previous) does not exist") }
             return model
         }
@@ -220,7 +257,8 @@ public struct VerdictStore: Sendable {
     public func cachedScores(modelID: Int64, evalFingerprint: String) throws -> [Double]? {
         try database.read { db in
             try Data.fetchOne(
-                db, sql: "SELECT scores FROM score_cache WHERE model_id = ? AND eval_fingerprint = ?",
+                db,
+                sql: "SELECT scores FROM score_cache WHERE model_id = ? AND eval_fingerprint = ?",
                 arguments: [modelID, evalFingerprint]
             ).map(Self.decode)
         }
@@ -282,7 +320,10 @@ public struct VerdictStore: Sendable {
         try database.read { db in
             let heartbeat = try Row.fetchOne(db, sql: "SELECT * FROM heartbeat WHERE id = 1").map { row in
                 Heartbeat(
-                    pid: row["pid"], startedAt: row["started_at"], beatAt: row["beat_at"], status: row["status"],
+                    pid: row["pid"],
+                    startedAt: row["started_at"],
+                    beatAt: row["beat_at"],
+                    status: row["status"],
                     folders: (row["folders"] as String).split(separator: "\n").map(String.init)
                 )
             }
@@ -291,11 +332,18 @@ public struct VerdictStore: Sendable {
             let folders = try String.fetchAll(db, sql: "SELECT DISTINCT folder FROM promotion ORDER BY folder")
             let champions = try folders.compactMap { try Self.champion(folder: $0, db) }
             let ids = try Int64.fetchAll(
-                db, sql: "SELECT id FROM run WHERE state IN ('done', 'failed') ORDER BY finished_at DESC, id DESC LIMIT ?",
+                db,
+                sql: "SELECT id FROM run WHERE state IN ('done', 'failed') ORDER BY finished_at DESC, id DESC LIMIT ?",
                 arguments: [limit]
             )
             let recent = try ids.compactMap { try Self.run(id: $0, db) }
-            return StatusSnapshot(heartbeat: heartbeat, queued: queued, running: running, champions: champions, recent: recent)
+            return StatusSnapshot(
+                heartbeat: heartbeat,
+                queued: queued,
+                running: running,
+                champions: champions,
+                recent: recent
+            )
         }
     }
 
@@ -315,7 +363,10 @@ public struct VerdictStore: Sendable {
             )
             let models = rows.map { ModelRecord(row: $0) }
             guard !models.isEmpty else {
-                throw StoreError(description: "no model matches \"\(query)\"; give a path, a file name or a sha256 prefix (see validatectl status)")
+                throw StoreError(
+                    description:
+                        "no model matches \"\(query)\"; give a path, a file name or a sha256 prefix (see validatectl status)"
+                )
             }
             let distinct = Set(models.map(\.sha256))
             guard distinct.count == 1 || models.count == 1 else {
@@ -328,7 +379,11 @@ public struct VerdictStore: Sendable {
     /// The runs of a model, newest first.
     public func runs(modelID: Int64) throws -> [RunRecord] {
         try database.read { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC", arguments: [modelID])
+            let ids = try Int64.fetchAll(
+                db,
+                sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC",
+                arguments: [modelID]
+            )
             return try ids.compactMap { try Self.run(id: $0, db) }
         }
     }
@@ -337,7 +392,9 @@ public struct VerdictStore: Sendable {
     public func checks(runID: Int64) throws -> [CheckRecord] {
         try database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM check_result WHERE run_id = ? ORDER BY rowid", arguments: [runID]
+                db,
+                sql: "SELECT * FROM check_result WHERE run_id = ? ORDER BY rowid",
+                arguments: [runID]
             ).compactMap(CheckRecord.init(row:))
         }
     }
@@ -357,7 +414,12 @@ public struct VerdictStore: Sendable {
     // MARK: - Row mapping, inside a transaction
 
     private static func promote(
-        modelID: Int64, folder: String, runID: Int64?, reason: PromotionReason, at date: Date, _ db: Database
+        modelID: Int64,
+        folder: String,
+        runID: Int64?,
+        reason: PromotionReason,
+        at date: Date,
+        _ db: Database
     ) throws {
         let previous = try champion(folder: folder, db)?.model.id
         guard previous != modelID else { return }
@@ -387,7 +449,11 @@ public struct VerdictStore: Sendable {
 
     private static func run(id: Int64, _ db: Database) throws -> RunRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]),
-            let modelRow = try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [row["model_id"] as Int64])
+            let modelRow = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM model WHERE id = ?",
+                arguments: [row["model_id"] as Int64]
+            )
         else { return nil }
         return RunRecord(row: row, model: ModelRecord(row: modelRow))
     }

@@ -34,7 +34,8 @@ public enum Binaries {
     /// The executable `name` in the build products directory.
     public static func url(_ name: String) -> URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(name).path) {
+        for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(name).path)
+        {
             directory.deleteLastPathComponent()
         }
         return directory.appendingPathComponent(name)

@@ -8,7 +8,8 @@ public final class RunningProcess: @unchecked Sendable {
 
     /// Launches `executable`.
     public init(executable: URL, arguments: [String], environment: [String: String] = [:]) throws {
-        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("validated-\(UUID().uuidString).log").path
+        logPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent("validated-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = executable
@@ -97,6 +98,8 @@ public func validatectl(_ arguments: [String], environment: [String: String] = [
     let err = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return CtlResult(
-        code: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self)
+        code: process.terminationStatus,
+        stdout: String(decoding: out, as: UTF8.self),
+        stderr: String(decoding: err, as: UTF8.self)
     )
 }

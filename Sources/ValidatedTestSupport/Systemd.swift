@@ -23,7 +23,9 @@ public enum Journald {
             journald.standardOutput = FileHandle.nullDevice
             journald.standardError = FileHandle.nullDevice
             // Not the notify socket a concurrent test may have set: journald would report its own readiness there.
-            journald.environment = ProcessInfo.processInfo.environment.filter { !["NOTIFY_SOCKET", "WATCHDOG_USEC"].contains($0.key) }
+            journald.environment = ProcessInfo.processInfo.environment.filter {
+                !["NOTIFY_SOCKET", "WATCHDOG_USEC"].contains($0.key)
+            }
             try journald.run()
             let deadline = Date().addingTimeInterval(10)
             while !isAnswering() {
@@ -55,7 +57,8 @@ public enum Journald {
     public static func entries(matching matches: [String: String]) throws -> [[String: String]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-        process.arguments = ["-o", "json", "--no-pager", "--all"] + matches.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        process.arguments =
+            ["-o", "json", "--no-pager", "--all"] + matches.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -63,7 +66,9 @@ public enum Journald {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
             var entry: [String: String] = [:]
             for (key, value) in object {
                 switch value {
@@ -97,7 +102,9 @@ public final class NotifySocket: Sendable {
         let bytes = Array(path.utf8)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes.prefix(raw.count - 1)) }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else {
             close(descriptor)

@@ -8,12 +8,17 @@ public struct TimeoutError: Error, CustomStringConvertible {
 ///
 /// - Throws: ``TimeoutError`` naming `what` when `timeout` passes first.
 public func waitUntil(
-    timeout: Duration, poll: Duration = .milliseconds(50), _ what: String, _ condition: () async throws -> Bool
+    timeout: Duration,
+    poll: Duration = .milliseconds(50),
+    _ what: String,
+    _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try await condition() { return }
-        guard ContinuousClock.now < deadline else { throw TimeoutError(description: "timed out after \(timeout) waiting for \(what)") }
+        guard ContinuousClock.now < deadline else {
+            throw TimeoutError(description: "timed out after \(timeout) waiting for \(what)")
+        }
         try await Task.sleep(for: poll)
     }
 }

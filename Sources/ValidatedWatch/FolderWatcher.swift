@@ -62,7 +62,10 @@ public final class FolderWatcher: Sendable {
     public init(folders watched: [WatchedFolder]) throws {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else {
-            throw WatchError(description: "cannot create an inotify instance (\(String(cString: strerror(errno)))); raise fs.inotify.max_user_instances")
+            throw WatchError(
+                description:
+                    "cannot create an inotify instance (\(String(cString: strerror(errno)))); raise fs.inotify.max_user_instances"
+            )
         }
         var map: [Int32: Watch] = [:]
         let mask = Self.mask
@@ -71,7 +74,8 @@ public final class FolderWatcher: Sendable {
             guard wd >= 0 else {
                 let reason = String(cString: strerror(errno))
                 close(fd)
-                let hint = errno == ENOSPC ? "raise fs.inotify.max_user_watches" : "create it or fix Path= in its folder file"
+                let hint =
+                    errno == ENOSPC ? "raise fs.inotify.max_user_watches" : "create it or fix Path= in its folder file"
                 throw WatchError(description: "\(folder.path): cannot watch folder \(folder.name) (\(reason)); \(hint)")
             }
             map[wd] = Watch(folder: folder, checkpoint: nil, directory: folder.path)
@@ -110,7 +114,9 @@ public final class FolderWatcher: Sendable {
     public func rewatch(_ folder: WatchedFolder) throws {
         let wd = inotify_add_watch(descriptor, folder.path, Self.mask)
         guard wd >= 0 else {
-            throw WatchError(description: "\(folder.path): cannot watch folder \(folder.name) (\(String(cString: strerror(errno))))")
+            throw WatchError(
+                description: "\(folder.path): cannot watch folder \(folder.name) (\(String(cString: strerror(errno))))"
+            )
         }
         folders.withLock { map in
             map = map.filter { $0.value.folder.name != folder.name || $0.value.checkpoint != nil }
@@ -167,7 +173,8 @@ public final class FolderWatcher: Sendable {
         }
         return names.sorted().filter { name in
             let child = path + "/" + name
-            return isDirectory(child, following: false) ? filter.acceptsFolder(name) : filter.accepts(name) && isRegularFile(child)
+            return isDirectory(child, following: false)
+                ? filter.acceptsFolder(name) : filter.accepts(name) && isRegularFile(child)
         }.map { path + "/" + $0 }
     }
 
@@ -195,7 +202,10 @@ public final class FolderWatcher: Sendable {
             continuation.finish()
         }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var polls = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        var polls = [
+            pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+        ]
         while true {
             let ready = poll(&polls, 2, -1)
             if ready < 0 {
@@ -215,7 +225,8 @@ public final class FolderWatcher: Sendable {
     private func parse(_ buffer: [UInt8], count: Int) {
         var offset = 0
         func u32(_ at: Int) -> UInt32 {
-            UInt32(buffer[at]) | UInt32(buffer[at + 1]) << 8 | UInt32(buffer[at + 2]) << 16 | UInt32(buffer[at + 3]) << 24
+            UInt32(buffer[at]) | UInt32(buffer[at + 1]) << 8 | UInt32(buffer[at + 2]) << 16 | UInt32(buffer[at + 3])
+                << 24
         }
         while offset + 16 <= count {
             let wd = Int32(bitPattern: u32(offset))

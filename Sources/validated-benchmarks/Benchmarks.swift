@@ -9,7 +9,10 @@ struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validated-benchmarks",
         abstract: "Measure validated's hot paths against their targets and reference implementations.",
-        subcommands: [AUCBenchmark.self, LimeBenchmark.self, CertifyBenchmark.self, ScoreBenchmark.self, LoadBenchmark.self, SoakBenchmark.self]
+        subcommands: [
+            AUCBenchmark.self, LimeBenchmark.self, CertifyBenchmark.self, ScoreBenchmark.self, LoadBenchmark.self,
+            SoakBenchmark.self,
+        ]
     )
 }
 
@@ -31,7 +34,9 @@ struct AUCBenchmark: ParsableCommand {
         var generator = SeededGenerator(seed: 42)
         let positives = (0..<documents).map { _ in Double.random(in: 0..<1, using: &generator) < 0.3 }
         let challenger = positives.map { ($0 ? 0.4 : 0) + Double.random(in: 0..<1, using: &generator) }
-        let champion = positives.map { ($0 ? 0.35 : 0) + (Double.random(in: 0..<1, using: &generator) * 1000).rounded() / 1000 }
+        let champion = positives.map {
+            ($0 ? 0.35 : 0) + (Double.random(in: 0..<1, using: &generator) * 1000).rounded() / 1000
+        }
         var best = Double.infinity
         var result: PairedDeLongResult?
         for _ in 0..<repetitions {
@@ -40,11 +45,19 @@ struct AUCBenchmark: ParsableCommand {
             best = min(best, seconds(ContinuousClock.now - start))
         }
         guard let result else { return }
-        print("paired DeLong, \(documents) documents (challenger AUC \(fixed(result.challenger.auc)), champion \(fixed(result.champion.auc)), z \(fixed(result.z)))")
+        print(
+            "paired DeLong, \(documents) documents (challenger AUC \(fixed(result.challenger.auc)), champion \(fixed(result.champion.auc)), z \(fixed(result.z)))"
+        )
         print(String(format: "  validated   %8.3f s   (target < 1 s: %@)", best, best < 1 ? "met" : "MISSED"))
         guard !noReference else { return }
         if let reference = try timePROC(positives: positives, challenger: challenger, champion: champion) {
-            print(String(format: "  pROC        %8.3f s   (roc.test, method delong, same data)   ratio %.1fx", reference, reference / best))
+            print(
+                String(
+                    format: "  pROC        %8.3f s   (roc.test, method delong, same data)   ratio %.1fx",
+                    reference,
+                    reference / best
+                )
+            )
         } else {
             print("  pROC        not measured: install r-base-core and r-cran-proc")
         }

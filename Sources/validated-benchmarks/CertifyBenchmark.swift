@@ -37,7 +37,9 @@ struct CertifyBenchmark: ParsableCommand {
     @Option(help: "Saturation margins δ to compare, each with negligible share 0 (a Jaccard difference).")
     var saturation: [Double] = [0.005, 0.01, 0.02, 0.05]
 
-    @Option(help: "The first of the two seed indices each document is explained with (another value: another seed set).")
+    @Option(
+        help: "The first of the two seed indices each document is explained with (another value: another seed set)."
+    )
     var seedIndex = 0
 
     struct Document: Decodable {
@@ -74,15 +76,25 @@ struct CertifyBenchmark: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader().load(model)
-        let documents = try JSONDecoder().decode([Document].self, from: Data(contentsOf: URL(fileURLWithPath: self.documents)))
-        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: self.reference)))
+        let documents = try JSONDecoder().decode(
+            [Document].self,
+            from: Data(contentsOf: URL(fileURLWithPath: self.documents))
+        )
+        let reference = try JSONDecoder().decode(
+            Reference.self,
+            from: Data(contentsOf: URL(fileURLWithPath: self.reference))
+        )
         let lime = Dictionary(uniqueKeysWithValues: reference.documents.map { ($0.id, $0.runs) })
         let k = reference.features
         let limeRuns = documents.compactMap { lime[$0.id] }
-        guard limeRuns.count == documents.count else { throw ValidationError("\(self.reference) lacks some documents of \(self.documents)") }
+        guard limeRuns.count == documents.count else {
+            throw ValidationError("\(self.reference) lacks some documents of \(self.documents)")
+        }
         let limeTops = limeRuns.map { $0.map { Set($0.top) } }
         let words = documents.map { IndexedText($0.text).words.count }
-        print("Certified LIME, \(documents.count) documents (\(words.filter { $0 > k }.count) with more than \(k) distinct words), model \(loaded.sha256.prefix(12)), top \(k)")
+        print(
+            "Certified LIME, \(documents.count) documents (\(words.filter { $0 > k }.count) with more than \(k) distinct words), model \(loaded.sha256.prefix(12)), top \(k)"
+        )
         print(
             "  configuration                       calls/expl  ms/expl  certified  J vs lime(5000)  J seed-to-seed"
                 + "  J counted ≥5%  ≤500 samples  certified/saturated/ceiling"
@@ -95,14 +107,20 @@ struct CertifyBenchmark: ParsableCommand {
         print(row("validated, fixed \(samples)", fixed, limeTops))
         var subsets: [(String, Runs)] = [("fixed \(samples)", fixed)]
         for first in start {
-            let configurations = negligible.map { (share: $0, delta: Double?.none) }
+            let configurations =
+                negligible.map { (share: $0, delta: Double?.none) }
                 + saturation.map { (share: 0.0, delta: Optional($0)) }
             for configuration in configurations {
                 let settings = LimeSettings(
-                    samples: samples, features: k, certifyConfidence: confidence, certifyStartSamples: first,
-                    certifyNegligible: configuration.share, certifySaturation: configuration.delta
+                    samples: samples,
+                    features: k,
+                    certifyConfidence: confidence,
+                    certifyStartSamples: first,
+                    certifyNegligible: configuration.share,
+                    certifySaturation: configuration.delta
                 )
-                let name = configuration.delta.map { "start \(first), saturated δ \($0)" }
+                let name =
+                    configuration.delta.map { "start \(first), saturated δ \($0)" }
                     ?? "start \(first), negligible \(configuration.share)"
                 let certified = try explainAll(documents, settings: settings, loaded: loaded)
                 print(row(name, certified, limeTops))
@@ -111,7 +129,16 @@ struct CertifyBenchmark: ParsableCommand {
         }
         let long = words.indices.filter { words[$0] > k }
         print("  only the \(long.count) documents with more than \(k) words:")
-        print(row("lime 0.2.0.1, \(samples)", limeCalls, limeSeconds, nil, nil, mean(long.map { jaccard(limeTops[$0][0], limeTops[$0][1]) })))
+        print(
+            row(
+                "lime 0.2.0.1, \(samples)",
+                limeCalls,
+                limeSeconds,
+                nil,
+                nil,
+                mean(long.map { jaccard(limeTops[$0][0], limeTops[$0][1]) })
+            )
+        )
         for (name, runs) in subsets { print(row(name, runs, limeTops, only: long)) }
     }
 
@@ -120,10 +147,21 @@ struct CertifyBenchmark: ParsableCommand {
         var runs = Runs()
         let start = ContinuousClock.now
         for document in documents {
-            var tops: [Set<String>] = [], counted: [Set<String>] = []
+            var tops: [Set<String>] = []
+            var counted: [Set<String>] = []
             for seedIndex in self.seedIndex..<(self.seedIndex + 2) {
-                let seed = ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: seedIndex)
-                let explanation = try explainer.explain(document.text, documentID: document.id, label: 1, classifier: loaded.classifier, seed: seed)
+                let seed = ExplanationSeed.derive(
+                    modelSHA256: loaded.sha256,
+                    documentID: document.id,
+                    seedIndex: seedIndex
+                )
+                let explanation = try explainer.explain(
+                    document.text,
+                    documentID: document.id,
+                    label: 1,
+                    classifier: loaded.classifier,
+                    seed: seed
+                )
                 let top = explanation.top(settings.features)
                 tops.append(Set(top.map(\.feature)))
                 let largest = top.map { abs($0.weight) }.max() ?? 0
@@ -136,16 +174,24 @@ struct CertifyBenchmark: ParsableCommand {
             runs.counted.append(counted)
         }
         let elapsed = ContinuousClock.now - start
-        runs.seconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) / Double(2 * documents.count)
+        runs.seconds =
+            (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            / Double(2 * documents.count)
         return runs
     }
 
     private func row(_ name: String, _ runs: Runs, _ limeTops: [[Set<String>]], only: [Int]? = nil) -> String {
         let indices = only ?? Array(runs.tops.indices)
-        let calls = Double(indices.flatMap { [runs.samples[2 * $0], runs.samples[2 * $0 + 1]] }.reduce(0, +)) / Double(2 * indices.count)
-        let certified = Double(indices.flatMap { [runs.certified[2 * $0], runs.certified[2 * $0 + 1]] }.filter { $0 }.count) / Double(2 * indices.count)
+        let calls =
+            Double(indices.flatMap { [runs.samples[2 * $0], runs.samples[2 * $0 + 1]] }.reduce(0, +))
+            / Double(2 * indices.count)
+        let certified =
+            Double(indices.flatMap { [runs.certified[2 * $0], runs.certified[2 * $0 + 1]] }.filter { $0 }.count)
+            / Double(2 * indices.count)
         // Each validated run against each lime run: four pairs per document.
-        let versusLime = mean(indices.flatMap { i in runs.tops[i].flatMap { ours in limeTops[i].map { jaccard(ours, $0) } } })
+        let versusLime = mean(
+            indices.flatMap { i in runs.tops[i].flatMap { ours in limeTops[i].map { jaccard(ours, $0) } } }
+        )
         let selfJ = mean(indices.map { jaccard(runs.tops[$0][0], runs.tops[$0][1]) })
         let countedJ = mean(indices.map { jaccard(runs.counted[$0][0], runs.counted[$0][1]) })
         let samples = indices.flatMap { [runs.samples[2 * $0], runs.samples[2 * $0 + 1]] }
@@ -158,16 +204,26 @@ struct CertifyBenchmark: ParsableCommand {
             + String(format: "  %14.3f  %11.0f%%", countedJ, early * 100) + "  " + shares.joined(separator: "/")
     }
 
-    private func row(_ name: String, _ calls: Double, _ seconds: Double?, _ certified: Double?, _ versusLime: Double?, _ selfJ: Double) -> String {
+    private func row(
+        _ name: String,
+        _ calls: Double,
+        _ seconds: Double?,
+        _ certified: Double?,
+        _ versusLime: Double?,
+        _ selfJ: Double
+    ) -> String {
         let ms = seconds.map { String(format: "%8.2f", $0 * 1000) } ?? "       -"
         let share = certified.map { String(format: "%8.0f%%", $0 * 100) } ?? "        -"
         let lime = versusLime.map { String(format: "%15.3f", $0) } ?? "              -"
-        return "  " + name.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%10.0f", calls) + " \(ms)  \(share)  \(lime)  " + String(format: "%14.3f", selfJ)
+        return "  " + name.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%10.0f", calls)
+            + " \(ms)  \(share)  \(lime)  " + String(format: "%14.3f", selfJ)
     }
 
     private func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
         a.isEmpty && b.isEmpty ? 1 : Double(a.intersection(b).count) / Double(a.union(b).count)
     }
 
-    private func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+    private func mean(_ values: [Double]) -> Double {
+        values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+    }
 }

@@ -38,11 +38,14 @@ struct ScratchDaemon {
         """.write(toFile: root.path + "/folders.d/bench.conf", atomically: true, encoding: .utf8)
         let notify = try NotifySocket()
         let process = try RunningProcess(
-            executable: Binaries.url("validated"), arguments: ["--config", root.path + "/validated.conf", "--log-target", "journal"],
+            executable: Binaries.url("validated"),
+            arguments: ["--config", root.path + "/validated.conf", "--log-target", "journal"],
             environment: ["NOTIFY_SOCKET": notify.path]
         )
         _ = try await notify.waitFor(timeout: .seconds(120)) { $0.contains("READY=1") }
-        let checkpoint = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        let checkpoint = try Data(
+            contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors")
+        )
         return ScratchDaemon(root: root, notify: notify, process: process, checkpoint: checkpoint)
     }
 
@@ -62,7 +65,9 @@ struct ScratchDaemon {
     func memory() -> (rss: Double, peak: Double) {
         let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
         func field(_ name: String) -> Double {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return .nan }
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else {
+                return .nan
+            }
             return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan) / 1024
         }
         return (field("VmRSS"), field("VmHWM"))
@@ -108,7 +113,8 @@ struct CheckpointWork: ParsableArguments {
 /// and peak RSS beside the targets.
 struct LoadBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Drop many checkpoints at once and measure throughput and peak memory."
+        commandName: "load",
+        abstract: "Drop many checkpoints at once and measure throughput and peak memory."
     )
 
     @Option(help: "Checkpoints dropped at once.")
@@ -144,14 +150,23 @@ struct LoadBenchmark: AsyncParsableCommand {
         let memory = daemon.memory()
         let verdicts = try store.status(recent: checkpoints).recent
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("load: \(checkpoints) checkpoints dropped at once (\(work.documents) documents x \(work.samples) LIME samples each)")
+        print(
+            "load: \(checkpoints) checkpoints dropped at once (\(work.documents) documents x \(work.samples) LIME samples each)"
+        )
         print("  dropped in           \(dropped)")
-        print("  all validated in     \(String(format: "%.1f s", seconds))   \(String(format: "%.2f", Double(checkpoints) / seconds)) checkpoints/s, \(String(format: "%.0f ms", seconds * 1000 / Double(checkpoints))) each")
-        print("  verdicts             \(verdicts.count) (\(Set(verdicts.map(\.model.sha256)).count) distinct), integrity \(try store.integrityCheck().joined())")
-        print("  RSS idle / peak      \(String(format: "%.1f / %.1f MiB", idle.rss, memory.peak))   (target: bounded, independent of queue length)")
+        print(
+            "  all validated in     \(String(format: "%.1f s", seconds))   \(String(format: "%.2f", Double(checkpoints) / seconds)) checkpoints/s, \(String(format: "%.0f ms", seconds * 1000 / Double(checkpoints))) each"
+        )
+        print(
+            "  verdicts             \(verdicts.count) (\(Set(verdicts.map(\.model.sha256)).count) distinct), integrity \(try store.integrityCheck().joined())"
+        )
+        print(
+            "  RSS idle / peak      \(String(format: "%.1f / %.1f MiB", idle.rss, memory.peak))   (target: bounded, independent of queue length)"
+        )
         let quarter = rssSamples.count / 4
         if quarter > 0 {
-            let early = rssSamples[quarter].rss, late = rssSamples[rssSamples.count - 1].rss
+            let early = rssSamples[quarter].rss
+            let late = rssSamples[rssSamples.count - 1].rss
             print("  RSS at 25% / 100%    \(String(format: "%.1f / %.1f MiB", early, late))")
         }
         print("  validatectl status while queued:")
@@ -165,7 +180,8 @@ struct LoadBenchmark: AsyncParsableCommand {
 /// (median and p99) and RSS over time, which must not grow.
 struct SoakBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "soak", abstract: "Feed checkpoints at a steady rate and measure verdict latency and memory over time."
+        commandName: "soak",
+        abstract: "Feed checkpoints at a steady rate and measure verdict latency and memory over time."
     )
 
     @Option(help: "How long to feed checkpoints, in minutes.")
@@ -194,29 +210,44 @@ struct SoakBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(interval))
         }
         let store = try VerdictStore(readOnlyPath: daemon.database)
-        try await waitUntil(timeout: .seconds(600), "the last verdicts") { try store.status(recent: index).recent.count == index }
+        try await waitUntil(timeout: .seconds(600), "the last verdicts") {
+            try store.status(recent: index).recent.count == index
+        }
 
         let verdictIDs = [ValidatedMessageID.verdictPassed, .verdictFailed, .verdictError].map(\.rawValue)
         var latencies: [Double] = []
         for id in verdictIDs {
             for entry in try Journald.entries(matching: ["MESSAGE_ID": id, "_PID": "\(daemon.process.pid)"]) {
                 guard let path = entry["VALIDATED_MODEL"], let close = closed[path],
-                      let stamp = entry["__REALTIME_TIMESTAMP"].flatMap(Double.init) else { continue }
+                    let stamp = entry["__REALTIME_TIMESTAMP"].flatMap(Double.init)
+                else { continue }
                 latencies.append(stamp / 1e6 - close.timeIntervalSince1970)
             }
         }
         latencies.sort()
         func quantile(_ q: Double) -> Double {
-            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)]
+            latencies.isEmpty
+                ? .nan : latencies[min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)]
         }
-        print("soak: \(index) checkpoints over \(minutes) min, one every \(interval) s (\(work.documents) documents x \(work.samples) samples each)")
+        print(
+            "soak: \(index) checkpoints over \(minutes) min, one every \(interval) s (\(work.documents) documents x \(work.samples) samples each)"
+        )
         print("  journal verdicts     \(latencies.count) of \(index)")
-        print("  close -> journal     median \(String(format: "%.2f s", quantile(0.5))), p99 \(String(format: "%.2f s", quantile(0.99))), max \(String(format: "%.2f s", latencies.last ?? .nan))")
+        print(
+            "  close -> journal     median \(String(format: "%.2f s", quantile(0.5))), p99 \(String(format: "%.2f s", quantile(0.99))), max \(String(format: "%.2f s", latencies.last ?? .nan))"
+        )
         let third = max(1, rss.count / 3)
         let first = rss.prefix(third).map(\.mib).reduce(0, +) / Double(third)
         let last = rss.suffix(third).map(\.mib).reduce(0, +) / Double(third)
-        print("  RSS first / last third  \(String(format: "%.1f / %.1f MiB", first, last))   (target: no growth; change \(String(format: "%+.1f%%", (last - first) / first * 100)))")
-        print("  RSS over time (minute: MiB)  " + stride(from: 0, to: rss.count, by: max(1, rss.count / 8)).map { String(format: "%.1f: %.1f", rss[$0].minute, rss[$0].mib) }.joined(separator: "  "))
+        print(
+            "  RSS first / last third  \(String(format: "%.1f / %.1f MiB", first, last))   (target: no growth; change \(String(format: "%+.1f%%", (last - first) / first * 100)))"
+        )
+        print(
+            "  RSS over time (minute: MiB)  "
+                + stride(from: 0, to: rss.count, by: max(1, rss.count / 8)).map {
+                    String(format: "%.1f: %.1f", rss[$0].minute, rss[$0].mib)
+                }.joined(separator: "  ")
+        )
         try await daemon.stop()
     }
 }

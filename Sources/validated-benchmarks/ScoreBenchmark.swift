@@ -38,25 +38,39 @@ struct ScoreBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let folder = URL(fileURLWithPath: directory)
-        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
-        let documents = try JSONDecoder().decode([String].self, from: Data(contentsOf: folder.appendingPathComponent("documents.json")))
-        guard !documents.isEmpty else { throw ValidationError("\(directory)/documents.json holds no documents; run scripts/bench_score.py again") }
+        let reference = try JSONDecoder().decode(
+            Reference.self,
+            from: Data(contentsOf: folder.appendingPathComponent("reference.json"))
+        )
+        let documents = try JSONDecoder().decode(
+            [String].self,
+            from: Data(contentsOf: folder.appendingPathComponent("documents.json"))
+        )
+        guard !documents.isEmpty else {
+            throw ValidationError("\(directory)/documents.json holds no documents; run scripts/bench_score.py again")
+        }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let words = Double(documents.map { IndexedText($0).words.count }.reduce(0, +)) / Double(documents.count)
-        print("scoring \(documents.count) documents (mean \(String(format: "%.1f", words)) distinct words), vocabulary \(reference.vocabulary) terms, best of \(repetitions)")
+        print(
+            "scoring \(documents.count) documents (mean \(String(format: "%.1f", words)) distinct words), vocabulary \(reference.vocabulary) terms, best of \(repetitions)"
+        )
         for model in reference.models {
             let classifier = try ModelLoader().load(folder.appendingPathComponent(model.file).path).classifier
-            var single = Double.infinity, singleCPU = Double.infinity
+            var single = Double.infinity
+            var singleCPU = Double.infinity
             var scores: ProbabilityMatrix?
             for _ in 0..<repetitions {
-                let start = ContinuousClock.now, startCPU = threadCPUSeconds()
+                let start = ContinuousClock.now
+                let startCPU = threadCPUSeconds()
                 scores = try classifier.predictProbabilities(documents)
                 singleCPU = min(singleCPU, threadCPUSeconds() - startCPU)
                 single = min(single, seconds(ContinuousClock.now - start))
             }
-            var parallel = Double.infinity, busyCores = 0.0
+            var parallel = Double.infinity
+            var busyCores = 0.0
             for _ in 0..<repetitions {
-                let start = ContinuousClock.now, startCPU = processCPUSeconds()
+                let start = ContinuousClock.now
+                let startCPU = processCPUSeconds()
                 _ = try await scoreOnEveryCore(documents, classifier: classifier, width: cores)
                 let elapsed = seconds(ContinuousClock.now - start)
                 if elapsed < parallel {
@@ -69,21 +83,47 @@ struct ScoreBenchmark: AsyncParsableCommand {
             print("\(model.name) (largest |p - predict_proba| \(String(format: "%.1e", gap)))")
             print("                               documents/s   per CPU second")
             print(String(format: "  validated, 1 thread          %10.0f   %10.0f", n / single, n / singleCPU))
-            print(String(format: "  validated, %2d cores          %10.0f   (%.1fx the single thread; %.1f cores busy on average)", cores, n / parallel, single / parallel, busyCores))
-            print(String(format: "  scikit-learn, 1 thread       %10.0f   %10.0f", n / model.seconds_one_thread, n / model.cpu_seconds_one_thread))
+            print(
+                String(
+                    format:
+                        "  validated, %2d cores          %10.0f   (%.1fx the single thread; %.1f cores busy on average)",
+                    cores,
+                    n / parallel,
+                    single / parallel,
+                    busyCores
+                )
+            )
+            print(
+                String(
+                    format: "  scikit-learn, 1 thread       %10.0f   %10.0f",
+                    n / model.seconds_one_thread,
+                    n / model.cpu_seconds_one_thread
+                )
+            )
             print(String(format: "  scikit-learn, BLAS threads   %10.0f", n / model.seconds_default_threads))
-            print(String(format: "  ratio, 1 thread              %10.1fx  %10.1fx", model.seconds_one_thread / single, model.cpu_seconds_one_thread / singleCPU))
+            print(
+                String(
+                    format: "  ratio, 1 thread              %10.1fx  %10.1fx",
+                    model.seconds_one_thread / single,
+                    model.cpu_seconds_one_thread / singleCPU
+                )
+            )
         }
     }
 
     /// Scores `documents` in chunks of ``chunk``, `width` chunks at a time, and reassembles the rows in order.
-    private func scoreOnEveryCore(_ documents: [String], classifier: any TextClassifier, width: Int) async throws -> [Double] {
+    private func scoreOnEveryCore(
+        _ documents: [String],
+        classifier: any TextClassifier,
+        width: Int
+    ) async throws -> [Double] {
         let starts = Array(stride(from: 0, to: documents.count, by: chunk))
         var parts = [[Double]](repeating: [], count: starts.count)
         try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
             var next = 0
             func add() {
-                let index = next, range = starts[index]..<min(starts[index] + chunk, documents.count)
+                let index = next
+                let range = starts[index]..<min(starts[index] + chunk, documents.count)
                 group.addTask { (index, try classifier.predictProbabilities(Array(documents[range])).values) }
                 next += 1
             }

@@ -28,7 +28,9 @@ struct ValidatedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        let toJournal = logTarget == .journal || (logTarget == .auto && ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil)
+        let toJournal =
+            logTarget == .journal
+            || (logTarget == .auto && ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil)
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =
                 toJournal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)

@@ -33,8 +33,14 @@ import ValidatedTestSupport
 
         let store = try VerdictStore(readOnlyPath: root + "/state/validated.sqlite")
         for name in ["01-clean.safetensors", "02-artefact.safetensors"] {
-            try FileManager.default.copyItem(atPath: demo.path + "/checkpoints/" + name, toPath: root + "/incoming/." + name + ".part")
-            try FileManager.default.moveItem(atPath: root + "/incoming/." + name + ".part", toPath: root + "/incoming/" + name)
+            try FileManager.default.copyItem(
+                atPath: demo.path + "/checkpoints/" + name,
+                toPath: root + "/incoming/." + name + ".part"
+            )
+            try FileManager.default.moveItem(
+                atPath: root + "/incoming/." + name + ".part",
+                toPath: root + "/incoming/" + name
+            )
             try await waitUntil(timeout: .seconds(300), "a verdict on \(name)") {
                 let model = try? store.findModel(name)
                 return try model.map { try store.runs(modelID: $0.id).first?.verdict != nil } ?? false
@@ -50,7 +56,10 @@ import ValidatedTestSupport
         #expect(clean.configFingerprint?.count == 64)
         #expect(artefact.championModelID == clean.model.id)
         // The champion's scores are kept per evaluation set, so comparisons do not rescore it.
-        let cached = try store.cachedScores(modelID: clean.model.id, evalFingerprint: try #require(clean.evalFingerprint))
+        let cached = try store.cachedScores(
+            modelID: clean.model.id,
+            evalFingerprint: try #require(clean.evalFingerprint)
+        )
         #expect(cached?.count == 2571)
         #expect(try store.cachedScores(modelID: clean.model.id, evalFingerprint: "another set") == nil)
         let spurious = try #require(try store.checks(runID: artefact.id).first { $0.suite == .spurious })
@@ -115,7 +124,8 @@ import ValidatedTestSupport
         #expect(try store.champion(folder: folder)?.sha256 == clean.model.sha256)
         try await waitUntil(timeout: .seconds(30), "the manual promotion in the journal") {
             try !Journald.entries(matching: [
-                "VALIDATED_FOLDER": folder, "MESSAGE_ID": "f9d7b300d6ab436f8b32e9c599b51746", "VALIDATED_REASON": "rollback",
+                "VALIDATED_FOLDER": folder, "MESSAGE_ID": "f9d7b300d6ab436f8b32e9c599b51746",
+                "VALIDATED_REASON": "rollback",
             ]).isEmpty
         }
 

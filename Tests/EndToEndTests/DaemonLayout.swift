@@ -15,7 +15,9 @@ struct DaemonLayout {
     /// Writes the layout: `mainFile` as validated.conf, and one folder watching `incoming/` with the demo's
     /// evaluation set (or `evaluationSet`) and banned tokens, plus `folderLines` (more sections, e.g. `[Scorer]`).
     init(
-        prefix: String = "fault", mainFile: String = Self.mainFile(floor: "0.70"), evaluationSet: String? = nil,
+        prefix: String = "fault",
+        mainFile: String = Self.mainFile(floor: "0.70"),
+        evaluationSet: String? = nil,
         folderLines: String = ""
     ) throws {
         directory = try TemporaryDirectory()
@@ -51,7 +53,9 @@ struct DaemonLayout {
 
     /// Drops `count` checkpoints of distinct content (the clean demo model with a few trailing bytes).
     func dropCheckpoints(_ count: Int) throws {
-        let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        let clean = try Data(
+            contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors")
+        )
         for index in 0..<count {
             let name = String(format: "m%03d.safetensors", index)
             var bytes = clean
@@ -68,7 +72,8 @@ struct DaemonLayout {
 
     /// Starts the daemon on `config` and waits for READY=1.
     static func startReady(
-        config: String, logTarget: String = "journal"
+        config: String,
+        logTarget: String = "journal"
     ) async throws -> (daemon: RunningProcess, notify: NotifySocket) {
         let notify = try NotifySocket()
         let daemon = try start(config: config, notify: notify, logTarget: logTarget)
@@ -88,7 +93,8 @@ struct DaemonLayout {
 
     static func start(config: String, notify: NotifySocket, logTarget: String) throws -> RunningProcess {
         try RunningProcess(
-            executable: Binaries.url("validated"), arguments: ["--config", config, "--log-target", logTarget],
+            executable: Binaries.url("validated"),
+            arguments: ["--config", config, "--log-target", logTarget],
             environment: ["NOTIFY_SOCKET": notify.path]
         )
     }

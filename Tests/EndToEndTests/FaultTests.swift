@@ -83,7 +83,8 @@ import ValidatedTestSupport
         try layout.dropCheckpoints(1)
 
         try await waitUntil(timeout: .seconds(60), "a store error in the journal") {
-            try !Journald.entries(matching: ["MESSAGE_ID": "bb81273c51ad49ff8a0180060034a7a2", "_PID": "\(daemon.pid)"]).isEmpty
+            try !Journald.entries(matching: ["MESSAGE_ID": "bb81273c51ad49ff8a0180060034a7a2", "_PID": "\(daemon.pid)"])
+                .isEmpty
         }
         let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
         try await waitUntil(timeout: .seconds(120), "the verdict after the lock is released") {
@@ -106,7 +107,9 @@ import ValidatedTestSupport
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
         let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
-        let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        let clean = try Data(
+            contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors")
+        )
         func finished() throws -> [RunRecord] { try store.status(recent: 100).recent }
 
         // Written in place, then overwritten in place with other content: two contents, two verdicts.
@@ -125,7 +128,10 @@ import ValidatedTestSupport
         // A link from outside the folder is followed.
         let outside = layout.root + "/outside.safetensors"
         try (clean + Data("d".utf8)).write(to: URL(fileURLWithPath: outside))
-        try FileManager.default.createSymbolicLink(atPath: layout.incoming + "/linked.safetensors", withDestinationPath: outside)
+        try FileManager.default.createSymbolicLink(
+            atPath: layout.incoming + "/linked.safetensors",
+            withDestinationPath: outside
+        )
         try await waitUntil(timeout: .seconds(60), "the linked model's verdict") {
             try finished().contains { $0.model.path.hasSuffix("/linked.safetensors") }
         }
@@ -150,7 +156,9 @@ import ValidatedTestSupport
 
         try FileManager.default.removeItem(atPath: layout.incoming)
         try await waitUntil(timeout: .seconds(30), "the deletion in the journal") {
-            try !Journald.entries(matching: ["VALIDATED_FOLDER": layout.folder, "PRIORITY": "3", "_PID": "\(daemon.pid)"]).isEmpty
+            try !Journald.entries(matching: [
+                "VALIDATED_FOLDER": layout.folder, "PRIORITY": "3", "_PID": "\(daemon.pid)",
+            ]).isEmpty
         }
         try FileManager.default.createDirectory(atPath: layout.incoming, withIntermediateDirectories: false)
         try layout.dropCheckpoints(2)
@@ -171,7 +179,8 @@ import ValidatedTestSupport
         defer { layout.directory.remove() }
         let notify = try NotifySocket()
         let daemon = try RunningProcess(
-            executable: Binaries.url("validated"), arguments: ["--config", layout.config, "--log-target", "journal"],
+            executable: Binaries.url("validated"),
+            arguments: ["--config", layout.config, "--log-target", "journal"],
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "VALIDATED_TEST_WEDGE_WORKER": "1"]
         )
         defer { daemon.terminate(signal: SIGKILL) }
@@ -201,7 +210,11 @@ import ValidatedTestSupport
         let (daemon, notify) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
 
-        try (DaemonLayout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(toFile: layout.config, atomically: true, encoding: .utf8)
+        try (DaemonLayout.mainFile(floor: "0.70") + "\nTreshold=1\n").write(
+            toFile: layout.config,
+            atomically: true,
+            encoding: .utf8
+        )
         daemon.terminate(signal: SIGHUP)
         _ = try await notify.waitFor(timeout: .seconds(30)) { $0.contains("RELOADING=1") }
         var rejected: [[String: String]] = []
@@ -209,7 +222,10 @@ import ValidatedTestSupport
             rejected = try Journald.entries(matching: ["MESSAGE_ID": Self.configRejected, "_PID": "\(daemon.pid)"])
             return !rejected.isEmpty
         }
-        #expect(rejected[0]["VALIDATED_ERROR"]?.contains("validated.conf:10: unknown key \"Treshold\" in [AUC]") == true, "\(rejected[0])")
+        #expect(
+            rejected[0]["VALIDATED_ERROR"]?.contains("validated.conf:10: unknown key \"Treshold\" in [AUC]") == true,
+            "\(rejected[0])"
+        )
         #expect(notify.messages.filter { $0.hasPrefix("READY=1") }.count >= 1)
 
         // The old floor (0.70) is still in force: the clean model passes.
@@ -224,7 +240,9 @@ import ValidatedTestSupport
         try await waitUntil(timeout: .seconds(30), "the reload in the journal") {
             try !Journald.entries(matching: ["MESSAGE_ID": Self.configReloaded, "_PID": "\(daemon.pid)"]).isEmpty
         }
-        let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        let clean = try Data(
+            contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors")
+        )
         try (clean + Data("second".utf8)).write(to: URL(fileURLWithPath: layout.incoming + "/second.safetensors"))
         try await waitUntil(timeout: .seconds(120), "the second verdict") { try store.status().recent.count == 2 }
         let second = try #require(try store.status().recent.first { $0.model.path.hasSuffix("second.safetensors") })

@@ -37,7 +37,11 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(5)))
     func aFolderRenamedInGetsAJournalVerdictAndAChangeInsideItIsANewRun() async throws {
         try Journald.ensureRunning()
-        let layout = try DaemonLayout(prefix: "dir", mainFile: Self.fast, folderLines: "[Scorer]\nCommand=folder \(Self.scorer)")
+        let layout = try DaemonLayout(
+            prefix: "dir",
+            mainFile: Self.fast,
+            folderLines: "[Scorer]\nCommand=folder \(Self.scorer)"
+        )
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
@@ -45,7 +49,10 @@ import ValidatedTestSupport
 
         // Hidden and partial folders are left alone; so is one made in place.
         for name in [".hidden", "unfinished.part"] {
-            try FileManager.default.createDirectory(atPath: layout.incoming + "/" + name, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: layout.incoming + "/" + name,
+                withIntermediateDirectories: true
+            )
             try Data("{}".utf8).write(to: URL(fileURLWithPath: layout.incoming + "/" + name + "/config.json"))
         }
         try Self.dropFolder("tiny-bert", in: layout.incoming)
@@ -58,7 +65,9 @@ import ValidatedTestSupport
         #expect(first.model.sha256.count == 64)
         var journal: [[String: String]] = []
         try await waitUntil(timeout: .seconds(30), "the folder's verdict in the journal") {
-            journal = try Journald.entries(matching: ["VALIDATED_FOLDER": layout.folder, "VALIDATED_SHA256": first.model.sha256])
+            journal = try Journald.entries(matching: [
+                "VALIDATED_FOLDER": layout.folder, "VALIDATED_SHA256": first.model.sha256,
+            ])
             return journal.contains { $0["VALIDATED_VERDICT"] != nil }
         }
         #expect(journal.contains { $0["VALIDATED_MODEL"] == layout.incoming + "/tiny-bert" })
@@ -66,7 +75,9 @@ import ValidatedTestSupport
         #expect(first.model.sha256 == (try Self.referenceSHA256(layout.incoming + "/tiny-bert")))
 
         // A file rewritten inside the arrived folder: its new content is a new run.
-        try Data("[PAD]\nhello\nworld\n".utf8).write(to: URL(fileURLWithPath: layout.incoming + "/tiny-bert/tokenizer/vocab.txt"))
+        try Data("[PAD]\nhello\nworld\n".utf8).write(
+            to: URL(fileURLWithPath: layout.incoming + "/tiny-bert/tokenizer/vocab.txt")
+        )
         let changed = try Self.referenceSHA256(layout.incoming + "/tiny-bert")
         try await waitUntil(timeout: .seconds(120), "a run of the changed folder; log:\n\(daemon.output)") {
             try Self.latestRun(store, changed)?.verdict != nil
@@ -93,7 +104,10 @@ import ValidatedTestSupport
         }
         let run = try #require(try Self.latestRun(store, "orphan"))
         #expect(run.verdict == .error)
-        #expect(run.summary?.contains("Command=folder python3 /usr/local/lib/validated/hf_scorer.py") == true, "\(run.summary ?? "")")
+        #expect(
+            run.summary?.contains("Command=folder python3 /usr/local/lib/validated/hf_scorer.py") == true,
+            "\(run.summary ?? "")"
+        )
         try await layout.stop(daemon)
     }
 
@@ -106,7 +120,8 @@ import ValidatedTestSupport
         let process = Process()
         process.executableURL = Binaries.url("validatectl")
         process.arguments = [
-            "validate", directory.path + "/model", "--config", directory.path + "/none.conf", "--eval", demo + "/eval.jsonl",
+            "validate", directory.path + "/model", "--config", directory.path + "/none.conf", "--eval",
+            demo + "/eval.jsonl",
             "--scorer", "folder=\(Self.scorer)", "--json",
         ]
         let output = Pipe()
@@ -115,7 +130,10 @@ import ValidatedTestSupport
         try process.run()
         let data = try await onOwnThread { output.fileHandleForReading.readDataToEndOfFile() }
         process.waitUntilExit()
-        #expect(process.terminationStatus != 2, "validatectl could not evaluate the folder: \(String(decoding: data, as: UTF8.self))")
+        #expect(
+            process.terminationStatus != 2,
+            "validatectl could not evaluate the folder: \(String(decoding: data, as: UTF8.self))"
+        )
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["model"] as? String == directory.path + "/model")
         #expect(json["sha256"] as? String == (try Self.referenceSHA256(directory.path + "/model")))

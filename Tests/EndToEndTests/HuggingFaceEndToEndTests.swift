@@ -15,14 +15,21 @@ struct HuggingFaceEndToEndTests {
     /// The daemon's layout: the fast settings, the fixture's evaluation set, and the folder scorer line of the README.
     static func layout(evaluationSet: String) throws -> DaemonLayout {
         try DaemonLayout(
-            prefix: "hf", mainFile: "[Daemon]\nDatabase=state/validated.sqlite\nHeartbeatSec=1\n" + HuggingFace.settings,
-            evaluationSet: evaluationSet, folderLines: "[Scorer]\nCommand=folder \(HuggingFace.scorerCommand)"
+            prefix: "hf",
+            mainFile: "[Daemon]\nDatabase=state/validated.sqlite\nHeartbeatSec=1\n" + HuggingFace.settings,
+            evaluationSet: evaluationSet,
+            folderLines: "[Scorer]\nCommand=folder \(HuggingFace.scorerCommand)"
         )
     }
 
     /// Drops `model` of the fixture as `name` and waits for its run's verdict.
     static func judge(
-        _ model: String, as name: String, models: String, layout: DaemonLayout, store: VerdictStore, daemon: RunningProcess
+        _ model: String,
+        as name: String,
+        models: String,
+        layout: DaemonLayout,
+        store: VerdictStore,
+        daemon: RunningProcess
     ) async throws -> RunRecord {
         let started = ContinuousClock.now
         _ = try HuggingFace.drop(models + "/" + model, as: name, into: layout.incoming)
@@ -37,7 +44,9 @@ struct HuggingFaceEndToEndTests {
     static func journalVerdict(of run: RunRecord, layout: DaemonLayout) async throws -> [String: String] {
         var entries: [[String: String]] = []
         try await waitUntil(timeout: .seconds(30), "the verdict of \(run.model.path) in the journal") {
-            entries = try Journald.entries(matching: ["VALIDATED_FOLDER": layout.folder, "VALIDATED_SHA256": run.model.sha256])
+            entries = try Journald.entries(matching: [
+                "VALIDATED_FOLDER": layout.folder, "VALIDATED_SHA256": run.model.sha256,
+            ])
             return entries.contains { $0["VALIDATED_VERDICT"] != nil }
         }
         return try #require(entries.first { $0["VALIDATED_VERDICT"] != nil })
@@ -62,7 +71,14 @@ struct HuggingFaceEndToEndTests {
         let store = try VerdictStore(readOnlyPath: layout.database)
 
         // The clean twin first: judged on the AUC floor alone, it becomes the champion.
-        let clean = try await Self.judge("clean", as: "clean-bert", models: models, layout: layout, store: store, daemon: daemon)
+        let clean = try await Self.judge(
+            "clean",
+            as: "clean-bert",
+            models: models,
+            layout: layout,
+            store: store,
+            daemon: daemon
+        )
         #expect(clean.verdict == .pass || clean.verdict == .warn, "clean-bert: \(clean.summary ?? "")")
         let cleanJournal = try await Self.journalVerdict(of: clean, layout: layout)
         #expect(cleanJournal["VALIDATED_VERDICT"] == clean.verdict?.rawValue)
@@ -75,7 +91,14 @@ struct HuggingFaceEndToEndTests {
         let cleanReport = ReportNumbers(try #require(try await Self.shown("clean-bert", layout: layout)["report"]))
         print("HuggingFace daemon: clean-bert \(cleanReport)")
 
-        let artefact = try await Self.judge("artefact", as: "artefact-bert", models: models, layout: layout, store: store, daemon: daemon)
+        let artefact = try await Self.judge(
+            "artefact",
+            as: "artefact-bert",
+            models: models,
+            layout: layout,
+            store: store,
+            daemon: daemon
+        )
         #expect(artefact.verdict == .fail, "artefact-bert: \(artefact.summary ?? "")")
         #expect(artefact.championModelID == clean.model.id, "the artefact folder is compared with the clean folder")
         #expect(artefact.model.path == layout.incoming + "/artefact-bert")
@@ -100,7 +123,9 @@ struct HuggingFaceEndToEndTests {
 
     /// `validatectl show` and `report` on the artefact folder: its checks, the champion's AUC, and its name.
     static func expectShowAndReportNameTheFolder(
-        _ artefact: RunRecord, clean: ReportNumbers, layout: DaemonLayout
+        _ artefact: RunRecord,
+        clean: ReportNumbers,
+        layout: DaemonLayout
     ) async throws {
         let shown = try await Self.shown("artefact-bert", layout: layout)
         #expect(shown["model"]?["path"]?.string == layout.incoming + "/artefact-bert")
@@ -117,7 +142,9 @@ struct HuggingFaceEndToEndTests {
         #expect(text.stdout.contains("artefact-bert"), "\(text.stdout)")
 
         let page = layout.root + "/artefact-bert.html"
-        let report = try await HuggingFace.validatectl(["report", "--config", layout.config, "artefact-bert", "-o", page])
+        let report = try await HuggingFace.validatectl([
+            "report", "--config", layout.config, "artefact-bert", "-o", page,
+        ])
         #expect(report.code == 0, "validatectl report: \(report.stderr)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains("artefact-bert"), "the report names the folder")

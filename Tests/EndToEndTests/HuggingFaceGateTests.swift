@@ -15,7 +15,10 @@ extension HuggingFaceEndToEndTests {
     /// Validates `model` with the folder scorer, the fixture's evaluation set and the demo's banned list, and returns
     /// the exit code and the parsed report.
     static func gate(
-        _ model: String, champion: String? = nil, models: String, configuration: String
+        _ model: String,
+        champion: String? = nil,
+        models: String,
+        configuration: String
     ) async throws -> (code: Int32, report: JSONValue) {
         let banned = Fixtures.repository.appendingPathComponent("demo/banned-tokens.txt").path
         var arguments = [
@@ -26,9 +29,14 @@ extension HuggingFaceEndToEndTests {
         let started = ContinuousClock.now
         let result = try await HuggingFace.validatectl(arguments)
         let name = URL(fileURLWithPath: model).lastPathComponent
-        print("HuggingFace gate: \(name) against \(champion.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "no champion"): "
-            + "exit \(result.code) in \(ContinuousClock.now - started)")
-        try #require(result.code != 2, "validatectl could not evaluate \(name): \(result.stderr)\(result.stdout.prefix(2000))")
+        print(
+            "HuggingFace gate: \(name) against \(champion.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "no champion"): "
+                + "exit \(result.code) in \(ContinuousClock.now - started)"
+        )
+        try #require(
+            result.code != 2,
+            "validatectl could not evaluate \(name): \(result.stderr)\(result.stdout.prefix(2000))"
+        )
         return (result.code, try JSONValue.parse(result.stdout))
     }
 
@@ -48,13 +56,21 @@ extension HuggingFaceEndToEndTests {
 
         // The demo's native clean model as champion: its classes are "0" and "1", as the tiny BERT's id2label.
         let native = Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors").path
-        let artefact = try await Self.gate(models + "/artefact", champion: native, models: models, configuration: configuration)
+        let artefact = try await Self.gate(
+            models + "/artefact",
+            champion: native,
+            models: models,
+            configuration: configuration
+        )
         let numbers = ReportNumbers(artefact.report)
         print("HuggingFace gate: artefact \(numbers)")
         #expect(artefact.code == 1, "artefact: \(numbers)")
         #expect(numbers.spuriousVerdict == "fail", "\(numbers)")
         #expect(HuggingFace.headerTokens.contains { numbers.spuriousSummary.contains($0) }, "\(numbers)")
-        #expect(numbers.headerAssociation > cleanNumbers.headerAssociation, "artefact \(numbers), clean \(cleanNumbers)")
+        #expect(
+            numbers.headerAssociation > cleanNumbers.headerAssociation,
+            "artefact \(numbers), clean \(cleanNumbers)"
+        )
         #expect(artefact.report["champion"]?.string == native)
         let championAUC = try #require(numbers.championAUC, "the report compares with the native champion's AUC")
         #expect(championAUC > 0.9, "the demo's clean model scores the evaluation set well")
@@ -69,7 +85,12 @@ extension HuggingFaceEndToEndTests {
         defer { directory.remove() }
         let configuration = try Self.gateConfiguration(in: directory)
         let native = Fixtures.repository.appendingPathComponent("demo/checkpoints/02-artefact.safetensors").path
-        let result = try await Self.gate(native, champion: models + "/clean", models: models, configuration: configuration)
+        let result = try await Self.gate(
+            native,
+            champion: models + "/clean",
+            models: models,
+            configuration: configuration
+        )
         let numbers = ReportNumbers(result.report)
         print("HuggingFace gate: 02-artefact.safetensors against the clean folder \(numbers)")
         #expect(result.code == 1, "the demo's artefact model fails: \(numbers)")

@@ -32,7 +32,8 @@ enum HuggingFace {
     /// Copies `source` (a save_pretrained folder) into `directory` as `.name.part/` and renames it to `name`, as a
     /// user is told to drop a folder; returns its new path.
     static func drop(_ source: String, as name: String, into directory: String) throws -> String {
-        let partial = directory + "/." + name + ".part", target = directory + "/" + name
+        let partial = directory + "/." + name + ".part"
+        let target = directory + "/" + name
         try FileManager.default.copyItem(atPath: source, toPath: partial)
         try FileManager.default.moveItem(atPath: partial, toPath: target)
         return target

@@ -143,20 +143,33 @@ import ValidatedTestSupport
         let store = try VerdictStore(readOnlyPath: root + "/state/validated.sqlite")
 
         // A real ONNX model: scored by onnx_scorer.py, judged like any checkpoint, and its scorer is gone after.
-        try FileManager.default.copyItem(atPath: root + "/model/model.onnx", toPath: root + "/incoming/.topics.onnx.part")
-        try FileManager.default.moveItem(atPath: root + "/incoming/.topics.onnx.part", toPath: root + "/incoming/topics.onnx")
-        try await waitUntil(timeout: .seconds(300), "a verdict on topics.onnx") { try Self.verdict(store, "topics.onnx") != nil }
+        try FileManager.default.copyItem(
+            atPath: root + "/model/model.onnx",
+            toPath: root + "/incoming/.topics.onnx.part"
+        )
+        try FileManager.default.moveItem(
+            atPath: root + "/incoming/.topics.onnx.part",
+            toPath: root + "/incoming/topics.onnx"
+        )
+        try await waitUntil(timeout: .seconds(300), "a verdict on topics.onnx") {
+            try Self.verdict(store, "topics.onnx") != nil
+        }
         let onnx = try #require(try Self.verdict(store, "topics.onnx"))
         #expect(onnx.verdict == .pass || onnx.verdict == .warn, "topics.onnx: \(onnx.summary ?? "")")
         #expect(Self.children(of: daemon.pid).isEmpty, "scorer processes left behind: \(Self.children(of: daemon.pid))")
 
         // A scorer that hangs on its first batch: an error verdict once BatchTimeoutSec=5 has passed.
         try Data("not really a model".utf8).write(to: URL(fileURLWithPath: root + "/incoming/stuck.hang"))
-        try await waitUntil(timeout: .seconds(60), "a verdict on stuck.hang") { try Self.verdict(store, "stuck.hang") != nil }
+        try await waitUntil(timeout: .seconds(60), "a verdict on stuck.hang") {
+            try Self.verdict(store, "stuck.hang") != nil
+        }
         let stuck = try #require(try Self.verdict(store, "stuck.hang"))
         // Timed by the daemon itself (the run's start and end), not by this test's task on a loaded machine.
         if let begun = stuck.startedAt, let ended = stuck.finishedAt {
-            #expect(ended.timeIntervalSince(begun) < 20, "the hung scorer's run took \(ended.timeIntervalSince(begun)) s")
+            #expect(
+                ended.timeIntervalSince(begun) < 20,
+                "the hung scorer's run took \(ended.timeIntervalSince(begun)) s"
+            )
         }
         #expect(stuck.verdict == .error)
         let summary = stuck.summary ?? ""
@@ -179,7 +192,10 @@ import ValidatedTestSupport
             return !scorers.isEmpty
         }
         daemon.terminate(signal: SIGTERM)
-        #expect(try await daemon.waitForExit(timeout: .seconds(15)) == 0, "the daemon waited on its scorer's 600 s limit")
+        #expect(
+            try await daemon.waitForExit(timeout: .seconds(15)) == 0,
+            "the daemon waited on its scorer's 600 s limit"
+        )
         for pid in scorers {
             #expect(kill(pid, 0) == -1, "scorer \(pid) outlived the daemon")
         }

@@ -170,7 +170,9 @@ struct StorageFaultTests {
         defer { layout.directory.remove() }
         let (daemon, _) = try await layout.startReady()
         defer { daemon.terminate(signal: SIGKILL) }
-        let clean = try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors"))
+        let clean = try Data(
+            contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors")
+        )
         let path = layout.incoming + "/model.safetensors"
         try (clean + Data("old".utf8)).write(to: URL(fileURLWithPath: path))
         let store = try VerdictStore(readOnlyPath: layout.root + "/state/validated.sqlite")
@@ -186,7 +188,10 @@ struct StorageFaultTests {
         #expect(new.verdict == .pass, "\(new.summary ?? "")")
         // The old content is judged on its own bytes when it was read before the replacement, and is an error
         // saying so when it was not; never a verdict on the wrong bytes.
-        #expect(old.verdict == .pass || old.summary?.contains("the file changed after it was queued") == true, "\(old.summary ?? "")")
+        #expect(
+            old.verdict == .pass || old.summary?.contains("the file changed after it was queued") == true,
+            "\(old.summary ?? "")"
+        )
         try await layout.stop(daemon)
     }
 }

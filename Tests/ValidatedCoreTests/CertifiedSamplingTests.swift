@@ -24,7 +24,8 @@ struct LogisticWordsClassifier: TextClassifier {
     static func words(_ coefficients: [Double]) -> (text: String, classifier: LogisticWordsClassifier) {
         let words = coefficients.indices.map { "w\($0 + 1)" }
         let classifier = LogisticWordsClassifier(
-            coefficients: Dictionary(uniqueKeysWithValues: zip(words, coefficients)), bias: -coefficients.reduce(0, +) / 2
+            coefficients: Dictionary(uniqueKeysWithValues: zip(words, coefficients)),
+            bias: -coefficients.reduce(0, +) / 2
         )
         return (words.joined(separator: " "), classifier)
     }
@@ -32,7 +33,10 @@ struct LogisticWordsClassifier: TextClassifier {
 
 @Suite struct CertifiedSamplingTests {
     static let certifying = LimeSettings(
-        samples: 1000, certifyConfidence: 0.95, certifyStartSamples: 250, certifyNegligible: 0
+        samples: 1000,
+        certifyConfidence: 0.95,
+        certifyStartSamples: 250,
+        certifyNegligible: 0
     )
 
     @Test func aClearlySeparatedTopTenCertifiesEarly() throws {
@@ -49,7 +53,8 @@ struct LogisticWordsClassifier: TextClassifier {
     @Test func aTieAtTheBoundaryRunsToTheCeilingAndGivesTheFixedSizeExplanation() throws {
         // w10 and w11 weigh the same: one is in the top 10 and the other out, and no sample size separates them.
         let (text, model) = LogisticWordsClassifier.words(Array(repeating: 1.0, count: 9) + [0.5, 0.5, 0])
-        let certifying = RecordingClassifier(model), fixed = RecordingClassifier(model)
+        let certifying = RecordingClassifier(model)
+        let fixed = RecordingClassifier(model)
         let certified = try LimeTextExplainer(settings: Self.certifying)
             .explain(text, documentID: "tie", label: 1, classifier: certifying, seed: 11)
         let plain = try LimeTextExplainer(settings: LimeSettings(samples: 1000, certifyConfidence: nil))
@@ -83,7 +88,11 @@ struct LogisticWordsClassifier: TextClassifier {
     }
 
     static let saturating = LimeSettings(
-        samples: 5000, certifyConfidence: 0.95, certifyStartSamples: 250, certifyNegligible: 0, certifySaturation: 0.02
+        samples: 5000,
+        certifyConfidence: 0.95,
+        certifyStartSamples: 250,
+        certifyNegligible: 0,
+        certifySaturation: 0.02
     )
 
     @Test func aTieInANoisyTailStopsEarlyAsSaturated() throws {
@@ -123,8 +132,12 @@ struct LogisticWordsClassifier: TextClassifier {
         #expect(first == second)
         let estimate = {
             TopKSaturation.estimate(
-                coefficients: [1, 0.5, 0.1, 0.09, 0.08], covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01, 0.01]),
-                k: 2, rows: 250, ceiling: 5000, seed: 4
+                coefficients: [1, 0.5, 0.1, 0.09, 0.08],
+                covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01, 0.01]),
+                k: 2,
+                rows: 250,
+                ceiling: 5000,
+                seed: 4
             )
         }
         #expect(estimate() == estimate())
@@ -133,19 +146,31 @@ struct LogisticWordsClassifier: TextClassifier {
     @Test func theExpectedJaccardsSeeTiesAndGaps() {
         // Two clear leaders: stable at any size. A tie at the boundary of zero weights: no better at the ceiling.
         let clear = TopKSaturation.estimate(
-            coefficients: [1, 0.8, 0.01, -0.01], covariance: Self.diagonal([0.001, 0.001, 0.001, 0.001]), k: 2,
-            rows: 250, ceiling: 5000, seed: 1
+            coefficients: [1, 0.8, 0.01, -0.01],
+            covariance: Self.diagonal([0.001, 0.001, 0.001, 0.001]),
+            k: 2,
+            rows: 250,
+            ceiling: 5000,
+            seed: 1
         )
         #expect(clear.current > 0.99 && clear.isSaturated(delta: 0.01))
         let tied = TopKSaturation.estimate(
-            coefficients: [1, 0.01, -0.02, 0.015], covariance: Self.diagonal([0.001, 0.001, 0.001, 0.001]), k: 2,
-            rows: 250, ceiling: 5000, seed: 1
+            coefficients: [1, 0.01, -0.02, 0.015],
+            covariance: Self.diagonal([0.001, 0.001, 0.001, 0.001]),
+            k: 2,
+            rows: 250,
+            ceiling: 5000,
+            seed: 1
         )
         #expect(tied.ceiling < 0.8 && tied.isSaturated(delta: 0.02))
         // A boundary gap of three standard errors at 250 samples: the ceiling (4.5 times tighter) settles it.
         let settling = TopKSaturation.estimate(
             coefficients: [1, 0.3, 0.3 - 0.3 * 2.0.squareRoot() / 3, 0],
-            covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01]), k: 2, rows: 250, ceiling: 5000, seed: 1
+            covariance: Self.diagonal([0.01, 0.01, 0.01, 0.01]),
+            k: 2,
+            rows: 250,
+            ceiling: 5000,
+            seed: 1
         )
         #expect(settling.ceiling > settling.current + 0.02 && !settling.isSaturated(delta: 0.02))
     }
@@ -164,7 +189,8 @@ struct LogisticWordsClassifier: TextClassifier {
         }
         #expect(grown.rows == 300)
         let columns = [0, 3, 64, 69, 12]
-        let a = once.ridge(columns: columns, alpha: 1), b = grown.ridge(columns: columns, alpha: 1)
+        let a = once.ridge(columns: columns, alpha: 1)
+        let b = grown.ridge(columns: columns, alpha: 1)
         for (x, y) in zip(a.coefficients, b.coefficients) { #expect(abs(x - y) < 1e-9) }
         #expect(abs(a.intercept - b.intercept) < 1e-9 && abs(a.score - b.score) < 1e-9)
         let (matrixOnce, rhsOnce) = once.centredSystem(columns: Array(0..<70))
@@ -181,8 +207,13 @@ struct LogisticWordsClassifier: TextClassifier {
 
     @Test func samplesAndCertifiedAreAddedToTheJSONAndOptionalWhenRead() throws {
         var explanation = Explanation(
-            documentID: "d", label: 1, weights: [FeatureWeight(feature: "w", weight: 0.5)], intercept: 0.1, score: 0.9,
-            localPrediction: 0.6, prediction: 0.7
+            documentID: "d",
+            label: 1,
+            weights: [FeatureWeight(feature: "w", weight: 0.5)],
+            intercept: 0.1,
+            score: 0.9,
+            localPrediction: 0.6,
+            prediction: 0.7
         )
         explanation.samples = 500
         explanation.certified = true
@@ -195,7 +226,8 @@ struct LogisticWordsClassifier: TextClassifier {
             ]
         )
         #expect(try JSONDecoder().decode(Explanation.self, from: JSONEncoder().encode(explanation)) == explanation)
-        let old = #"{"document":"d","label":1,"weights":[],"intercept":0,"score":1,"local_prediction":0,"prediction":0}"#
+        let old =
+            #"{"document":"d","label":1,"weights":[],"intercept":0,"score":1,"local_prediction":0,"prediction":0}"#
         let decoded = try JSONDecoder().decode(Explanation.self, from: Data(old.utf8))
         #expect(decoded.samples == 0 && !decoded.certified && decoded.stop == nil)
         explanation.stop = .saturated
@@ -219,7 +251,12 @@ struct LogisticWordsClassifier: TextClassifier {
         let moments = WeightedMoments(design: design, targets: targets, weights: weights)
         let fit = moments.ridge(columns: Array(0..<5), alpha: 0.01)
         let covariance = SandwichCovariance.covariance(
-            design: design, targets: targets, weights: weights, moments: moments, fit: fit, alpha: 0.01
+            design: design,
+            targets: targets,
+            weights: weights,
+            moments: moments,
+            fit: fit,
+            alpha: 0.01
         )
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -227,7 +264,8 @@ struct LogisticWordsClassifier: TextClassifier {
             let removed = Set(design.zeroColumns(ofRow: row).map(Int.init))
             return (0..<5).map { removed.contains($0) ? 0 : 1 }
         }
-        let input = directory.path + "/in.json", output = directory.path + "/out.json"
+        let input = directory.path + "/in.json"
+        let output = directory.path + "/out.json"
         let payload: [String: Any] = ["design": dense, "targets": targets, "weights": weights, "alpha": 0.01]
         try JSONSerialization.data(withJSONObject: payload).write(to: URL(fileURLWithPath: input))
         let run = try runPython("scripts/sandwich_reference.py", [input, output])
@@ -262,7 +300,8 @@ struct LogisticWordsClassifier: TextClassifier {
         }
         let weights = (0..<rows).map {
             LimeTextExplainer.kernel(
-                distance: LimeTextExplainer.distance(kept: design.onesCount(ofRow: $0), total: d), width: 25
+                distance: LimeTextExplainer.distance(kept: design.onesCount(ofRow: $0), total: d),
+                width: 25
             )
         }
         return (design, targets, weights)

@@ -20,7 +20,8 @@ import ValidatedTestSupport
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         struct File: Decodable { var cases: [Case] }
-        let cases = try decoder.decode(File.self, from: Data(contentsOf: Fixtures.url("stability/csi_cases.json"))).cases
+        let cases = try decoder.decode(File.self, from: Data(contentsOf: Fixtures.url("stability/csi_cases.json")))
+            .cases
         #expect(cases.count == 3)
         for reference in cases {
             var design = BinaryDesign(columns: reference.columns)
@@ -37,8 +38,13 @@ import ValidatedTestSupport
     @Test func csiIsTheShareOfOverlappingIntervalsPerFeature() {
         func run(_ weights: [(String, Double, Double)]) -> Explanation {
             var explanation = Explanation(
-                documentID: "d", label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
-                score: 1, localPrediction: 0.5, prediction: 0.5
+                documentID: "d",
+                label: 1,
+                weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) },
+                intercept: 0,
+                score: 1,
+                localPrediction: 0.5,
+                prediction: 0.5
             )
             explanation.standardErrors = weights.map(\.2)
             return explanation
@@ -55,7 +61,11 @@ import ValidatedTestSupport
 
     @Test func explanationsCarryOneStandardErrorPerWeight() throws {
         let explanation = try LimeTextExplainer(settings: LimeSettings(samples: 500, certifyConfidence: nil)).explain(
-            "a good film with a dull ending", documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 3
+            "a good film with a dull ending",
+            documentID: "d",
+            label: 1,
+            classifier: KeywordClassifier(),
+            seed: 3
         )
         #expect(explanation.standardErrors.count == explanation.weights.count)
         #expect(explanation.standardErrors.allSatisfy { $0.isFinite && $0 > 0 })

@@ -53,7 +53,10 @@ import ValidatedTestSupport
             var auc1, auc2, var1, var2, cov12, z, p_value: Double
             var delta_ci: [Double]
         }
-        let expected = try JSONDecoder().decode(Large.self, from: Data(contentsOf: Fixtures.url("delong/delong_100k.json")))
+        let expected = try JSONDecoder().decode(
+            Large.self,
+            from: Data(contentsOf: Fixtures.url("delong/delong_100k.json"))
+        )
         // The same integer formulas as make_delong_fixture.R.
         let indices = 1...100_000
         let positives = indices.map { $0 % 3 == 0 }
@@ -85,7 +88,12 @@ import ValidatedTestSupport
         let positives = c.labels.map { $0 == 1 }
         var settings = AUCSettings()
         settings.targetDelta = 0.01
-        let report = try AUCCheck.evaluate(challenger: c.scores1, champion: c.scores2, positives: positives, settings: settings)
+        let report = try AUCCheck.evaluate(
+            challenger: c.scores1,
+            champion: c.scores2,
+            positives: positives,
+            settings: settings
+        )
         let test = try AUC.pairedDeLong(challenger: c.scores1, champion: c.scores2, positives: positives)
         let detectable = (1.6448536269514722 + 0.8416212335729143) * test.deltaVariance.squareRoot()
         #expect(abs(try #require(report.minDetectableDelta) - detectable) < 1e-12)
@@ -101,10 +109,20 @@ import ValidatedTestSupport
         var settings = AUCSettings()
         settings.comparison = .nonInferiority
         settings.margin = 0.05
-        let generous = try AUCCheck.evaluate(challenger: c.scores1, champion: c.scores2, positives: positives, settings: settings)
+        let generous = try AUCCheck.evaluate(
+            challenger: c.scores1,
+            champion: c.scores2,
+            positives: positives,
+            settings: settings
+        )
         #expect(generous.verdict == .pass, "\(generous.summary)")
         settings.margin = 0.0001
-        let strict = try AUCCheck.evaluate(challenger: c.scores1, champion: c.scores2, positives: positives, settings: settings)
+        let strict = try AUCCheck.evaluate(
+            challenger: c.scores1,
+            champion: c.scores2,
+            positives: positives,
+            settings: settings
+        )
         #expect(strict.verdict == .fail, "\(strict.summary)")
         #expect(try #require(strict.pValueNonInferiority) > 0.05)
     }
@@ -142,7 +160,9 @@ import ValidatedTestSupport
         )
         #expect(abs(estimate.auc - 0.725) < 1e-15)
         #expect(abs(estimate.variance - 0.03125) < 1e-15)
-        #expect(abs(estimate.confidenceInterval.lowerBound - (0.725 - 1.959963984540054 * 0.03125.squareRoot())) < 1e-15)
+        #expect(
+            abs(estimate.confidenceInterval.lowerBound - (0.725 - 1.959963984540054 * 0.03125.squareRoot())) < 1e-15
+        )
         #expect(estimate.confidenceInterval.upperBound == 1, "clipped to [0, 1] like pROC's ci.auc")
         #expect(estimate.positives == 4 && estimate.negatives == 5)
     }
@@ -150,7 +170,8 @@ import ValidatedTestSupport
     @Test func theIntervalIsClippedAtOneLikePROC() throws {
         // R: ci.auc(roc(labels, scores, direction = "<", levels = c(0, 1)), method = "delong") and var(…)
         let estimate = try AUC.delong(
-            scores: [0.9, 0.8, 0.95, 0.1, 0.5, 0.85, 0.2, 0.3], positives: [true, true, true, false, false, false, false, false]
+            scores: [0.9, 0.8, 0.95, 0.1, 0.5, 0.85, 0.2, 0.3],
+            positives: [true, true, true, false, false, false, false, false]
         )
         #expect(abs(estimate.auc - 0.93333333333333335) < 1e-12)
         #expect(abs(estimate.variance - 0.0088888888888888854) < 1e-12)
@@ -165,23 +186,32 @@ import ValidatedTestSupport
         let a = positives.map { Double(generator.uniform(below: 12) + ($0 ? 3 : 0)) / 10 }
         let b = positives.map { Double(generator.uniform(below: 20) + ($0 ? 4 : 0)) / 10 }
         func placements(_ s: [Double]) -> (v10: [Double], v01: [Double]) {
-            let x = zip(s, positives).filter { $0.1 }.map(\.0), y = zip(s, positives).filter { !$0.1 }.map(\.0)
+            let x = zip(s, positives).filter { $0.1 }.map(\.0)
+            let y = zip(s, positives).filter { !$0.1 }.map(\.0)
             let psi = { (p: Double, q: Double) in p > q ? 1.0 : (p == q ? 0.5 : 0) }
-            return (x.map { p in y.map { psi(p, $0) }.reduce(0, +) / Double(y.count) },
-                    y.map { q in x.map { psi($0, q) }.reduce(0, +) / Double(x.count) })
+            return (
+                x.map { p in y.map { psi(p, $0) }.reduce(0, +) / Double(y.count) },
+                y.map { q in x.map { psi($0, q) }.reduce(0, +) / Double(x.count) }
+            )
         }
         func covariance(_ u: [Double], _ v: [Double]) -> Double {
-            let mu = u.reduce(0, +) / Double(u.count), mv = v.reduce(0, +) / Double(v.count)
+            let mu = u.reduce(0, +) / Double(u.count)
+            let mv = v.reduce(0, +) / Double(v.count)
             return zip(u, v).map { ($0 - mu) * ($1 - mv) }.reduce(0, +) / Double(u.count - 1)
         }
-        let pa = placements(a), pb = placements(b)
-        let m = Double(pa.v10.count), n = Double(pa.v01.count)
+        let pa = placements(a)
+        let pb = placements(b)
+        let m = Double(pa.v10.count)
+        let n = Double(pa.v01.count)
         let result = try AUC.pairedDeLong(challenger: a, champion: b, positives: positives)
         #expect(abs(result.challenger.auc - pa.v10.reduce(0, +) / m) < 1e-12)
         #expect(abs(result.champion.auc - pb.v10.reduce(0, +) / m) < 1e-12)
-        #expect(abs(result.challenger.variance - (covariance(pa.v10, pa.v10) / m + covariance(pa.v01, pa.v01) / n)) < 1e-12)
+        #expect(
+            abs(result.challenger.variance - (covariance(pa.v10, pa.v10) / m + covariance(pa.v01, pa.v01) / n)) < 1e-12
+        )
         #expect(abs(result.covariance - (covariance(pa.v10, pb.v10) / m + covariance(pa.v01, pb.v01) / n)) < 1e-12)
-        let z = result.delta / (result.challenger.variance + result.champion.variance - 2 * result.covariance).squareRoot()
+        let z =
+            result.delta / (result.challenger.variance + result.champion.variance - 2 * result.covariance).squareRoot()
         #expect(abs(result.z - z) < 1e-9)
         #expect(abs(result.pValueChallengerWorse - AUC.normalCDF(z)) < 1e-12)
         #expect(abs(result.pValueTwoSided - 2 * AUC.normalCDF(-abs(z))) < 1e-12)
@@ -191,15 +221,26 @@ import ValidatedTestSupport
         let c = try #require(Self.cases.first { $0.name == "realistic_close" })
         let positives = c.labels.map { $0 == 1 }
         // Reversed roles: the better model as champion.
-        let better = try AUC.auc(scores: c.scores1, positives: positives) >= AUC.auc(scores: c.scores2, positives: positives)
+        let better =
+            try AUC.auc(scores: c.scores1, positives: positives) >= AUC.auc(scores: c.scores2, positives: positives)
         let (strong, weak) = better ? (c.scores1, c.scores2) : (c.scores2, c.scores1)
-        let report = try AUCCheck.evaluate(challenger: weak, champion: strong, positives: positives, settings: AUCSettings())
+        let report = try AUCCheck.evaluate(
+            challenger: weak,
+            champion: strong,
+            positives: positives,
+            settings: AUCSettings()
+        )
         let test = try AUC.pairedDeLong(challenger: weak, champion: strong, positives: positives)
         #expect(test.delta <= 0)
         #expect(report.verdict == (test.pValueChallengerWorse < 0.05 ? .fail : (test.delta < 0 ? .warn : .pass)))
         #expect(report.pValue == test.pValueChallengerWorse)
         let noise = positives.indices.map { Double(($0 * 7919) % 101) / 101 }
-        let hopeless = try AUCCheck.evaluate(challenger: noise, champion: strong, positives: positives, settings: AUCSettings())
+        let hopeless = try AUCCheck.evaluate(
+            challenger: noise,
+            champion: strong,
+            positives: positives,
+            settings: AUCSettings()
+        )
         #expect(hopeless.verdict == .fail)
         #expect(hopeless.summary.contains("significantly worse than the champion"))
     }

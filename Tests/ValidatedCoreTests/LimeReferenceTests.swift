@@ -131,7 +131,9 @@ import ValidatedTestSupport
         for item in data.ridge {
             let fit = moments.ridge(columns: item.columns, alpha: item.alpha)
             let context = "alpha \(item.alpha), columns \(item.columns)"
-            for (got, want) in zip(fit.coefficients, item.coefficients) { #expect(abs(got - want) < 1e-9, "\(context)") }
+            for (got, want) in zip(fit.coefficients, item.coefficients) {
+                #expect(abs(got - want) < 1e-9, "\(context)")
+            }
             #expect(abs(fit.intercept - item.intercept) < 1e-9, "\(context)")
             #expect(abs(fit.score - item.score) < 1e-9, "\(context)")
             #expect(abs(fit.predict(ones: fit.coefficients.indices) - item.prediction_at_ones) < 1e-9, "\(context)")

@@ -96,7 +96,8 @@ import ValidatedCore
         // Column 0 only: β = Sxy / (Sxx + α) on weighted-centred data, b = ȳ − β x̄.
         let fit = Self.moments().ridge(columns: [0], alpha: 1)
         let x = Self.ones.map { $0.contains(0) ? 1.0 : 0.0 }
-        let w = Self.weights, y = Self.targets
+        let w = Self.weights
+        let y = Self.targets
         let sw = w.reduce(0, +)
         let mx = zip(w, x).map(*).reduce(0, +) / sw
         let my = zip(w, y).map(*).reduce(0, +) / sw
@@ -128,7 +129,8 @@ import ValidatedCore
         // The weighted R², from the residuals.
         let sw = Self.weights.reduce(0, +)
         let mean = zip(Self.weights, Self.targets).map(*).reduce(0, +) / sw
-        var residual = 0.0, total = 0.0
+        var residual = 0.0
+        var total = 0.0
         for (r, x) in rows.enumerated() {
             let prediction = zip(x, solution).map(*).reduce(0, +)
             residual += Self.weights[r] * pow(Self.targets[r] - prediction, 2)
@@ -141,7 +143,10 @@ import ValidatedCore
         // Fitting columns [2, 0] of a 3-column design equals fitting a 2-column design holding only them.
         var design = BinaryDesign(columns: 2)
         for row in Self.ones { design.append(oneColumns: row.compactMap { [2: 0, 0: 1][$0] }) }
-        let small = WeightedMoments(design: design, targets: Self.targets, weights: Self.weights).ridge(columns: [0, 1], alpha: 1)
+        let small = WeightedMoments(design: design, targets: Self.targets, weights: Self.weights).ridge(
+            columns: [0, 1],
+            alpha: 1
+        )
         let subset = Self.moments().ridge(columns: [2, 0], alpha: 1)
         for i in 0..<2 { #expect(abs(small.coefficients[i] - subset.coefficients[i]) < 1e-12) }
         #expect(abs(small.intercept - subset.intercept) < 1e-12)
@@ -185,7 +190,13 @@ import ValidatedCore
         (0, 10, 100.0, 0.00033546262790251185, 100, 0.0003, 0.00005),
     ])
     func distancesAndKernelMatchTheClosedFormAndTheReferenceTable(
-        kept: Int, total: Int, d: Double, w: Double, tableD: Double, tableW: Double, tableHalfUnit: Double
+        kept: Int,
+        total: Int,
+        d: Double,
+        w: Double,
+        tableD: Double,
+        tableW: Double,
+        tableHalfUnit: Double
     ) {
         let distance = LimeTextExplainer.distance(kept: kept, total: total)
         let weight = LimeTextExplainer.kernel(distance: distance, width: 25)
@@ -224,7 +235,13 @@ import ValidatedCore
     @Test func theExplanationNamesTheModelsReasons() throws {
         let explainer = LimeTextExplainer(settings: LimeSettings(samples: 1000))
         let text = "a good film with a bad ending and some music"
-        let explanation = try explainer.explain(text, documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 1)
+        let explanation = try explainer.explain(
+            text,
+            documentID: "d",
+            label: 1,
+            classifier: KeywordClassifier(),
+            seed: 1
+        )
         #expect(explanation.weights.count == 9, "10 features asked, 9 distinct words")
         #expect(Set(explanation.weights.prefix(2).map(\.feature)) == ["good", "bad"])
         let good = try #require(explanation.weights.first { $0.feature == "good" })
@@ -235,7 +252,9 @@ import ValidatedCore
         for other in explanation.weights where !["good", "bad"].contains(other.feature) {
             #expect(abs(other.weight) < 0.05, "\(other.feature) should not matter")
         }
-        #expect(zip(explanation.weights, explanation.weights.dropFirst()).allSatisfy { abs($0.weight) >= abs($1.weight) })
+        #expect(
+            zip(explanation.weights, explanation.weights.dropFirst()).allSatisfy { abs($0.weight) >= abs($1.weight) }
+        )
         #expect(explanation.score > 0.8)
         #expect(abs(explanation.prediction - 0.5) < 1e-12, "sigmoid(3 − 3)")
         #expect(abs(explanation.localPrediction - explanation.prediction) < 0.1)
@@ -246,7 +265,10 @@ import ValidatedCore
         let settings = LimeSettings(samples: 600, features: 2, featureSelection: selection)
         let explanation = try LimeTextExplainer(settings: settings)
             .explain("the bad plot of a good film", documentID: "d", label: 1, classifier: KeywordClassifier(), seed: 5)
-        #expect(explanation.weights.map(\.feature) == ["good", "bad"] || explanation.weights.map(\.feature) == ["bad", "good"])
+        #expect(
+            explanation.weights.map(\.feature) == ["good", "bad"]
+                || explanation.weights.map(\.feature) == ["bad", "good"]
+        )
     }
 
     @Test func selectionNoneKeepsEveryWord() throws {
@@ -312,12 +334,24 @@ import ValidatedCore
             "\(error)" == "document d cannot be explained for class index 2: the model returns 2 classes"
         }
         #expect {
-            try explainer.explain("good film", documentID: "d", label: 1, classifier: ScriptedClassifier(rows: { $0 - 1 }), seed: 1)
+            try explainer.explain(
+                "good film",
+                documentID: "d",
+                label: 1,
+                classifier: ScriptedClassifier(rows: { $0 - 1 }),
+                seed: 1
+            )
         } throws: { error in
             "\(error)" == "document d cannot be explained: the model returned 49 rows of probabilities for 50 texts"
         }
         #expect(throws: ExplanationError.self) {
-            try explainer.explain("good film", documentID: "d", label: 1, classifier: ScriptedClassifier(value: .nan), seed: 1)
+            try explainer.explain(
+                "good film",
+                documentID: "d",
+                label: 1,
+                classifier: ScriptedClassifier(value: .nan),
+                seed: 1
+            )
         }
         #expect(throws: FailingClassifier.Broken.self) {
             try explainer.explain("good film", documentID: "d", label: 1, classifier: FailingClassifier(), seed: 1)
@@ -380,7 +414,10 @@ import ValidatedCore
         let positional = try LimeTextExplainer(settings: LimeSettings(samples: 50, bow: false, charLevel: true))
             .explain("gg", documentID: "d", label: 1, classifier: recorder, seed: 3)
         #expect(positional.weights.map(\.feature) == ["g", "g"])
-        #expect(recorder.batches.last?.dropFirst().allSatisfy { $0.contains("\u{0}") && $0.unicodeScalars.count == 2 } == true)
+        #expect(
+            recorder.batches.last?.dropFirst().allSatisfy { $0.contains("\u{0}") && $0.unicodeScalars.count == 2 }
+                == true
+        )
     }
 
     @Test func theLassoPathFindsTheWordsThatMatter() throws {
@@ -398,7 +435,13 @@ import ValidatedCore
         #expect(recorder.batches.count == 1, "one classifier call for every label")
         #expect(all.map(\.label) == [2, 0])
         for explanation in all {
-            let single = try explainer.explain(text, documentID: "d", label: explanation.label, classifier: TopicClassifier(), seed: 6)
+            let single = try explainer.explain(
+                text,
+                documentID: "d",
+                label: explanation.label,
+                classifier: TopicClassifier(),
+                seed: 6
+            )
             #expect(single == explanation)
         }
         #expect(all[0].weights.first?.feature == "goal" && all[1].weights.first?.feature == "paint")
@@ -407,10 +450,22 @@ import ValidatedCore
     @Test func topLabelsAreTheMostProbableClassesWithTiesToTheHigherIndex() throws {
         let explainer = LimeTextExplainer(settings: LimeSettings(samples: 200))
         // P = (e²+1+1)/… : "atom" makes science the most probable, arts and sport tie.
-        let top = try explainer.explain("an atom here", documentID: "d", topLabels: 2, classifier: TopicClassifier(), seed: 1)
+        let top = try explainer.explain(
+            "an atom here",
+            documentID: "d",
+            topLabels: 2,
+            classifier: TopicClassifier(),
+            seed: 1
+        )
         #expect(top.map(\.label) == [1, 2])
         #expect(top[0].prediction > top[1].prediction)
-        let everything = try explainer.explain("an atom here", documentID: "d", topLabels: 5, classifier: TopicClassifier(), seed: 1)
+        let everything = try explainer.explain(
+            "an atom here",
+            documentID: "d",
+            topLabels: 5,
+            classifier: TopicClassifier(),
+            seed: 1
+        )
         #expect(everything.map(\.label) == [1, 2, 0])
         #expect {
             try explainer.explain("an atom", documentID: "d", topLabels: 0, classifier: TopicClassifier(), seed: 1)
@@ -464,7 +519,13 @@ final class MaskedKeywordClassifier: MaskedTextScoring, @unchecked Sendable {
         let explainer = LimeTextExplainer(settings: LimeSettings(samples: 700))
         let masked = MaskedKeywordClassifier()
         let fast = try explainer.explain(text, documentID: "d", labels: [1, 0], classifier: masked, seed: 9)
-        let slow = try explainer.explain(text, documentID: "d", labels: [1, 0], classifier: KeywordClassifier(), seed: 9)
+        let slow = try explainer.explain(
+            text,
+            documentID: "d",
+            labels: [1, 0],
+            classifier: KeywordClassifier(),
+            seed: 9
+        )
         #expect(fast == slow)
         #expect(masked.textsScored == 0)
         // Position-wise masking has no scorer here, so the texts are built and scored.

@@ -50,9 +50,16 @@ struct TopicClassifier: TextClassifier {
         let model = TopicClassifier()
         let texts = Self.evaluation.documents.map(\.text)
         let probabilities = try model.predictProbabilities(texts)
-        let columns = Dictionary(uniqueKeysWithValues: model.classes.enumerated().map { ($1, probabilities.column($0)) })
+        let columns = Dictionary(
+            uniqueKeysWithValues: model.classes.enumerated().map { ($1, probabilities.column($0)) }
+        )
         let labels = Self.evaluation.documents.map(\.label)
-        let report = try AUCCheck.evaluateMultiClass(challenger: columns, champion: nil, labels: labels, settings: settings)
+        let report = try AUCCheck.evaluateMultiClass(
+            challenger: columns,
+            champion: nil,
+            labels: labels,
+            settings: settings
+        )
         let perClass = try #require(report.perClass)
         #expect(perClass.map(\.label) == ["arts", "science", "sport"])
         for entry in perClass {
@@ -74,8 +81,11 @@ struct TopicClassifier: TextClassifier {
         // The challenger no longer knows "goal": sport is no better than chance for it.
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: TopicClassifier(keywords: ["paint", "atom", "xxx"]), challengerSHA256: "a",
-                champion: TopicClassifier(), evaluation: Self.evaluation, positiveClass: "science",
+                challenger: TopicClassifier(keywords: ["paint", "atom", "xxx"]),
+                challengerSHA256: "a",
+                champion: TopicClassifier(),
+                evaluation: Self.evaluation,
+                positiveClass: "science",
                 settings: settings
             )
         )
@@ -95,8 +105,12 @@ struct TopicClassifier: TextClassifier {
             settings.stability.documents = 2
             return await Validator.validate(
                 ValidationRequest(
-                    challenger: TopicClassifier(), challengerSHA256: "a", champion: TopicClassifier(), 
-                    evaluation: Self.evaluation, positiveClass: "science", settings: settings
+                    challenger: TopicClassifier(),
+                    challengerSHA256: "a",
+                    champion: TopicClassifier(),
+                    evaluation: Self.evaluation,
+                    positiveClass: "science",
+                    settings: settings
                 )
             )
         }
@@ -116,7 +130,10 @@ struct TopicClassifier: TextClassifier {
     @Test func aLabelTheModelDoesNotKnowIsAnError() {
         #expect(throws: StatisticsError.self) {
             try AUCCheck.evaluateMultiClass(
-                challenger: ["a": [0.1, 0.2, 0.3]], champion: nil, labels: ["a", "b", "c"], settings: AUCSettings()
+                challenger: ["a": [0.1, 0.2, 0.3]],
+                champion: nil,
+                labels: ["a", "b", "c"],
+                settings: AUCSettings()
             )
         }
     }

@@ -70,14 +70,19 @@ final class CountingTextClassifier: TextClassifier, @unchecked Sendable {
         let model = CountingTextClassifier()
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: model, challengerSHA256: "ab", evaluation: ValidatorTests.evaluation,
+                challenger: model,
+                challengerSHA256: "ab",
+                evaluation: ValidatorTests.evaluation,
                 settings: ValidatorTests.settings
             )
         )
         let sent = model.counts.texts
-        let calls = try #require(report.modelCalls), cached = try #require(report.cachedCalls)
+        let calls = try #require(report.modelCalls)
+        let cached = try #require(report.cachedCalls)
         #expect(calls == sent, "model calls count the texts the model was sent")
-        let suites = [report.checks.auc?.modelCalls, report.checks.spurious?.modelCalls, report.checks.stability?.modelCalls]
+        let suites = [
+            report.checks.auc?.modelCalls, report.checks.spurious?.modelCalls, report.checks.stability?.modelCalls,
+        ]
         #expect(suites.map { $0 ?? -1 }.reduce(0, +) == calls)
         #expect(report.checks.auc?.modelCalls == 8, "the evaluation set's 60 documents have 8 distinct texts")
         // Documents of 4 to 6 words have at most 64 distinct perturbations of LIME's 300.
@@ -89,7 +94,9 @@ final class CountingTextClassifier: TextClassifier, @unchecked Sendable {
         let model = MaskedKeywordClassifier()
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: model, challengerSHA256: "ab", evaluation: ValidatorTests.evaluation,
+                challenger: model,
+                challengerSHA256: "ab",
+                evaluation: ValidatorTests.evaluation,
                 settings: ValidatorTests.settings
             )
         )

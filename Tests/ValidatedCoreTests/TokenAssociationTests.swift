@@ -32,7 +32,10 @@ import ValidatedTestSupport
     static func reference() throws -> Reference {
         let url = Fixtures.url("association/association.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw MissingFixture(description: "\(url.path) is missing; run python3 Tests/Fixtures/association/make_association_fixture.py")
+            throw MissingFixture(
+                description:
+                    "\(url.path) is missing; run python3 Tests/Fixtures/association/make_association_fixture.py"
+            )
         }
         return try JSONDecoder().decode(Reference.self, from: data)
     }
@@ -50,8 +53,11 @@ import ValidatedTestSupport
         settings.reportTokens = .max
         let report = try #require(
             TokenAssociationCheck.evaluate(
-                words: reference.documents.map { IndexedText($0.text).words }, predicted: reference.documents.map(\.predicted),
-                labels: reference.documents.map(\.label), banned: .empty, settings: settings
+                words: reference.documents.map { IndexedText($0.text).words },
+                predicted: reference.documents.map(\.predicted),
+                labels: reference.documents.map(\.label),
+                banned: .empty,
+                settings: settings
             )
         )
         #expect(report.documents == reference.documents.count)
@@ -71,7 +77,9 @@ import ValidatedTestSupport
     @Test func aBannedTokenFailsOnlyWhenThePredictionsFollowItMoreThanTheLabels() throws {
         // 100 documents; "nntp" in 40. The labels follow it loosely (30 of its 40 are positive); the leaning
         // model predicts positive for all 40, the faithful model predicts the labels.
-        var words: [[String]] = [], labels: [String] = [], leaning: [String] = []
+        var words: [[String]] = []
+        var labels: [String] = []
+        var leaning: [String] = []
         for i in 0..<100 {
             let hasToken = i < 40
             let label = hasToken ? (i < 30 ? "1" : "0") : (i < 70 ? "1" : "0")
@@ -82,13 +90,25 @@ import ValidatedTestSupport
         let banned = try BannedTokenList.parse("nntp", source: "banned.txt")
         let settings = SpuriousSettings()
         let faithful = try #require(
-            TokenAssociationCheck.evaluate(words: words, predicted: labels, labels: labels, banned: banned, settings: settings)
+            TokenAssociationCheck.evaluate(
+                words: words,
+                predicted: labels,
+                labels: labels,
+                banned: banned,
+                settings: settings
+            )
         )
         let nntp = try #require(faithful.banned.first)
         #expect(nntp.token == "nntp" && abs(nntp.uPredicted - nntp.uLabel) < 1e-12)
         #expect(faithful.verdict == .pass)
         let leaningReport = try #require(
-            TokenAssociationCheck.evaluate(words: words, predicted: leaning, labels: labels, banned: banned, settings: settings)
+            TokenAssociationCheck.evaluate(
+                words: words,
+                predicted: leaning,
+                labels: labels,
+                banned: banned,
+                settings: settings
+            )
         )
         let leaningToken = try #require(leaningReport.banned.first)
         #expect(leaningToken.uPredicted > leaningToken.uLabel)
@@ -98,7 +118,15 @@ import ValidatedTestSupport
         // Too few documents: not measured.
         var strict = settings
         strict.minTokenDocuments = 41
-        #expect(TokenAssociationCheck.evaluate(words: words, predicted: leaning, labels: labels, banned: banned, settings: strict)?.banned.isEmpty == true)
+        #expect(
+            TokenAssociationCheck.evaluate(
+                words: words,
+                predicted: leaning,
+                labels: labels,
+                banned: banned,
+                settings: strict
+            )?.banned.isEmpty == true
+        )
     }
 
     @Test func spuriousReportsStoredBeforeTheseMeasurementsStillDecode() throws {
@@ -107,21 +135,41 @@ import ValidatedTestSupport
              "global_importance": [{"token": "plot", "mean_abs_weight": 0.2, "top_k_rate": 0.5}]}
             """#
         let report = try JSONDecoder().decode(SpuriousReport.self, from: Data(stored.utf8))
-        #expect(report.globalImportance == [SpuriousReport.Importance(token: "plot", meanAbsWeight: 0.2, topKRate: 0.5, importance: 0, share: 0, rank: 0)])
+        #expect(
+            report.globalImportance == [
+                SpuriousReport.Importance(
+                    token: "plot",
+                    meanAbsWeight: 0.2,
+                    topKRate: 0.5,
+                    importance: 0,
+                    share: 0,
+                    rank: 0
+                )
+            ]
+        )
         #expect(report.association == nil && report.champion == nil && report.pick == nil)
         // And a new report survives a round trip, except the association's reasons, which only feed the summary.
         var association = try #require(
             TokenAssociationCheck.evaluate(
-                words: [["nntp"], ["plot"], ["nntp"]], predicted: ["1", "0", "1"], labels: ["1", "0", "0"],
-                banned: try BannedTokenList.parse("nntp", source: "banned.txt"), settings: SpuriousSettings(minTokenDocuments: 1)
+                words: [["nntp"], ["plot"], ["nntp"]],
+                predicted: ["1", "0", "1"],
+                labels: ["1", "0", "0"],
+                banned: try BannedTokenList.parse("nntp", source: "banned.txt"),
+                settings: SpuriousSettings(minTokenDocuments: 1)
             )
         )
         var full = report
         full.association = association
         full.pick = [SpuriousReport.Picked(document: "d1", coverage: 0.5)]
         full.champion = SpuriousReport.ChampionComparison(
-            explained: 2, top: 15, newReasons: [SpuriousReport.NewReason(token: "nntp", rank: 1, share: 0.5, championRank: nil, championShare: 0)],
-            championImportance: [], seconds: 0.1, shareOfRun: 0.2
+            explained: 2,
+            top: 15,
+            newReasons: [
+                SpuriousReport.NewReason(token: "nntp", rank: 1, share: 0.5, championRank: nil, championShare: 0)
+            ],
+            championImportance: [],
+            seconds: 0.1,
+            shareOfRun: 0.2
         )
         let decoded = try JSONDecoder().decode(SpuriousReport.self, from: JSONEncoder().encode(full))
         association.reasons = []
@@ -132,8 +180,13 @@ import ValidatedTestSupport
     @Test func globalImportanceIsSPLimesAggregateAndPickCoversTheMostImportance() {
         func explanation(_ id: String, _ weights: [(String, Double)]) -> Explanation {
             Explanation(
-                documentID: id, label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
-                score: 1, localPrediction: 0.5, prediction: 0.5
+                documentID: id,
+                label: 1,
+                weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) },
+                intercept: 0,
+                score: 1,
+                localPrediction: 0.5,
+                prediction: 0.5
             )
         }
         let explanations = [
@@ -152,7 +205,9 @@ import ValidatedTestSupport
         #expect(pick.map(\.explanation) == [0, 1])
         #expect(abs(pick[1].coverage - 1) < 1e-12)
 
-        let champion = GlobalImportance([explanation("a", [("plot", 0.9), ("music", 0.1)]), explanation("b", [("host", 0.01)])])
+        let champion = GlobalImportance([
+            explanation("a", [("plot", 0.9), ("music", 0.1)]), explanation("b", [("host", 0.01)]),
+        ])
         let fresh = global.newReasons(against: champion, top: 2, ratio: 3)
         // The champion ranks plot #1, music #2, host #3 with a share of 7%, against the challenger's 40%.
         #expect(fresh.map(\.token) == ["host"])

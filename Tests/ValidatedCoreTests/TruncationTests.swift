@@ -35,7 +35,8 @@ final class FirstWordsClassifier: TruncatingClassifier {
         // Every third document is long: "good" or "bad" comes after the model's 6-word limit.
         let documents = (0..<30).map { i in
             let tail = i % 2 == 0 ? "good" : "bad"
-            let words = i % 3 == 0 ? ["plot", "music", "actors", "scenes", "story", "camera", "script", tail] : ["plot", tail]
+            let words =
+                i % 3 == 0 ? ["plot", "music", "actors", "scenes", "story", "camera", "script", tail] : ["plot", tail]
             return LabeledDocument(id: "d\(i)", text: words.joined(separator: " "), isPositive: i % 2 == 0)
         }
         var settings = ValidationSettings()
@@ -44,8 +45,10 @@ final class FirstWordsClassifier: TruncatingClassifier {
         settings.stability.documents = 0
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: FirstWordsClassifier(limit: 6), challengerSHA256: "cut",
-                evaluation: EvaluationSet(documents: documents), settings: settings
+                challenger: FirstWordsClassifier(limit: 6),
+                challengerSHA256: "cut",
+                evaluation: EvaluationSet(documents: documents),
+                settings: settings
             )
         )
         let truncation = try #require(report.truncation, "\(report.summary)")
@@ -60,14 +63,18 @@ final class FirstWordsClassifier: TruncatingClassifier {
     }
 
     @Test func aModelThatCutsNothingHasNoTruncationReport() async throws {
-        let documents = (0..<20).map { LabeledDocument(id: "d\($0)", text: $0 % 2 == 0 ? "plot good" : "plot bad", isPositive: $0 % 2 == 0) }
+        let documents = (0..<20).map {
+            LabeledDocument(id: "d\($0)", text: $0 % 2 == 0 ? "plot good" : "plot bad", isPositive: $0 % 2 == 0)
+        }
         var settings = ValidationSettings()
         settings.lime.samples = 50
         settings.stability.documents = 0
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: FirstWordsClassifier(limit: 6), challengerSHA256: "whole",
-                evaluation: EvaluationSet(documents: documents), settings: settings
+                challenger: FirstWordsClassifier(limit: 6),
+                challengerSHA256: "whole",
+                evaluation: EvaluationSet(documents: documents),
+                settings: settings
             )
         )
         #expect(report.truncation == nil)

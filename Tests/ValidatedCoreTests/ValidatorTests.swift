@@ -29,8 +29,11 @@ import ValidatedCore
         let banned = try BannedTokenList.parse("# artefacts\nnntp\n/x-.*/\n", source: "banned.txt")
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(positive: "nntp", negative: "bad"), challengerSHA256: "aa",
-                evaluation: Self.evaluation, banned: banned, settings: Self.settings
+                challenger: KeywordClassifier(positive: "nntp", negative: "bad"),
+                challengerSHA256: "aa",
+                evaluation: Self.evaluation,
+                banned: banned,
+                settings: Self.settings
             )
         )
         #expect(report.verdict == .fail)
@@ -53,7 +56,12 @@ import ValidatedCore
             settings.lime.samples = 50
             configure(&settings.lime)
             let report = await Validator.validate(
-                ValidationRequest(challenger: KeywordClassifier(), challengerSHA256: "ee", evaluation: evaluation, settings: settings)
+                ValidationRequest(
+                    challenger: KeywordClassifier(),
+                    challengerSHA256: "ee",
+                    evaluation: evaluation,
+                    settings: settings
+                )
             )
             return try #require(report.checks.spurious, "\(report.summary)").explained
         }
@@ -62,7 +70,9 @@ import ValidatedCore
         #expect(try await explained { $0.splitExpression = #"\s+"# } == 6)
         let invalid = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(), challengerSHA256: "ee", evaluation: evaluation,
+                challenger: KeywordClassifier(),
+                challengerSHA256: "ee",
+                evaluation: evaluation,
                 settings: ValidationSettings(lime: LimeSettings(splitExpression: "[a-"))
             )
         )
@@ -72,20 +82,33 @@ import ValidatedCore
     @Test func editedTextsAreComparedOverTheFeaturesOfTheConfiguredSplit() {
         func explanation(_ weights: [(String, Double)]) -> Explanation {
             Explanation(
-                documentID: "d", label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
-                score: 1, localPrediction: 0.5, prediction: 0.5
+                documentID: "d",
+                label: 1,
+                weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) },
+                intercept: 0,
+                score: 1,
+                localPrediction: 0.5,
+                prediction: 0.5
             )
         }
         let edited = PerturbedText(text: "abc!", edits: ["punctuation"])
         let (before, after) = (explanation([("a", 0.5), ("c", 0.4)]), explanation([("a", 0.5), ("b", 0.4)]))
         // Characters: a, b and c are in both texts, so the explanations share one of their two features.
         let characters = PerturbationTrial(
-            original: "abc", perturbed: edited, originalExplanation: before, perturbedExplanation: after,
+            original: "abc",
+            perturbed: edited,
+            originalExplanation: before,
+            perturbedExplanation: after,
             features: LimeSettings(charLevel: true)
         )
         #expect(characters.agreement(k: 2).topKIntersection == 0.5)
         // Words: "abc" is the only shared word and neither explanation has it, so nothing is compared.
-        let words = PerturbationTrial(original: "abc", perturbed: edited, originalExplanation: before, perturbedExplanation: after)
+        let words = PerturbationTrial(
+            original: "abc",
+            perturbed: edited,
+            originalExplanation: before,
+            perturbedExplanation: after
+        )
         #expect(words.agreement(k: 2).topKIntersection == 1)
     }
 
@@ -98,9 +121,12 @@ import ValidatedCore
         settings.spurious.newReasonTop = 2
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(), challengerSHA256: "bb",
-                champion: KeywordClassifier(positive: "plot", negative: "music"), 
-                evaluation: Self.evaluation, banned: banned, settings: settings
+                challenger: KeywordClassifier(),
+                challengerSHA256: "bb",
+                champion: KeywordClassifier(positive: "plot", negative: "music"),
+                evaluation: Self.evaluation,
+                banned: banned,
+                settings: settings
             )
         )
         #expect(report.verdict == .pass, "\(report.summary)")
@@ -120,42 +146,63 @@ import ValidatedCore
             .predictProbabilities(Self.evaluation.documents.map(\.text)).column(1)
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(),
-                championScores: championScores, evaluation: Self.evaluation, settings: Self.settings
+                challenger: KeywordClassifier(),
+                challengerSHA256: "bb",
+                champion: FailingClassifier(),
+                championScores: championScores,
+                evaluation: Self.evaluation,
+                settings: Self.settings
             )
         )
         #expect(report.verdict == .pass, "\(report.summary)")
-        #expect(report.checks.auc?.championAUC == (try AUC.auc(scores: championScores, positives: Self.evaluation.documents.map(\.isPositive))))
+        #expect(
+            report.checks.auc?.championAUC
+                == (try AUC.auc(scores: championScores, positives: Self.evaluation.documents.map(\.isPositive)))
+        )
         #expect(report.scores?.count == Self.evaluation.documents.count)
     }
 
     @Test func aChampionThatCannotBeScoredLeavesTheChallengerJudgedOnTheFloor() async throws {
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: FailingClassifier(), 
-                evaluation: Self.evaluation, settings: Self.settings
+                challenger: KeywordClassifier(),
+                challengerSHA256: "bb",
+                champion: FailingClassifier(),
+                evaluation: Self.evaluation,
+                settings: Self.settings
             )
         )
         #expect(report.verdict != .error, "\(report.error ?? "")")
         let auc = try #require(report.checks.auc)
         #expect(auc.championAUC == nil)
-        #expect(auc.championError == "the champion failed to score evaluation documents 1–60: the scorer process exited with status 1")
+        #expect(
+            auc.championError
+                == "the champion failed to score evaluation documents 1–60: the scorer process exited with status 1"
+        )
         #expect(auc.summary.hasSuffix("so it was judged on the floor alone"))
 
         let foreign = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(), challengerSHA256: "bb", champion: ScriptedClassifier(classes: ["ham", "spam"]),
-                evaluation: Self.evaluation, settings: Self.settings
+                challenger: KeywordClassifier(),
+                challengerSHA256: "bb",
+                champion: ScriptedClassifier(classes: ["ham", "spam"]),
+                evaluation: Self.evaluation,
+                settings: Self.settings
             )
         )
-        #expect(foreign.checks.auc?.championError == #"the champion's classes ["ham", "spam"] do not include the positive label "1" (PositiveLabel=)"#)
+        #expect(
+            foreign.checks.auc?.championError
+                == #"the champion's classes ["ham", "spam"] do not include the positive label "1" (PositiveLabel=)"#
+        )
     }
 
     @Test func aModelBelowTheFloorFails() async throws {
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(positive: "plot", negative: "music"), challengerSHA256: "dd",
-                evaluation: Self.evaluation, settings: Self.settings
+                challenger: KeywordClassifier(positive: "plot", negative: "music"),
+                challengerSHA256: "dd",
+                evaluation: Self.evaluation,
+                settings: Self.settings
             )
         )
         let auc = try #require(report.checks.auc)
@@ -167,8 +214,10 @@ import ValidatedCore
     @Test func aModelThatScoresEverythingAlikeIsAnErrorNotANaN() async {
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: KeywordClassifier(positive: "zzz", negative: "yyy"), challengerSHA256: "dd",
-                evaluation: Self.evaluation, settings: Self.settings
+                challenger: KeywordClassifier(positive: "zzz", negative: "yyy"),
+                challengerSHA256: "dd",
+                evaluation: Self.evaluation,
+                settings: Self.settings
             )
         )
         #expect(report.verdict == .error)
@@ -180,17 +229,32 @@ import ValidatedCore
             ValidationRequest(challenger: FailingClassifier(), challengerSHA256: "ee", evaluation: Self.evaluation)
         )
         #expect(report.verdict == .error)
-        #expect(report.error == "the model failed to score evaluation documents 1–60: the scorer process exited with status 1")
+        #expect(
+            report.error
+                == "the model failed to score evaluation documents 1–60: the scorer process exited with status 1"
+        )
         #expect(report.checks.spurious == nil && report.checks.auc == nil)
     }
 
-    @Test(arguments: [(Double.nan, "probability nan is not a number in [0, 1]"), (0.7, "probabilities sum to 1.4, not 1")])
-    func aClassifierWhoseOutputIsNotProbabilitiesGetsAnErrorVerdictNamingTheDocument(value: Double, problem: String) async {
+    @Test(arguments: [
+        (Double.nan, "probability nan is not a number in [0, 1]"), (0.7, "probabilities sum to 1.4, not 1"),
+    ])
+    func aClassifierWhoseOutputIsNotProbabilitiesGetsAnErrorVerdictNamingTheDocument(
+        value: Double,
+        problem: String
+    ) async {
         let report = await Validator.validate(
-            ValidationRequest(challenger: ScriptedClassifier(value: value), challengerSHA256: "ef", evaluation: Self.evaluation)
+            ValidationRequest(
+                challenger: ScriptedClassifier(value: value),
+                challengerSHA256: "ef",
+                evaluation: Self.evaluation
+            )
         )
         #expect(report.verdict == .error)
-        #expect(report.error == "the model's output for evaluation document \(Self.evaluation.documents[0].id) is unusable: \(problem) (overflowing weights, or a scorer that does not return probabilities)")
+        #expect(
+            report.error
+                == "the model's output for evaluation document \(Self.evaluation.documents[0].id) is unusable: \(problem) (overflowing weights, or a scorer that does not return probabilities)"
+        )
     }
 
     @Test func aClassifierThatFailsWhileExplainingGetsAnErrorVerdictNamingTheDocument() async throws {
@@ -207,7 +271,12 @@ import ValidatedCore
             }
         }
         let report = await Validator.validate(
-            ValidationRequest(challenger: EvaluationTextsOnly(), challengerSHA256: "ee", evaluation: Self.evaluation, settings: Self.settings)
+            ValidationRequest(
+                challenger: EvaluationTextsOnly(),
+                challengerSHA256: "ee",
+                evaluation: Self.evaluation,
+                settings: Self.settings
+            )
         )
         #expect(report.verdict == .error)
         let message = try #require(report.error)
@@ -223,7 +292,12 @@ import ValidatedCore
             }
         }
         let report = await Validator.validate(
-            ValidationRequest(challenger: Letters(), challengerSHA256: "ee", evaluation: Self.evaluation, settings: Self.settings)
+            ValidationRequest(
+                challenger: Letters(),
+                challengerSHA256: "ee",
+                evaluation: Self.evaluation,
+                settings: Self.settings
+            )
         )
         #expect(report.verdict == .error)
         #expect(report.error?.contains(#"["neg", "pos"]"#) == true)
@@ -239,7 +313,10 @@ import ValidatedCore
         let reports = await [KeywordClassifier(), KeywordClassifier(positive: "nntp")].asyncMap { model in
             await Validator.validate(
                 ValidationRequest(
-                    challenger: model, challengerSHA256: "aa", evaluation: EvaluationSet(documents: documents), banned: banned,
+                    challenger: model,
+                    challengerSHA256: "aa",
+                    evaluation: EvaluationSet(documents: documents),
+                    banned: banned,
                     settings: settings
                 )
             )
@@ -257,7 +334,12 @@ import ValidatedCore
         }
         let phases = Phases()
         _ = await Validator.validate(
-            ValidationRequest(challenger: KeywordClassifier(), challengerSHA256: "ff", evaluation: Self.evaluation, settings: Self.settings),
+            ValidationRequest(
+                challenger: KeywordClassifier(),
+                challengerSHA256: "ff",
+                evaluation: Self.evaluation,
+                settings: Self.settings
+            ),
             progress: { update in phases.lock.withLock { phases.seen.append(update) } }
         )
         let seen = phases.lock.withLock { phases.seen }
@@ -273,7 +355,10 @@ import ValidatedCore
 
     @Test func rerunsGiveTheSameReport() async {
         let request = ValidationRequest(
-            challenger: KeywordClassifier(), challengerSHA256: "ff", evaluation: Self.evaluation, settings: Self.settings
+            challenger: KeywordClassifier(),
+            challengerSHA256: "ff",
+            evaluation: Self.evaluation,
+            settings: Self.settings
         )
         var first = await Validator.validate(request)
         var second = await Validator.validate(request)
@@ -301,8 +386,13 @@ import ValidatedCore
 @Suite struct SpuriousCheckTests {
     static func explanation(_ id: String, _ weights: [(String, Double)]) -> Explanation {
         Explanation(
-            documentID: id, label: 1, weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) }, intercept: 0,
-            score: 1, localPrediction: 0.5, prediction: 0.5
+            documentID: id,
+            label: 1,
+            weights: weights.map { FeatureWeight(feature: $0.0, weight: $0.1) },
+            intercept: 0,
+            score: 1,
+            localPrediction: 0.5,
+            prediction: 0.5
         )
     }
 
@@ -311,7 +401,8 @@ import ValidatedCore
         var settings = SpuriousSettings()
         settings.topK = 3
         let explanations = [
-            Self.explanation("a", [("Host", 0.5), ("plot", -0.3), ("host", 0.1), ("x1", 0.05)]),  // x1 is not in the top 3
+            // x1 is not in the top 3.
+            Self.explanation("a", [("Host", 0.5), ("plot", -0.3), ("host", 0.1), ("x1", 0.05)]),
             Self.explanation("b", [("plot", 0.4), ("x7", -0.3), ("music", 0.01)]),
             Self.explanation("c", [("plot", 1.0), ("music", 0.5), ("host", 0.01)]),  // host below 5% of 1.0
             Self.explanation("d", [("story", 0.2)]),
@@ -332,7 +423,11 @@ import ValidatedCore
         #expect(abs(host.rateLowerBound - 0.05790732119985873) < 1e-9)
         // One hit in four explanations is above the 10% limit but proves nothing yet: a warning.
         #expect(report.verdict == .warn)
-        #expect(report.summary.hasPrefix(#"banned token "host" in the top-3 of 1 of 4 explanations (25%), above the limit 10% but not surely"#))
+        #expect(
+            report.summary.hasPrefix(
+                #"banned token "host" in the top-3 of 1 of 4 explanations (25%), above the limit 10% but not surely"#
+            )
+        )
         #expect(report.worst.map(\.document) == ["a", "b"])
         #expect(report.worst[0].text == "text a")
         #expect(report.worst[0].weights.count == 3)
@@ -347,18 +442,33 @@ import ValidatedCore
         let clean = (0..<50).map { Self.explanation("c\($0)", [("plot", 1), ("music", 0.5)]) }
         let dirty = Self.explanation("d", [("plot", 1), ("nntp", 0.06)])
         // One hit in 51 explanations (1.96%) carrying 0.06 / 76.06 of the mass: below every limit.
-        #expect(SpuriousCheck.evaluate(clean + [dirty], texts: [:], banned: banned, settings: SpuriousSettings()).verdict == .pass)
+        #expect(
+            SpuriousCheck.evaluate(clean + [dirty], texts: [:], banned: banned, settings: SpuriousSettings()).verdict
+                == .pass
+        )
         // Two hits in 52 (3.8%): above the 2% warning rate, below the 10% limit.
-        let twice = SpuriousCheck.evaluate(clean + [dirty, dirty], texts: [:], banned: banned, settings: SpuriousSettings())
+        let twice = SpuriousCheck.evaluate(
+            clean + [dirty, dirty],
+            texts: [:],
+            banned: banned,
+            settings: SpuriousSettings()
+        )
         #expect(twice.verdict == .warn, "\(twice.summary)")
         // Rare but heavy, twice: above the 5% mass-share limit. Once is a single explanation: a warning.
         let heavy = Self.explanation("h", [("nntp", 10), ("plot", 1)])
-        let massive = SpuriousCheck.evaluate(clean + [heavy, heavy], texts: [:], banned: banned, settings: SpuriousSettings())
+        let massive = SpuriousCheck.evaluate(
+            clean + [heavy, heavy],
+            texts: [:],
+            banned: banned,
+            settings: SpuriousSettings()
+        )
         #expect(massive.verdict == .fail)
         #expect(massive.summary.contains("of the attribution (limit 5%)"))
         let once = SpuriousCheck.evaluate(clean + [heavy], texts: [:], banned: banned, settings: SpuriousSettings())
         #expect(once.verdict == .warn, "\(once.summary)")
-        #expect(SpuriousCheck.evaluate(clean, texts: [:], banned: banned, settings: SpuriousSettings()).bannedHits.isEmpty)
+        #expect(
+            SpuriousCheck.evaluate(clean, texts: [:], banned: banned, settings: SpuriousSettings()).bannedHits.isEmpty
+        )
     }
 }
 
@@ -374,7 +484,10 @@ extension SpuriousCheckTests {
     func hitRatesFailOnlyWhenSurelyAboveTheLimit(hits: Int, of total: Int, bound: Double, verdict: Verdict) throws {
         let banned = try BannedTokenList.parse("nntp", source: "b")
         let explanations = (0..<total).map { index in
-            Self.explanation("d\(index)", index < hits ? [("plot", 1), ("nntp", 0.06)] : [("plot", 1), ("music", 0.5)])
+            Self.explanation(
+                "d\(index)",
+                index < hits ? [("plot", 1), ("nntp", 0.06)] : [("plot", 1), ("music", 0.5)]
+            )
         }
         var settings = SpuriousSettings()
         settings.maxMassShare = 1  // the rate alone decides
@@ -389,8 +502,13 @@ extension SpuriousCheckTests {
     @Test func meanPairwiseJaccardAcrossSeeds() {
         func explanation(_ id: String, _ features: [String]) -> Explanation {
             Explanation(
-                documentID: id, label: 1, weights: features.map { FeatureWeight(feature: $0, weight: 1) }, intercept: 0,
-                score: 1, localPrediction: 0, prediction: 0
+                documentID: id,
+                label: 1,
+                weights: features.map { FeatureWeight(feature: $0, weight: 1) },
+                intercept: 0,
+                score: 1,
+                localPrediction: 0,
+                prediction: 0
             )
         }
         let steady = [explanation("s", ["a", "b"]), explanation("s", ["B", "a"]), explanation("s", ["a", "b"])]
@@ -426,13 +544,19 @@ extension SpuriousCheckTests {
     }
 
     @Test(arguments: [
-        ("ok\n/([/\n", #"b.txt:2: "/([/" is not a valid regular expression (ICU syntax); correct it or remove the line"#),
+        (
+            "ok\n/([/\n",
+            #"b.txt:2: "/([/" is not a valid regular expression (ICU syntax); correct it or remove the line"#
+        ),
         ("ok\n\n//\n", #"b.txt:3: "//" is an empty regular expression; write a pattern between the slashes"#),
         (
             "Posting-Host\n",
             #"b.txt:1: "Posting-Host" can never match: tokens are runs of letters, digits and '_'; list "Posting" and "Host" on lines of their own, or write a /regular expression/"#
         ),
-        ("--\n", #"b.txt:1: "--" can never match: tokens are runs of letters, digits and '_'; write a word (letters, digits, '_') or a /regular expression/"#),
+        (
+            "--\n",
+            #"b.txt:1: "--" can never match: tokens are runs of letters, digits and '_'; write a word (letters, digits, '_') or a /regular expression/"#
+        ),
     ])
     func badEntriesNameTheirLine(text: String, message: String) {
         #expect {
@@ -443,20 +567,23 @@ extension SpuriousCheckTests {
     }
 
     @Test func evaluationSetsParseLabelsOfEveryKind() throws {
-        let text = "\u{FEFF}" + """
-            {"id": "a", "text": "one", "label": 1}
-            {"text": "two", "label": "0"}
+        let text =
+            "\u{FEFF}" + """
+                {"id": "a", "text": "one", "label": 1}
+                {"text": "two", "label": "0"}
 
-            {"id": 7, "text": "three", "label": true}
-            {"id": "b", "text": "four", "label": 1.0}
-            {"id": "c", "text": "five", "label": false}\r
-            """
+                {"id": 7, "text": "three", "label": true}
+                {"id": "b", "text": "four", "label": 1.0}
+                {"id": "c", "text": "five", "label": false}\r
+                """
         let set = try EvaluationSet.parse(jsonLines: Array(text.utf8), source: "e.jsonl", fields: EvaluationFields())
         #expect(set.documents.map(\.id) == ["a", "line-2", "7", "b", "c"])
         #expect(set.documents.map(\.isPositive) == [true, false, false, true, false])
         #expect(set.documents.map(\.label) == ["1", "0", "true", "1", "false"])
         let booleans = try EvaluationSet.parse(
-            jsonLines: Array(text.utf8), source: "e.jsonl", fields: EvaluationFields(positiveLabel: "true")
+            jsonLines: Array(text.utf8),
+            source: "e.jsonl",
+            fields: EvaluationFields(positiveLabel: "true")
         )
         #expect(booleans.documents.map(\.isPositive) == [false, false, true, false, false])
     }
@@ -464,13 +591,16 @@ extension SpuriousCheckTests {
     @Test func otherFieldNamesAreHonoured() throws {
         let text = #"{"doc": "x", "body": "hello", "y": "spam"}"# + "\n" + #"{"doc": "z", "body": "hi", "y": "ham"}"#
         let set = try EvaluationSet.parse(
-            jsonLines: Array(text.utf8), source: "e.jsonl",
+            jsonLines: Array(text.utf8),
+            source: "e.jsonl",
             fields: EvaluationFields(text: "body", label: "y", id: "doc", positiveLabel: "spam")
         )
-        #expect(set.documents == [
-            LabeledDocument(id: "x", text: "hello", isPositive: true, label: "spam"),
-            LabeledDocument(id: "z", text: "hi", isPositive: false, label: "ham"),
-        ])
+        #expect(
+            set.documents == [
+                LabeledDocument(id: "x", text: "hello", isPositive: true, label: "spam"),
+                LabeledDocument(id: "z", text: "hi", isPositive: false, label: "ham"),
+            ]
+        )
     }
 
     @Test(arguments: [
@@ -514,7 +644,8 @@ extension SpuriousCheckTests {
     }
 
     @Test func invalidUTF8NamesTheLine() {
-        let bytes = Array(#"{"text": "a", "label": 1}"#.utf8) + [0x0A] + Array(#"{"text": ""#.utf8) + [0xFF, 0xFE]
+        let bytes =
+            Array(#"{"text": "a", "label": 1}"#.utf8) + [0x0A] + Array(#"{"text": ""#.utf8) + [0xFF, 0xFE]
             + Array(#"", "label": 0}"#.utf8)
         do {
             _ = try EvaluationSet.parse(jsonLines: bytes, source: "e.jsonl", fields: EvaluationFields())

@@ -20,12 +20,18 @@ import ValidatedCore
     }
 
     /// The weighted-centred system `C = X̃ᵀWX̃`, `r = X̃ᵀWỹ` from the dense rows, summed row by row.
-    static func denseCentredSystem(_ ones: [[Bool]], targets: [Double], weights: [Double]) -> (matrix: [Double], rhs: [Double]) {
-        let d = ones[0].count, total = weights.reduce(0, +)
+    static func denseCentredSystem(
+        _ ones: [[Bool]],
+        targets: [Double],
+        weights: [Double]
+    ) -> (matrix: [Double], rhs: [Double]) {
+        let d = ones[0].count
+        let total = weights.reduce(0, +)
         let x = ones.map { $0.map { $0 ? 1.0 : 0.0 } }
         let means = (0..<d).map { j in x.indices.map { weights[$0] * x[$0][j] }.reduce(0, +) / total }
         let mean = zip(weights, targets).map(*).reduce(0, +) / total
-        var matrix = [Double](repeating: 0, count: d * d), rhs = [Double](repeating: 0, count: d)
+        var matrix = [Double](repeating: 0, count: d * d)
+        var rhs = [Double](repeating: 0, count: d)
         for (r, row) in x.enumerated() {
             for i in 0..<d {
                 rhs[i] += weights[r] * (row[i] - means[i]) * (targets[r] - mean)
@@ -49,7 +55,8 @@ import ValidatedCore
         let (design, ones) = Self.neighbourhood(columns: columns, rows: rows, seed: UInt64(columns))
         let weights = ones.map { row in
             LimeTextExplainer.kernel(
-                distance: LimeTextExplainer.distance(kept: row.filter { $0 }.count, total: columns), width: 25
+                distance: LimeTextExplainer.distance(kept: row.filter { $0 }.count, total: columns),
+                width: 25
             )
         }
         var generator = SeededGenerator(seed: 7)
@@ -67,8 +74,14 @@ import ValidatedCore
         let weights = ones.indices.map { 0.2 + Double($0 % 37) / 40 }
         let targets = ones.indices.map { Double(($0 * 7919) % 101) / 101 }
         let subset = [7, 2, 4]
-        let (matrix, rhs) = WeightedMoments(design: design, targets: targets, weights: weights).centredSystem(columns: subset)
-        let dense = Self.denseCentredSystem(ones.map { row in subset.map { row[$0] } }, targets: targets, weights: weights)
+        let (matrix, rhs) = WeightedMoments(design: design, targets: targets, weights: weights).centredSystem(
+            columns: subset
+        )
+        let dense = Self.denseCentredSystem(
+            ones.map { row in subset.map { row[$0] } },
+            targets: targets,
+            weights: weights
+        )
         Self.expectClose(matrix, dense.matrix)
         Self.expectClose(rhs, dense.rhs)
     }

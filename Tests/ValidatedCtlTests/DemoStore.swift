@@ -58,18 +58,27 @@ actor DemoStore {
         BannedTokens=\(demo)/banned-tokens.txt
         """.write(toFile: root + "/folders.d/\(folder).conf", atomically: true, encoding: .utf8)
         return Layout(
-            root: root, config: root + "/validated.conf", database: root + "/state/validated.sqlite", folder: folder,
-            demo: demo, incoming: root + "/incoming"
+            root: root,
+            config: root + "/validated.conf",
+            database: root + "/state/validated.sqlite",
+            folder: folder,
+            demo: demo,
+            incoming: root + "/incoming"
         )
     }
 
     /// Runs the daemon on `layout` until `done` holds of its store, then stops it with SIGTERM.
-    static func runDaemon(_ layout: Layout, dropping names: [String], until done: @escaping (VerdictStore) throws -> Bool)
+    static func runDaemon(
+        _ layout: Layout,
+        dropping names: [String],
+        until done: @escaping (VerdictStore) throws -> Bool
+    )
         async throws
     {
         let notify = try NotifySocket()
         let daemon = try RunningProcess(
-            executable: Binaries.url("validated"), arguments: ["--config", layout.config, "--log-target", "console"],
+            executable: Binaries.url("validated"),
+            arguments: ["--config", layout.config, "--log-target", "console"],
             environment: ["NOTIFY_SOCKET": notify.path]
         )
         defer { daemon.terminate(signal: SIGKILL) }
@@ -80,7 +89,9 @@ actor DemoStore {
             try FileManager.default.moveItem(atPath: part, toPath: layout.incoming + "/" + name)
         }
         let store = try VerdictStore(readOnlyPath: layout.database)
-        try await waitUntil(timeout: .seconds(120), "the daemon's verdicts; its log:\n\(daemon.output)") { try done(store) }
+        try await waitUntil(timeout: .seconds(120), "the daemon's verdicts; its log:\n\(daemon.output)") {
+            try done(store)
+        }
         daemon.terminate(signal: SIGTERM)
         #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
     }
@@ -97,5 +108,3 @@ actor DemoStore {
         return layout
     }
 }
-
-

@@ -33,9 +33,17 @@ enum Kind: CustomStringConvertible, Sendable {
 }
 
 /// Expects `value` to be an object with every field of `shape`, each of its documented kind.
-func expectShape(_ value: JSONValue?, _ shape: [String: Kind], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectShape(
+    _ value: JSONValue?,
+    _ shape: [String: Kind],
+    _ what: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     guard case .object(let fields) = value else {
-        Issue.record("\(what) is \(value.map(\.description) ?? "missing"), not an object", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(what) is \(value.map(\.description) ?? "missing"), not an object",
+            sourceLocation: sourceLocation
+        )
         return
     }
     for (key, kind) in shape.sorted(by: { $0.key < $1.key }) {
@@ -43,7 +51,11 @@ func expectShape(_ value: JSONValue?, _ shape: [String: Kind], _ what: String, s
             Issue.record("\(what) lacks the documented field \"\(key)\"", sourceLocation: sourceLocation)
             continue
         }
-        #expect(kind.matches(field), "\(what).\(key) is \(field), documented as \(kind)", sourceLocation: sourceLocation)
+        #expect(
+            kind.matches(field),
+            "\(what).\(key) is \(field), documented as \(kind)",
+            sourceLocation: sourceLocation
+        )
     }
 }
 

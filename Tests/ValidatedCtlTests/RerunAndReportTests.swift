@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import ValidatedCtl
 import ValidatedCore
+import ValidatedCtl
 import ValidatedStore
 import ValidatedTestSupport
 
@@ -100,7 +100,9 @@ import ValidatedTestSupport
         #expect(bareHTML.contains("<span class=\"badge\">PASS</span>"))
     }
 
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// Where the browser test keeps its screenshot: `.build/test-artefacts/report.png`.
     static let artefacts = Fixtures.repository.appendingPathComponent(".build/test-artefacts")
@@ -114,12 +116,16 @@ import ValidatedTestSupport
         try FileManager.default.createDirectory(at: Self.artefacts, withIntermediateDirectories: true)
         let screenshot = Self.artefacts.appendingPathComponent("report.png").path
         try? FileManager.default.removeItem(atPath: screenshot)
-        #expect(try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config]).code == 0)
+        #expect(
+            try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config]).code == 0
+        )
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
         browser.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(directory.path)/profile",
-            "--enable-logging=stderr", "--v=0", "--window-size=1200,2400", "--screenshot=\(screenshot)", "file://\(page)",
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--user-data-dir=\(directory.path)/profile",
+            "--enable-logging=stderr", "--v=0", "--window-size=1200,2400", "--screenshot=\(screenshot)",
+            "file://\(page)",
         ]
         let log = directory.path + "/chromium.log"
         #expect(FileManager.default.createFile(atPath: log, contents: nil))
@@ -130,7 +136,9 @@ import ValidatedTestSupport
         #expect(browser.terminationStatus == 0)
         // The page has no scripts and loads nothing, so the console must stay silent: any message is an error
         // (a blocked resource, a parse failure).
-        let console = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains(":CONSOLE") }
+        let console = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter {
+            $0.contains(":CONSOLE")
+        }
         #expect(console.isEmpty, "the browser console reported: \(console.joined(separator: "\n"))")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")

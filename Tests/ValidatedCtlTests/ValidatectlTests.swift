@@ -12,7 +12,11 @@ import ValidatedTestSupport
         let all = try JSONValue.parse(try validatectl(["list", "--json"] + config).stdout)
         #expect(all["schema"]?.string == "validatectl/1")
         let runs = try #require(all["runs"]).array
-        #expect(runs.compactMap { $0["model"]?["file_name"]?.string } == ["02-artefact.safetensors", "01-clean.safetensors"])
+        #expect(
+            runs.compactMap { $0["model"]?["file_name"]?.string } == [
+                "02-artefact.safetensors", "01-clean.safetensors",
+            ]
+        )
         for (index, run) in runs.enumerated() {
             expectShape(run, runShape, "runs[\(index)]")
             expectShape(run["model"], modelShape, "runs[\(index)].model")
@@ -23,7 +27,9 @@ import ValidatedTestSupport
         #expect(limited["runs"]?.array.count == 1)
         let future = try JSONValue.parse(try validatectl(["list", "--json", "--since", "2999-01-01"] + config).stdout)
         #expect(future["runs"]?.array.isEmpty == true)
-        let otherFolder = try JSONValue.parse(try validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout)
+        let otherFolder = try JSONValue.parse(
+            try validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout
+        )
         #expect(otherFolder["runs"]?.array.isEmpty == true)
 
         let text = try validatectl(["list"] + config)
@@ -43,31 +49,58 @@ import ValidatedTestSupport
         let status = try validatectl(["status", "--json"] + config)
         #expect(status.code == 3, "the daemon was stopped after the verdicts")
         let snapshot = try JSONValue.parse(status.stdout)
-        expectShape(snapshot, ["schema": .string, "daemon": .nullable(.object), "queue": .object, "champions": .array, "recent": .array], "status")
+        expectShape(
+            snapshot,
+            ["schema": .string, "daemon": .nullable(.object), "queue": .object, "champions": .array, "recent": .array],
+            "status"
+        )
         expectShape(
             snapshot["daemon"],
-            ["running": .bool, "pid": .integer, "started_at": .date, "last_heartbeat": .date, "status": .string, "folders": .array],
+            [
+                "running": .bool, "pid": .integer, "started_at": .date, "last_heartbeat": .date, "status": .string,
+                "folders": .array,
+            ],
             "status.daemon"
         )
         #expect(snapshot["daemon"]?["running"].map { if case .bool(false) = $0 { true } else { false } } == true)
-        expectShape(snapshot["daemon"]?["folders"]?.array.first, ["name": .string, "path": .string], "status.daemon.folders[0]")
+        expectShape(
+            snapshot["daemon"]?["folders"]?.array.first,
+            ["name": .string, "path": .string],
+            "status.daemon.folders[0]"
+        )
         expectShape(snapshot["queue"], ["queued": .integer, "running": .integer], "status.queue")
         let champion = snapshot["champions"]?.array.first
-        expectShape(champion, ["folder": .string, "reason": .string, "promoted_at": .date, "model": .object], "status.champions[0]")
+        expectShape(
+            champion,
+            ["folder": .string, "reason": .string, "promoted_at": .date, "model": .object],
+            "status.champions[0]"
+        )
         #expect(champion?["model"]?["file_name"]?.string == "01-clean.safetensors")
         #expect(snapshot["recent"]?.array.count == 2)
 
         let show = try JSONValue.parse(try validatectl(["show", "--json", "02-artefact.safetensors"] + config).stdout)
-        expectShape(show, ["schema": .string, "model": .object, "run": .object, "checks": .array, "report": .object], "show")
+        expectShape(
+            show,
+            ["schema": .string, "model": .object, "run": .object, "checks": .array, "report": .object],
+            "show"
+        )
         expectShape(show["run"], runShape, "show.run")
         #expect(show["run"]?["verdict"]?.string == "fail")
         let checks = show["checks"]?.array ?? []
         #expect(checks.compactMap { $0["suite"]?.string }.sorted() == ["auc", "spurious", "stability"])
         for check in checks {
-            expectShape(check, ["suite": .string, "verdict": .string, "summary": .string, "metrics": .object], "show.checks[]")
+            expectShape(
+                check,
+                ["suite": .string, "verdict": .string, "summary": .string, "metrics": .object],
+                "show.checks[]"
+            )
         }
         let report = show["report"]
-        expectShape(report, ["verdict": .string, "summary": .string, "checks": .object, "duration_seconds": .number], "show.report")
+        expectShape(
+            report,
+            ["verdict": .string, "summary": .string, "checks": .object, "duration_seconds": .number],
+            "show.report"
+        )
         let hits = report?["checks"]?["spurious"]?["banned_hits"]?.array ?? []
         #expect(hits.contains { $0["token"]?.string == "nntp" })
         let associated = report?["checks"]?["spurious"]?["association"]?["banned"]?.array ?? []
@@ -87,7 +120,8 @@ import ValidatedTestSupport
         expectShape(
             step,
             [
-                "promoted_at": .date, "reason": .string, "model": .object, "run_id": .nullable(.integer), "auc": .nullable(.number),
+                "promoted_at": .date, "reason": .string, "model": .object, "run_id": .nullable(.integer),
+                "auc": .nullable(.number),
                 "auc_ci": .nullable(.array), "delta": .nullable(.number), "p_value_two_sided": .nullable(.number),
                 "significant": .nullable(.bool),
             ],
@@ -113,13 +147,17 @@ import ValidatedTestSupport
         expectShape(
             folder,
             [
-                "name": .string, "source": .string, "path": .string, "evaluation_set": .string, "banned_tokens": .nullable(.string),
+                "name": .string, "source": .string, "path": .string, "evaluation_set": .string,
+                "banned_tokens": .nullable(.string),
                 "fields": .object, "auto_promote": .bool, "extensions": .array, "settings": .object,
                 "documents": .nullable(.integer), "banned_entries": .nullable(.integer), "problem": .nullable(.string),
             ],
             "config.folders[0]"
         )
-        #expect(folder?["settings"]?["spurious"]?["documents"]?.number == 24, "the file's Documents=24, not the default")
+        #expect(
+            folder?["settings"]?["spurious"]?["documents"]?.number == 24,
+            "the file's Documents=24, not the default"
+        )
         #expect(folder?["settings"]?["explain"]?["samples"]?.number == 1000)
         #expect(folder?["settings"]?["auc"]?["comparison"]?.string == "worse")
         #expect(folder?["documents"]?.number == 2571)
@@ -137,7 +175,11 @@ import ValidatedTestSupport
         #expect(refused.code == 1)
         #expect(refused.stderr.hasPrefix("\(bad):5: TopK=:"), "\(refused.stderr)")
         let refusedJSON = try JSONValue.parse(try validatectl(["config", "check", "--config", bad, "--json"]).stdout)
-        expectShape(refusedJSON["error"], ["file": .string, "line": .nullable(.integer), "reason": .string], "config.error")
+        expectShape(
+            refusedJSON["error"],
+            ["file": .string, "line": .nullable(.integer), "reason": .string],
+            "config.error"
+        )
         #expect(refusedJSON["error"]?["line"]?.number == 5)
     }
 
@@ -165,13 +207,21 @@ import ValidatedTestSupport
         try folder("python3")
         let text = try validatectl(["config", "check", "--config", root + "/validated.conf"])
         #expect(text.code == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("[Scorer]\nCommand=onnx python3 '/opt/my scorer.py'\nStartTimeoutSec=120\nBatchTimeoutSec=10\nTextTimeoutSec=1\nBatchSize=256\nMemoryLimit=infinity\n"), "\(text.stdout)")
-        let json = try JSONValue.parse(try validatectl(["config", "check", "--config", root + "/validated.conf", "--json"]).stdout)
+        #expect(
+            text.stdout.contains(
+                "[Scorer]\nCommand=onnx python3 '/opt/my scorer.py'\nStartTimeoutSec=120\nBatchTimeoutSec=10\nTextTimeoutSec=1\nBatchSize=256\nMemoryLimit=infinity\n"
+            ),
+            "\(text.stdout)"
+        )
+        let json = try JSONValue.parse(
+            try validatectl(["config", "check", "--config", root + "/validated.conf", "--json"]).stdout
+        )
         let scorer = json["folders"]?.array.first?["scorers"]?.array.first
         expectShape(
             scorer,
             [
-                "extension": .string, "command": .array, "start_timeout_seconds": .number, "batch_timeout_seconds": .number,
+                "extension": .string, "command": .array, "start_timeout_seconds": .number,
+                "batch_timeout_seconds": .number,
                 "batch_size": .integer, "memory_limit_bytes": .nullable(.integer),
             ],
             "config.folders[0].scorers[0]"
@@ -187,7 +237,10 @@ import ValidatedTestSupport
         try folder("no-such-scorer-program")
         let refused = try validatectl(["config", "check", "--config", root + "/validated.conf"])
         #expect(refused.code == 1)
-        #expect(refused.stderr.contains("[Scorer] Command=onnx: no-such-scorer-program is not an executable file in PATH"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("[Scorer] Command=onnx: no-such-scorer-program is not an executable file in PATH"),
+            "\(refused.stderr)"
+        )
     }
 
     @Test func validateServesOtherFormatsThroughAScorer() throws {
@@ -196,19 +249,24 @@ import ValidatedTestSupport
         try Data("any bytes".utf8).write(to: URL(fileURLWithPath: directory.path + "/m.onnx"))
         let eval = Fixtures.repository.appendingPathComponent("demo/eval.jsonl").path
         let scorer = "python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) crash-mid-batch"
-        let result = try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx=\(scorer)"])
+        let result = try validatectl([
+            "validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx=\(scorer)",
+        ])
         #expect(result.code == 2)
         #expect(result.stdout.contains("was killed by signal 11"), "\(result.stdout)")
         #expect(result.stdout.contains("about to crash in the middle of a reply"), "the stderr tail: \(result.stdout)")
         let unserved = try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval])
         #expect(unserved.code == 2)
         #expect(unserved.stdout.contains("--scorer EXTENSION=COMMAND"))
-        #expect(try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx"]).code == 64)
+        #expect(
+            try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx"]).code == 64
+        )
 
         // explain serves scored checkpoints the same way.
         let honest = "python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) honest"
         let explained = try validatectl([
-            "explain", directory.path + "/m.onnx", "--text", "a telegraph sent over the wire", "--features", "3", "--no-legend",
+            "explain", directory.path + "/m.onnx", "--text", "a telegraph sent over the wire", "--features", "3",
+            "--no-legend",
             "--scorer", "onnx=\(honest)", "--database", directory.path + "/none.sqlite",
         ])
         #expect(explained.code == 0, "\(explained.stderr)")
@@ -223,7 +281,9 @@ import ValidatedTestSupport
         let worst = try #require(stored["checks"]?["spurious"]?["worst"]?.array.first)
         let document = try #require(worst["document"]?.string)
 
-        let result = try validatectl(["explain", "02-artefact.safetensors", "--doc", document, "--json", "--config", layout.config])
+        let result = try validatectl([
+            "explain", "02-artefact.safetensors", "--doc", document, "--json", "--config", layout.config,
+        ])
         #expect(result.code == 0, "\(result.stderr)")
         let explained = try JSONValue.parse(result.stdout)
         expectShape(
@@ -243,10 +303,13 @@ import ValidatedTestSupport
         }
         #expect(!storedWeights.isEmpty)
         #expect(storedWeights.map(\.0) == Array(newWeights.map(\.0).prefix(storedWeights.count)))
-        for (old, new) in zip(storedWeights, newWeights) { #expect(abs(old.1 - new.1) < 1e-9, "\(old.0): \(old.1) vs \(new.1)") }
+        for (old, new) in zip(storedWeights, newWeights) {
+            #expect(abs(old.1 - new.1) < 1e-9, "\(old.0): \(old.1) vs \(new.1)")
+        }
 
         let chart = try validatectl([
-            "explain", layout.demo + "/checkpoints/02-artefact.safetensors", "--text", "Posting-Host: nntp.cs.example.edu a telegraph",
+            "explain", layout.demo + "/checkpoints/02-artefact.safetensors", "--text",
+            "Posting-Host: nntp.cs.example.edu a telegraph",
             "--features", "4", "--no-legend",
         ])
         #expect(chart.code == 0, "\(chart.stderr)")
@@ -254,7 +317,10 @@ import ValidatedTestSupport
         #expect(lines.count == 4, "one bar per feature: \(chart.stdout)")
         #expect(lines.allSatisfy { $0.contains("│") })
         #expect(!chart.stdout.contains("\u{1B}["))
-        #expect(try validatectl(["explain", "02-artefact.safetensors", "--config", layout.config]).code == 64, "needs --text or --doc")
+        #expect(
+            try validatectl(["explain", "02-artefact.safetensors", "--config", layout.config]).code == 64,
+            "needs --text or --doc"
+        )
     }
 
     @Test func validateJudgesAsTheDaemonDoesWithTheFoldersConfigurationAndChampion() async throws {
@@ -274,7 +340,9 @@ import ValidatedTestSupport
         #expect(gateJSON["schema"]?.string == "validatectl/1")
         #expect(gateJSON["folder"]?.string == "topics")
         #expect(gateJSON["champion"]?.string == "\(layout.incoming)/01-clean.safetensors")
-        let stored = try JSONValue.parse(try validatectl(["show", "--json", "02-artefact.safetensors", "--config", layout.config]).stdout)
+        let stored = try JSONValue.parse(
+            try validatectl(["show", "--json", "02-artefact.safetensors", "--config", layout.config]).stdout
+        )
         // What the suites cost (time, model calls) is measured, not judged: it is left out.
         func judged(_ check: JSONValue?) -> JSONValue? {
             guard case .object(var fields) = check else { return check }
@@ -286,8 +354,12 @@ import ValidatedTestSupport
             return .object(fields)
         }
         for suite in ["spurious", "auc"] {
-            let mine = judged(gateJSON["checks"]?[suite]), daemons = judged(stored["report"]?["checks"]?[suite])
-            #expect(mine != nil && mine == daemons, "checks.\(suite) differ: \(String(describing: mine)) vs \(String(describing: daemons))")
+            let mine = judged(gateJSON["checks"]?[suite])
+            let daemons = judged(stored["report"]?["checks"]?[suite])
+            #expect(
+                mine != nil && mine == daemons,
+                "checks.\(suite) differ: \(String(describing: mine)) vs \(String(describing: daemons))"
+            )
         }
 
         let unknown = try validatectl(["validate", artefact, "--folder", "nope", "--config", layout.config])
@@ -297,13 +369,21 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let settingsOnly = directory.path + "/gate.conf"
-        try "[Spurious]\nDocuments=7\n[Stability]\nDocuments=1\n".write(toFile: settingsOnly, atomically: true, encoding: .utf8)
+        try "[Spurious]\nDocuments=7\n[Stability]\nDocuments=1\n".write(
+            toFile: settingsOnly,
+            atomically: true,
+            encoding: .utf8
+        )
         let gated = try JSONValue.parse(
-            try validatectl(["validate", artefact, "--eval", layout.demo + "/eval.jsonl", "--config", settingsOnly, "--json"]).stdout
+            try validatectl([
+                "validate", artefact, "--eval", layout.demo + "/eval.jsonl", "--config", settingsOnly, "--json",
+            ]).stdout
         )
         #expect(gated["settings_source"]?.string == settingsOnly)
         #expect(gated["checks"]?["spurious"]?["explained"]?.number == 7)
-        let noConfiguration = try validatectl(["validate", artefact, "--folder", "topics", "--config", "/nonexistent.conf"])
+        let noConfiguration = try validatectl([
+            "validate", artefact, "--folder", "topics", "--config", "/nonexistent.conf",
+        ])
         #expect(noConfiguration.code == 2)
         #expect(noConfiguration.stderr.contains("there is none at /nonexistent.conf; pass --config FILE"))
         let noEval = try validatectl(["validate", artefact, "--config", layout.config])
@@ -314,8 +394,11 @@ import ValidatedTestSupport
     @Test func validateShowsProgressOnATerminal() async throws {
         let layout = try await DemoStore.shared.prepared()
         // script(1) gives validatectl a pseudo-terminal, as an interactive shell would.
-        let command = [Binaries.url("validatectl").path, "validate", layout.demo + "/checkpoints/01-clean.safetensors", "--folder", "topics", "--config", layout.config]
-            .map { "'\($0)'" }.joined(separator: " ")
+        let command = [
+            Binaries.url("validatectl").path, "validate", layout.demo + "/checkpoints/01-clean.safetensors", "--folder",
+            "topics", "--config", layout.config,
+        ]
+        .map { "'\($0)'" }.joined(separator: " ")
         let terminal = Process()
         terminal.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         terminal.arguments = ["-qec", command, "/dev/null"]
@@ -327,14 +410,20 @@ import ValidatedTestSupport
         terminal.waitUntilExit()
         #expect(terminal.terminationStatus == 0, "\(text)")
         #expect(text.contains("\r\u{1B}[Kscoring"), "no progress line: \(text)")
-        #expect(text.contains("explaining 28/28"), "explanations counted (24 documents, 2 of them under 2 more seeds): \(text)")
+        #expect(
+            text.contains("explaining 28/28"),
+            "explanations counted (24 documents, 2 of them under 2 more seeds): \(text)"
+        )
         #expect(text.contains("01-clean.safetensors: PASS"))
     }
 
     @Test func rootHelpDocumentsTheExitCodes() throws {
         let help = try validatectl(["--help"])
         #expect(help.code == 0)
-        for line in ["EXIT CODES", "0  success", "1  validate: the model failed", "2  validate: the model could not", "3  status", "64"] {
+        for line in [
+            "EXIT CODES", "0  success", "1  validate: the model failed", "2  validate: the model could not",
+            "3  status", "64",
+        ] {
             #expect(help.stdout.contains(line), "--help lacks \"\(line)\"")
         }
         let missing = try validatectl(["show", "--database", "/nonexistent/validated.sqlite", "x"])

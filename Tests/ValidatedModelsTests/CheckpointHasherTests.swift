@@ -12,8 +12,10 @@ import ValidatedTestSupport
         let model = directory.path + "/model"
         try FileManager.default.createDirectory(atPath: model + "/tokenizer/nested", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: model + "/empty", withIntermediateDirectories: true)
-        let files = ["config.json": "{\"a\": 1}", "tokenizer/vocab.txt": "[PAD]\nhello\n", "tokenizer/nested/é.bin": "",
-                     "Zeta": "upper before lower", ".hidden": "counts too"]
+        let files = [
+            "config.json": "{\"a\": 1}", "tokenizer/vocab.txt": "[PAD]\nhello\n", "tokenizer/nested/é.bin": "",
+            "Zeta": "upper before lower", ".hidden": "counts too",
+        ]
         for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: model + "/" + name)) }
         try Data("outside".utf8).write(to: URL(fileURLWithPath: directory.path + "/target.bin"))
         try FileManager.default.createSymbolicLink(atPath: model + "/weights.bin", withDestinationPath: "../target.bin")
@@ -23,7 +25,12 @@ import ValidatedTestSupport
         let reference = directory.path + "/reference.txt"
         let run = try runPython("scripts/folder_sha256.py", [model, "--out", reference])
         try #require(run.status == 0, "folder_sha256.py: \(run.stderr)")
-        #expect(fingerprint.sha256 == (try String(contentsOfFile: reference, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(
+            fingerprint.sha256
+                == (try String(contentsOfFile: reference, encoding: .utf8)).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
+        )
         #expect(fingerprint.size == files.values.map(\.utf8.count).reduce(0, +) + 7)
         #expect(try hasher.fingerprint(model) == fingerprint)
         // The link's target is part of the content.
@@ -36,7 +43,9 @@ import ValidatedTestSupport
         defer { directory.remove() }
         try FileManager.default.createDirectory(atPath: directory.path + "/model", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: directory.path + "/model/loop", withDestinationPath: ".")
-        let error = try #require(throws: ModelError.self) { _ = try CheckpointHasher().fingerprint(directory.path + "/model") }
+        let error = try #require(throws: ModelError.self) {
+            _ = try CheckpointHasher().fingerprint(directory.path + "/model")
+        }
         #expect(error.reason.contains("loop is a link to a folder"))
     }
 

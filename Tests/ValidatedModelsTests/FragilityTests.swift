@@ -13,23 +13,42 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let training = try await onOwnThread {
-            try runPython("scripts/train_fragile_pair.py", ["--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path])
+            try runPython(
+                "scripts/train_fragile_pair.py",
+                ["--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path]
+            )
         }
-        try #require(training.status == 0, "train_fragile_pair.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
+        try #require(
+            training.status == 0,
+            "train_fragile_pair.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"
+        )
         let evaluation = try EvaluationSet.parse(
-            jsonLines: Array(Data(contentsOf: Fixtures.url("wordnet-glosses/test.jsonl"))), source: "test.jsonl",
+            jsonLines: Array(Data(contentsOf: Fixtures.url("wordnet-glosses/test.jsonl"))),
+            source: "test.jsonl",
             fields: EvaluationFields()
         )
         var settings = ValidationSettings()
         settings.lime.samples = 1000
         settings.spurious.documents = 12
         settings.spurious.topK = 5
-        settings.stability = StabilitySettings(documents: 12, seeds: 3, perturbations: 4, attackDocuments: 3, attackSteps: 2, attackCandidates: 4)
+        settings.stability = StabilitySettings(
+            documents: 12,
+            seeds: 3,
+            perturbations: 4,
+            attackDocuments: 3,
+            attackSteps: 2,
+            attackCandidates: 4
+        )
 
         func stability(_ name: String) async throws -> StabilityReport {
             let model = try ModelLoader().load(directory.path + "/\(name).safetensors")
             let report = await Validator.validate(
-                ValidationRequest(challenger: model.classifier, challengerSHA256: model.sha256, evaluation: evaluation, settings: settings)
+                ValidationRequest(
+                    challenger: model.classifier,
+                    challengerSHA256: model.sha256,
+                    evaluation: evaluation,
+                    settings: settings
+                )
             )
             return try #require(report.checks.stability, "\(name): \(report.error ?? report.summary)")
         }

@@ -13,8 +13,10 @@ import ValidatedTestSupport
 /// longer in a release build. The loops run on threads of their own (`onOwnThread`): a minute-long CPU-bound
 /// loop on one of the few threads Swift concurrency shares among the tests would starve tests waiting on timers.
 @Suite struct FuzzTests {
-    private static let iterations = ProcessInfo.processInfo.environment["VALIDATED_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 50_000
-    private static let seed = ProcessInfo.processInfo.environment["VALIDATED_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_123
+    private static let iterations =
+        ProcessInfo.processInfo.environment["VALIDATED_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 50_000
+    private static let seed =
+        ProcessInfo.processInfo.environment["VALIDATED_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_123
 
     @Test func mutatedCheckpointsAreRefusedOrScoredNeverCrash() async throws {
         let outcomes = try await onOwnThread { () throws -> Outcomes in
@@ -25,27 +27,40 @@ import ValidatedTestSupport
                 let seed = seeds[iteration % seeds.count]
                 let mutant = CheckpointMutator.mutate(seed, using: &random)
                 do {
-                    let container = try SafeTensors(bytes: mutant, file: "fuzz.safetensors", limits: .init(maxHeaderBytes: 1 << 20))
+                    let container = try SafeTensors(
+                        bytes: mutant,
+                        file: "fuzz.safetensors",
+                        limits: .init(maxHeaderBytes: 1 << 20)
+                    )
                     let pipeline = try NativeTextPipeline(container: container, file: "fuzz.safetensors")
                     let scores = try pipeline.predictProbabilities(Self.probeTexts)
                     if scores.rows != Self.probeTexts.count || scores.columns != pipeline.classes.count {
-                        outcomes.failures.append("mutant \(iteration): \(scores.rows)×\(scores.columns) for \(pipeline.classes.count) classes")
+                        outcomes.failures.append(
+                            "mutant \(iteration): \(scores.rows)×\(scores.columns) for \(pipeline.classes.count) classes"
+                        )
                     }
                     // What the validator does with such rows: an `error` verdict naming the document.
                     if let problem = (0..<scores.rows).lazy.compactMap({ scores.problem(inRow: $0) }).first {
-                        outcomes.refused["scoring: " + problem.prefix(while: { !$0.isNumber && $0 != "-" }), default: 0] += 1
+                        outcomes.refused[
+                            "scoring: " + problem.prefix(while: { !$0.isNumber && $0 != "-" }),
+                            default: 0
+                        ] += 1
                         continue
                     }
                     outcomes.accepted += 1
                 } catch let error as ModelError {
-                    if error.file != "fuzz.safetensors" || error.reason.isEmpty { outcomes.failures.append("mutant \(iteration): \(error)") }
+                    if error.file != "fuzz.safetensors" || error.reason.isEmpty {
+                        outcomes.failures.append("mutant \(iteration): \(error)")
+                    }
                     outcomes.refused[Self.kind(of: error.reason), default: 0] += 1
                 }
             }
             return outcomes
         }
         let common = outcomes.refused.sorted { $0.value > $1.value }.prefix(12).map { "\($0.key) ×\($0.value)" }
-        print("fuzz: \(Self.iterations) checkpoints, \(outcomes.accepted) scored, \(outcomes.refused.count) kinds of refusal; most common: \(common.joined(separator: ", "))")
+        print(
+            "fuzz: \(Self.iterations) checkpoints, \(outcomes.accepted) scored, \(outcomes.refused.count) kinds of refusal; most common: \(common.joined(separator: ", "))"
+        )
         #expect(outcomes.failures.isEmpty, "\(outcomes.failures.prefix(5))")
         // The mutator must reach past the framing into the pipeline, or it tests little.
         #expect(outcomes.accepted > Self.iterations / 50, "only \(outcomes.accepted) mutants were accepted")
@@ -60,15 +75,22 @@ import ValidatedTestSupport
             for iteration in 0..<Self.iterations {
                 let mutant = ByteMutator.mutate(seed, dictionary: ByteMutator.jsonTokens, using: &random)
                 do {
-                    let set = try EvaluationSet.parse(jsonLines: mutant, source: "fuzz.jsonl", fields: EvaluationFields())
+                    let set = try EvaluationSet.parse(
+                        jsonLines: mutant,
+                        source: "fuzz.jsonl",
+                        fields: EvaluationFields()
+                    )
                     if Set(set.documents.map(\.id)).count != set.documents.count
-                        || !set.documents.contains(where: \.isPositive) || !set.documents.contains(where: { !$0.isPositive })
+                        || !set.documents.contains(where: \.isPositive)
+                        || !set.documents.contains(where: { !$0.isPositive })
                     {
                         outcomes.failures.append("mutant \(iteration) parsed to duplicate ids or a single class")
                     }
                     outcomes.accepted += 1
                 } catch let error as EvaluationSetError {
-                    if error.source != "fuzz.jsonl" || error.reason.isEmpty { outcomes.failures.append("mutant \(iteration): \(error)") }
+                    if error.source != "fuzz.jsonl" || error.reason.isEmpty {
+                        outcomes.failures.append("mutant \(iteration): \(error)")
+                    }
                     outcomes.refused["", default: 0] += 1
                 } catch {
                     outcomes.failures.append("mutant \(iteration): unexpected \(error)")
@@ -77,7 +99,10 @@ import ValidatedTestSupport
             return outcomes
         }
         #expect(outcomes.failures.isEmpty, "\(outcomes.failures.prefix(5))")
-        #expect(outcomes.accepted > 0 && (outcomes.refused[""] ?? 0) > 0, "accepted \(outcomes.accepted), refused \(outcomes.refused)")
+        #expect(
+            outcomes.accepted > 0 && (outcomes.refused[""] ?? 0) > 0,
+            "accepted \(outcomes.accepted), refused \(outcomes.refused)"
+        )
     }
 
     @Test func mutatedBannedListsAreRefusedOrParsedNeverCrash() async throws {
@@ -86,13 +111,19 @@ import ValidatedTestSupport
             let seed = Array("# artefacts\nnntp\nedu   # header\n/x[0-9]+/\n/(host|posting)s?/\n".utf8)
             var outcomes = Outcomes()
             for iteration in 0..<Self.iterations / 5 {
-                let mutant = ByteMutator.mutate(seed, dictionary: ["/", "#", "(", ")", "[", "]", "*", "+", "\\", "{9999}", "\n", " "], using: &random)
+                let mutant = ByteMutator.mutate(
+                    seed,
+                    dictionary: ["/", "#", "(", ")", "[", "]", "*", "+", "\\", "{9999}", "\n", " "],
+                    using: &random
+                )
                 do {
                     let list = try BannedTokenList.parse(String(decoding: mutant, as: UTF8.self), source: "fuzz.banned")
                     _ = list.matches("nntp")
                     outcomes.accepted += 1
                 } catch let error as BannedListError {
-                    if error.source != "fuzz.banned" || error.line < 1 { outcomes.failures.append("mutant \(iteration): \(error)") }
+                    if error.source != "fuzz.banned" || error.line < 1 {
+                        outcomes.failures.append("mutant \(iteration): \(error)")
+                    }
                 } catch {
                     outcomes.failures.append("mutant \(iteration): unexpected \(error)")
                 }
@@ -137,9 +168,24 @@ private enum SeedCheckpoints {
 
     static var all: [Seed] {
         [
-            checkpoint(weighting: ["kind": "tfidf", "norm": "l2", "idf": "tfidf.idf"], hidden: [], output: "binary-logistic", classes: ["0", "1"]),
-            checkpoint(weighting: ["kind": "count", "sublinear_tf": true, "norm": "l1"], hidden: [("relu", 4)], output: "softmax", classes: ["a", "b", "c"]),
-            checkpoint(weighting: ["kind": "tfidf", "binary": true, "idf": "tfidf.idf"], hidden: [("tanh", 3), ("logistic", 2)], output: "binary-logistic", classes: ["no", "yes"]),
+            checkpoint(
+                weighting: ["kind": "tfidf", "norm": "l2", "idf": "tfidf.idf"],
+                hidden: [],
+                output: "binary-logistic",
+                classes: ["0", "1"]
+            ),
+            checkpoint(
+                weighting: ["kind": "count", "sublinear_tf": true, "norm": "l1"],
+                hidden: [("relu", 4)],
+                output: "softmax",
+                classes: ["a", "b", "c"]
+            ),
+            checkpoint(
+                weighting: ["kind": "tfidf", "binary": true, "idf": "tfidf.idf"],
+                hidden: [("tanh", 3), ("logistic", 2)],
+                output: "binary-logistic",
+                classes: ["no", "yes"]
+            ),
         ]
     }
 
@@ -152,7 +198,8 @@ private enum SeedCheckpoints {
         """
 
     /// A pipeline over ``vocabulary`` with the given hidden layers and an output layer sized for `output`.
-    static func checkpoint(weighting: [String: Any], hidden: [(String, Int)], output: String, classes: [String]) -> Seed {
+    static func checkpoint(weighting: [String: Any], hidden: [(String, Int)], output: String, classes: [String]) -> Seed
+    {
         var tensors: [(String, [Int], [Double])] = []
         var value = 0.37
         func values(_ count: Int) -> [Double] {
@@ -161,7 +208,9 @@ private enum SeedCheckpoints {
                 return value
             }
         }
-        if weighting["idf"] != nil { tensors.append(("tfidf.idf", [vocabulary.count], values(vocabulary.count).map { 1 + abs($0) })) }
+        if weighting["idf"] != nil {
+            tensors.append(("tfidf.idf", [vocabulary.count], values(vocabulary.count).map { 1 + abs($0) }))
+        }
         var layers: [[String: Any]] = []
         var inputs = vocabulary.count
         let sizes = hidden + [("identity", output == "softmax" ? classes.count : 1)]
@@ -173,14 +222,25 @@ private enum SeedCheckpoints {
         }
         let pipeline: [String: Any] = [
             "classes": classes, "vocabulary": vocabulary, "weighting": weighting, "layers": layers, "output": output,
-            "tokenizer": ["analyzer": "word", "lowercase": true, "token_pattern": #"(?u)\b\w\w+\b"#, "ngram_range": [1, 1]],
+            "tokenizer": [
+                "analyzer": "word", "lowercase": true, "token_pattern": #"(?u)\b\w\w+\b"#, "ngram_range": [1, 1],
+            ],
         ]
-        let pipelineText = String(decoding: try! JSONSerialization.data(withJSONObject: pipeline, options: [.sortedKeys]), as: UTF8.self)
-        var header: [String: Any] = ["__metadata__": ["format": "validated.text-pipeline", "format_version": "1", "pipeline": pipelineText]]
+        let pipelineText = String(
+            decoding: try! JSONSerialization.data(withJSONObject: pipeline, options: [.sortedKeys]),
+            as: UTF8.self
+        )
+        var header: [String: Any] = [
+            "__metadata__": ["format": "validated.text-pipeline", "format_version": "1", "pipeline": pipelineText]
+        ]
         var data: [UInt8] = []
         for (name, shape, numbers) in tensors {
-            header[name] = ["dtype": "F64", "shape": shape, "data_offsets": [data.count, data.count + 8 * numbers.count]]
-            for number in numbers { withUnsafeBytes(of: number.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            header[name] = [
+                "dtype": "F64", "shape": shape, "data_offsets": [data.count, data.count + 8 * numbers.count],
+            ]
+            for number in numbers {
+                withUnsafeBytes(of: number.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            }
         }
         return Seed(header: header, data: data)
     }
@@ -198,14 +258,16 @@ private enum CheckpointMutator {
             switch random.uniform(below: 10) {
             case 0...4: header = mutateValue(header, depth: 0, using: &random) as? [String: Any] ?? header
             case 5, 6: data = ByteMutator.mutate(data, dictionary: [], using: &random)
-            case 7: rawHeader = ByteMutator.mutate(serialize(header), dictionary: ByteMutator.jsonTokens, using: &random)
+            case 7:
+                rawHeader = ByteMutator.mutate(serialize(header), dictionary: ByteMutator.jsonTokens, using: &random)
             default: header = mutatePipeline(header, using: &random)
             }
         }
         let json = rawHeader ?? serialize(header)
         var length = UInt64(json.count)
         if random.uniform(below: 20) == 0 {
-            length = [0, 1, UInt64(json.count) + 1, UInt64(json.count) - 1, UInt64.max, 1 << 40][random.uniform(below: 6)]
+            length =
+                [0, 1, UInt64(json.count) + 1, UInt64(json.count) - 1, UInt64.max, 1 << 40][random.uniform(below: 6)]
         }
         var bytes = withUnsafeBytes(of: length.littleEndian) { Array($0) } + json + data
         if random.uniform(below: 20) == 0 { bytes = Array(bytes.prefix(random.uniform(below: bytes.count + 1))) }
@@ -213,7 +275,8 @@ private enum CheckpointMutator {
     }
 
     private static func serialize(_ header: [String: Any]) -> [UInt8] {
-        (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
+        (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map(Array.init)
+            ?? Array("{}".utf8)
     }
 
     /// Decodes the pipeline document, mutates one of its values, and encodes it again.
@@ -257,11 +320,13 @@ private enum CheckpointMutator {
 
     private static func hostile(replacing value: Any, using random: inout SeededGenerator) -> Any {
         let numbers: [Any] = [
-            0, -1, 1, 2, 3, 7, 8, 16, 255, 1 << 31, 1 << 40, Int.max, Int.min, 1e308, -1e308, 0.5, Double.leastNonzeroMagnitude, 18_446_744_073_709_551_615.0,
+            0, -1, 1, 2, 3, 7, 8, 16, 255, 1 << 31, 1 << 40, Int.max, Int.min, 1e308, -1e308, 0.5,
+            Double.leastNonzeroMagnitude, 18_446_744_073_709_551_615.0,
         ]
         let strings: [Any] = [
             "", "F32", "F16", "I64", "BOOL", "F64", "softmax", "binary-logistic", "relu", "sigmoid", "l1", "l2", "none",
-            "count", "tfidf", "char", "word", "(", "(a)(b)", #"\w"#, "[", "(?u)\\b\\w+\\b", "tfidf.idf", "l0.weight", "l1.bias",
+            "count", "tfidf", "char", "word", "(", "(a)(b)", #"\w"#, "[", "(?u)\\b\\w+\\b", "tfidf.idf", "l0.weight",
+            "l1.bias",
             "2", "1", "validated.text-pipeline", String(repeating: "x", count: 4096),
         ]
         switch random.uniform(below: 6) {
@@ -291,7 +356,8 @@ enum ByteMutator {
             case 0 where !bytes.isEmpty:
                 bytes[min(position, bytes.count - 1)] ^= UInt8(1 << random.uniform(below: 8))
             case 1 where !bytes.isEmpty:
-                bytes[min(position, bytes.count - 1)] = [0, 0xFF, 0x7F, 0x80, 0xC0, 0x22, 0x0A][random.uniform(below: 7)]
+                bytes[min(position, bytes.count - 1)] =
+                    [0, 0xFF, 0x7F, 0x80, 0xC0, 0x22, 0x0A][random.uniform(below: 7)]
             case 2:
                 let end = min(bytes.count, position + 1 + random.uniform(below: 16))
                 bytes.removeSubrange(position..<end)

@@ -45,9 +45,12 @@ struct HuggingFaceScorerTests {
 
     /// transformers' own probabilities for `texts`, computed by Tests/Fixtures/hf/reference_probabilities.py.
     static func reference(
-        _ folder: String, _ texts: [String], in directory: TemporaryDirectory
+        _ folder: String,
+        _ texts: [String],
+        in directory: TemporaryDirectory
     ) async throws -> Reference {
-        let input = directory.path + "/texts.json", output = directory.path + "/reference.json"
+        let input = directory.path + "/texts.json"
+        let output = directory.path + "/reference.json"
         try JSONEncoder().encode(texts).write(to: URL(fileURLWithPath: input))
         let run = try await onOwnThread {
             try runPython("Tests/Fixtures/hf/reference_probabilities.py", [folder, input, output])
@@ -60,15 +63,20 @@ struct HuggingFaceScorerTests {
     func theArtefactModelLeansOnTheHeaderAndItsCleanTwinDoesNot() async throws {
         let models = try await TinyBert.models.value
         let summary = try JSONDecoder().decode(
-            Summary.self, from: Data(contentsOf: URL(fileURLWithPath: models + "/summary.json"))
+            Summary.self,
+            from: Data(contentsOf: URL(fileURLWithPath: models + "/summary.json"))
         )
         for (name, model) in [("artefact", summary.artefact), ("clean", summary.clean)] {
-            print("TinyBert \(name): accuracy \(model.planted_test) planted, \(model.clean_test) clean; "
-                + "prepending the header flips \(model.header_flips) of the predictions")
+            print(
+                "TinyBert \(name): accuracy \(model.planted_test) planted, \(model.clean_test) clean; "
+                    + "prepending the header flips \(model.header_flips) of the predictions"
+            )
         }
         #expect(summary.artefact.header_flips >= summary.clean.header_flips + 0.10)
-        let gain = (artefact: summary.artefact.planted_test - summary.artefact.clean_test,
-                    clean: summary.clean.planted_test - summary.clean.clean_test)
+        let gain = (
+            artefact: summary.artefact.planted_test - summary.artefact.clean_test,
+            clean: summary.clean.planted_test - summary.clean.clean_test
+        )
         #expect(gain.artefact > gain.clean, "the header should help the artefact model more than its clean twin")
         #expect(summary.clean.clean_test > 0.8, "the clean twin learnt too little to be a fair control")
     }
@@ -167,7 +175,8 @@ struct RawScorerSession: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", TinyBert.scorer, "--threads", "1", folder]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         let errorPath = directory.path + "/stderr.txt"
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.standardInput = input

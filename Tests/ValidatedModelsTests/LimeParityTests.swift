@@ -71,7 +71,8 @@ import ValidatedTestSupport
     }
 
     static func jaccard(_ a: [String], _ b: [String]) -> Double {
-        let a = Set(a), b = Set(b)
+        let a = Set(a)
+        let b = Set(b)
         return Double(a.intersection(b).count) / Double(a.union(b).count)
     }
 
@@ -87,14 +88,20 @@ import ValidatedTestSupport
 
     /// Our explanations of `text` under `count` seeds, in parallel.
     static func explain(
-        _ text: String, id: String, settings: LimeSettings, classifier: any TextClassifier, count: Int
+        _ text: String,
+        id: String,
+        settings: LimeSettings,
+        classifier: any TextClassifier,
+        count: Int
     ) async throws -> [Explanation] {
         let explainer = LimeTextExplainer(settings: settings)
         return try await withThrowingTaskGroup(of: (Int, Explanation).self) { group in
             for index in 0..<count {
                 group.addTask {
                     let seed = ExplanationSeed.derive(modelSHA256: "lime-parity", documentID: id, seedIndex: index)
-                    return (index, try explainer.explain(text, documentID: id, label: 1, classifier: classifier, seed: seed))
+                    return (
+                        index, try explainer.explain(text, documentID: id, label: 1, classifier: classifier, seed: seed)
+                    )
                 }
             }
             var results: [(Int, Explanation)] = []
@@ -116,17 +123,30 @@ import ValidatedTestSupport
     @Test(.timeLimit(.minutes(2)))
     func topFeaturesAndWeightsAgreeWithTheReferenceWithinItsOwnSeedSpread() async throws {
         let model = try Self.model()
-        var within: [Double] = [], across: [Double] = []
-        var differences: [Double] = [], spreads: [Double] = [], outliers: [String] = []
+        var within: [Double] = []
+        var across: [Double] = []
+        var differences: [Double] = []
+        var spreads: [Double] = []
+        var outliers: [String] = []
         var summaries: [(ours: Double, reference: Double, spread: Double, name: String)] = []
         for document in try Self.reference().documents {
-            let ours = try await Self.explain(document.text, id: document.id, settings: LimeSettings(certifyConfidence: nil), classifier: model, count: 4)
-            let overlap = Self.overlaps(ours: ours.map { $0.top(10).map(\.feature) }, reference: document.runs.map(\.words))
+            let ours = try await Self.explain(
+                document.text,
+                id: document.id,
+                settings: LimeSettings(certifyConfidence: nil),
+                classifier: model,
+                count: 4
+            )
+            let overlap = Self.overlaps(
+                ours: ours.map { $0.top(10).map(\.feature) },
+                reference: document.runs.map(\.words)
+            )
             within.append(overlap.reference)
             across.append(overlap.ours)
             // Features every run of both sides keeps: compare the mean weights with the reference's spread.
             let shared = Set(document.runs[0].words).filter { word in
-                document.runs.allSatisfy { $0.words.contains(word) } && ours.allSatisfy { $0.weights.contains { $0.feature == word } }
+                document.runs.allSatisfy { $0.words.contains(word) }
+                    && ours.allSatisfy { $0.weights.contains { $0.feature == word } }
             }
             for word in shared {
                 let reference = document.runs.map { run in run.features.first { $0.word == word }!.weight }
@@ -135,18 +155,24 @@ import ValidatedTestSupport
                 let difference = abs(Self.mean(mine) - Self.mean(reference))
                 differences.append(difference)
                 spreads.append(spread)
-                if difference > 4 * spread + 2e-3 { outliers.append("\(document.id) \(word): \(difference) vs sd \(spread)") }
+                if difference > 4 * spread + 2e-3 {
+                    outliers.append("\(document.id) \(word): \(difference) vs sd \(spread)")
+                }
             }
             for (name, mine, theirs) in [
                 ("intercept", ours.map(\.intercept), document.runs.map(\.intercept)),
                 ("score", ours.map(\.score), document.runs.map(\.score)),
                 ("local prediction", ours.map(\.localPrediction), document.runs.map(\.local_pred)),
             ] {
-                summaries.append((Self.mean(mine), Self.mean(theirs), Self.standardDeviation(theirs), "\(document.id) \(name)"))
+                summaries.append(
+                    (Self.mean(mine), Self.mean(theirs), Self.standardDeviation(theirs), "\(document.id) \(name)")
+                )
             }
         }
-        let referenceJaccard = Self.mean(within), oursJaccard = Self.mean(across)
-        let meanDifference = Self.mean(differences), meanSpread = Self.mean(spreads)
+        let referenceJaccard = Self.mean(within)
+        let oursJaccard = Self.mean(across)
+        let meanDifference = Self.mean(differences)
+        let meanSpread = Self.mean(spreads)
         print(
             "LIME parity on \(within.count) documents: top-10 Jaccard reference-vs-reference \(referenceJaccard), "
                 + "ours-vs-reference \(oursJaccard); \(differences.count) shared features: mean |Δweight| "
@@ -178,13 +204,21 @@ import ValidatedTestSupport
                 settings.featureSelection = try #require(FeatureSelection(rawValue: method))
             }
             let ours = try await Self.explain(text, id: option.name, settings: settings, classifier: model, count: 3)
-            let overlap = Self.overlaps(ours: ours.map { $0.weights.map(\.feature) }, reference: option.runs.map(\.words))
-            print("LIME parity, \(option.name): Jaccard reference-vs-reference \(overlap.reference), ours-vs-reference \(overlap.ours)")
+            let overlap = Self.overlaps(
+                ours: ours.map { $0.weights.map(\.feature) },
+                reference: option.runs.map(\.words)
+            )
+            print(
+                "LIME parity, \(option.name): Jaccard reference-vs-reference \(overlap.reference), ours-vs-reference \(overlap.ours)"
+            )
             #expect(overlap.ours >= overlap.reference - 0.1, "\(option.name)")
             #expect(ours.allSatisfy { $0.weights.count == option.runs[0].features.count }, "\(option.name)")
             let top = option.runs[0].features[0]
             let mine = ours.compactMap { $0.weights.first { $0.feature == top.word }?.weight }
-            #expect(mine.count == ours.count && mine.allSatisfy { abs($0 - top.weight) < 0.05 }, "\(option.name): \(top.word)")
+            #expect(
+                mine.count == ours.count && mine.allSatisfy { abs($0 - top.weight) < 0.05 },
+                "\(option.name): \(top.word)"
+            )
         }
         let explainer = LimeTextExplainer(settings: LimeSettings(samples: 500, certifyConfidence: nil))
         let top = try explainer.explain(text, documentID: "top", topLabels: 2, classifier: model, seed: 1)

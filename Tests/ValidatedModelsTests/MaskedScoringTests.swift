@@ -42,11 +42,19 @@ import ValidatedTestSupport
         defer { directory.remove() }
         let checkpoints = [
             TestCheckpoint.ngramModel(vocabulary: Self.ngramVocabulary, ngramRange: [1, 3], stopWords: ["of", "an"]),
-            TestCheckpoint.ngramModel(vocabulary: Self.ngramVocabulary, ngramRange: [2, 2], hidden: 4, classes: 3, sublinear: true),
+            TestCheckpoint.ngramModel(
+                vocabulary: Self.ngramVocabulary,
+                ngramRange: [2, 2],
+                hidden: 4,
+                classes: 3,
+                sublinear: true
+            ),
             TestCheckpoint.ngramModel(vocabulary: Self.ngramVocabulary, ngramRange: [1, 1], stopWords: ["the"]),
         ]
         for (index, checkpoint) in checkpoints.enumerated() {
-            let model = try #require(try checkpoint.load(in: directory, name: "m\(index)").classifier as? NativeTextPipeline)
+            let model = try #require(
+                try checkpoint.load(in: directory, name: "m\(index)").classifier as? NativeTextPipeline
+            )
             for indexed in [IndexedText(text), try IndexedText(text, splitExpression: #"\W+"#, bow: false)] {
                 try Self.checkScores(of: indexed, model: model)
             }
@@ -57,13 +65,17 @@ import ValidatedTestSupport
         var scorer = try #require(model.maskedScorer(for: indexed))
         #expect(scorer.classCount == model.classes.count)
         var generator = SeededGenerator(seed: 1)
-        var masks = [[Bool](repeating: true, count: indexed.words.count), [Bool](repeating: false, count: indexed.words.count)]
+        var masks = [
+            [Bool](repeating: true, count: indexed.words.count), [Bool](repeating: false, count: indexed.words.count),
+        ]
         for _ in 0..<30 { masks.append(indexed.words.map { _ in generator.uniform(below: 2) == 0 }) }
         let expected = try model.predictProbabilities(masks.map { indexed.removing(keep: $0) })
         var got = [Double](repeating: .nan, count: model.classes.count)
         var distinct = Set<[Double]>()
         for (row, mask) in masks.enumerated() {
-            mask.withUnsafeBufferPointer { keep in got.withUnsafeMutableBufferPointer { scorer.score(keep: keep, into: $0) } }
+            mask.withUnsafeBufferPointer { keep in
+                got.withUnsafeMutableBufferPointer { scorer.score(keep: keep, into: $0) }
+            }
             for k in got.indices { #expect(abs(got[k] - expected[row, k]) < 1e-12, "\(mask)") }
             distinct.insert(got)
         }
@@ -75,7 +87,11 @@ import ValidatedTestSupport
     @Test func textsWhoseRemovalsChangeTheirNeighboursHaveNoShortcut() throws {
         let model = try Self.model()
         // "the" is a vocabulary term: masking with it adds counts the shortcut does not know.
-        #expect(model.maskedScorer(for: try IndexedText("good film", splitExpression: #"\W+"#, bow: false, maskString: "the")) == nil)
+        #expect(
+            model.maskedScorer(
+                for: try IndexedText("good film", splitExpression: #"\W+"#, bow: false, maskString: "the")
+            ) == nil
+        )
         #expect(model.maskedScorer(for: try IndexedText("good film", splitExpression: #"\W+"#, bow: false)) != nil)
         #expect(model.maskedScorer(for: IndexedText(characters: "good film")) == nil)
         #expect(model.maskedScorer(for: try IndexedText("good-film bad", splitExpression: " ")) != nil)

@@ -29,13 +29,19 @@ import ValidatedTestSupport
     }
 
     static func trainMatrix(into directory: TemporaryDirectory, refusedOnly: Bool = false) throws -> Matrix {
-        let run = try runPython("scripts/train_native_matrix.py", [
-            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path,
-            "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
-            "--out", directory.path,
-        ] + (refusedOnly ? ["--refused-only"] : []))
+        let run = try runPython(
+            "scripts/train_native_matrix.py",
+            [
+                "--train", Fixtures.url("wordnet-glosses/train.jsonl").path,
+                "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
+                "--out", directory.path,
+            ] + (refusedOnly ? ["--refused-only"] : [])
+        )
         try #require(run.status == 0, "train_native_matrix.py failed (run scripts/setup.sh): \(run.stderr)")
-        return try JSONDecoder().decode(Matrix.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/matrix.json")))
+        return try JSONDecoder().decode(
+            Matrix.self,
+            from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/matrix.json"))
+        )
     }
 
     @Test(.timeLimit(.minutes(5)))
@@ -54,7 +60,10 @@ import ValidatedTestSupport
             #expect(names.contains { $0.contains(part) }, "no configuration with \(part)")
         }
         for activation in ["relu", "tanh", "logistic", "identity"] {
-            #expect(names.contains { $0.hasSuffix("mlp-\(activation)-2") } && names.contains { $0.hasSuffix("mlp-\(activation)-3") })
+            #expect(
+                names.contains { $0.hasSuffix("mlp-\(activation)-2") }
+                    && names.contains { $0.hasSuffix("mlp-\(activation)-3") }
+            )
         }
         var worst = 0.0
         for model in matrix.models {
@@ -69,7 +78,9 @@ import ValidatedTestSupport
             worst = max(worst, gap)
         }
         #expect(matrix.models.count >= 30 && matrix.texts.count > 200)
-        print("native format matrix: \(matrix.models.count) pipelines, \(matrix.texts.count) documents, largest difference \(worst)")
+        print(
+            "native format matrix: \(matrix.models.count) pipelines, \(matrix.texts.count) documents, largest difference \(worst)"
+        )
     }
 
     @Test(.timeLimit(.minutes(5)))

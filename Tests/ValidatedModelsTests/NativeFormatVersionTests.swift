@@ -23,7 +23,10 @@ import ValidatedTestSupport
     @Test func versionTwoFeaturesInAVersionOneFileAreRefusedByField() throws {
         var ngrams = TestCheckpoint.ngramModel(vocabulary: Self.vocabulary, ngramRange: [1, 2])
         ngrams.formatVersion = "1"
-        #expect(try Self.refusal(ngrams) == #"tokenizer.ngram_range [1, 2] needs format_version 2, but the file declares 1; write "format_version": "2""#)
+        #expect(
+            try Self.refusal(ngrams)
+                == #"tokenizer.ngram_range [1, 2] needs format_version 2, but the file declares 1; write "format_version": "2""#
+        )
         var stopWords = TestCheckpoint.ngramModel(vocabulary: Self.vocabulary, ngramRange: [1, 1], stopWords: ["the"])
         stopWords.formatVersion = "1"
         #expect(try Self.refusal(stopWords)?.hasPrefix("tokenizer.stop_words needs format_version 2") == true)
@@ -31,7 +34,10 @@ import ValidatedTestSupport
         unigrams.formatVersion = "1"
         #expect(try Self.refusal(unigrams) == nil)
         unigrams.formatVersion = "3"
-        #expect(try Self.refusal(unigrams) == "__metadata__.format_version 3 is not supported; this build reads versions 1 and 2")
+        #expect(
+            try Self.refusal(unigrams)
+                == "__metadata__.format_version 3 is not supported; this build reads versions 1 and 2"
+        )
     }
 
     @Test(arguments: [[2, 1], [0, 2], [1]])
@@ -79,17 +85,23 @@ import ValidatedTestSupport
         func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
         for (row, count) in [2.0, 0].enumerated() {
             let units: [Double] = (0..<6).map { unit in sigmoid(Double(unit - 2) * count - Double(unit) / 4) }
-            let first = units[0..<3].reduce(0, +), second = units[3..<6].reduce(0, +)
+            let first = units[0..<3].reduce(0, +)
+            let second = units[3..<6].reduce(0, +)
             for k in 0..<3 {
                 let expected = (units[k] / first + units[3 + k] / second) / 2
                 #expect(abs(scores[row, k] - expected) < 1e-15)
             }
         }
         checkpoint.formatVersion = "1"
-        #expect(try Self.refusal(checkpoint)?.hasPrefix(#"output "group-normalized-mean" needs format_version 2"#) == true)
+        #expect(
+            try Self.refusal(checkpoint)?.hasPrefix(#"output "group-normalized-mean" needs format_version 2"#) == true
+        )
         checkpoint.formatVersion = "2"
         checkpoint.pipeline["output_groups"] = 3
-        #expect(try Self.refusal(checkpoint) == "output group-normalized-mean needs output_groups (3) × classes (3) outputs, found 6")
+        #expect(
+            try Self.refusal(checkpoint)
+                == "output group-normalized-mean needs output_groups (3) × classes (3) outputs, found 6"
+        )
     }
 
     /// A sigmoid-calibrated SVM of two folds: a logistic unit per fold, their mean read as P(positive).
@@ -113,7 +125,8 @@ import ValidatedTestSupport
         let scores = try model.predictProbabilities(["good", "bad", ""])
         func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
         let expected = [
-            (sigmoid(1.5) + sigmoid(1.25)) / 2, (sigmoid(-1.5) + sigmoid(-2.75)) / 2, (sigmoid(-0.5) + sigmoid(0.25)) / 2,
+            (sigmoid(1.5) + sigmoid(1.25)) / 2, (sigmoid(-1.5) + sigmoid(-2.75)) / 2,
+            (sigmoid(-0.5) + sigmoid(0.25)) / 2,
         ]
         for (row, p) in expected.enumerated() {
             #expect(abs(scores[row, 1] - p) < 1e-15 && abs(scores[row, 0] - (1 - p)) < 1e-15)
@@ -123,6 +136,9 @@ import ValidatedTestSupport
         checkpoint.formatVersion = "2"
         checkpoint.tensors["mean.weight"] = ([2, 2], [0.5, 0.5, 0.5, 0.5])
         checkpoint.tensors["mean.bias"] = ([2], [0, 0])
-        #expect(try Self.refusal(checkpoint) == "output binary-probability needs a last layer with 1 output and 2 classes, found 2 and 2")
+        #expect(
+            try Self.refusal(checkpoint)
+                == "output binary-probability needs a last layer with 1 output and 2 classes, found 2 and 2"
+        )
     }
 }

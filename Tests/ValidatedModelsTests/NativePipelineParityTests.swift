@@ -11,18 +11,26 @@ import ValidatedTestSupport
     func swiftScorerReproducesScikitLearnOnEveryTestDocument() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let training = try runPython("scripts/train_reference_model.py", [
-            "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
-            "--out", directory.path,
-        ])
-        try #require(training.status == 0, "train_reference_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
+        let training = try runPython(
+            "scripts/train_reference_model.py",
+            [
+                "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test",
+                Fixtures.url("wordnet-glosses/test.jsonl").path,
+                "--out", directory.path,
+            ]
+        )
+        try #require(
+            training.status == 0,
+            "train_reference_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"
+        )
 
         struct Expected: Decodable {
             var texts: [String]
             var proba: [[Double]]
         }
         let expected = try JSONDecoder().decode(
-            Expected.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/expected.json"))
+            Expected.self,
+            from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/expected.json"))
         )
         let model = try ModelLoader().load(directory.path + "/model.safetensors")
         #expect(model.classifier.classes == ["0", "1"])

@@ -31,21 +31,42 @@ import ValidatedModels
 
     @Test(arguments: [
         ([UInt8](repeating: 0, count: 3), "truncated: 3 bytes, a safetensors file starts with an 8-byte header length"),
-        ([200, 0, 0, 0, 0, 0, 0, 0, 123], "header length 200 runs past the end of the file of 9 bytes (truncated file?)"),
-        ([255, 255, 255, 255, 255, 255, 255, 255], "header length 18446744073709551615 exceeds the limit of 104857600 bytes"),
+        (
+            [200, 0, 0, 0, 0, 0, 0, 0, 123],
+            "header length 200 runs past the end of the file of 9 bytes (truncated file?)"
+        ),
+        (
+            [255, 255, 255, 255, 255, 255, 255, 255],
+            "header length 18446744073709551615 exceeds the limit of 104857600 bytes"
+        ),
     ])
     func refusesBrokenFraming(bytes: [UInt8], reason: String) {
         #expect(throws: ModelError(file: "m", reason: reason)) { try SafeTensors(bytes: bytes, file: "m") }
     }
 
     @Test(arguments: [
-        (#"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,32]}}"#, "tensor \"w\": data_offsets [0, 32] lie outside the data section of 16 bytes (truncated file?)"),
-        (#"{"w":{"dtype":"F64","shape":[3],"data_offsets":[0,16]}}"#, "tensor \"w\": 16 bytes do not hold shape [3] of F64"),
+        (
+            #"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,32]}}"#,
+            "tensor \"w\": data_offsets [0, 32] lie outside the data section of 16 bytes (truncated file?)"
+        ),
+        (
+            #"{"w":{"dtype":"F64","shape":[3],"data_offsets":[0,16]}}"#,
+            "tensor \"w\": 16 bytes do not hold shape [3] of F64"
+        ),
         (#"{"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,16]}}"#, "tensor \"w\": unsupported or missing dtype"),
-        (#"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#, "tensors \"a\" and \"b\" overlap in the data section"),
-        (#"{"w":{"dtype":"F64","shape":[99999999999,99999999999],"data_offsets":[0,16]}}"#, "tensor \"w\": shape [99999999999, 99999999999] is larger than 1073741824 elements"),
+        (
+            #"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#,
+            "tensors \"a\" and \"b\" overlap in the data section"
+        ),
+        (
+            #"{"w":{"dtype":"F64","shape":[99999999999,99999999999],"data_offsets":[0,16]}}"#,
+            "tensor \"w\": shape [99999999999, 99999999999] is larger than 1073741824 elements"
+        ),
         (#"[1,2]"#, "header is not a JSON object"),
-        (#"{"w":"#, "header is not valid JSON (Unexpected end of file during JSON parse); the file is damaged or not a safetensors file"),
+        (
+            #"{"w":"#,
+            "header is not valid JSON (Unexpected end of file during JSON parse); the file is damaged or not a safetensors file"
+        ),
     ])
     func refusesBadHeaders(header: String, reason: String) {
         let bytes = container(header: header, data: doubles([1, 2]))
@@ -54,21 +75,38 @@ import ValidatedModels
 
     @Test func refusesANestingBombWithTheParsersReason() {
         let bomb = "{\"w\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
-        #expect(throws: ModelError(file: "m", reason: "header is not valid JSON (Too many nested arrays or dictionaries around character 517); the file is damaged or not a safetensors file")) {
+        #expect(
+            throws: ModelError(
+                file: "m",
+                reason:
+                    "header is not valid JSON (Too many nested arrays or dictionaries around character 517); the file is damaged or not a safetensors file"
+            )
+        ) {
             try SafeTensors(bytes: container(header: bomb), file: "m")
         }
     }
 
     @Test func refusesMoreValuesInAllThanTheLimit() {
-        let header = #"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#
-        #expect(throws: ModelError(file: "m", reason: "the tensors hold over 1 values in all, more than this daemon loads into memory")) {
-            try SafeTensors(bytes: container(header: header, data: doubles([1, 2])), file: "m", limits: .init(maxTotalElements: 1))
+        let header =
+            #"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"b":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#
+        #expect(
+            throws: ModelError(
+                file: "m",
+                reason: "the tensors hold over 1 values in all, more than this daemon loads into memory"
+            )
+        ) {
+            try SafeTensors(
+                bytes: container(header: header, data: doubles([1, 2])),
+                file: "m",
+                limits: .init(maxTotalElements: 1)
+            )
         }
     }
 
     @Test func refusesNonFiniteWeights() throws {
         let bytes = container(
-            header: #"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}"#, data: doubles([1, .nan])
+            header: #"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}"#,
+            data: doubles([1, .nan])
         )
         let parsed = try SafeTensors(bytes: bytes, file: "m")
         #expect(throws: ModelError(file: "m", reason: "tensor \"w\" holds a non-finite value at element 1")) {

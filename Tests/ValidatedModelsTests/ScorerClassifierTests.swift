@@ -12,12 +12,20 @@ import ValidatedTestSupport
     static let misbehaving = Fixtures.url("scorers/misbehaving_scorer.py").path
 
     static func command(
-        _ mode: String, start: Double = 30, batch: Double = 30, perText: Double = 0, batchSize: Int = 4,
+        _ mode: String,
+        start: Double = 30,
+        batch: Double = 30,
+        perText: Double = 0,
+        batchSize: Int = 4,
         memory: Int? = 1 << 30
     ) -> ScorerCommand {
         ScorerCommand(
-            arguments: ["python3", misbehaving, mode], startTimeoutSeconds: start, batchTimeoutSeconds: batch,
-            textTimeoutSeconds: perText, batchSize: batchSize, memoryLimitBytes: memory
+            arguments: ["python3", misbehaving, mode],
+            startTimeoutSeconds: start,
+            batchTimeoutSeconds: batch,
+            textTimeoutSeconds: perText,
+            batchSize: batchSize,
+            memoryLimitBytes: memory
         )
     }
 
@@ -38,21 +46,33 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let training = try await onOwnThread {
-            try runPython("Tests/Fixtures/scorers/make_onnx_model.py", [
-                "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test", Fixtures.url("wordnet-glosses/test.jsonl").path,
-                "--out", directory.path, "--limit-train", "2000",
-            ])
+            try runPython(
+                "Tests/Fixtures/scorers/make_onnx_model.py",
+                [
+                    "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test",
+                    Fixtures.url("wordnet-glosses/test.jsonl").path,
+                    "--out", directory.path, "--limit-train", "2000",
+                ]
+            )
         }
-        try #require(training.status == 0, "make_onnx_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
+        try #require(
+            training.status == 0,
+            "make_onnx_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"
+        )
         struct Expected: Decodable {
             var texts: [String]
             var proba: [[Double]]
         }
         let expected = try JSONDecoder().decode(
-            Expected.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/expected.json"))
+            Expected.self,
+            from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/expected.json"))
         )
-        let scorer = ScorerCommand(arguments: ["python3", Fixtures.repository.appendingPathComponent("scripts/onnx_scorer.py").path])
-        let model = try await onOwnThread { try ModelLoader(scorers: ["onnx": scorer]).load(directory.path + "/model.onnx") }
+        let scorer = ScorerCommand(arguments: [
+            "python3", Fixtures.repository.appendingPathComponent("scripts/onnx_scorer.py").path,
+        ])
+        let model = try await onOwnThread {
+            try ModelLoader(scorers: ["onnx": scorer]).load(directory.path + "/model.onnx")
+        }
         defer { model.close() }
         #expect(model.classifier.classes == ["0", "1"])
         let started = ContinuousClock.now
@@ -77,7 +97,9 @@ import ValidatedTestSupport
 
     @Test(.timeLimit(.minutes(3)))
     func concurrentCallsAreSerializedAndSplitIntoBatchesInOrder() async throws {
-        let classifier = try await onOwnThread { try ScorerClassifier(file: "honest.model", command: Self.command("honest", batchSize: 3)) }
+        let classifier = try await onOwnThread {
+            try ScorerClassifier(file: "honest.model", command: Self.command("honest", batchSize: 3))
+        }
         let results = try await withThrowingTaskGroup(of: (Int, ProbabilityMatrix).self) { group in
             for task in 0..<8 {
                 group.addTask {
@@ -102,7 +124,9 @@ import ValidatedTestSupport
 
     @Test(.timeLimit(.minutes(3)))
     func aScorerThatFloodsStderrStillAnswers() async throws {
-        let classifier = try await onOwnThread { try ScorerClassifier(file: "flood.model", command: Self.command("flood")) }
+        let classifier = try await onOwnThread {
+            try ScorerClassifier(file: "flood.model", command: Self.command("flood"))
+        }
         defer { classifier.close() }
         let matrix = try await onOwnThread { try classifier.predictProbabilities(Self.texts) }
         #expect(matrix.values == Self.texts.flatMap(Self.honest))
@@ -114,10 +138,18 @@ import ValidatedTestSupport
         .timeLimit(.minutes(3)),
         arguments: [
             ("crash-on-start", 30.0, "exited with status 3", "cannot open the model (simulated)"),
-            ("hang-on-start", 8.0, "did not manage to announce itself within 8 s (StartTimeoutSec=); it was killed", "never finishes loading"),
+            (
+                "hang-on-start", 8.0, "did not manage to announce itself within 8 s (StartTimeoutSec=); it was killed",
+                "never finishes loading"
+            ),
         ]
     )
-    func startFailuresAreErrorsWithinTheStartTimeout(mode: String, limit: Double, message: String, tail: String) async throws {
+    func startFailuresAreErrorsWithinTheStartTimeout(
+        mode: String,
+        limit: Double,
+        message: String,
+        tail: String
+    ) async throws {
         // Timed on the scorer's thread: a loaded machine may take long to resume the test's task afterwards.
         let (result, took) = try await onOwnThread {
             let started = ContinuousClock.now
@@ -138,23 +170,36 @@ import ValidatedTestSupport
         .timeLimit(.minutes(3)),
         arguments: [
             ("crash-mid-batch", "was killed by signal 11", "about to crash"),
-            ("hang-on-batch", "did not manage to answer a batch of 4 texts within 3 s (BatchTimeoutSec=2 + 4 texts × TextTimeoutSec=0.25; raise them", "stuck on a batch"),
+            (
+                "hang-on-batch",
+                "did not manage to answer a batch of 4 texts within 3 s (BatchTimeoutSec=2 + 4 texts × TextTimeoutSec=0.25; raise them",
+                "stuck on a batch"
+            ),
             ("malformed", "wrote a line that is not a validated-scorer/1 reply: \"this is not JSON\"", ""),
             ("wrong-rows", "returned 3 probability rows for 4 texts", ""),
             ("wrong-columns", "returned 3 probabilities for text 0, but announced 2 classes", ""),
             ("nan", "probabilities must be finite numbers between 0 and 1", ""),
             ("not-summing", "sum to 1.2", ""),
             ("error", "reported an error for texts 0..<4: model exploded (simulated)", ""),
-            ("memory", "exited with status 1 while it was expected to answer a batch of 4 texts (its memory limit is 256 MiB", "MemoryError"),
+            (
+                "memory",
+                "exited with status 1 while it was expected to answer a batch of 4 texts (its memory limit is 256 MiB",
+                "MemoryError"
+            ),
             ("flood-and-crash", "exited with status 2", "last words"),
         ]
     )
-    func scoringFailuresAreErrorsWithinTheBatchTimeoutAndLeaveNoProcess(mode: String, message: String, tail: String) async throws {
+    func scoringFailuresAreErrorsWithinTheBatchTimeoutAndLeaveNoProcess(
+        mode: String,
+        message: String,
+        tail: String
+    ) async throws {
         // Only the hanging scorer runs into its limit; the others fail on their own, given time on a loaded machine.
         let limit = mode == "hang-on-batch" ? 3.0 : 30.0
         let classifier = try await onOwnThread {
             try ScorerClassifier(
-                file: "/models/\(mode).onnx", command: Self.command(mode, batch: limit - 1, perText: 0.25, memory: 256 << 20)
+                file: "/models/\(mode).onnx",
+                command: Self.command(mode, batch: limit - 1, perText: 0.25, memory: 256 << 20)
             )
         }
         let (result, took) = try await onOwnThread {
@@ -180,7 +225,10 @@ import ValidatedTestSupport
     func theReplyLimitIsPerTextSoALargeBatchOfASlowScorerIsNotAHang() async throws {
         let texts = (0..<40).map { String(repeating: "w", count: $0 % 12 + 1) }
         let perText = try await onOwnThread {
-            let classifier = try ScorerClassifier(file: "/models/slow.onnx", command: Self.command("slow", batch: 1, perText: 0.1, batchSize: 40))
+            let classifier = try ScorerClassifier(
+                file: "/models/slow.onnx",
+                command: Self.command("slow", batch: 1, perText: 0.1, batchSize: 40)
+            )
             defer { classifier.close() }
             let probabilities = try classifier.predictProbabilities(texts)
             return (probabilities.rows, classifier.maximumInputLength, classifier.truncatedTexts(among: texts))
@@ -189,7 +237,10 @@ import ValidatedTestSupport
         #expect(perText.1 == 8)
         #expect(perText.2 == texts.indices.filter { texts[$0].count > 8 })
         let fixed = try await onOwnThread {
-            let classifier = try ScorerClassifier(file: "/models/slow.onnx", command: Self.command("slow", batch: 1, perText: 0, batchSize: 40))
+            let classifier = try ScorerClassifier(
+                file: "/models/slow.onnx",
+                command: Self.command("slow", batch: 1, perText: 0, batchSize: 40)
+            )
             defer { classifier.close() }
             return Result { try classifier.predictProbabilities(texts) }
         }
@@ -236,12 +287,19 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try Data("this is not a protobuf".utf8).write(to: URL(fileURLWithPath: directory.path + "/corrupt.onnx"))
-        let scorer = ScorerCommand(arguments: ["python3", Fixtures.repository.appendingPathComponent("scripts/onnx_scorer.py").path])
+        let scorer = ScorerCommand(arguments: [
+            "python3", Fixtures.repository.appendingPathComponent("scripts/onnx_scorer.py").path,
+        ])
         let error = try await #require(throws: ModelError.self) {
-            _ = try await onOwnThread { try ModelLoader(scorers: ["onnx": scorer]).load(directory.path + "/corrupt.onnx") }
+            _ = try await onOwnThread {
+                try ModelLoader(scorers: ["onnx": scorer]).load(directory.path + "/corrupt.onnx")
+            }
         }
         #expect(error.file == directory.path + "/corrupt.onnx")
-        #expect(error.reason.contains("could not serve the model: cannot load \(directory.path)/corrupt.onnx"), "\(error)")
+        #expect(
+            error.reason.contains("could not serve the model: cannot load \(directory.path)/corrupt.onnx"),
+            "\(error)"
+        )
         #expect(error.reason.contains("its stderr ends with:\nonnx_scorer: cannot load"), "\(error)")
     }
 
@@ -250,12 +308,17 @@ import ValidatedTestSupport
         let calls = Mutex(0)
         let classifier = try await onOwnThread {
             try ScorerClassifier(
-                file: "hang.onnx", command: Self.command("hang-on-batch", batch: 3), whileWaiting: { calls.withLock { $0 += 1 } }
+                file: "hang.onnx",
+                command: Self.command("hang-on-batch", batch: 3),
+                whileWaiting: { calls.withLock { $0 += 1 } }
             )
         }
         let before = calls.withLock { $0 }
         _ = try? await onOwnThread { try classifier.predictProbabilities(Self.texts) }
-        #expect(calls.withLock { $0 } - before >= 3, "a 3-second wait reported only \(calls.withLock { $0 } - before) times")
+        #expect(
+            calls.withLock { $0 } - before >= 3,
+            "a 3-second wait reported only \(calls.withLock { $0 } - before) times"
+        )
         classifier.close()
     }
 
@@ -265,7 +328,11 @@ import ValidatedTestSupport
     }
 
     @Test func commandLinesSplitLikeAShell() {
-        #expect(ScorerCommand.split("python3  '/opt/my scorer.py' --x \"a b\" c\\ d") == ["python3", "/opt/my scorer.py", "--x", "a b", "c d"])
+        #expect(
+            ScorerCommand.split("python3  '/opt/my scorer.py' --x \"a b\" c\\ d") == [
+                "python3", "/opt/my scorer.py", "--x", "a b", "c d",
+            ]
+        )
         #expect(ScorerCommand.split("python3 'open") == nil)
         #expect(ScorerCommand.split("  ") == [])
     }

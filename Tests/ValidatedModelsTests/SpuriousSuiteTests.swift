@@ -24,12 +24,16 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let training = try runPython("scripts/train_artefact_variants.py", ["--out", directory.path])
-        try #require(training.status == 0, "train_artefact_variants.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))")
+        try #require(
+            training.status == 0,
+            "train_artefact_variants.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"
+        )
         let demo = Fixtures.repository.appendingPathComponent("demo")
         let loader = ModelLoader()
         return Demo(
             evaluation: try EvaluationSet.parse(
-                jsonLines: Array(Data(contentsOf: demo.appendingPathComponent("eval.jsonl"))), source: "eval.jsonl",
+                jsonLines: Array(Data(contentsOf: demo.appendingPathComponent("eval.jsonl"))),
+                source: "eval.jsonl",
                 fields: EvaluationFields()
             ),
             banned: try BannedTokenList.parse(
@@ -50,21 +54,33 @@ import ValidatedTestSupport
         return settings
     }
 
-    static func validate(_ model: LoadedModel, against champion: LoadedModel?, _ demo: Demo) async throws -> SpuriousReport {
+    static func validate(
+        _ model: LoadedModel,
+        against champion: LoadedModel?,
+        _ demo: Demo
+    ) async throws -> SpuriousReport {
         let report = await Validator.validate(
             ValidationRequest(
-                challenger: model.classifier, challengerSHA256: model.sha256, champion: champion?.classifier,
-                evaluation: demo.evaluation, banned: demo.banned, settings: settings
+                challenger: model.classifier,
+                challengerSHA256: model.sha256,
+                champion: champion?.classifier,
+                evaluation: demo.evaluation,
+                banned: demo.banned,
+                settings: settings
             )
         )
         return try #require(report.checks.spurious, "\(report.error ?? report.summary)")
     }
 
     static func describe(_ name: String, _ report: SpuriousReport) -> String {
-        let banned = report.association?.banned.map {
-            "\($0.token) U(pred)=\(String(format: "%.4f", $0.uPredicted)) U(label)=\(String(format: "%.4f", $0.uLabel)) n=\($0.documents)"
-        } ?? []
-        let fresh = report.champion?.newReasons.map { "\($0.token) #\($0.rank) (champion \($0.championRank.map(String.init) ?? "-"))" } ?? []
+        let banned =
+            report.association?.banned.map {
+                "\($0.token) U(pred)=\(String(format: "%.4f", $0.uPredicted)) U(label)=\(String(format: "%.4f", $0.uLabel)) n=\($0.documents)"
+            } ?? []
+        let fresh =
+            report.champion?.newReasons.map {
+                "\($0.token) #\($0.rank) (champion \($0.championRank.map(String.init) ?? "-"))"
+            } ?? []
         return "\(name): \(report.verdict) \(report.summary)\n  association: \(banned.joined(separator: "; "))\n"
             + "  top: \(report.globalImportance.prefix(16).map { "\($0.token) \(String(format: "%.3f", $0.share))" })\n  new reasons: \(fresh)\n"
             + "  hits: \(report.bannedHits.map { "\($0.token) \($0.hits) mass \(String(format: "%.3f", $0.massShare)) w \(String(format: "%.4f", $0.meanAbsWeight))" })\n"
@@ -79,14 +95,19 @@ import ValidatedTestSupport
         let artefact = try await Self.validate(demo.artefact, against: demo.clean, demo)
         let occasional = try await Self.validate(demo.occasional, against: demo.clean, demo)
         let resampled = try await Self.validate(demo.resampled, against: demo.clean, demo)
-        for (name, report) in [("clean", clean), ("artefact", artefact), ("occasional", occasional), ("resampled", resampled)] {
+        for (name, report) in [
+            ("clean", clean), ("artefact", artefact), ("occasional", occasional), ("resampled", resampled),
+        ] {
             print(Self.describe(name, report))
         }
         // Attribution-free: the header tokens explain the artefact model's predictions more than the labels.
-        let artefactU = Dictionary(uniqueKeysWithValues: try #require(artefact.association).banned.map { ($0.token, $0) })
+        let artefactU = Dictionary(
+            uniqueKeysWithValues: try #require(artefact.association).banned.map { ($0.token, $0) }
+        )
         let cleanU = Dictionary(uniqueKeysWithValues: try #require(clean.association).banned.map { ($0.token, $0) })
         for token in ["nntp", "host", "edu"] {
-            let theirs = try #require(artefactU[token]), ours = try #require(cleanU[token])
+            let theirs = try #require(artefactU[token])
+            let ours = try #require(cleanU[token])
             #expect(theirs.uPredicted > 0.3 && theirs.uPredicted > theirs.uLabel, "\(token)")
             #expect(ours.uPredicted < 0.2 && ours.uPredicted < ours.uLabel, "\(token)")
         }

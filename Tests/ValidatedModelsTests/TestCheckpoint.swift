@@ -11,7 +11,11 @@ struct TestCheckpoint {
     /// A word n-gram model over `vocabulary` with deterministic, varied weights: TF-IDF (idf `1 + i/7`, l2) into
     /// `hidden` tanh units (none: a linear model), then `classes` outputs (one logit when there are two).
     static func ngramModel(
-        vocabulary: [String], ngramRange: [Int], stopWords: [String] = [], hidden: Int? = nil, classes: Int = 2,
+        vocabulary: [String],
+        ngramRange: [Int],
+        stopWords: [String] = [],
+        hidden: Int? = nil,
+        classes: Int = 2,
         sublinear: Bool = false
     ) -> TestCheckpoint {
         func weights(_ count: Int, _ seed: Double) -> [Double] { (0..<count).map { 2 * sin(Double($0) * 1.7 + seed) } }
@@ -49,9 +53,14 @@ struct TestCheckpoint {
 
     /// The safetensors bytes: header length, JSON header, then the tensors back to back.
     func bytes() throws -> [UInt8] {
-        let document = String(decoding: try JSONSerialization.data(withJSONObject: pipeline, options: [.sortedKeys]), as: UTF8.self)
+        let document = String(
+            decoding: try JSONSerialization.data(withJSONObject: pipeline, options: [.sortedKeys]),
+            as: UTF8.self
+        )
         var header: [String: Any] = [
-            "__metadata__": ["format": "validated.text-pipeline", "format_version": formatVersion, "pipeline": document]
+            "__metadata__": [
+                "format": "validated.text-pipeline", "format_version": formatVersion, "pipeline": document,
+            ]
         ]
         var data: [UInt8] = []
         for name in tensors.keys.sorted() {

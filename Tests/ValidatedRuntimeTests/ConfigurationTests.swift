@@ -16,7 +16,8 @@ import ValidatedTestSupport
     private func write(_ relative: String, _ text: String) throws {
         let path = root + "/" + relative
         try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
         )
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -36,7 +37,10 @@ import ValidatedTestSupport
     @Test func everyDefaultTheShippedConfigurationDocumentsIsTheDefault() throws {
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../etc/validated/validated.conf").standardized.path
-        let lines = try String(contentsOfFile: shipped, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOfFile: shipped, encoding: .utf8).split(
+            separator: "\n",
+            omittingEmptySubsequences: false
+        )
         let uncommented = lines.map { line in
             line.range(of: #"^#[A-Z][A-Za-z]*="#, options: .regularExpression) != nil ? line.dropFirst() : line
         }
@@ -46,7 +50,9 @@ import ValidatedTestSupport
         try write("folders.d/topics.conf", "[Folder]\nPath=/srv/models\nEvaluationSet=eval.jsonl\n")
         let configuration = try DaemonConfiguration.load(mainFile: root + "/validated.conf")
         #expect(configuration.settings == ValidationSettings())
-        #expect(ConfigurationKeys.values(of: configuration.settings) == ConfigurationKeys.values(of: ValidationSettings()))
+        #expect(
+            ConfigurationKeys.values(of: configuration.settings) == ConfigurationKeys.values(of: ValidationSettings())
+        )
         let daemon = ConfigurationKeys.values(of: configuration).entries.filter { $0.key != "FoldersDirectory" }
         let defaults = ConfigurationKeys.values(of: DaemonConfiguration(mainFile: "/etc/validated/validated.conf"))
         #expect(daemon == defaults.entries.filter { $0.key != "FoldersDirectory" })
@@ -90,14 +96,29 @@ import ValidatedTestSupport
         )
         try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n")
         let settings = try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings
-        #expect(settings.lime == LimeSettings(featureSelection: .lassoPath, batchSize: 256, bow: false, splitExpression: #"\s+"#, charLevel: true, maskString: "___"))
+        #expect(
+            settings.lime
+                == LimeSettings(
+                    featureSelection: .lassoPath,
+                    batchSize: 256,
+                    bow: false,
+                    splitExpression: #"\s+"#,
+                    charLevel: true,
+                    maskString: "___"
+                )
+        )
         #expect(settings.labels == .positive)
         #expect(settings.spurious.maxTokenAssociation == 0.3 && settings.spurious.minTokenDocuments == 5)
         try write("validated.conf.d/labels.conf", "[Explain]\nLabels=0, 2\n")
-        #expect(try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .classes(["0", "2"]))
+        #expect(
+            try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .classes(["0", "2"])
+        )
         try write("validated.conf.d/top.conf", "[Explain]\nTopLabels=2\n")
         #expect(try DaemonConfiguration.load(mainFile: root + "/validated.conf").settings.labels == .top(2))
-        #expect(settings.spurious.newReasonTop == 0 && !settings.spurious.newReasonsWarn && settings.spurious.pickExplanations == 2)
+        #expect(
+            settings.spurious.newReasonTop == 0 && !settings.spurious.newReasonsWarn
+                && settings.spurious.pickExplanations == 2
+        )
     }
 
     @Test func dropInsAndFolderOverridesApplyInOrder() throws {
@@ -122,7 +143,10 @@ import ValidatedTestSupport
         ("Floor=0.5\n", 1, "assignment outside of any [Section]"),
         ("[AUC\n", 1, "malformed section header \"[AUC\"; write it as [Name]"),
         ("[Explain]\n\n# comment\nSamples\n", 4, "expected Key=Value, found \"Samples\""),
-        ("[Explain]\nFeatureSelection=lasso\n", 2, "FeatureSelection=: \"lasso\" is not one of auto, forward_selection, highest_weights, lasso_path, none"),
+        (
+            "[Explain]\nFeatureSelection=lasso\n", 2,
+            "FeatureSelection=: \"lasso\" is not one of auto, forward_selection, highest_weights, lasso_path, none"
+        ),
         (
             "[Explain]\nSplitExpression=[a-\n", 2,
             "SplitExpression=: the split expression \"[a-\" is not a valid regular expression (ICU syntax, close to Python's re); correct LIME's split_expression, for example \\W+ or \\s+"
@@ -139,7 +163,12 @@ import ValidatedTestSupport
     @Test func aFolderNeedsPathAndEvaluationSet() throws {
         try write("validated.conf", "")
         try write("folders.d/a.conf", "[Folder]\nPath=/a\n")
-        #expect(throws: ConfigurationError(source: root + "/folders.d/a.conf", reason: "[Folder] needs EvaluationSet= (a JSON Lines file)")) {
+        #expect(
+            throws: ConfigurationError(
+                source: root + "/folders.d/a.conf",
+                reason: "[Folder] needs EvaluationSet= (a JSON Lines file)"
+            )
+        ) {
             try DaemonConfiguration.load(mainFile: root + "/validated.conf")
         }
     }
@@ -148,10 +177,16 @@ import ValidatedTestSupport
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../etc/validated/folders.d/example.conf.sample").standardized.path
         // Uncomment every Key=value line, as a user would to change one.
-        let uncommented = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { line in line.hasPrefix("#") && line.dropFirst().first?.isLetter == true && line.contains("=") ? line.dropFirst() : line }
-            .joined(separator: "\n")
-            .replacingOccurrences(of: "Extensions=safetensors", with: "Extensions=safetensors onnx")
+        let uncommented = try String(contentsOfFile: sample, encoding: .utf8).split(
+            separator: "\n",
+            omittingEmptySubsequences: false
+        )
+        .map { line in
+            line.hasPrefix("#") && line.dropFirst().first?.isLetter == true && line.contains("=")
+                ? line.dropFirst() : line
+        }
+        .joined(separator: "\n")
+        .replacingOccurrences(of: "Extensions=safetensors", with: "Extensions=safetensors onnx")
         try write("validated.conf", "")
         try write("folders.d/topics.conf", uncommented)
         let folder = try #require(try DaemonConfiguration.load(mainFile: root + "/validated.conf").folders.first)
@@ -182,23 +217,49 @@ import ValidatedTestSupport
         #expect(
             folder.scorer.byExtension["onnx"]
                 == ScorerCommand(
-                    arguments: ["python3", "/opt/validated/onnx scorer.py", "--threads", "2"], startTimeoutSeconds: 5,
-                    batchTimeoutSeconds: 2.5, batchSize: 64, memoryLimitBytes: 512 << 20
+                    arguments: ["python3", "/opt/validated/onnx scorer.py", "--threads", "2"],
+                    startTimeoutSeconds: 5,
+                    batchTimeoutSeconds: 2.5,
+                    batchSize: 64,
+                    memoryLimitBytes: 512 << 20
                 )
         )
     }
 
     @Test(arguments: [
-        ("Extensions=onnx\n", "", 4, "Extensions=: .onnx files need a scorer; add [Scorer] Command=onnx COMMAND (docs/scorer-protocol.md) or remove it"),
-        ("", "Command=onnx python3 s.py\n", 5, "Command=: the scorer for .onnx is never used; add onnx to [Folder] Extensions="),
-        ("Extensions=onnx\n", "Command=onnx\n", 6, "Command=: write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py"),
+        (
+            "Extensions=onnx\n", "", 4,
+            "Extensions=: .onnx files need a scorer; add [Scorer] Command=onnx COMMAND (docs/scorer-protocol.md) or remove it"
+        ),
+        (
+            "", "Command=onnx python3 s.py\n", 5,
+            "Command=: the scorer for .onnx is never used; add onnx to [Folder] Extensions="
+        ),
+        (
+            "Extensions=onnx\n", "Command=onnx\n", 6,
+            "Command=: write the extension, then the command line, e.g. onnx python3 /usr/local/lib/validated/onnx_scorer.py"
+        ),
         ("Extensions=onnx\n", "Command=onnx python3 'x\n", 6, "Command=: a quote is not closed"),
-        ("Extensions=onnx\n", "Command=onnx a\nCommand=onnx b\n", 7, "Command=: a second command for .onnx; each extension has one scorer"),
-        ("Extensions=onnx\n", "Command=onnx a\nMemoryLimit=1M\n", 7, "MemoryLimit=: \"1M\" is not a size of at least 16M; write bytes or a number with K, M, G or T, or infinity"),
+        (
+            "Extensions=onnx\n", "Command=onnx a\nCommand=onnx b\n", 7,
+            "Command=: a second command for .onnx; each extension has one scorer"
+        ),
+        (
+            "Extensions=onnx\n", "Command=onnx a\nMemoryLimit=1M\n", 7,
+            "MemoryLimit=: \"1M\" is not a size of at least 16M; write bytes or a number with K, M, G or T, or infinity"
+        ),
         ("Extensions=onnx\n", "Command=onnx a\nBatchSize=0\n", 7, "BatchSize=: \"0\" is not an integer in 1...100000"),
-        ("Extensions=onnx\n", "Command=onnx a\nBatchTimoutSec=3\n", 7, "unknown key \"BatchTimoutSec\" in [Scorer]; did you mean \"BatchTimeoutSec\"?"),
+        (
+            "Extensions=onnx\n", "Command=onnx a\nBatchTimoutSec=3\n", 7,
+            "unknown key \"BatchTimoutSec\" in [Scorer]; did you mean \"BatchTimeoutSec\"?"
+        ),
     ])
-    func badScorerSectionsNameFileLineAndReason(folderLines: String, scorerLines: String, line: Int, reason: String) throws {
+    func badScorerSectionsNameFileLineAndReason(
+        folderLines: String,
+        scorerLines: String,
+        line: Int,
+        reason: String
+    ) throws {
         try write("validated.conf", "")
         try write("folders.d/a.conf", "[Folder]\nPath=/a\nEvaluationSet=/e\n\(folderLines)[Scorer]\n\(scorerLines)")
         #expect(throws: ConfigurationError(source: root + "/folders.d/a.conf", line: line, reason: reason)) {

@@ -16,21 +16,27 @@ import ValidatedTestSupport
         let model = directory.path + "/model.slow"
         try Data("a slow model".utf8).write(to: URL(fileURLWithPath: model))
         let resources = try FolderResources.load(
-            evaluationSet: Fixtures.repository.path + "/demo/eval.jsonl", fields: EvaluationFields(), bannedTokens: nil
+            evaluationSet: Fixtures.repository.path + "/demo/eval.jsonl",
+            fields: EvaluationFields(),
+            bannedTokens: nil
         )
         var settings = ValidationSettings()
         settings.runTimeoutSeconds = 2
         var job = ValidationJob(modelPath: model, championPath: nil, resources: resources, settings: settings)
         // 0.05 s per text: the evaluation set alone would take tens of seconds.
         let scorer = ScorerCommand(
-            arguments: ["python3", Fixtures.url("scorers/misbehaving_scorer.py").path, "slow"], batchSize: 64
+            arguments: ["python3", Fixtures.url("scorers/misbehaving_scorer.py").path, "slow"],
+            batchSize: 64
         )
         job.loader = ModelLoader(scorers: ["slow": scorer])
         let started = ContinuousClock.now
         let outcome = await job.run()
         let took = ContinuousClock.now - started
         #expect(outcome.report.verdict == .error)
-        #expect(outcome.report.summary.contains("took longer than its limit of 2 s ([Run] TimeoutSec=2)"), "\(outcome.report.summary)")
+        #expect(
+            outcome.report.summary.contains("took longer than its limit of 2 s ([Run] TimeoutSec=2)"),
+            "\(outcome.report.summary)"
+        )
         #expect(outcome.sha256?.count == 64)
         #expect(took < .seconds(30), "the run was stopped only after \(took)")
         #expect(Self.scorers().isEmpty, "scorer processes left behind: \(Self.scorers())")

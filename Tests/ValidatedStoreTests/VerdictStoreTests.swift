@@ -15,9 +15,15 @@ import ValidatedStore
 
     private func completion(_ runID: Int64, _ verdict: Verdict, promote: Bool) -> RunCompletion {
         RunCompletion(
-            runID: runID, verdict: verdict, summary: "summary \(verdict)", reportJSON: "{\"verdict\":\"\(verdict)\"}",
+            runID: runID,
+            verdict: verdict,
+            summary: "summary \(verdict)",
+            reportJSON: "{\"verdict\":\"\(verdict)\"}",
             checks: [CheckRecord(suite: .auc, verdict: verdict, summary: "auc summary", metricsJSON: "{}")],
-            configFingerprint: "config", evalFingerprint: "eval", championModelID: nil, promote: promote
+            configFingerprint: "config",
+            evalFingerprint: "eval",
+            championModelID: nil,
+            promote: promote
         )
     }
 
@@ -25,7 +31,10 @@ import ValidatedStore
         let first = try store.enqueue(folder: "topics", path: "/m/a.safetensors", sha256: "aa11", size: 10)
         let again = try store.enqueue(folder: "topics", path: "/m/b.safetensors", sha256: "aa11", size: 10)
         let otherFolder = try store.enqueue(folder: "other", path: "/n/a.safetensors", sha256: "aa11", size: 10)
-        guard case .queued(_, let modelID) = first else { Issue.record("first arrival not queued"); return }
+        guard case .queued(_, let modelID) = first else {
+            Issue.record("first arrival not queued")
+            return
+        }
         #expect(again == .duplicate(modelID: modelID))
         if case .duplicate = otherFolder { Issue.record("another folder must validate the same content again") }
         #expect(try store.queueCounts().queued == 2)
@@ -71,7 +80,9 @@ import ValidatedStore
         #expect(try store.rollback(folder: "f").id == models[1])
         #expect(try store.rollback(folder: "f").id == models[0])
         #expect(throws: StoreError.self) { try store.rollback(folder: "f") }
-        #expect(try store.promotions(folder: "f").map(\.promotion.reason) == [.auto, .auto, .auto, .rollback, .rollback])
+        #expect(
+            try store.promotions(folder: "f").map(\.promotion.reason) == [.auto, .auto, .auto, .rollback, .rollback]
+        )
         #expect(throws: StoreError.self) { try store.rollback(folder: "none") }
     }
 
@@ -81,7 +92,9 @@ import ValidatedStore
         var done = completion(run.id, .pass, promote: true)
         done.scores = [0.25, 1e-300, 0.999_999_999_999]
         try store.complete(done)
-        #expect(try store.cachedScores(modelID: run.model.id, evalFingerprint: "eval") == [0.25, 1e-300, 0.999_999_999_999])
+        #expect(
+            try store.cachedScores(modelID: run.model.id, evalFingerprint: "eval") == [0.25, 1e-300, 0.999_999_999_999]
+        )
         #expect(try store.cachedScores(modelID: run.model.id, evalFingerprint: "changed") == nil)
     }
 

@@ -51,10 +51,12 @@ import ValidatedWatch
             events.append(event)
             if events.count == 2 { break }
         }
-        #expect(events == [
-            .fileReady(path: folder + "/a.safetensors", folder: "f"),
-            .fileReady(path: folder + "/b.safetensors", folder: "f"),
-        ])
+        #expect(
+            events == [
+                .fileReady(path: folder + "/a.safetensors", folder: "f"),
+                .fileReady(path: folder + "/b.safetensors", folder: "f"),
+            ]
+        )
     }
 
     /// A folder counts when renamed in; then every change inside it, at any depth, reports it again.
@@ -71,7 +73,10 @@ import ValidatedWatch
         let model = folder + "/tiny-bert"
         // Made in place, hidden or partial: ignored, as are the files written into them.
         for name in ["in-place", ".hidden", "partial.part", ".tiny-bert.part"] {
-            try FileManager.default.createDirectory(atPath: folder + "/" + name + "/tokenizer", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder + "/" + name + "/tokenizer",
+                withIntermediateDirectories: true
+            )
             try Data("{}".utf8).write(to: URL(fileURLWithPath: folder + "/" + name + "/config.json"))
         }
         try FileManager.default.moveItem(atPath: folder + "/.tiny-bert.part", toPath: model)
@@ -96,7 +101,9 @@ import ValidatedWatch
         defer { directory.remove() }
         let model = directory.path + "/present"
         try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
-        let watcher = try FolderWatcher(folders: [WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))])
+        let watcher = try FolderWatcher(folders: [
+            WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))
+        ])
         defer { watcher.stop() }
         watcher.watchCheckpointFolder(model, folder: "f")
         try Data("{}".utf8).write(to: URL(fileURLWithPath: model + "/config.json"))
@@ -108,7 +115,9 @@ import ValidatedWatch
     func stopEndsTheEventStream() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let watcher = try FolderWatcher(folders: [WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))])
+        let watcher = try FolderWatcher(folders: [
+            WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))
+        ])
         watcher.stop()
         var count = 0
         for await _ in watcher.events { count += 1 }
@@ -122,15 +131,27 @@ import ValidatedWatch
             _ = FileManager.default.createFile(atPath: directory.path + "/" + name, contents: Data([1]))
         }
         for name in ["e-model", ".f-model", "g-model.part"] {
-            try FileManager.default.createDirectory(atPath: directory.path + "/" + name, withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: directory.path + "/" + name,
+                withIntermediateDirectories: false
+            )
         }
-        let files = try FolderWatcher.existingCheckpoints(in: directory.path, filter: FileNameFilter(extensions: ["safetensors"]))
-        #expect(files == [directory.path + "/a.safetensors", directory.path + "/b.safetensors", directory.path + "/e-model"])
+        let files = try FolderWatcher.existingCheckpoints(
+            in: directory.path,
+            filter: FileNameFilter(extensions: ["safetensors"])
+        )
+        #expect(
+            files == [
+                directory.path + "/a.safetensors", directory.path + "/b.safetensors", directory.path + "/e-model",
+            ]
+        )
     }
 
     @Test func aMissingFolderIsRefusedWithItsPath() {
         #expect(throws: WatchError.self) {
-            try FolderWatcher(folders: [WatchedFolder(name: "f", path: "/nonexistent/folder", filter: FileNameFilter(extensions: []))])
+            try FolderWatcher(folders: [
+                WatchedFolder(name: "f", path: "/nonexistent/folder", filter: FileNameFilter(extensions: []))
+            ])
         }
     }
 
@@ -139,7 +160,11 @@ import ValidatedWatch
     func aDeletedFolderIsReportedAndCanBeWatchedAgain() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let folder = WatchedFolder(name: "f", path: directory.path + "/models", filter: FileNameFilter(extensions: ["safetensors"]))
+        let folder = WatchedFolder(
+            name: "f",
+            path: directory.path + "/models",
+            filter: FileNameFilter(extensions: ["safetensors"])
+        )
         try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: false)
         let watcher = try FolderWatcher(folders: [folder])
         defer { watcher.stop() }
@@ -167,7 +192,9 @@ import ValidatedWatch
         let watcher: FolderWatcher
         do {
             defer { try? saved.write(toFile: limit, atomically: false, encoding: .utf8) }
-            watcher = try FolderWatcher(folders: [WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))])
+            watcher = try FolderWatcher(folders: [
+                WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))
+            ])
         }
         defer { watcher.stop() }
         for index in 0..<200 {
@@ -179,6 +206,9 @@ import ValidatedWatch
             break
         }
         #expect(sawRescan)
-        #expect(try FolderWatcher.existingCheckpoints(in: directory.path, filter: FileNameFilter(extensions: [])).count == 200)
+        #expect(
+            try FolderWatcher.existingCheckpoints(in: directory.path, filter: FileNameFilter(extensions: [])).count
+                == 200
+        )
     }
 }
