@@ -185,7 +185,9 @@ struct StorageFaultTests {
         let finished = try store.status().recent
         let old = try #require(finished.first { $0.model.sha256 == SHA256.hex(SHA256.hash(clean + Data("old".utf8))) })
         let new = try #require(finished.first { $0.model.sha256 == SHA256.hex(SHA256.hash(clean + Data("new".utf8))) })
-        #expect(new.verdict == .pass, "\(new.summary ?? "")")
+        // Judged on its own bytes: the clean model passes, or warns when LIME's noise puts a banned word in one
+        // explanation's top 10 (the seeds follow the bytes, which differ from the demo's by the appended tag).
+        #expect(new.verdict == .pass || new.verdict == .warn, "\(new.summary ?? "")")
         // The old content is judged on its own bytes when it was read before the replacement, and is an error
         // saying so when it was not; never a verdict on the wrong bytes.
         #expect(
