@@ -1,3 +1,5 @@
+// Over 450 lines: one self-contained page, its sections in the order the page shows them; split further, the
+// template would be read in pieces.
 import Foundation
 import ValidatedCore
 import ValidatedStore

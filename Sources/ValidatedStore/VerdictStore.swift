@@ -1,3 +1,5 @@
+// Over 450 lines: every write transaction of the store in one place, so the queue's and the verdict's invariants
+// (one transaction per verdict, checks and promotion) can be read together; reads live in VerdictStore+Queries.
 import Foundation
 import GRDB
 import ValidatedCore
