@@ -103,7 +103,11 @@ struct CertifyBenchmark: ParsableCommand {
         let limeCalls = Double(limeRuns.flatMap { $0.map(\.model_calls) }.reduce(0, +)) / Double(2 * limeRuns.count)
         let limeSelf = mean(limeTops.map { jaccard($0[0], $0[1]) })
         print(row("lime 0.2.0.1, \(samples)", limeCalls, limeSeconds, nil, nil, limeSelf))
-        let fixed = try explainAll(documents, settings: LimeSettings(samples: samples, features: k), loaded: loaded)
+        let fixed = try explainAll(
+            documents,
+            settings: LimeSettings(samples: samples, features: k, certifyConfidence: nil),
+            loaded: loaded
+        )
         print(row("validated, fixed \(samples)", fixed, limeTops))
         var subsets: [(String, Runs)] = [("fixed \(samples)", fixed)]
         for first in start {

@@ -87,7 +87,10 @@ struct LimeBenchmark: AsyncParsableCommand {
         let classifier = loaded.classifier
         let documents = try JSONDecoder().decode([Document].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         guard !documents.isEmpty else { throw ValidationError("\(path) holds no documents; give at least one") }
-        let explainer = LimeTextExplainer(settings: LimeSettings(samples: samples, features: features))
+        // Fixed samples, as lime draws them: the same work on both sides.
+        let explainer = LimeTextExplainer(
+            settings: LimeSettings(samples: samples, features: features, certifyConfidence: nil)
+        )
         let seeds = documents.map {
             ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: $0.id, seedIndex: 0)
         }
