@@ -59,10 +59,8 @@ public struct ValidationJob: Sendable {
         served.roster = roster
         let loader = served
         return await withTaskCancellationHandler {
-            await withTaskExecutorPreference(ValidationThreads.shared) {
-                await withinBudget(roster: roster, loader: loader) {
-                    await run(loader: loader, progress: progress)
-                }
+            await withinBudget(roster: roster, loader: loader) {
+                await run(loader: loader, progress: progress)
             }
         } onCancel: {
             roster.killAll()
@@ -85,8 +83,10 @@ public struct ValidationJob: Sendable {
     ) async -> ValidationOutcome {
         let limit = settings.runTimeoutSeconds
         return await withTaskGroup(of: Finish.self) { group in
-            group.addTask { .done(await body()) }
-            group.addTask {
+            // The run on the validation threads; its clock on the shared pool, so that validation threads busy
+            // with explanations or blocked on a scorer never delay the limit.
+            group.addTask(executorPreference: ValidationThreads.shared) { .done(await body()) }
+            group.addTask(executorPreference: globalConcurrentExecutor) {
                 do {
                     try await Task.sleep(for: .seconds(limit))
                     return .budgetSpent
