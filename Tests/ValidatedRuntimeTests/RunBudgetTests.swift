@@ -38,7 +38,8 @@ import ValidatedTestSupport
             "\(outcome.report.summary)"
         )
         #expect(outcome.sha256?.count == 64)
-        #expect(took < .seconds(30), "the run was stopped only after \(took)")
+        // Unstopped, scoring the evaluation set alone would take over 120 s; a loaded machine may be slow to resume.
+        #expect(took < .seconds(60), "the run was stopped only after \(took)")
         #expect(Self.scorers().isEmpty, "scorer processes left behind: \(Self.scorers())")
     }
 
