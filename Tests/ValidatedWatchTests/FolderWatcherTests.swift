@@ -23,14 +23,19 @@ import ValidatedWatch
 
 /// Real inotify events on a real directory.
 @Suite struct FolderWatcherTests {
+    /// A watcher on `path` alone, as folder "f".
+    static func watch(_ path: String, extensions: [String] = []) throws -> FolderWatcher {
+        try FolderWatcher(folders: [
+            WatchedFolder(name: "f", path: path, filter: FileNameFilter(extensions: extensions))
+        ])
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func completeFilesAreReportedOnceAndOthersIgnored() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let folder = directory.path
-        let watcher = try FolderWatcher(
-            folders: [WatchedFolder(name: "f", path: folder, filter: FileNameFilter(extensions: ["safetensors"]))]
-        )
+        let watcher = try Self.watch(folder, extensions: ["safetensors"])
         defer { watcher.stop() }
 
         // Written slowly in pieces under a temporary name, then renamed: one event, for the final name.
@@ -65,9 +70,7 @@ import ValidatedWatch
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let folder = directory.path
-        let watcher = try FolderWatcher(
-            folders: [WatchedFolder(name: "f", path: folder, filter: FileNameFilter(extensions: ["safetensors"]))]
-        )
+        let watcher = try Self.watch(folder, extensions: ["safetensors"])
         defer { watcher.stop() }
         var events = watcher.events.makeAsyncIterator()
         let model = folder + "/tiny-bert"
@@ -101,9 +104,7 @@ import ValidatedWatch
         defer { directory.remove() }
         let model = directory.path + "/present"
         try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
-        let watcher = try FolderWatcher(folders: [
-            WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))
-        ])
+        let watcher = try Self.watch(directory.path)
         defer { watcher.stop() }
         watcher.watchCheckpointFolder(model, folder: "f")
         try Data("{}".utf8).write(to: URL(fileURLWithPath: model + "/config.json"))
@@ -115,9 +116,7 @@ import ValidatedWatch
     func stopEndsTheEventStream() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let watcher = try FolderWatcher(folders: [
-            WatchedFolder(name: "f", path: directory.path, filter: FileNameFilter(extensions: []))
-        ])
+        let watcher = try Self.watch(directory.path)
         watcher.stop()
         var count = 0
         for await _ in watcher.events { count += 1 }
