@@ -43,11 +43,16 @@ public final class RunningProcess: @unchecked Sendable {
     }
 }
 
-/// Runs `python3 SCRIPT ARGUMENTS…` (the script's path relative to the repository) and waits for it.
+/// Runs `python3 SCRIPT ARGUMENTS…` (the script's path relative to the repository) and waits for it on a thread
+/// of its own, so a long training script does not hold one of the threads all running tests share.
 ///
 /// Standard output is discarded; standard error is returned so a failing test can quote it. Python writes no
 /// bytecode into the repository.
-public func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+public func runPython(_ script: String, _ arguments: [String]) async throws -> (status: Int32, stderr: String) {
+    try await onOwnThread { try runPythonBlocking(script, arguments) }
+}
+
+private func runPythonBlocking(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", Fixtures.repository.appendingPathComponent(script).path] + arguments

@@ -35,7 +35,7 @@ public enum TinyBert {
         if FileManager.default.fileExists(atPath: folder + "/summary.json") { return folder }
         let part = folder + ".part-\(UUID().uuidString)"
         let started = ContinuousClock.now
-        let run = try await onOwnThread { try runPython(script, ["--out", part]) }
+        let run = try await runPython(script, ["--out", part])
         guard run.status == 0 else {
             try? FileManager.default.removeItem(atPath: part)
             throw FixtureError(message: "\(script) failed with status \(run.status):\n\(run.stderr.suffix(2000))")

@@ -20,10 +20,10 @@ import ValidatedTestSupport
     }
 
     /// The folder's identity by scripts/folder_sha256.py.
-    static func referenceSHA256(_ folder: String) throws -> String {
+    static func referenceSHA256(_ folder: String) async throws -> String {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let run = try runPython("scripts/folder_sha256.py", [folder, "--out", directory.path + "/sha.txt"])
+        let run = try await runPython("scripts/folder_sha256.py", [folder, "--out", directory.path + "/sha.txt"])
         try #require(run.status == 0, "folder_sha256.py: \(run.stderr)")
         return try String(contentsOfFile: directory.path + "/sha.txt", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -72,13 +72,14 @@ import ValidatedTestSupport
         }
         #expect(journal.contains { $0["VALIDATED_MODEL"] == layout.incoming + "/tiny-bert" })
 
-        #expect(first.model.sha256 == (try Self.referenceSHA256(layout.incoming + "/tiny-bert")))
+        let reference = try await Self.referenceSHA256(layout.incoming + "/tiny-bert")
+        #expect(first.model.sha256 == reference)
 
         // A file rewritten inside the arrived folder: its new content is a new run.
         try Data("[PAD]\nhello\nworld\n".utf8).write(
             to: URL(fileURLWithPath: layout.incoming + "/tiny-bert/tokenizer/vocab.txt")
         )
-        let changed = try Self.referenceSHA256(layout.incoming + "/tiny-bert")
+        let changed = try await Self.referenceSHA256(layout.incoming + "/tiny-bert")
         try await waitUntil(timeout: .seconds(120), "a run of the changed folder; log:\n\(daemon.output)") {
             try Self.latestRun(store, changed)?.verdict != nil
         }
@@ -136,6 +137,7 @@ import ValidatedTestSupport
         )
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["model"] as? String == directory.path + "/model")
-        #expect(json["sha256"] as? String == (try Self.referenceSHA256(directory.path + "/model")))
+        let reference = try await Self.referenceSHA256(directory.path + "/model")
+        #expect(json["sha256"] as? String == reference)
     }
 }

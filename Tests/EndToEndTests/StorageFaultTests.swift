@@ -152,8 +152,10 @@ struct StorageFaultTests {
         daemon.terminate(signal: SIGTERM)
         #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 0)
         let stopTime = clock.now - stopped
-        #expect(stopTime < .seconds(5), "SIGTERM took \(stopTime)")
+        // The run was abandoned, not finished: it has no verdict. The stop must also fit well within the unit's
+        // TimeoutStopSec=30s, with room for a machine as loaded as a parallel test run makes it.
         #expect(try store.status().recent.isEmpty, "the interrupted run must not have a verdict")
+        #expect(stopTime < .seconds(20), "SIGTERM took \(stopTime)")
 
         let (restarted, _) = try await layout.startReady()
         defer { restarted.terminate(signal: SIGKILL) }

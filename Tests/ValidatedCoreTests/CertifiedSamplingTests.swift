@@ -246,7 +246,7 @@ struct LogisticWordsClassifier: TextClassifier {
         }
     }
 
-    @Test func theSandwichCovarianceMatchesADenseNumpyComputation() throws {
+    @Test func theSandwichCovarianceMatchesADenseNumpyComputation() async throws {
         let (design, targets, weights) = Self.fixedNeighbourhood(rows: 80, features: 5)
         let moments = WeightedMoments(design: design, targets: targets, weights: weights)
         let fit = moments.ridge(columns: Array(0..<5), alpha: 0.01)
@@ -268,7 +268,7 @@ struct LogisticWordsClassifier: TextClassifier {
         let output = directory.path + "/out.json"
         let payload: [String: Any] = ["design": dense, "targets": targets, "weights": weights, "alpha": 0.01]
         try JSONSerialization.data(withJSONObject: payload).write(to: URL(fileURLWithPath: input))
-        let run = try runPython("scripts/sandwich_reference.py", [input, output])
+        let run = try await runPython("scripts/sandwich_reference.py", [input, output])
         #expect(run.status == 0, "\(run.stderr)")
         let reference = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]

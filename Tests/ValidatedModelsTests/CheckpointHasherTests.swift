@@ -6,7 +6,7 @@ import ValidatedTestSupport
 
 /// A checkpoint folder's identity, on real files, against the reference in scripts/folder_sha256.py.
 @Suite struct CheckpointHasherTests {
-    @Test func aFolderHashesLikeTheReferenceScriptAndChangesWithAnyFile() throws {
+    @Test func aFolderHashesLikeTheReferenceScriptAndChangesWithAnyFile() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let model = directory.path + "/model"
@@ -23,7 +23,7 @@ import ValidatedTestSupport
         let hasher = CheckpointHasher()
         let fingerprint = try hasher.fingerprint(model)
         let reference = directory.path + "/reference.txt"
-        let run = try runPython("scripts/folder_sha256.py", [model, "--out", reference])
+        let run = try await runPython("scripts/folder_sha256.py", [model, "--out", reference])
         try #require(run.status == 0, "folder_sha256.py: \(run.stderr)")
         #expect(
             fingerprint.sha256

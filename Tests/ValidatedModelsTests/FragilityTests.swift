@@ -12,12 +12,10 @@ import ValidatedTestSupport
     func aModelRestingOnNearDuplicateFeaturesIsLessStableOnEveryMeasure() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let training = try await onOwnThread {
-            try runPython(
-                "scripts/train_fragile_pair.py",
-                ["--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path]
-            )
-        }
+        let training = try await runPython(
+            "scripts/train_fragile_pair.py",
+            ["--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--out", directory.path]
+        )
         try #require(
             training.status == 0,
             "train_fragile_pair.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"

@@ -52,9 +52,7 @@ struct HuggingFaceScorerTests {
         let input = directory.path + "/texts.json"
         let output = directory.path + "/reference.json"
         try JSONEncoder().encode(texts).write(to: URL(fileURLWithPath: input))
-        let run = try await onOwnThread {
-            try runPython("Tests/Fixtures/hf/reference_probabilities.py", [folder, input, output])
-        }
+        let run = try await runPython("Tests/Fixtures/hf/reference_probabilities.py", [folder, input, output])
         try #require(run.status == 0, "reference_probabilities.py failed:\n\(run.stderr.suffix(2000))")
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
     }

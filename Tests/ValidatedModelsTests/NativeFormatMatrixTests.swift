@@ -28,8 +28,8 @@ import ValidatedTestSupport
         var refused: [Refused]
     }
 
-    static func trainMatrix(into directory: TemporaryDirectory, refusedOnly: Bool = false) throws -> Matrix {
-        let run = try runPython(
+    static func trainMatrix(into directory: TemporaryDirectory, refusedOnly: Bool = false) async throws -> Matrix {
+        let run = try await runPython(
             "scripts/train_native_matrix.py",
             [
                 "--train", Fixtures.url("wordnet-glosses/train.jsonl").path,
@@ -45,10 +45,10 @@ import ValidatedTestSupport
     }
 
     @Test(.timeLimit(.minutes(5)))
-    func everyExportedPipelineReproducesPredictProba() throws {
+    func everyExportedPipelineReproducesPredictProba() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let matrix = try Self.trainMatrix(into: directory)
+        let matrix = try await Self.trainMatrix(into: directory)
         let names = matrix.models.map(\.name)
         // The matrix covers what it claims: n-grams, calibrated SVMs, every MLP activation, binary and multiclass.
         for part in [
@@ -84,14 +84,14 @@ import ValidatedTestSupport
     }
 
     @Test(.timeLimit(.minutes(5)))
-    func unsupportedPipelinesAreRefusedByName() throws {
+    func unsupportedPipelinesAreRefusedByName() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let matrix = try Self.trainMatrix(into: directory, refusedOnly: true)
+        let matrix = try await Self.trainMatrix(into: directory, refusedOnly: true)
         #expect(matrix.refused.count >= 5)
         for refused in matrix.refused {
             let out = directory.path + "/\(refused.name).safetensors"
-            let run = try runPython("scripts/export_sklearn.py", [directory.path + "/" + refused.file, out])
+            let run = try await runPython("scripts/export_sklearn.py", [directory.path + "/" + refused.file, out])
             #expect(run.status == 2, "\(refused.name) exited \(run.status)")
             #expect(run.stderr.contains(refused.expect), "\(refused.name): \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out))

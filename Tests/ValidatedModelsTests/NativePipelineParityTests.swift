@@ -8,10 +8,10 @@ import ValidatedTestSupport
 /// `scripts/export_sklearn.py`, and checks the Swift scorer against `predict_proba` on every test document.
 @Suite struct NativePipelineParityTests {
     @Test(.timeLimit(.minutes(5)))
-    func swiftScorerReproducesScikitLearnOnEveryTestDocument() throws {
+    func swiftScorerReproducesScikitLearnOnEveryTestDocument() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let training = try runPython(
+        let training = try await runPython(
             "scripts/train_reference_model.py",
             [
                 "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test",

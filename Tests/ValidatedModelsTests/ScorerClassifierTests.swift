@@ -45,16 +45,14 @@ import ValidatedTestSupport
     func theReferenceOnnxScorerReproducesOnnxRuntimeOnEveryTestDocument() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let training = try await onOwnThread {
-            try runPython(
-                "Tests/Fixtures/scorers/make_onnx_model.py",
-                [
-                    "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test",
-                    Fixtures.url("wordnet-glosses/test.jsonl").path,
-                    "--out", directory.path, "--limit-train", "2000",
-                ]
-            )
-        }
+        let training = try await runPython(
+            "Tests/Fixtures/scorers/make_onnx_model.py",
+            [
+                "--train", Fixtures.url("wordnet-glosses/train.jsonl").path, "--test",
+                Fixtures.url("wordnet-glosses/test.jsonl").path,
+                "--out", directory.path, "--limit-train", "2000",
+            ]
+        )
         try #require(
             training.status == 0,
             "make_onnx_model.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"

@@ -20,10 +20,10 @@ import ValidatedTestSupport
         var resampled: LoadedModel
     }
 
-    static func demo() throws -> Demo {
+    static func demo() async throws -> Demo {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let training = try runPython("scripts/train_artefact_variants.py", ["--out", directory.path])
+        let training = try await runPython("scripts/train_artefact_variants.py", ["--out", directory.path])
         try #require(
             training.status == 0,
             "train_artefact_variants.py failed (run scripts/setup.sh):\n\(training.stderr.suffix(2000))"
@@ -90,7 +90,7 @@ import ValidatedTestSupport
 
     @Test(.timeLimit(.minutes(10)))
     func theArtefactModelFollowsTheHeaderAndItsTokensAreNewReasonsAgainstTheCleanChampion() async throws {
-        let demo = try Self.demo()
+        let demo = try await Self.demo()
         let clean = try await Self.validate(demo.clean, against: nil, demo)
         let artefact = try await Self.validate(demo.artefact, against: demo.clean, demo)
         let occasional = try await Self.validate(demo.occasional, against: demo.clean, demo)
