@@ -8,7 +8,11 @@ import ValidatedStore
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the daemon's state, the champions, the queue and the latest verdicts.",
-        discussion: "Exit code 0 when the daemon is running, 3 when it is not (as systemctl status)."
+        discussion: """
+            Exit code 0 when the daemon is running, 3 when it is not (as systemctl status). A daemon that is running \
+            but has not written its store for three heartbeats (a full disk, a read-only or missing store) is shown \
+            as a store outage, with exit code 0: it is retrying, and nothing it has seen is lost.
+            """
     )
 
     @OptionGroup var options: StoreOptions
@@ -20,13 +24,14 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let (store, heartbeatSeconds) = try openStore(options)
         let snapshot = try store.status(recent: recent)
-        let alive = Self.isAlive(snapshot.heartbeat, heartbeatSeconds: heartbeatSeconds)
+        let liveness = Liveness.judge(snapshot.heartbeat, heartbeatSeconds: heartbeatSeconds, config: options.config)
+        let alive = liveness != .notRunning
         if output.json {
-            try printJSON(StatusJSON(snapshot, alive: alive))
+            try printJSON(StatusJSON(snapshot, liveness: liveness))
         } else {
             let text = Self.render(
-                snapshot,
-                alive: alive,
+                Visible.snapshot(snapshot),
+                liveness: liveness,
                 now: Date(),
                 legend: !output.noLegend,
                 palette: .standardOutput
@@ -36,23 +41,26 @@ struct Status: AsyncParsableCommand {
         if !alive { throw ExitCode(3) }
     }
 
-    static func isAlive(_ heartbeat: Heartbeat?, heartbeatSeconds: Double) -> Bool {
-        guard let heartbeat else { return false }
-        let fresh = Date().timeIntervalSince(heartbeat.beatAt) < max(3 * heartbeatSeconds, 15)
-        return fresh && kill(heartbeat.pid, 0) == 0
-    }
-
-    static func render(_ snapshot: StatusSnapshot, alive: Bool, now: Date, legend: Bool, palette: Palette) -> String {
+    static func render(
+        _ snapshot: StatusSnapshot,
+        liveness: Liveness,
+        now: Date,
+        legend: Bool,
+        palette: Palette
+    ) -> String {
         var out = ""
         if let beat = snapshot.heartbeat {
-            let state = alive ? palette.positive("● running") : palette.negative("○ not running")
-            out += "validated \(state) (pid \(beat.pid)), last heartbeat \(Format.age(beat.beatAt, now: now)) ago\n"
-            out += "  status: \(beat.status)\n"
+            out += header(beat, liveness: liveness, now: now, palette: palette)
             for folder in beat.folders { out += "  watching: \(folder.replacingOccurrences(of: "=", with: " → "))\n" }
         } else {
             out += "validated \(palette.negative("○ has never run with this store"))\n"
         }
-        out += "  queue: \(snapshot.queued) queued, \(snapshot.running) running\n"
+        if case .storeOutage = liveness {
+            out += "  queue: unknown (the queue lives in the store); files that arrive now are queued once it is back"
+            out += "; the store last showed \(snapshot.queued) queued, \(snapshot.running) running\n"
+        } else {
+            out += "  queue: \(snapshot.queued) queued, \(snapshot.running) running\n"
+        }
         if legend { out += "\nChampions\n" }
         if snapshot.champions.isEmpty && legend { out += "  (none yet)\n" }
         for champion in snapshot.champions {
@@ -71,6 +79,84 @@ struct Status: AsyncParsableCommand {
     }
 }
 
+extension Status {
+    /// The first lines: the daemon's state, pid, heartbeat age and status line.
+    static func header(_ beat: Heartbeat, liveness: Liveness, now: Date, palette: Palette) -> String {
+        let age = Format.age(beat.beatAt, now: now)
+        switch liveness {
+        case .running:
+            return "validated \(palette.positive("● running")) (pid \(beat.pid)), last heartbeat \(age) ago\n"
+                + "  status: \(beat.status)\n"
+        case .storeOutage(let pids):
+            let named = pids.map(String.init).joined(separator: ", ")
+            return "validated \(palette.negative("● running, store outage")) (pid \(named)): it has not written its "
+                + "store for \(age), so what follows is as of then; it retries and loses nothing. "
+                + "See why: journalctl -u validated -p err -n 20\n"
+                + "  last status: \(beat.status)\n"
+        case .notRunning:
+            return "validated \(palette.negative("○ not running")) (last pid \(beat.pid)), last heartbeat \(age) ago\n"
+                + "  last status: \(beat.status)\n"
+        }
+    }
+}
+
+/// Whether the daemon runs, as `validatectl status` judges it from the store's heartbeat and the processes.
+enum Liveness: Equatable {
+    /// The heartbeat is fresh and its process exists.
+    case running
+    /// The heartbeat is stale but a daemon process is alive (the heartbeat's, or a restarted one waiting for the
+    /// store): it cannot write its store.
+    case storeOutage(pids: [Int32])
+    /// No daemon process.
+    case notRunning
+
+    static func judge(_ heartbeat: Heartbeat?, heartbeatSeconds: Double, config: String) -> Liveness {
+        guard let heartbeat else { return .notRunning }
+        let fresh = Date().timeIntervalSince(heartbeat.beatAt) < max(3 * heartbeatSeconds, 15)
+        if fresh && processExists(heartbeat.pid) { return .running }
+        var pids = DaemonProcesses.find(config: config)
+        if processExists(heartbeat.pid), DaemonProcesses.isDaemon(heartbeat.pid), !pids.contains(heartbeat.pid) {
+            pids.insert(heartbeat.pid, at: 0)
+        }
+        return pids.isEmpty ? .notRunning : .storeOutage(pids: pids)
+    }
+
+    /// Whether a process `pid` exists: `kill(pid, 0)` succeeds, or fails with `EPERM` because it belongs to
+    /// another user (the daemon runs as `validated`, its administrators as themselves).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+}
+
+/// The `validated` processes on this machine, read from /proc (readable by every user).
+enum DaemonProcesses {
+    /// Whether `pid` runs the program `validated`.
+    static func isDaemon(_ pid: Int32) -> Bool {
+        let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+        return comm?.trimmingCharacters(in: .whitespacesAndNewlines) == "validated"
+    }
+
+    /// The `validated` processes started with `config` (or with no `--config`, when `config` is the default).
+    static func find(config: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).sorted().filter { pid in
+            guard isDaemon(pid), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else {
+                return false
+            }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let index = arguments.firstIndex(of: "--config") else { return config == defaultConfig }
+            return index + 1 < arguments.count && sameFile(arguments[index + 1], config)
+        }
+    }
+
+    static let defaultConfig = "/etc/validated/validated.conf"
+
+    private static func sameFile(_ one: String, _ other: String) -> Bool {
+        URL(fileURLWithPath: one).standardizedFileURL.resolvingSymlinksInPath()
+            == URL(fileURLWithPath: other).standardizedFileURL.resolvingSymlinksInPath()
+    }
+}
+
 /// `validatectl status --json`.
 struct StatusJSON: Encodable {
     struct Daemon: Encodable {
@@ -80,9 +166,14 @@ struct StatusJSON: Encodable {
         var lastHeartbeat: Date
         var status: String
         var folders: [Folder]
+        /// The daemon runs but has not written its store for three heartbeats.
+        var storeOutage: Bool
+        /// The daemon's processes during a store outage (a restarted daemon has another pid than the heartbeat).
+        var pids: [Int32]
 
         enum CodingKeys: String, CodingKey {
-            case running, pid, status, folders
+            case running, pid, status, folders, pids
+            case storeOutage = "store_outage"
             case startedAt = "started_at"
             case lastHeartbeat = "last_heartbeat"
         }
@@ -116,10 +207,11 @@ struct StatusJSON: Encodable {
     var champions: [Champion]
     var recent: [RunJSON]
 
-    init(_ snapshot: StatusSnapshot, alive: Bool) {
+    init(_ snapshot: StatusSnapshot, liveness: Liveness) {
+        let pids: [Int32] = if case .storeOutage(let found) = liveness { found } else { [] }
         daemon = snapshot.heartbeat.map { beat in
             Daemon(
-                running: alive,
+                running: liveness != .notRunning,
                 pid: beat.pid,
                 startedAt: beat.startedAt,
                 lastHeartbeat: beat.beatAt,
@@ -127,7 +219,9 @@ struct StatusJSON: Encodable {
                 folders: beat.folders.map { entry in
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                     return Folder(name: parts[0], path: parts.count > 1 ? parts[1] : "")
-                }
+                },
+                storeOutage: !pids.isEmpty,
+                pids: pids
             )
         }
         queue = Queue(queued: snapshot.queued, running: snapshot.running)
@@ -154,6 +248,7 @@ struct StatusJSON: Encodable {
 /// Opens the store named by the options, read-only unless `writable`.
 func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
     let (path, heartbeat) = try storePath(options)
+    if let problem = StoreAccess.problem(path, writable: writable) { throw CtlError.noAccess(problem) }
     guard writable else { return (try storeCall { try VerdictStore(readOnlyPath: path) }, heartbeat) }
     guard FileManager.default.fileExists(atPath: path) else { throw CtlError.noStore(path: path) }
     return (try storeCall { try VerdictStore(path: path) }, heartbeat)
@@ -162,6 +257,7 @@ func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (Verdi
 /// Opens the store named by the options for the queries ``VerdictStore`` lacks, read-only unless `writable`.
 func openQueries(_ options: StoreOptions, writable: Bool = false) throws -> VerdictQueries {
     let path = try storePath(options).path
+    if let problem = StoreAccess.problem(path, writable: writable) { throw CtlError.noAccess(problem) }
     return try storeCall { try VerdictQueries(path: path, writable: writable) }
 }
 
