@@ -130,10 +130,14 @@ enum Liveness: Equatable {
 
 /// The `validated` processes on this machine, read from /proc (readable by every user).
 enum DaemonProcesses {
-    /// Whether `pid` runs the program `validated`.
+    /// Whether `pid` runs the program `validated` and has not exited (a zombie keeps its name until reaped).
     static func isDaemon(_ pid: Int32) -> Bool {
-        let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
-        return comm?.trimmingCharacters(in: .whitespacesAndNewlines) == "validated"
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(")
+        else { return false }
+        let name = stat[stat.index(after: open)..<close]
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return name == "validated" && state != "Z" && state != "X"
     }
 
     /// The `validated` processes started with `config` (or with no `--config`, when `config` is the default).

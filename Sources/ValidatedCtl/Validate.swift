@@ -92,7 +92,7 @@ struct Validate: AsyncParsableCommand {
             progress?.finish()
         } catch {
             progress?.finish()
-            FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("validatectl: \(Visible.text("\(error)"))\n".utf8))
             let failed = ValidationOutcome(
                 path: model,
                 sha256: nil,
@@ -103,7 +103,7 @@ struct Validate: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if let problem = outcome.championProblem {
-            FileHandle.standardError.write(Data("validatectl: warning: \(problem)\n".utf8))
+            FileHandle.standardError.write(Data("validatectl: warning: \(Visible.text(problem))\n".utf8))
         }
         try GateFiles(outcome: outcome, plan: plan).write(report: report, junit: junit)
         if json {
