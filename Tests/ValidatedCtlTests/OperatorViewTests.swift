@@ -71,8 +71,12 @@ import ValidatedTestSupport
         let daemon = try RunningProcess(executable: URL(fileURLWithPath: "/bin/sleep"), arguments: ["300"])
         defer { daemon.terminate(signal: SIGKILL) }
         let database = try Self.hostileStore(directory.path, pid: daemon.pid)
+        // Held open as by the running daemon (its -shm file exists).
+        let held = try VerdictStore(path: database)
         try OtherUser.share(directory.path)
-        let result = try OtherUser.nobody.validatectl(["status", "--database", database])
+        let result = try withExtendedLifetime(held) {
+            try OtherUser.nobody.validatectl(["status", "--database", database])
+        }
         #expect(result.code == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("● running"), "\(result.stdout)")
     }
