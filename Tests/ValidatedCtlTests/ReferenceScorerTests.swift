@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ValidatedCtl
 import ValidatedTestSupport
 
 /// `validatectl validate` serves `.onnx` files and Hugging Face folders with the reference scorers installed
@@ -71,5 +72,30 @@ import ValidatedTestSupport
         #expect(huggingFace.code == 2)
         #expect(!huggingFace.output.contains("needs a scorer"), "\(huggingFace.output)")
         #expect(huggingFace.output.contains("-m pip install torch transformers"), "\(huggingFace.output)")
+    }
+
+    @Test func aFolderOfTheInstalledDaemonTakesOnnxFilesAndFoldersWithoutAScorerSection() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let validatectl = try Self.install(directory.path + "/prefix")
+        let layout = try DemoStore.writeConfiguration(root: directory.path + "/etc")
+        let checked = try Self.run(validatectl, ["config", "check", "--json", "--config", layout.config])
+        #expect(checked.code == 0, "\(checked.output)")
+        let folder = try #require(try JSONValue.parse(checked.output)["folders"]?.array.first)
+        #expect(folder["extensions"]?.array.compactMap(\.string) == ["safetensors", "onnx"])
+        let scorers = folder["scorers"]?.array ?? []
+        #expect(scorers.compactMap { $0["extension"]?.string }.sorted() == ["folder", "onnx"])
+        let lib = directory.path + "/prefix/lib/validated/"
+        #expect(scorers.first { $0["extension"]?.string == "onnx" }?["command"]?.array.compactMap(\.string)
+            == ["python3", lib + "onnx_scorer.py"])
+
+        // A folder that lists its extensions keeps them; the folder scorer is still there for checkpoint folders.
+        try "[Folder]\nPath=../incoming\nEvaluationSet=\(DemoStore.demo)/eval.jsonl\nExtensions=safetensors\n"
+            .write(toFile: directory.path + "/etc/folders.d/topics.conf", atomically: true, encoding: .utf8)
+        let listed = try Self.run(validatectl, ["config", "check", "--json", "--config", layout.config])
+        #expect(listed.code == 0, "\(listed.output)")
+        let own = try #require(try JSONValue.parse(listed.output)["folders"]?.array.first)
+        #expect(own["extensions"]?.array.compactMap(\.string) == ["safetensors"])
+        #expect(own["scorers"]?.array.compactMap { $0["extension"]?.string } == ["folder"])
     }
 }
