@@ -303,6 +303,9 @@ struct ReportPage {
         guard let stability = report.checks.stability else {
             return out + "<p class=\"missing\">The stability suite did not run.</p>\n</section>\n"
         }
+        guard stability.verdict != .skipped else {
+            return out + "<p class=\"missing\">Skipped: \(escape(stability.summary)).</p>\n</section>\n"
+        }
         out += "<p>\(escape(stability.summary))</p>\n"
         out +=
             "<table><thead><tr><th>Measure</th><th>Seeds (\(stability.seeds))</th><th>Edits</th></tr></thead><tbody>\n"

@@ -141,6 +141,7 @@ struct Show: AsyncParsableCommand {
     }
 
     private static func renderStability(_ stability: StabilityReport) -> String {
+        guard stability.verdict != .skipped else { return "\nStability: skipped, \(stability.summary)\n" }
         var out = "\nStability (\(stability.documents) documents)\n"
         if let seed = stability.seed {
             out += "  seeds (\(stability.seeds)): top-k intersection \(Format.number(seed.topKIntersection))"

@@ -105,29 +105,34 @@ struct Validate: AsyncParsableCommand {
         if let problem = outcome.championProblem {
             FileHandle.standardError.write(Data("validatectl: warning: \(Visible.text(problem))\n".utf8))
         }
-        try GateFiles(outcome: outcome, plan: plan).write(report: report, junit: junit)
         if json {
             print(try Self.json(outcome, plan: plan))
         } else {
-            let summary = Visible.text(outcome.report.summary)
-            print("\(Visible.text(model)): \(outcome.report.verdict.rawValue.uppercased()) — \(summary)")
-            for check in outcome.report.checkRecords {
-                let suite = check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-                let verdict = check.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                print("  \(suite)\(verdict)\(Visible.text(check.summary))")
-            }
-            if let sampling = outcome.report.sampling { print("  sampling: \(Show.samplingLine(sampling))") }
-            if let calls = outcome.report.modelCalls {
-                print("  cost:     \(Format.number(outcome.report.durationSeconds, digits: 1)) s, \(calls) model calls")
-            }
-            print("  settings: \(plan.settingsSource)")
-            print("  champion: \(plan.champion?.path ?? "none")")
+            printSummary(outcome, plan: plan)
         }
+        try GateFiles(outcome: outcome, plan: plan).write(report: report, junit: junit)
         switch outcome.report.verdict {
         case .skipped, .pass, .warn: return
         case .fail: throw ExitCode(1)
         case .error: throw ExitCode(2)
         }
+    }
+
+    /// The verdict, one line per suite, the cost, and where the settings and champion came from.
+    private func printSummary(_ outcome: ValidationOutcome, plan: Plan) {
+        let summary = Visible.text(outcome.report.summary)
+        print("\(Visible.text(model)): \(outcome.report.verdict.rawValue.uppercased()) — \(summary)")
+        for check in outcome.report.checkRecords {
+            let suite = check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+            let verdict = check.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+            print("  \(suite)\(verdict)\(Visible.text(check.summary))")
+        }
+        if let sampling = outcome.report.sampling { print("  sampling: \(Show.samplingLine(sampling))") }
+        if let calls = outcome.report.modelCalls {
+            print("  cost:     \(Format.number(outcome.report.durationSeconds, digits: 1)) s, \(calls) model calls")
+        }
+        print("  settings: \(plan.settingsSource)")
+        print("  champion: \(plan.champion?.path ?? "none")")
     }
 
     /// The job's recipe: the daemon's composition, with the plan's parts.

@@ -41,6 +41,7 @@ import ValidatedTestSupport
         #expect(html.contains("<polyline class=\"curve c0\""), "the challenger's ROC curve")
         #expect(html.contains("<polyline class=\"curve c1\""), "the champion's ROC curve")
         #expect(html.contains("<td class=\"skipped\">skipped</td>"))
+        #expect(html.contains("Skipped: stability not measured"))
         #expect(html.contains("Written by validatectl validate"))
         #expect(!html.lowercased().contains("<script"))
 
