@@ -8,7 +8,7 @@ import ValidatedTestSupport
 
 /// What an operator sees: status as another user, hostile names and texts on a terminal.
 @Suite(.timeLimit(.minutes(3))) struct OperatorViewTests {
-    static let hostile = "\u{1B}[2J\u{1B}]0;owned\u{07}"
+    static let hostile = "\u{1B}[2J\u{1B}]0;owned\u{07}\u{202E}\n\u{9B}"
 
     /// A store with one finished run whose model name, summary, status line and stored texts carry terminal
     /// control sequences.
@@ -45,7 +45,7 @@ import ValidatedTestSupport
         defer { directory.remove() }
         let database = try Self.hostileStore(directory.path, pid: getpid())
         let commands: [[String]] = [
-            ["status"], ["list"], ["show", "abababab"],
+            ["status"], ["list"], ["show", "abababab"], ["history"],
             [
                 "explain", Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors").path,
                 "--text", "a telegraph \(Self.hostile) sent over the wire", "--features", "3",
@@ -56,7 +56,8 @@ import ValidatedTestSupport
             #expect(result.code == 0, "\(command): \(result.stderr)")
             #expect(!result.stdout.contains("\u{1B}"), "\(command) wrote a raw escape: \(result.stdout.debugDescription)")
             #expect(!result.stdout.contains("\u{07}"), "\(command) wrote a raw BEL")
-            #expect(result.stdout.contains("\\x1b[2J\\x1b]0;owned\\x07"), "\(command): \(result.stdout)")
+            #expect(!result.stdout.contains("\u{202E}") && !result.stdout.contains("\u{9B}"), "\(command)")
+            #expect(result.stdout.contains("\\x1b[2J\\x1b]0;owned\\x07\\u{202e}\\n\\x9b"), "\(command): \(result.stdout)")
         }
         // JSON keeps the exact text.
         let json = try JSONValue.parse(try validatectl(["show", "abababab", "--json", "--database", database]).stdout)
