@@ -63,7 +63,7 @@ struct Show: AsyncParsableCommand {
         if let error = report?.error { out += "  error: \(error)\n" }
         for check in checks {
             out += "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
-            out += "\(palette.verdict(check.verdict, width: 6))\(check.summary)\n"
+            out += "\(palette.verdict(check.verdict, width: 8))\(check.summary)\n"
         }
         if let truncation = report?.truncation {
             out += "  truncated: \(truncation.summary); first: \(truncation.examples.joined(separator: ", "))\n"

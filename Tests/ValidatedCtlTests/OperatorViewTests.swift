@@ -25,6 +25,8 @@ import ValidatedTestSupport
         report.summary = "bad \(hostile) summary"
         report.checks.spurious?.worst[0].text = "text with \(hostile) inside"
         report.checks.auc?.summary = "auc \(hostile)"
+        // A suite that measured nothing is stored as skipped (the store's v3 migration allows it).
+        report.checks.stability = StabilityCheck.evaluate([], topK: 10, settings: StabilitySettings())
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         try store.complete(
             RunCompletion(
@@ -59,6 +61,8 @@ import ValidatedTestSupport
             #expect(!result.stdout.contains("\u{202E}") && !result.stdout.contains("\u{9B}"), "\(command)")
             #expect(result.stdout.contains("\\x1b[2J\\x1b]0;owned\\x07\\u{202e}\\n\\x9b"), "\(command): \(result.stdout)")
         }
+        let shown = try validatectl(["show", "abababab", "--database", database]).stdout
+        #expect(shown.contains("stability skipped stability not measured"), "\(shown)")
         // JSON keeps the exact text.
         let json = try JSONValue.parse(try validatectl(["show", "abababab", "--json", "--database", database]).stdout)
         #expect(json["model"]?["path"]?.string?.contains(Self.hostile) == true)
