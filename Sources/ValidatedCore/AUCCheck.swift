@@ -203,8 +203,8 @@ extension AUCCheck {
                     verdict = .fail
                     reasons.append(
                         "class \"\(label)\" significantly worse than the champion (Δ \(signed(test.delta, 3)) "
-                            + "\(bracket(test.deltaConfidenceInterval)), one-sided \(pText(test.pValueChallengerWorse)), "
-                            + "limit α/\(classes.count))"
+                            + "\(bracket(test.deltaConfidenceInterval)), "
+                            + "one-sided \(pText(test.pValueChallengerWorse)), limit α/\(classes.count))"
                     )
                 }
             }

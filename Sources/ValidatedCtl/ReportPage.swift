@@ -101,7 +101,9 @@ struct ReportPage {
         out += item("Path", escape(subject.path))
         out += item("SHA-256", "<code>\(escape(subject.sha256))</code>")
         out += item("Folder", escape(subject.folder))
-        if let run = subject.run { out += item("Run", "\(run.id), \(run.attempts) attempt\(run.attempts == 1 ? "" : "s")") }
+        if let run = subject.run {
+            out += item("Run", "\(run.id), \(run.attempts) attempt\(run.attempts == 1 ? "" : "s")")
+        }
         if let finished = subject.finishedAt { out += item("Finished", escape(Format.timestamp(finished))) }
         out += item("Duration", String(format: "%.1f s", report.durationSeconds))
         if let error = report.error { out += item("Error", escape(error)) }

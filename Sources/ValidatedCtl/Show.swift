@@ -117,7 +117,9 @@ struct Show: AsyncParsableCommand {
             out += "  class \(entry.label): AUC \(Format.number(entry.auc))\(interval(entry.aucCI))"
             if let championAUC = entry.championAUC {
                 out += "  champion \(Format.number(championAUC))  \(entry.championDifference ?? "")"
-                if entry.pValueTwoSided == nil { out += "  p (challenger worse) \(Format.number(entry.pValue, digits: 4))" }
+                if entry.pValueTwoSided == nil {
+                    out += "  p (challenger worse) \(Format.number(entry.pValue, digits: 4))"
+                }
             }
             out += "\n"
         }

@@ -94,7 +94,8 @@ extension Status {
                 + "See why: journalctl -u validated -p err -n 20\n"
                 + "  last status: \(beat.status)\n"
         case .notRunning:
-            return "validated \(palette.negative("○ not running")) (last pid \(beat.pid)), last heartbeat \(age) ago\n"
+            return "validated \(palette.negative("○ not running")) (last pid \(beat.pid)), "
+                + "last heartbeat \(age) ago\n"
                 + "  last status: \(beat.status)\n"
         }
     }

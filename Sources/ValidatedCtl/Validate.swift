@@ -18,8 +18,8 @@ struct Validate: AsyncParsableCommand {
             of --config, else the built-in defaults when that file does not exist. A folder also supplies the \
             evaluation set, the banned-token list, the field names and the current champion (from the daemon's \
             store); --eval, --banned, --champion and the field options override them. Checkpoints other than \
-            .safetensors are served by the folder's [Scorer] commands, or by --scorer (docs/scorer-protocol.md), else .onnx \
-            files and checkpoint folders by the installed reference scorers (PREFIX/lib/validated); a \
+            .safetensors are served by the folder's [Scorer] commands, or by --scorer (docs/scorer-protocol.md), \
+            else .onnx files and checkpoint folders by the installed reference scorers (PREFIX/lib/validated); a \
             checkpoint folder (a Hugging Face save_pretrained folder, say) by the scorer for folder, e.g. \
             --scorer 'folder=python3 /usr/local/lib/validated/hf_scorer.py'.
 
@@ -75,7 +75,10 @@ struct Validate: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Also write JUnit XML for CI: one test case per suite, passed ones included.", valueName: "file.xml")
+        help: ArgumentHelp(
+            "Also write JUnit XML for CI: one test case per suite, passed ones included.",
+            valueName: "file.xml"
+        )
     )
     var junit: String?
 
