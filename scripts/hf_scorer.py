@@ -120,13 +120,26 @@ def maximum_length(config, tokenizer):
     return int(min(limits))
 
 
+def runtime():
+    """torch and transformers, or an ImportError that says what to install."""
+    try:
+        import torch
+        import transformers
+    except ImportError as error:
+        raise ImportError(
+            f"the Hugging Face scorer needs torch and transformers, which {sys.executable} cannot import ({error}); "
+            f"install them with: {sys.executable} -m pip install torch transformers "
+            "(CPU wheels: --index-url https://download.pytorch.org/whl/cpu for torch)"
+        ) from None
+    return torch, transformers
+
+
 class Model:
     """One sequence classifier and its tokenizer, loaded from a save_pretrained folder."""
 
     def __init__(self, folder, threads, max_batch_tokens):
         check_files(folder)
-        import torch
-        import transformers
+        torch, transformers = runtime()
 
         self.torch = torch
         transformers.utils.logging.disable_progress_bar()
@@ -221,8 +234,7 @@ def main():
         log(f"cannot load {args.folder}: {error!r}")
         send({"protocol": PROTOCOL, "version": VERSION, "error": f"cannot load {args.folder}: {error}"})
         return 1
-    import torch
-    import transformers
+    torch, transformers = runtime()
 
     send({
         "protocol": PROTOCOL,

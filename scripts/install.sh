@@ -18,7 +18,8 @@ install -D -m 644 systemd/validated.tmpfiles /usr/lib/tmpfiles.d/validated.conf
 install -D -m 644 systemd/validated.catalog /usr/lib/systemd/catalog/validated.catalog
 install -d -m 755 /etc/validated/folders.d /usr/share/doc/validated
 [ -e /etc/validated/validated.conf ] || install -m 644 etc/validated/validated.conf /etc/validated/validated.conf
-install -m 644 etc/validated/folders.d/example.conf.sample /etc/validated/folders.d/example.conf.sample
+sed "s|/usr/local/lib/validated|$prefix/lib/validated|" etc/validated/folders.d/example.conf.sample \
+    > /etc/validated/folders.d/example.conf.sample
 install -m 644 etc/validated/banned-tokens.example /etc/validated/banned-tokens.example
 install -D -m 755 scripts/onnx_scorer.py "$prefix/lib/validated/onnx_scorer.py"
 install -D -m 755 scripts/hf_scorer.py "$prefix/lib/validated/hf_scorer.py"

@@ -52,13 +52,24 @@ def labels_from_graph(path):
     return None
 
 
+def runtime():
+    """numpy and onnxruntime, or an ImportError that says what to install."""
+    try:
+        import numpy
+        import onnxruntime
+    except ImportError as error:
+        raise ImportError(
+            f"the ONNX scorer needs onnxruntime and numpy, which {sys.executable} cannot import ({error}); "
+            f"install them with: {sys.executable} -m pip install onnxruntime numpy"
+        ) from None
+    return numpy, onnxruntime
+
+
 class Model:
     """One ONNX Runtime session with its string input and probability output."""
 
     def __init__(self, path, classes, threads):
-        import numpy
-        import onnxruntime
-
+        numpy, onnxruntime = runtime()
         self.numpy = numpy
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
@@ -132,7 +143,7 @@ def main():
         log(f"cannot load {args.model}: {error!r}")
         send({"protocol": PROTOCOL, "version": VERSION, "error": f"cannot load {args.model}: {error}"})
         return 1
-    import onnxruntime
+    _, onnxruntime = runtime()
 
     send({
         "protocol": PROTOCOL,

@@ -45,13 +45,23 @@ public enum AUCCheck {
                     (documents * (detectable / settings.targetDelta) * (detectable / settings.targetDelta)).rounded(.up)
                 )
             }
-            let comparison =
-                "AUC \(fixed(own.auc, 3)) vs champion \(fixed(test.champion.auc, 3)) (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 3)))"
+            let comparison = comparisonLine(
+                "AUC",
+                own.auc,
+                test.champion.auc,
+                delta: test.delta,
+                interval: test.deltaConfidenceInterval,
+                pTwoSided: test.pValueTwoSided,
+                alpha: settings.alpha
+            )
             switch settings.comparison {
             case .worse:
                 if test.delta < 0 && test.pValueChallengerWorse < settings.alpha {
                     report.verdict = .fail
-                    reasons.append("significantly worse than the champion: " + comparison)
+                    reasons.append(
+                        "significantly worse than the champion (one-sided \(pText(test.pValueChallengerWorse))): "
+                            + comparison
+                    )
                 } else if test.delta < 0 {
                     report.verdict = max(report.verdict, .warn)
                     reasons.append("worse than the champion, not significantly: " + comparison)
@@ -67,11 +77,13 @@ public enum AUCCheck {
                 if p >= settings.alpha {
                     report.verdict = .fail
                     reasons.append(
-                        "not shown to be within \(fixed(settings.margin, 3)) of the champion (p=\(fixed(p, 3))): "
+                        "not shown to be within \(fixed(settings.margin, 3)) of the champion (one-sided \(pText(p))): "
                             + comparison
                     )
                 } else {
-                    reasons.append("non-inferior within \(fixed(settings.margin, 3)) (p=\(fixed(p, 3))): " + comparison)
+                    reasons.append(
+                        "non-inferior within \(fixed(settings.margin, 3)) (one-sided \(pText(p))): " + comparison
+                    )
                 }
             }
         } else if reasons.isEmpty {
@@ -81,6 +93,34 @@ public enum AUCCheck {
         }
         report.summary = reasons.joined(separator: "; ")
         return report
+    }
+}
+
+extension AUCCheck {
+    /// `AUC 0.969 vs champion 0.923, Δ +0.046 [0.037, 0.056], better (p < 0.001)`: the difference with its 95%
+    /// interval, its direction when the two-sided test finds one at `alpha`, and the two-sided p-value.
+    static func comparisonLine(
+        _ name: String,
+        _ challenger: Double,
+        _ champion: Double,
+        delta: Double,
+        interval: ClosedRange<Double>,
+        pTwoSided: Double,
+        alpha: Double
+    ) -> String {
+        let direction = pTwoSided < alpha ? (delta > 0 ? "better" : "worse") : "no significant difference"
+        return "\(name) \(fixed(challenger, 3)) vs champion \(fixed(champion, 3)), Δ \(signed(delta, 3)) "
+            + "\(bracket(interval)), \(direction) (\(pText(pTwoSided)))"
+    }
+
+    /// `p < 0.001`, or `p = 0.042`.
+    static func pText(_ p: Double) -> String {
+        p < 0.001 ? "p < 0.001" : "p = \(fixed(p, 3))"
+    }
+
+    /// `[0.037, 0.056]`.
+    static func bracket(_ interval: ClosedRange<Double>) -> String {
+        "[\(fixed(interval.lowerBound, 3)), \(fixed(interval.upperBound, 3))]"
     }
 }
 
@@ -157,10 +197,14 @@ extension AUCCheck {
                 entry.championAUC = test.champion.auc
                 entry.delta = test.delta
                 entry.pValue = test.pValueChallengerWorse
+                entry.pValueTwoSided = test.pValueTwoSided
+                entry.deltaCI = [test.deltaConfidenceInterval.lowerBound, test.deltaConfidenceInterval.upperBound]
                 if test.delta < 0 && test.pValueChallengerWorse < settings.alpha / k {
                     verdict = .fail
                     reasons.append(
-                        "class \"\(label)\" significantly worse than the champion (Δ \(signed(test.delta)), p=\(fixed(test.pValueChallengerWorse, 4)), limit α/\(classes.count))"
+                        "class \"\(label)\" significantly worse than the champion (Δ \(signed(test.delta, 3)) "
+                            + "\(bracket(test.deltaConfidenceInterval)), "
+                            + "one-sided \(pText(test.pValueChallengerWorse)), limit α/\(classes.count))"
                     )
                 }
             }
@@ -202,11 +246,21 @@ extension AUCCheck {
             report.pValueTwoSided = 2 * AUC.normalCDF(-abs(z))
             report.deltaCI = [delta - deltaHalf, delta + deltaHalf]
             report.comparison = settings.comparison
-            let comparison =
-                "macro AUC \(fixed(macro, 3)) vs champion \(fixed(championMacro, 3)) (Δ \(signed(delta)), p=\(fixed(AUC.normalCDF(z), 3)))"
+            let comparison = comparisonLine(
+                "macro AUC",
+                macro,
+                championMacro,
+                delta: delta,
+                interval: (delta - deltaHalf)...(delta + deltaHalf),
+                pTwoSided: 2 * AUC.normalCDF(-abs(z)),
+                alpha: settings.alpha
+            )
             if delta < 0 && AUC.normalCDF(z) < settings.alpha {
                 verdict = .fail
-                reasons.insert("significantly worse than the champion: " + comparison, at: 0)
+                reasons.insert(
+                    "significantly worse than the champion (one-sided \(pText(AUC.normalCDF(z)))): " + comparison,
+                    at: 0
+                )
             } else if delta < 0 {
                 verdict = max(verdict, .warn)
                 reasons.append("worse than the champion, not significantly: " + comparison)

@@ -14,6 +14,10 @@ public struct AUCReport: Sendable, Codable, Equatable, CostedReport {
         public var delta: Double?
         /// One-sided paired DeLong p-value against "the challenger is worse" for this class.
         public var pValue: Double?
+        /// Two-sided p-value of the same test.
+        public var pValueTwoSided: Double?
+        /// The 95% confidence interval of `delta`.
+        public var deltaCI: [Double]?
         /// Documents of this class.
         public var nPos: Int
         /// Documents of the other classes.
@@ -24,6 +28,8 @@ public struct AUCReport: Sendable, Codable, Equatable, CostedReport {
             case aucCI = "auc_ci"
             case championAUC = "champion_auc"
             case pValue = "p_value"
+            case pValueTwoSided = "p_value_two_sided"
+            case deltaCI = "delta_ci"
             case nPos = "n_pos"
             case nNeg = "n_neg"
         }
@@ -102,3 +108,29 @@ public struct AUCReport: Sendable, Codable, Equatable, CostedReport {
         case nNeg = "n_neg"
     }
 }
+
+extension AUCReport {
+    /// `Δ +0.046 [0.037, 0.056], better (p < 0.001)`: the difference from the champion with its 95% interval,
+    /// its direction when that interval excludes 0 (two-sided p below 0.05), and the two-sided p-value; `nil`
+    /// without a champion.
+    public var championDifference: String? {
+        difference(delta: delta, interval: deltaCI, pTwoSided: pValueTwoSided)
+    }
+}
+
+extension AUCReport.ClassAUC {
+    /// ``AUCReport/championDifference`` for this class.
+    public var championDifference: String? {
+        difference(delta: delta, interval: deltaCI, pTwoSided: pValueTwoSided)
+    }
+}
+
+private func difference(delta: Double?, interval: [Double]?, pTwoSided: Double?) -> String? {
+    guard let delta else { return nil }
+    var out = "Δ \(signed(delta, 3))"
+    if let interval, interval.count == 2 { out += " " + AUCCheck.bracket(interval[0]...interval[1]) }
+    guard let pTwoSided else { return out }
+    let direction = pTwoSided < 0.05 ? (delta > 0 ? "better" : "worse") : "no significant difference"
+    return out + ", \(direction) (\(AUCCheck.pText(pTwoSided)))"
+}
+

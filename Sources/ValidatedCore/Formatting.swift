@@ -4,5 +4,5 @@ import Foundation
 func percent(_ value: Double) -> String { String(format: "%.0f%%", value * 100) }
 /// `value` with `digits` decimals.
 func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-/// A difference with its sign and 4 decimals: `+0.0123`.
-func signed(_ value: Double) -> String { String(format: "%+.4f", value) }
+/// A difference with its sign and `digits` decimals: `+0.0123`.
+func signed(_ value: Double, _ digits: Int = 4) -> String { String(format: "%+.\(digits)f", value) }

@@ -196,9 +196,10 @@ public enum SpuriousCheck {
             ? aggregate.pick(settings.pickExplanations).map {
                 SpuriousReport.Picked(document: explanations[$0.explanation].documentID, coverage: $0.coverage)
             } : nil
+        let anyMeasured = !explanations.isEmpty || verdict != .pass
         return SpuriousReport(
-            verdict: verdict,
-            summary: summary,
+            verdict: anyMeasured ? verdict : .skipped,
+            summary: anyMeasured ? summary : "spurious features not measured (no documents explained)",
             explained: explanations.count,
             topK: settings.topK,
             bannedHits: hits,

@@ -61,6 +61,15 @@ public struct PerturbationTrial: Sendable, Equatable {
 /// search finds to move the explanation most. Edits are judged against the noise floor: an edit that moves the
 /// top-k features no more than a new seed does says nothing about the model.
 public enum StabilityCheck {
+    /// The three least stable documents under seeds, each named once (at its lowest Jaccard), least stable first.
+    static func leastStable(_ perDocument: [StabilityReport.DocumentStability]) -> [StabilityReport.DocumentStability] {
+        var named = Set<String>()
+        return Array(
+            perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }
+                .filter { named.insert($0.document).inserted }.prefix(3)
+        )
+    }
+
     /// Judges the measurements.
     ///
     /// - Parameters:
@@ -105,7 +114,7 @@ public enum StabilityCheck {
         }
         guard !perDocument.isEmpty else {
             return StabilityReport(
-                verdict: .pass,
+                verdict: .skipped,
                 summary: "stability not measured (no documents configured)",
                 documents: 0,
                 seeds: settings.seeds,
@@ -193,10 +202,7 @@ public enum StabilityCheck {
             documents: perDocument.count,
             seeds: settings.seeds,
             seedJaccard: seedJaccard,
-            leastStable: Array(
-                perDocument.filter { $0.jaccard < 1 }.sorted { ($0.jaccard, $0.document) < ($1.jaccard, $1.document) }
-                    .prefix(3)
-            ),
+            leastStable: leastStable(perDocument),
             perDocument: perDocument,
             seed: seed,
             perturbation: measures,

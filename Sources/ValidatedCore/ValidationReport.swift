@@ -1,5 +1,8 @@
 /// A verdict, ordered from best to worst: the overall verdict is the worst of the checks'.
 public enum Verdict: String, Sendable, Codable, Comparable, CaseIterable {
+    /// A suite that measured nothing (a stability suite configured with no documents, say). Only a suite's
+    /// verdict: it ranks below `pass` and leaves a run's verdict to the suites that measured something.
+    case skipped
     /// Every check passed.
     case pass
     /// Something deserves a look, nothing failed.
@@ -39,6 +42,9 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     /// The challenger's probability of the positive class for each evaluation document, in set order, kept so
     /// the model need not be scored again when it is champion. Not part of the encoded report.
     public var scores: [Double]?
+    /// The champion's probability of the positive class for each evaluation document, when the run compared
+    /// with one on a two-class set (for the gate's ROC curve). Not part of the encoded report.
+    public var championScores: [Double]?
     /// Texts the models scored over the whole run, every suite's ``SpuriousReport/modelCalls`` summed (absent
     /// in reports stored before it was counted, and for a model that could not be evaluated). A model that
     /// scores LIME's perturbations without texts (``MaskedTextScoring``) counts each perturbation.

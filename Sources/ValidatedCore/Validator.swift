@@ -79,6 +79,7 @@ struct ValidationRun {
             ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc),
             scores: scored.challengerScores
         )
+        report.championScores = scored.championScores
         if let truncation = truncation(scored, plan: plan) {
             report.truncation = truncation
             report.summary += "; \(truncation.summary)"
@@ -110,7 +111,7 @@ struct ValidationRun {
             ("stability", checks.stability?.verdict ?? .pass, checks.stability?.summary ?? "", checks.stability),
             ("AUC", checks.auc?.verdict ?? .pass, checks.auc?.summary ?? "", checks.auc),
         ]
-        let verdict = suites.map(\.verdict).max() ?? .pass
+        let verdict = max(.pass, suites.map(\.verdict).max() ?? .pass)
         let failing = suites.filter { $0.verdict == verdict && verdict != .pass }
         let summary =
             failing.isEmpty

@@ -81,13 +81,13 @@ struct History: AsyncParsableCommand {
             return
         }
         for (name, steps) in lineages {
-            if !output.noLegend { print("Folder \(name)") }
+            if !output.noLegend { print("Folder \(Visible.text(name))") }
             if steps.isEmpty && !output.noLegend { print("  (no champion yet)") }
             for step in steps {
                 var line = output.noLegend ? "\(name)  " : "  "
                 line +=
                     "\(Format.timestamp(step.promotedAt))  \(step.reason.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
-                line += " \(step.model.fileName)  AUC \(Format.number(step.auc))"
+                line += " \(Visible.text(step.model.fileName))  AUC \(Format.number(step.auc))"
                 if let ci = step.aucCI, ci.count == 2 {
                     line += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
                 }

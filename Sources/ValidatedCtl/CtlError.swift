@@ -10,6 +10,8 @@ enum CtlError: Error, CustomStringConvertible {
     case store(any Error)
     /// `--config` names a configuration that cannot be read; `hint` says what else to pass.
     case configuration(ConfigurationError, hint: String)
+    /// This user may not read (or write) the store: what is wrong and how to get access.
+    case noAccess(String)
     /// The store does not exist yet.
     case noStore(path: String)
     /// A model was found but the verb cannot act on it: `problem` says why and what to do.
@@ -33,6 +35,7 @@ enum CtlError: Error, CustomStringConvertible {
         switch self {
         case .store(let cause): "\(cause)"
         case .configuration(let cause, let hint): "\(cause)\(hint)"
+        case .noAccess(let problem): problem
         case .noStore(let path): "\(path): no store here yet; has validated run with this configuration?"
         case .model(let model, let problem): "\(model.path) \(problem)"
         case .unreadableReport(let runID, let cause):

@@ -82,10 +82,10 @@ struct Explain: AsyncParsableCommand {
         } else {
             print(
                 Self.render(
-                    explanation,
-                    model: path,
-                    text: document.text,
-                    label: className,
+                    Visible.explanation(explanation),
+                    model: Visible.text(path),
+                    text: Visible.text(document.text),
+                    label: Visible.text(className),
                     legend: !output.noLegend,
                     palette: .standardOutput
                 ),

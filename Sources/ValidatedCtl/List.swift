@@ -44,7 +44,8 @@ struct List: AsyncParsableCommand {
         if output.json {
             try printJSON(ListJSON(runs: runs.map(RunJSON.init)))
         } else {
-            print(Self.render(runs, legend: !output.noLegend, palette: .standardOutput), terminator: "")
+            let text = Self.render(runs.map(Visible.run), legend: !output.noLegend, palette: .standardOutput)
+            print(text, terminator: "")
         }
     }
 

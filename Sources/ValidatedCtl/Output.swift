@@ -220,6 +220,7 @@ struct Palette: Sendable {
         let name = verdict.map { uppercased ? $0.rawValue.uppercased() : $0.rawValue } ?? "?"
         let text = name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0)
         switch verdict {
+        case .skipped: return paint(text, "2")
         case .pass: return paint(text, "32")
         case .warn: return paint(text, "33")
         case .fail, .error: return paint(text, "1;31")

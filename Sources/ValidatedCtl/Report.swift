@@ -31,7 +31,7 @@ struct Report: AsyncParsableCommand {
         let run = try resolveRun(store)
         guard let report = try run.storedReport() else { throw CtlError.noReport(run) }
         let page = ReportPage(
-            run: run,
+            subject: ReportPage.Subject(run: run),
             report: report,
             checks: try store.checks(runID: run.id),
             championImportance: championImportance(run, store: store),
@@ -59,7 +59,10 @@ struct Report: AsyncParsableCommand {
     private func championImportance(_ run: RunRecord, store: VerdictStore) -> ReportPage.Champion? {
         guard let id = run.championModelID, let model = try? store.model(id: id) else { return nil }
         let report = (try? store.runs(modelID: id))?.lazy.compactMap { try? $0.storedReport() }.first
-        return ReportPage.Champion(model: model, importance: report?.checks.spurious?.globalImportance)
+        return ReportPage.Champion(
+            name: Format.fileName(model.path),
+            importance: report?.checks.spurious?.globalImportance
+        )
     }
 
     /// ROC curves of the challenger and the champion, or why they cannot be drawn.

@@ -8,8 +8,41 @@ import ValidatedStore
 struct ReportPage {
     /// The champion the run was compared with, and its global importance when its report has one.
     struct Champion {
-        var model: ModelRecord
+        /// Its file name.
+        var name: String
         var importance: [SpuriousReport.Importance]?
+    }
+
+    /// What the page is about: a stored run, or a checkpoint `validatectl validate` judged just now.
+    struct Subject {
+        var path: String
+        var sha256: String
+        var folder: String
+        /// The run's id and attempts, for a stored run.
+        var run: (id: Int64, attempts: Int)?
+        var finishedAt: Date?
+        /// Who wrote the page, for the footer: `validatectl report … from run 12`.
+        var writer: String
+
+        /// A run in the store.
+        init(run: RunRecord) {
+            path = run.model.path
+            sha256 = run.model.sha256
+            folder = run.model.folder
+            self.run = (run.id, run.attempts)
+            finishedAt = run.finishedAt
+            writer = "validatectl report from run \(run.id)"
+        }
+
+        /// A checkpoint judged by the gate; `folder` is the configured folder it was judged as, if any.
+        init(gate path: String, sha256: String?, folder: String?, finishedAt: Date) {
+            self.path = path
+            self.sha256 = sha256 ?? "–"
+            self.folder = folder ?? "none (validatectl validate)"
+            run = nil
+            self.finishedAt = finishedAt
+            writer = "validatectl validate"
+        }
     }
 
     /// One model's ROC curve.
@@ -24,7 +57,7 @@ struct ReportPage {
         init(_ reason: String) { self.reason = reason }
     }
 
-    var run: RunRecord
+    var subject: Subject
     var report: ValidationReport
     var checks: [CheckRecord]
     var championImportance: Champion?
@@ -32,7 +65,7 @@ struct ReportPage {
     var generatedAt: Date
 
     func html() -> String {
-        let title = "\(Format.fileName(run.model.path)): \(report.verdict.rawValue)"
+        let title = "\(Format.fileName(subject.path)): \(report.verdict.rawValue)"
         var out = """
             <!DOCTYPE html>
             <html lang="en">
@@ -52,7 +85,7 @@ struct ReportPage {
         out += aucSection()
         out += stabilitySection()
         out +=
-            "<footer>Written by validatectl report at \(escape(Format.timestamp(generatedAt))) from run \(run.id).</footer>\n"
+            "<footer>Written by \(escape(subject.writer)) at \(escape(Format.timestamp(generatedAt))).</footer>\n"
         out += "</body>\n</html>\n"
         return out
     }
@@ -62,14 +95,16 @@ struct ReportPage {
     private func verdictSection() -> String {
         var out = "<header id=\"verdict\" class=\"verdict \(report.verdict.rawValue)\">\n"
         out +=
-            "<h1><span class=\"badge\">\(report.verdict.rawValue.uppercased())</span> \(escape(Format.fileName(run.model.path)))</h1>\n"
-        out += "<p class=\"summary\">\(escape(report.summary))</p>\n"
+            "<h1><span class=\"badge\">\(report.verdict.rawValue.uppercased())</span> \(escape(Format.fileName(subject.path)))</h1>\n"
+        out += "<p class=\"summary\">\(escape(checks.isEmpty ? report.summary : headline))</p>\n"
         out += "<dl>"
-        out += item("Path", escape(run.model.path))
-        out += item("SHA-256", "<code>\(run.model.sha256)</code>")
-        out += item("Folder", escape(run.model.folder))
-        out += item("Run", "\(run.id), \(run.attempts) attempt\(run.attempts == 1 ? "" : "s")")
-        if let finished = run.finishedAt { out += item("Finished", escape(Format.timestamp(finished))) }
+        out += item("Path", escape(subject.path))
+        out += item("SHA-256", "<code>\(escape(subject.sha256))</code>")
+        out += item("Folder", escape(subject.folder))
+        if let run = subject.run {
+            out += item("Run", "\(run.id), \(run.attempts) attempt\(run.attempts == 1 ? "" : "s")")
+        }
+        if let finished = subject.finishedAt { out += item("Finished", escape(Format.timestamp(finished))) }
         out += item("Duration", String(format: "%.1f s", report.durationSeconds))
         if let error = report.error { out += item("Error", escape(error)) }
         out += "</dl>\n"
@@ -84,6 +119,14 @@ struct ReportPage {
             out += "</tbody></table>\n"
         }
         return out + "</header>\n"
+    }
+
+    /// The suites that did not pass, by name: their summaries are in the table below the header.
+    private var headline: String {
+        let others = checks.filter { $0.verdict != .pass }
+        guard !others.isEmpty else { return "Every suite passed; the table below says what each measured." }
+        let named = others.map { "\($0.suite.rawValue) \($0.verdict.rawValue)" }.joined(separator: ", ")
+        return "\(named); the table below says why."
     }
 
     private func documentsSection() -> String {
@@ -165,11 +208,11 @@ struct ReportPage {
         let championTokens = Set(champion?.map(\.token) ?? [])
         let largest = (challenger + (champion ?? [])).map(\.meanAbsWeight).max() ?? 0
         out += "<div class=\"columns\">\n"
-        out += "<div><h3>Challenger: \(escape(Format.fileName(run.model.path)))</h3>\n"
+        out += "<div><h3>Challenger: \(escape(Format.fileName(subject.path)))</h3>\n"
         out += importanceBars(challenger, largest: largest, newAgainst: champion == nil ? nil : championTokens)
         out += "</div>\n<div>"
         if let championImportance {
-            out += "<h3>Champion: \(escape(Format.fileName(championImportance.model.path)))</h3>\n"
+            out += "<h3>Champion: \(escape(championImportance.name))</h3>\n"
             if let champion {
                 out += importanceBars(champion, largest: largest, newAgainst: nil)
             } else {
@@ -221,9 +264,9 @@ struct ReportPage {
         out += item("Floor", Format.number(auc.floor, digits: 2))
         if let championAUC = auc.championAUC {
             out += item("Champion AUC", Format.number(championAUC))
-            out += item("Difference", "\(Format.number(auc.delta, digits: 4)) \(interval(auc.deltaCI, digits: 4))")
-            out += item("DeLong p (challenger worse)", Format.number(auc.pValue, digits: 4))
+            out += item("Difference", escape(auc.championDifference ?? ""))
             out += item("DeLong p (two-sided)", Format.number(auc.pValueTwoSided, digits: 4))
+            out += item("DeLong p (one-sided, challenger worse)", Format.number(auc.pValue, digits: 4))
             out += item("z", Format.number(auc.z, digits: 3))
             if let comparison = auc.comparison { out += item("Comparison", escape(comparison.rawValue)) }
             if let p = auc.pValueNonInferiority { out += item("p (non-inferiority)", Format.number(p, digits: 4)) }
@@ -237,12 +280,12 @@ struct ReportPage {
         out += "</dl>\n"
         if let perClass = auc.perClass, !perClass.isEmpty {
             out +=
-                "<table><thead><tr><th>Class</th><th>AUC</th><th>95% CI</th><th>Champion</th><th>Δ</th><th>p</th></tr></thead><tbody>\n"
+                "<table><thead><tr><th>Class</th><th>AUC</th><th>95% CI</th><th>Champion</th><th>Difference</th></tr></thead><tbody>\n"
             for entry in perClass {
                 out +=
                     "<tr><td>\(escape(entry.label))</td><td>\(Format.number(entry.auc))</td><td>\(interval(entry.aucCI))</td>"
-                out += "<td>\(Format.number(entry.championAUC))</td><td>\(Format.number(entry.delta, digits: 4))</td>"
-                out += "<td>\(Format.number(entry.pValue, digits: 4))</td></tr>\n"
+                out += "<td>\(Format.number(entry.championAUC))</td>"
+                out += "<td>\(escape(entry.championDifference ?? "–"))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
@@ -261,6 +304,9 @@ struct ReportPage {
         var out = "<section id=\"stability\">\n<h2>Stability</h2>\n"
         guard let stability = report.checks.stability else {
             return out + "<p class=\"missing\">The stability suite did not run.</p>\n</section>\n"
+        }
+        guard stability.verdict != .skipped else {
+            return out + "<p class=\"missing\">Skipped: \(escape(stability.summary)).</p>\n</section>\n"
         }
         out += "<p>\(escape(stability.summary))</p>\n"
         out +=
@@ -455,7 +501,7 @@ struct ReportPage {
         .verdict.fail,.verdict.error{border-color:#c62828;background:#fdf0f0}
         .badge{display:inline-block;padding:.1rem .6rem;border-radius:4px;color:#fff;background:#555}
         .pass .badge{background:#2e7d32}.warn .badge{background:#b26a00}.fail .badge,.error .badge{background:#c62828}
-        td.pass{color:#2e7d32}td.warn{color:#b26a00}td.fail,td.error{color:#c62828;font-weight:bold}
+        td.pass{color:#2e7d32}td.warn{color:#b26a00}td.fail,td.error{color:#c62828;font-weight:bold}td.skipped{color:#777}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem}dt{color:#555}dd{margin:0}
         table{border-collapse:collapse;margin:.5rem 0}th,td{padding:.2rem .6rem;border-bottom:1px solid #e3e3e3;text-align:left}
         mark{border-radius:3px;padding:0 1px;color:inherit}

@@ -22,9 +22,11 @@ struct ScorerOptions: ParsableArguments {
         ModelLoader(scorers: try scorers(folder: folder))
     }
 
-    /// The folder's `[Scorer]` commands by extension, with `--scorer` ahead of them.
+    /// The folder's `[Scorer]` commands by extension, with `--scorer` ahead of them, and the installed reference
+    /// scorers (``ReferenceScorers``) for `.onnx` and checkpoint folders when neither names one.
     func scorers(folder: FolderConfiguration?) throws -> [String: ScorerCommand] {
-        let folderScorers = folder?.scorer ?? ScorerConfiguration()
+        var folderScorers = folder?.scorer ?? ScorerConfiguration()
+        folderScorers.commands.merge(ReferenceScorers.commands) { configured, _ in configured }
         let given = try Self.scorers(scorer, limits: folderScorers.limits)
         return folderScorers.byExtension.merging(given) { _, option in option }
     }

@@ -30,8 +30,16 @@ struct Show: AsyncParsableCommand {
             try printJSON(ShowJSON(model: record, run: run, checks: checks))
             return
         }
-        let report = Result { () throws(CtlError) -> ValidationReport? in try run.storedReport() }
-        let text = Self.render(record, run, checks, report: report, legend: !output.noLegend, palette: .standardOutput)
+        let shown = Visible.run(run)
+        let report = Result { () throws(CtlError) -> ValidationReport? in try shown.storedReport() }
+        let text = Self.render(
+            Visible.model(record),
+            shown,
+            checks.map(Visible.check),
+            report: report,
+            legend: !output.noLegend,
+            palette: .standardOutput
+        )
         print(text, terminator: "")
     }
 
@@ -55,7 +63,7 @@ struct Show: AsyncParsableCommand {
         if let error = report?.error { out += "  error: \(error)\n" }
         for check in checks {
             out += "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
-            out += "\(palette.verdict(check.verdict, width: 6))\(check.summary)\n"
+            out += "\(palette.verdict(check.verdict, width: 8))\(check.summary)\n"
         }
         if let truncation = report?.truncation {
             out += "  truncated: \(truncation.summary); first: \(truncation.examples.joined(separator: ", "))\n"
@@ -108,17 +116,18 @@ struct Show: AsyncParsableCommand {
         for entry in auc.perClass ?? [] {
             out += "  class \(entry.label): AUC \(Format.number(entry.auc))\(interval(entry.aucCI))"
             if let championAUC = entry.championAUC {
-                out += "  champion \(Format.number(championAUC))  Δ \(Format.number(entry.delta, digits: 4))"
-                out += "  p \(Format.number(entry.pValue, digits: 4))"
+                out += "  champion \(Format.number(championAUC))  \(entry.championDifference ?? "")"
+                if entry.pValueTwoSided == nil {
+                    out += "  p (challenger worse) \(Format.number(entry.pValue, digits: 4))"
+                }
             }
             out += "\n"
         }
         guard let championAUC = auc.championAUC else {
             return out + "  no champion: judged on the floor \(Format.number(auc.floor, digits: 2))\n"
         }
-        out += "  champion   \(Format.number(championAUC))  Δ \(Format.number(auc.delta, digits: 4))"
-        out += interval(auc.deltaCI, digits: 4)
-        out += "  p (challenger worse) \(Format.number(auc.pValue, digits: 4))\n"
+        out += "  champion   \(Format.number(championAUC))  \(auc.championDifference ?? "")"
+        out += "  (one-sided p of \"worse\" \(Format.number(auc.pValue, digits: 4)))\n"
         if let detectable = auc.minDetectableDelta {
             out += "  this evaluation set detects differences of \(Format.number(detectable, digits: 4)) or more"
             if let needed = auc.docsNeeded { out += "; \(needed) documents would detect the target difference" }
@@ -134,6 +143,7 @@ struct Show: AsyncParsableCommand {
     }
 
     private static func renderStability(_ stability: StabilityReport) -> String {
+        guard stability.verdict != .skipped else { return "\nStability: skipped, \(stability.summary)\n" }
         var out = "\nStability (\(stability.documents) documents)\n"
         if let seed = stability.seed {
             out += "  seeds (\(stability.seeds)): top-k intersection \(Format.number(seed.topKIntersection))"

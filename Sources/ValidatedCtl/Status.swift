@@ -8,7 +8,11 @@ import ValidatedStore
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the daemon's state, the champions, the queue and the latest verdicts.",
-        discussion: "Exit code 0 when the daemon is running, 3 when it is not (as systemctl status)."
+        discussion: """
+            Exit code 0 when the daemon is running, 3 when it is not (as systemctl status). A daemon that is running \
+            but has not written its store for three heartbeats (a full disk, a read-only or missing store) is shown \
+            as a store outage, with exit code 0: it is retrying, and nothing it has seen is lost.
+            """
     )
 
     @OptionGroup var options: StoreOptions
@@ -20,13 +24,14 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let (store, heartbeatSeconds) = try openStore(options)
         let snapshot = try store.status(recent: recent)
-        let alive = Self.isAlive(snapshot.heartbeat, heartbeatSeconds: heartbeatSeconds)
+        let liveness = Liveness.judge(snapshot.heartbeat, heartbeatSeconds: heartbeatSeconds, config: options.config)
+        let alive = liveness != .notRunning
         if output.json {
-            try printJSON(StatusJSON(snapshot, alive: alive))
+            try printJSON(StatusJSON(snapshot, liveness: liveness))
         } else {
             let text = Self.render(
-                snapshot,
-                alive: alive,
+                Visible.snapshot(snapshot),
+                liveness: liveness,
                 now: Date(),
                 legend: !output.noLegend,
                 palette: .standardOutput
@@ -36,23 +41,26 @@ struct Status: AsyncParsableCommand {
         if !alive { throw ExitCode(3) }
     }
 
-    static func isAlive(_ heartbeat: Heartbeat?, heartbeatSeconds: Double) -> Bool {
-        guard let heartbeat else { return false }
-        let fresh = Date().timeIntervalSince(heartbeat.beatAt) < max(3 * heartbeatSeconds, 15)
-        return fresh && kill(heartbeat.pid, 0) == 0
-    }
-
-    static func render(_ snapshot: StatusSnapshot, alive: Bool, now: Date, legend: Bool, palette: Palette) -> String {
+    static func render(
+        _ snapshot: StatusSnapshot,
+        liveness: Liveness,
+        now: Date,
+        legend: Bool,
+        palette: Palette
+    ) -> String {
         var out = ""
         if let beat = snapshot.heartbeat {
-            let state = alive ? palette.positive("● running") : palette.negative("○ not running")
-            out += "validated \(state) (pid \(beat.pid)), last heartbeat \(Format.age(beat.beatAt, now: now)) ago\n"
-            out += "  status: \(beat.status)\n"
+            out += header(beat, liveness: liveness, now: now, palette: palette)
             for folder in beat.folders { out += "  watching: \(folder.replacingOccurrences(of: "=", with: " → "))\n" }
         } else {
             out += "validated \(palette.negative("○ has never run with this store"))\n"
         }
-        out += "  queue: \(snapshot.queued) queued, \(snapshot.running) running\n"
+        if case .storeOutage = liveness {
+            out += "  queue: unknown (the queue lives in the store); files that arrive now are queued once it is back"
+            out += "; the store last showed \(snapshot.queued) queued, \(snapshot.running) running\n"
+        } else {
+            out += "  queue: \(snapshot.queued) queued, \(snapshot.running) running\n"
+        }
         if legend { out += "\nChampions\n" }
         if snapshot.champions.isEmpty && legend { out += "  (none yet)\n" }
         for champion in snapshot.champions {
@@ -71,6 +79,28 @@ struct Status: AsyncParsableCommand {
     }
 }
 
+extension Status {
+    /// The first lines: the daemon's state, pid, heartbeat age and status line.
+    static func header(_ beat: Heartbeat, liveness: Liveness, now: Date, palette: Palette) -> String {
+        let age = Format.age(beat.beatAt, now: now)
+        switch liveness {
+        case .running:
+            return "validated \(palette.positive("● running")) (pid \(beat.pid)), last heartbeat \(age) ago\n"
+                + "  status: \(beat.status)\n"
+        case .storeOutage(let pids):
+            let named = pids.map(String.init).joined(separator: ", ")
+            return "validated \(palette.negative("● running, store outage")) (pid \(named)): it has not written its "
+                + "store for \(age), so what follows is as of then; it retries and loses nothing. "
+                + "See why: journalctl -u validated -p err -n 20\n"
+                + "  last status: \(beat.status)\n"
+        case .notRunning:
+            return "validated \(palette.negative("○ not running")) (last pid \(beat.pid)), "
+                + "last heartbeat \(age) ago\n"
+                + "  last status: \(beat.status)\n"
+        }
+    }
+}
+
 /// `validatectl status --json`.
 struct StatusJSON: Encodable {
     struct Daemon: Encodable {
@@ -80,9 +110,14 @@ struct StatusJSON: Encodable {
         var lastHeartbeat: Date
         var status: String
         var folders: [Folder]
+        /// The daemon runs but has not written its store for three heartbeats.
+        var storeOutage: Bool
+        /// The daemon's processes during a store outage (a restarted daemon has another pid than the heartbeat).
+        var pids: [Int32]
 
         enum CodingKeys: String, CodingKey {
-            case running, pid, status, folders
+            case running, pid, status, folders, pids
+            case storeOutage = "store_outage"
             case startedAt = "started_at"
             case lastHeartbeat = "last_heartbeat"
         }
@@ -116,10 +151,11 @@ struct StatusJSON: Encodable {
     var champions: [Champion]
     var recent: [RunJSON]
 
-    init(_ snapshot: StatusSnapshot, alive: Bool) {
+    init(_ snapshot: StatusSnapshot, liveness: Liveness) {
+        let pids: [Int32] = if case .storeOutage(let found) = liveness { found } else { [] }
         daemon = snapshot.heartbeat.map { beat in
             Daemon(
-                running: alive,
+                running: liveness != .notRunning,
                 pid: beat.pid,
                 startedAt: beat.startedAt,
                 lastHeartbeat: beat.beatAt,
@@ -127,7 +163,9 @@ struct StatusJSON: Encodable {
                 folders: beat.folders.map { entry in
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                     return Folder(name: parts[0], path: parts.count > 1 ? parts[1] : "")
-                }
+                },
+                storeOutage: !pids.isEmpty,
+                pids: pids
             )
         }
         queue = Queue(queued: snapshot.queued, running: snapshot.running)
@@ -154,6 +192,7 @@ struct StatusJSON: Encodable {
 /// Opens the store named by the options, read-only unless `writable`.
 func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
     let (path, heartbeat) = try storePath(options)
+    if let problem = StoreAccess.problem(path, writable: writable) { throw CtlError.noAccess(problem) }
     guard writable else { return (try storeCall { try VerdictStore(readOnlyPath: path) }, heartbeat) }
     guard FileManager.default.fileExists(atPath: path) else { throw CtlError.noStore(path: path) }
     return (try storeCall { try VerdictStore(path: path) }, heartbeat)
@@ -162,6 +201,7 @@ func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (Verdi
 /// Opens the store named by the options for the queries ``VerdictStore`` lacks, read-only unless `writable`.
 func openQueries(_ options: StoreOptions, writable: Bool = false) throws -> VerdictQueries {
     let path = try storePath(options).path
+    if let problem = StoreAccess.problem(path, writable: writable) { throw CtlError.noAccess(problem) }
     return try storeCall { try VerdictQueries(path: path, writable: writable) }
 }
 

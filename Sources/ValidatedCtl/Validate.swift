@@ -18,7 +18,8 @@ struct Validate: AsyncParsableCommand {
             of --config, else the built-in defaults when that file does not exist. A folder also supplies the \
             evaluation set, the banned-token list, the field names and the current champion (from the daemon's \
             store); --eval, --banned, --champion and the field options override them. Checkpoints other than \
-            .safetensors are served by the folder's [Scorer] commands, or by --scorer (docs/scorer-protocol.md); a \
+            .safetensors are served by the folder's [Scorer] commands, or by --scorer (docs/scorer-protocol.md), \
+            else .onnx files and checkpoint folders by the installed reference scorers (PREFIX/lib/validated); a \
             checkpoint folder (a Hugging Face save_pretrained folder, say) by the scorer for folder, e.g. \
             --scorer 'folder=python3 /usr/local/lib/validated/hf_scorer.py'.
 
@@ -66,6 +67,21 @@ struct Validate: AsyncParsableCommand {
     )
     var json = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Also write the self-contained HTML page validatectl report writes.", valueName: "file.html")
+    )
+    var report: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write JUnit XML for CI: one test case per suite, passed ones included.",
+            valueName: "file.xml"
+        )
+    )
+    var junit: String?
+
     func run() async throws {
         let plan = try plan()
         let progress = ProgressLine.standardError
@@ -79,33 +95,47 @@ struct Validate: AsyncParsableCommand {
             progress?.finish()
         } catch {
             progress?.finish()
-            FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("validatectl: \(Visible.text("\(error)"))\n".utf8))
+            let failed = ValidationOutcome(
+                path: model,
+                sha256: nil,
+                report: .failure("\(error)"),
+                championProblem: nil
+            )
+            try GateFiles(outcome: failed, plan: plan).write(report: report, junit: junit)
             throw ExitCode(2)
         }
         if let problem = outcome.championProblem {
-            FileHandle.standardError.write(Data("validatectl: warning: \(problem)\n".utf8))
+            FileHandle.standardError.write(Data("validatectl: warning: \(Visible.text(problem))\n".utf8))
         }
         if json {
             print(try Self.json(outcome, plan: plan))
         } else {
-            print("\(model): \(outcome.report.verdict.rawValue.uppercased()) — \(outcome.report.summary)")
-            for check in outcome.report.checkRecords {
-                print(
-                    "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))\(check.verdict.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))\(check.summary)"
-                )
-            }
-            if let sampling = outcome.report.sampling { print("  sampling: \(Show.samplingLine(sampling))") }
-            if let calls = outcome.report.modelCalls {
-                print("  cost:     \(Format.number(outcome.report.durationSeconds, digits: 1)) s, \(calls) model calls")
-            }
-            print("  settings: \(plan.settingsSource)")
-            print("  champion: \(plan.champion?.path ?? "none")")
+            printSummary(outcome, plan: plan)
         }
+        try GateFiles(outcome: outcome, plan: plan).write(report: report, junit: junit)
         switch outcome.report.verdict {
-        case .pass, .warn: return
+        case .skipped, .pass, .warn: return
         case .fail: throw ExitCode(1)
         case .error: throw ExitCode(2)
         }
+    }
+
+    /// The verdict, one line per suite, the cost, and where the settings and champion came from.
+    private func printSummary(_ outcome: ValidationOutcome, plan: Plan) {
+        let summary = Visible.text(outcome.report.summary)
+        print("\(Visible.text(model)): \(outcome.report.verdict.rawValue.uppercased()) — \(summary)")
+        for check in outcome.report.checkRecords {
+            let suite = check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+            let verdict = check.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+            print("  \(suite)\(verdict)\(Visible.text(check.summary))")
+        }
+        if let sampling = outcome.report.sampling { print("  sampling: \(Show.samplingLine(sampling))") }
+        if let calls = outcome.report.modelCalls {
+            print("  cost:     \(Format.number(outcome.report.durationSeconds, digits: 1)) s, \(calls) model calls")
+        }
+        print("  settings: \(plan.settingsSource)")
+        print("  champion: \(plan.champion?.path ?? "none")")
     }
 
     /// The job's recipe: the daemon's composition, with the plan's parts.

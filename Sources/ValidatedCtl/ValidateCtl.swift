@@ -46,7 +46,7 @@ public struct ValidateCtl: AsyncParsableCommand {
         } catch {
             // Help, versions and explicit exit codes keep argument-parser's handling.
             if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data("validatectl: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("validatectl: \(Visible.text("\(error)"))\n".utf8))
             exit(withError: ExitCode(2))
         }
     }

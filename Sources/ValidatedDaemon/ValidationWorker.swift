@@ -179,7 +179,7 @@ struct ValidationWorker: Service {
         if let error = report.error { metadata["VALIDATED_ERROR"] = "\(error)" }
         let message = "\(Self.fileName(run.model.path)): \(report.verdict.rawValue) — \(report.summary)"
         switch report.verdict {
-        case .pass, .warn:
+        case .skipped, .pass, .warn:
             metadata["MESSAGE_ID"] = "\(ValidatedMessageID.verdictPassed.rawValue)"
             logger.log(level: report.verdict == .pass ? .info : .notice, "\(message)", metadata: metadata)
         case .fail:

@@ -112,6 +112,8 @@ enum ConfigurationParser {
         guard !folder.evaluationSet.isEmpty else {
             throw ConfigurationError(source: file.source, reason: "[Folder] needs EvaluationSet= (a JSON Lines file)")
         }
+        let explicitExtensions = file.entries.contains { $0.section == keys.folder.name && $0.key == "Extensions" }
+        folder = ReferenceScorers.complete(folder, explicitExtensions: explicitExtensions)
         try checkScorers(folder, file: file)
         return folder
     }

@@ -75,6 +75,26 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v3 skipped checks") { db in
+            // A suite that measured nothing is stored as `skipped`; SQLite cannot change a CHECK, so the table is
+            // rebuilt with its rows.
+            try db.execute(
+                sql: """
+                    CREATE TABLE check_result_new (
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        suite TEXT NOT NULL,
+                        verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'warn', 'fail', 'error', 'skipped')),
+                        summary TEXT NOT NULL,
+                        metrics TEXT NOT NULL,
+                        PRIMARY KEY (run_id, suite)
+                    );
+                    INSERT INTO check_result_new (run_id, suite, verdict, summary, metrics)
+                        SELECT run_id, suite, verdict, summary, metrics FROM check_result;
+                    DROP TABLE check_result;
+                    ALTER TABLE check_result_new RENAME TO check_result;
+                    """
+            )
+        }
         return migrator
     }
 }

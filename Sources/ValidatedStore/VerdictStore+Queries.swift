@@ -41,7 +41,10 @@ public struct VerdictQueries: Sendable {
         configuration.readonly = !writable
         configuration.busyMode = .timeout(10)
         do {
-            database = try DatabasePool(path: path, configuration: configuration)
+            database = try DatabasePool(
+                path: writable ? path : VerdictStore.readablePath(path),
+                configuration: configuration
+            )
         } catch {
             throw StoreError(description: "\(path): cannot open the store (\(error)); check its permissions")
         }

@@ -2,6 +2,7 @@
 // (one transaction per verdict, checks and promotion) can be read together; reads live in VerdictStore+Queries.
 import Foundation
 import GRDB
+import Glibc
 import ValidatedCore
 
 /// The daemon's SQLite store: models, the durable run queue, verdicts, champions and the heartbeat.
@@ -40,13 +41,25 @@ public struct VerdictStore: Sendable {
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
         do {
-            database = try DatabasePool(path: path, configuration: configuration)
+            database = try DatabasePool(path: Self.readablePath(path), configuration: configuration)
         } catch {
             throw StoreError(
                 description:
                     "\(path): cannot open the store read-only (\(error)); check that it is the daemon's SQLite store and that your user may read it and its folder"
             )
         }
+    }
+
+    /// `path`, or an `immutable` SQLite URI for it when no daemon has it open (no `-shm` file) and the caller may
+    /// not write its directory: a reader of a WAL store must create the `-shm` file otherwise, and a member of
+    /// the daemon's group reading a stopped daemon's store would get "attempt to write a readonly database".
+    static func readablePath(_ path: String) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !FileManager.default.fileExists(atPath: path + "-shm"),
+            access(directory.isEmpty ? "." : directory, W_OK) != 0,
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["?", "#"]))
+        else { return path }
+        return "file:\(encoded)?immutable=1"
     }
 
     /// How a newly arrived file was recorded.

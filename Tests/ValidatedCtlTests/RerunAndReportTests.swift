@@ -85,7 +85,17 @@ import ValidatedTestSupport
         // The store has both models' scores on the folder's evaluation set, so both ROC curves are drawn.
         #expect(html.contains("<polyline class=\"curve c0\""))
         #expect(html.contains("<polyline class=\"curve c1\""))
-        #expect(html.contains("DeLong p (challenger worse)"))
+        #expect(html.contains("DeLong p (two-sided)"))
+        // The header names the suites that did not pass; their summaries appear once, in the table.
+        let store = try VerdictStore(readOnlyPath: layout.database)
+        let run = try #require(try store.runs(modelID: try store.findModel("02-artefact.safetensors").id).first)
+        for check in try store.checks(runID: run.id) {
+            let escaped = check.summary.replacingOccurrences(of: "&", with: "&amp;")
+                .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+            let header = html.components(separatedBy: "</header>")[0]
+            #expect(header.components(separatedBy: escaped).count - 1 == 1, "\(check.suite): \(escaped)")
+        }
         // Stability: a bar per measured document (2 in this configuration) across seeds, and with its edits.
         let stability = String(html[try #require(html.range(of: "id=\"stability\"")).upperBound...])
         #expect(stability.contains("<figure class=\"stability\"><svg"))
