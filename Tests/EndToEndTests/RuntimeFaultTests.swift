@@ -16,10 +16,10 @@ import ValidatedTestSupport
         try Data(contentsOf: Fixtures.repository.appendingPathComponent("demo/checkpoints/" + name))
     }
 
-    /// Writes `data` as `.name.part` and renames it to `name` in `folder`.
+    /// Writes `data` as `.name.part` and renames it to `name` in `folder`, over a file of that name (as `mv`).
     static func drop(_ data: Data, as name: String, in folder: String) throws {
         try data.write(to: URL(fileURLWithPath: folder + "/." + name + ".part"))
-        try FileManager.default.moveItem(atPath: folder + "/." + name + ".part", toPath: folder + "/" + name)
+        #expect(rename(folder + "/." + name + ".part", folder + "/" + name) == 0)
     }
 
     static func entries(_ messageID: String, pid: Int32) throws -> [[String: String]] {
