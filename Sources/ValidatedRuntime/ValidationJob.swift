@@ -172,6 +172,12 @@ public struct ValidationJob: Sendable {
         )
         var report = await Validator.validate(request, progress: progress)
         if replaced, let championProblem, report.verdict != .error { report.summary += "; \(championProblem)" }
+        if resources.cutTexts > 0, report.verdict != .error {
+            let limit = settings.maxTextCharacters
+            report.summary +=
+                "; \(resources.cutTexts) evaluation text(s) longer than \(limit) characters were cut to it "
+                + "([Run] MaxTextChars=\(limit))"
+        }
         return ValidationOutcome(
             path: modelPath,
             sha256: model.sha256,
@@ -279,7 +285,8 @@ public struct JobRecipe: Sendable {
         let resources = try FolderResources.load(
             evaluationSet: evaluationSet,
             fields: fields,
-            bannedTokens: bannedTokens
+            bannedTokens: bannedTokens,
+            maxTextCharacters: settings.maxTextCharacters
         )
         var job = ValidationJob(
             modelPath: modelPath,

@@ -324,4 +324,37 @@ import ValidatedTestSupport
         #expect(try store.status().heartbeat?.status.contains("cannot validate") == false)
         try await layout.stop(daemon)
     }
+
+    /// W1: an evaluation text of 2 MB is cut to `[Run] MaxTextChars=`, and the verdict names the limit and how
+    /// many texts it cut.
+    @Test(.timeLimit(.minutes(3)))
+    func aHugeEvaluationTextIsCutAndTheVerdictNamesTheLimit() async throws {
+        try Journald.ensureRunning()
+        let evaluation = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: evaluation) }
+        let demo = try String(
+            contentsOf: Fixtures.repository.appendingPathComponent("demo/eval.jsonl"),
+            encoding: .utf8
+        )
+        let huge = String(repeating: "Posting-Host: nntp.cs.example.edu ", count: 60_000)
+        let lines = demo.split(separator: "\n").enumerated().map { index, line in
+            index == 2 ? #"{"id": "huge", "text": "\#(huge)", "label": 1}"# : String(line)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: evaluation, atomically: true, encoding: .utf8)
+        let layout = try DaemonLayout(
+            mainFile: DaemonLayout.mainFile(floor: "0.70") + "\n[Run]\nMaxTextChars=2000\n",
+            evaluationSet: evaluation
+        )
+        defer { layout.directory.remove() }
+        let (daemon, _) = try await layout.startReady()
+        defer { daemon.terminate(signal: SIGKILL) }
+        try layout.dropCheckpoints(1)
+        let store = try VerdictStore(readOnlyPath: layout.database)
+        try await waitUntil(timeout: .seconds(120), "the verdict") { try store.status().recent.count == 1 }
+        let run = try #require(try store.status().recent.first)
+        #expect(run.verdict != .error, "\(run.summary ?? "")")
+        #expect(run.summary?.contains("1 evaluation text(s) longer than 2000 characters") == true, "\(run.summary ?? "")")
+        #expect(run.summary?.contains("MaxTextChars=2000") == true)
+        try await layout.stop(daemon)
+    }
 }
