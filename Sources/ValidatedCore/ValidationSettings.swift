@@ -193,6 +193,10 @@ public struct ValidationSettings: Sendable, Equatable {
     /// ends in an `error` verdict naming the limit, so that one huge document or a slow model cannot stall a
     /// folder. Default 3600.
     public var runTimeoutSeconds: Double
+    /// The longest evaluation text used, in characters: a longer one is cut to it (and the verdict says how many
+    /// were), so that one huge text cannot make the run's explanations run out of time or memory. Default
+    /// 100,000.
+    public var maxTextCharacters: Int = 100_000
 
     /// Creates settings; each suite's defaults unless given.
     public init(

@@ -37,6 +37,8 @@ public enum Daemon {
 
         let state = SharedState(configuration: configuration)
         let signal = WorkSignal()
+        let health = FolderHealth(state: state, signal: signal, logger: logger)
+        health.checkAll()
         // One hasher for the intake and the worker: a checkpoint is hashed once, when it arrives.
         let hasher = CheckpointHasher()
         let intake = ModelIntake(store: store, signal: signal, logger: logger, hasher: hasher)
@@ -72,18 +74,27 @@ public enum Daemon {
             signal: signal,
             status: reporter,
             logger: logger,
-            hasher: hasher
+            hasher: hasher,
+            health: health
         )
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
             watch,
             worker,
-            HeartbeatService(state: state, notifier: notifier, status: reporter, signal: signal, logger: logger),
+            HeartbeatService(
+                state: state,
+                notifier: notifier,
+                status: reporter,
+                signal: signal,
+                health: health,
+                logger: logger
+            ),
             ReloadService(
                 hangups: hangups,
                 configurationFile: configurationFile,
                 state: state,
                 notifier: notifier,
+                health: health,
                 logger: logger
             ),
             // Last, so it is the first to hear of a graceful shutdown.
@@ -131,7 +142,12 @@ extension Daemon {
                     atPath: (path as NSString).deletingLastPathComponent,
                     withIntermediateDirectories: true
                 )
-                let store = try VerdictStore(path: path)
+                let store = try VerdictStore(path: path) { message in
+                    logger.critical(
+                        "\(message)",
+                        metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeRecreated.rawValue)"]
+                    )
+                }
                 let requeued = try store.requeueInterrupted()
                 if requeued > 0 { logger.notice("Requeued \(requeued) run(s) interrupted by the last stop") }
                 return store

@@ -12,6 +12,8 @@ struct HeartbeatService: Service {
     let notifier: SystemdNotifier
     let status: StatusReporter
     let signal: WorkSignal
+    /// Checks again, on every beat, the folders whose evaluation set or banned-token list could not be used.
+    let health: FolderHealth
     let logger: Logger
 
     func run() async throws {
@@ -19,6 +21,7 @@ struct HeartbeatService: Service {
         let watchdog = notifier.watchdogInterval
         let period = watchdog.map { min(heartbeat, $0 / 2) } ?? heartbeat
         while !Task.isCancelled {
+            health.recheckBlocked()
             status.beat()
             signal.notify()
             if let watchdog {

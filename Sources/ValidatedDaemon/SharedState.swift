@@ -13,6 +13,8 @@ final class SharedState: Sendable {
         var busySince: ContinuousClock.Instant?
         /// Until when the run in progress may take without showing progress: its limit, and a minute to stop.
         var runDeadline: ContinuousClock.Instant?
+        /// Folders whose evaluation set or banned-token list cannot be used, with the reason.
+        var folderProblems: [String: String] = [:]
     }
 
     private let values: Mutex<Values>
@@ -32,6 +34,19 @@ final class SharedState: Sendable {
 
     func folder(named name: String) -> FolderConfiguration? {
         configuration.folders.first { $0.name == name }
+    }
+
+    /// Folders whose evaluation set or banned-token list cannot be used, with the reason: their runs wait.
+    var folderProblems: [String: String] {
+        get { values.withLock { $0.folderProblems } }
+    }
+
+    /// Records `problem` (or `nil` once fixed) for `folder`; the problem it had before.
+    func record(problem: String?, folder: String) -> String? {
+        values.withLock { values in
+            defer { values.folderProblems[folder] = problem }
+            return values.folderProblems[folder]
+        }
     }
 
     var lastVerdict: String {

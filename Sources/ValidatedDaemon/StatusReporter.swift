@@ -21,6 +21,9 @@ struct StatusReporter: Sendable {
         var line = "queue \(counts.queued)"
         if let current { line += ", validating \(ValidationWorker.fileName(current))" }
         line += ", last verdict: \(state.lastVerdict)"
+        for (folder, problem) in state.folderProblems.sorted(by: { $0.key < $1.key }) {
+            line += "; folder \(folder) cannot validate (its checkpoints wait): \(problem)"
+        }
         return line
     }
 

@@ -18,6 +18,8 @@ struct ValidationWorker: Service {
     let logger: Logger
     /// The hasher the intake fingerprinted the queued checkpoints with: a run finds their hash there.
     let hasher: CheckpointHasher
+    /// Told when a folder's evaluation set or banned-token list cannot be used; its runs then wait.
+    let health: FolderHealth
     /// A test hook (`VALIDATED_TEST_WEDGE_WORKER=1`): the worker blocks forever on its first run, so tests can
     /// see the watchdog pings stop.
     var wedgeForTesting = false
@@ -30,9 +32,18 @@ struct ValidationWorker: Service {
         repeat {
             while !Task.isCancelled, let run = await claim() {
                 state.markProgress()
-                guard let outcome = await abandonOnCancel({ [self] in await validate(run) }) else {
+                guard let result = await abandonOnCancel({ [self] in await validate(run) }) else {
                     logger.notice("Stopping during run \(run.id); it will be redone at the next start")
                     return
+                }
+                guard let outcome = result else {
+                    // Its folder cannot validate: back to the queue, where it waits for the fix.
+                    state.record(currentModel: nil)
+                    status.publish(current: nil)
+                    guard await StoreRetry(logger: logger).run("return run \(run.id) to the queue", {
+                        try store.unclaim(runID: run.id)
+                    }) != nil else { return }
+                    continue
                 }
                 guard await finish(run, outcome) else { return }
             }
@@ -41,7 +52,10 @@ struct ValidationWorker: Service {
     }
 
     private func claim() async -> RunRecord? {
-        await StoreRetry(logger: logger).run("read the queue") { try store.claimNextRun() } ?? nil
+        let blocked = Array(state.folderProblems.keys)
+        return await StoreRetry(logger: logger).run("read the queue") {
+            try store.claimNextRun(skipping: blocked)
+        } ?? nil
     }
 
     private struct Outcome: Sendable {
@@ -51,7 +65,8 @@ struct ValidationWorker: Service {
         var evaluationFingerprint: String?
     }
 
-    private func validate(_ run: RunRecord) async -> Outcome {
+    /// Validates `run`; `nil` when its folder's evaluation set or banned-token list cannot be used.
+    private func validate(_ run: RunRecord) async -> Outcome? {
         state.record(currentModel: run.model.path)
         status.publish(current: run.model.path)
         guard let folder = state.folder(named: run.model.folder) else {
@@ -69,6 +84,7 @@ struct ValidationWorker: Service {
         let champion = (try? store.champion(folder: folder.name)).flatMap { $0?.id == run.model.id ? nil : $0 }
         var recipe = JobRecipe(modelPath: run.model.path, folder: folder)
         recipe.championPath = champion?.path
+        recipe.championSHA256 = champion?.sha256
         if let id = champion?.id {
             recipe.storedChampionScores = { [store] fingerprint in
                 try? store.cachedScores(modelID: id, evalFingerprint: fingerprint)
@@ -79,16 +95,8 @@ struct ValidationWorker: Service {
             // Waiting for a scorer within its time limits is progress: the watchdog is for a wedged worker.
             job = try recipe.job(hasher: hasher) { [state] in state.markProgress() }
         } catch {
-            return Outcome(
-                result: ValidationOutcome(
-                    path: run.model.path,
-                    sha256: run.model.sha256,
-                    report: .failure("\(error)"),
-                    championProblem: nil
-                ),
-                folder: folder,
-                champion: champion
-            )
+            health.blocked(folder, by: error)
+            return nil
         }
         while wedgeForTesting { usleep(1_000_000) }
         state.markRunStarted(limit: folder.settings.runTimeoutSeconds)
@@ -141,7 +149,12 @@ struct ValidationWorker: Service {
             return false
         }
         if let problem = outcome.result.championProblem {
-            logger.warning("\(problem)", metadata: ["VALIDATED_MODEL": "\(run.model.path)"])
+            var metadata: Logger.Metadata = ["VALIDATED_MODEL": "\(run.model.path)"]
+            if outcome.result.championReplaced {
+                metadata["MESSAGE_ID"] = "\(ValidatedMessageID.championChanged.rawValue)"
+                metadata["VALIDATED_FOLDER"] = "\(run.model.folder)"
+            }
+            logger.warning("\(problem)", metadata: metadata)
         }
         announce(run, report)
         if promote {

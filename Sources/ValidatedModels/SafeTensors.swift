@@ -60,12 +60,18 @@ public struct SafeTensors: Sendable {
         }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        // The length is the file's own bytes: not repeated in the message, which is stored and shown, so that a
+        // link to a file that is not a checkpoint (say /etc/shadow) cannot leak its first bytes.
         guard headerLength <= UInt64(limits.maxHeaderBytes) else {
-            throw fail("header length \(headerLength) exceeds the limit of \(limits.maxHeaderBytes) bytes")
+            throw fail(
+                "not a safetensors file: its first 8 bytes, read as the header length, exceed the limit of "
+                    + "\(limits.maxHeaderBytes) bytes"
+            )
         }
         guard 8 + Int(headerLength) <= bytes.count else {
             throw fail(
-                "header length \(headerLength) runs past the end of the file of \(bytes.count) bytes (truncated file?)"
+                "not a safetensors file, or a truncated one: the header length in its first 8 bytes runs past the end "
+                    + "of the file of \(bytes.count) bytes"
             )
         }
         let headerBytes = Data(bytes[8..<(8 + Int(headerLength))])

@@ -93,7 +93,8 @@ public enum ConfigurationKeys {
     static let run = SettingSection<ValidationSettings>(
         "Run",
         [
-            .number("TimeoutSec", \.runTimeoutSeconds, in: 1...604_800)
+            .number("TimeoutSec", \.runTimeoutSeconds, in: 1...604_800),
+            .integer("MaxTextChars", \.maxTextCharacters, in: 100...1_000_000_000),
         ]
     )
 

@@ -11,14 +11,20 @@ public struct FolderResources: Sendable {
     public var banned: BannedTokenList
     /// The label value of the positive class, which the model's classes must include.
     public var positiveLabel: String
+    /// Evaluation texts cut to the text limit (see ``load(evaluationSet:fields:bannedTokens:maxTextCharacters:)``).
+    public var cutTexts = 0
 
     /// Reads the evaluation set and banned-token list named by `folder`.
     ///
+    /// - Parameter maxTextCharacters: Texts longer than this are cut to their first `maxTextCharacters`
+    ///   characters (``ValidationSettings/maxTextCharacters``); the fingerprint then names the limit, so scores
+    ///   stored for the cut set are never taken for the whole one's.
     /// - Throws: ``ResourceError`` naming the file, and the line for a malformed entry.
     public static func load(
         evaluationSet: String,
         fields: EvaluationFields,
-        bannedTokens: String?
+        bannedTokens: String?,
+        maxTextCharacters: Int? = nil
     ) throws(ResourceError) -> FolderResources {
         guard let data = FileManager.default.contents(atPath: evaluationSet) else {
             throw ResourceError(
@@ -45,12 +51,26 @@ public struct FolderResources: Sendable {
                 throw ResourceError(description: "\(error)")
             }
         }
-        return FolderResources(
+        var resources = FolderResources(
             evaluation: evaluation,
             evaluationFingerprint: SHA256.hex(SHA256.hash(bytes)),
             banned: banned,
             positiveLabel: fields.positiveLabel
         )
+        if let maxTextCharacters { resources.cut(toCharacters: maxTextCharacters, bytes: bytes) }
+        return resources
+    }
+
+    /// Cuts every text longer than `limit` characters to its first `limit`, and marks the fingerprint.
+    private mutating func cut(toCharacters limit: Int, bytes: [UInt8]) {
+        for index in evaluation.documents.indices {
+            let text = evaluation.documents[index].text
+            // A text of at most `limit` bytes has at most `limit` characters: most are settled without counting.
+            guard text.utf8.count > limit, text.count > limit else { continue }
+            evaluation.documents[index].text = String(text.prefix(limit))
+            cutTexts += 1
+        }
+        if cutTexts > 0 { evaluationFingerprint = SHA256.hex(SHA256.hash(bytes + Array("\0cut:\(limit)".utf8))) }
     }
 }
 

@@ -11,13 +11,22 @@ public struct ValidationOutcome: Sendable {
     public var report: ValidationReport
     /// Why the champion could not be used, when there was one and it could not be loaded.
     public var championProblem: String?
+    /// Whether that is because the champion's file no longer holds the content it was promoted with.
+    public var championReplaced: Bool
 
     /// Creates an outcome.
-    public init(path: String, sha256: String?, report: ValidationReport, championProblem: String?) {
+    public init(
+        path: String,
+        sha256: String?,
+        report: ValidationReport,
+        championProblem: String?,
+        championReplaced: Bool = false
+    ) {
         self.path = path
         self.sha256 = sha256
         self.report = report
         self.championProblem = championProblem
+        self.championReplaced = championReplaced
     }
 }
 
@@ -28,6 +37,8 @@ public struct ValidationJob: Sendable {
     public var modelPath: String
     /// The current champion's file, if the folder has one.
     public var championPath: String?
+    /// The champion's SHA-256 as stored when it was promoted: a champion file whose content differs is not used.
+    public var championSHA256: String?
     /// The champion's stored scores on this evaluation set; when given, the champion is not scored again, and
     /// loaded only to explain it for the spurious suite's new reasons (``SpuriousSettings/newReasonTop`` above 0).
     public var championScores: [Double]?
@@ -142,23 +153,9 @@ public struct ValidationJob: Sendable {
                 championProblem: nil
             )
         }
-        var championProblem: String?
-        let champion: LoadedModel?
         // Stored scores are of the positive class: a multi-class set needs the champion itself.
         let championScores = resources.evaluation.isMultiClass ? nil : championScores
-        if let championPath, championScores == nil || settings.spurious.newReasonTop > 0 {
-            do {
-                champion = try loader.load(championPath)
-            } catch {
-                champion = nil
-                championProblem =
-                    championScores == nil
-                    ? "champion \(error); judged on the AUC floor only"
-                    : "champion \(error); compared on its stored scores, without new reasons"
-            }
-        } else {
-            champion = nil
-        }
+        let (champion, championProblem, replaced) = loadChampion(loader: loader, storedScores: championScores)
         defer {
             model.close()
             champion?.close()
@@ -173,13 +170,50 @@ public struct ValidationJob: Sendable {
             banned: resources.banned,
             settings: settings
         )
-        let report = await Validator.validate(request, progress: progress)
+        var report = await Validator.validate(request, progress: progress)
+        if replaced, let championProblem, report.verdict != .error { report.summary += "; \(championProblem)" }
+        if resources.cutTexts > 0, report.verdict != .error {
+            let limit = settings.maxTextCharacters
+            report.summary +=
+                "; \(resources.cutTexts) evaluation text(s) longer than \(limit) characters were cut to it "
+                + "([Run] MaxTextChars=\(limit))"
+        }
         return ValidationOutcome(
             path: modelPath,
             sha256: model.sha256,
             report: report,
-            championProblem: championProblem
+            championProblem: championProblem,
+            championReplaced: replaced
         )
+    }
+
+    /// Loads the champion when it is needed (no stored scores, or new reasons to find), and checks that its file
+    /// still holds the content it was promoted with: one that does not is never used as the champion.
+    ///
+    /// - Returns: The champion, why it could not be used, and whether that is because its content changed.
+    private func loadChampion(
+        loader: ModelLoader,
+        storedScores: [Double]?
+    ) -> (LoadedModel?, String?, Bool) {
+        guard let championPath, storedScores == nil || settings.spurious.newReasonTop > 0 else {
+            return (nil, nil, false)
+        }
+        let fallback =
+            storedScores == nil
+            ? "judged on the AUC floor only" : "compared on its stored scores, without new reasons"
+        let champion: LoadedModel
+        do {
+            champion = try loader.load(championPath)
+        } catch {
+            return (nil, "champion \(error); \(fallback)", false)
+        }
+        guard let expected = championSHA256, champion.sha256 != expected else { return (champion, nil, false) }
+        champion.close()
+        let problem =
+            "champion file \(championPath) no longer holds the champion (sha256 \(champion.sha256.prefix(12)) ≠ "
+            + "stored \(expected.prefix(12))); \(fallback); put the champion's file back or promote another model "
+            + "(validatectl promote)"
+        return (nil, problem, true)
     }
 }
 
@@ -202,6 +236,8 @@ public struct JobRecipe: Sendable {
     public var scorers: [String: ScorerCommand]
     /// The champion's file or folder, if there is one.
     public var championPath: String?
+    /// The champion's stored SHA-256, checked against its file before it is used.
+    public var championSHA256: String?
     /// The champion's stored scores on the evaluation set with the given fingerprint, from the store; `nil`
     /// (or a `nil` answer) has the champion scored again.
     public var storedChampionScores: (@Sendable (_ evaluationFingerprint: String) -> [Double]?)?
@@ -249,7 +285,8 @@ public struct JobRecipe: Sendable {
         let resources = try FolderResources.load(
             evaluationSet: evaluationSet,
             fields: fields,
-            bannedTokens: bannedTokens
+            bannedTokens: bannedTokens,
+            maxTextCharacters: settings.maxTextCharacters
         )
         var job = ValidationJob(
             modelPath: modelPath,
@@ -257,6 +294,7 @@ public struct JobRecipe: Sendable {
             resources: resources,
             settings: settings
         )
+        job.championSHA256 = championSHA256
         job.loader = ModelLoader(scorers: scorers, hasher: hasher, whileWaitingForScorers: whileWaitingForScorers)
         if championPath != nil { job.championScores = storedChampionScores?(resources.evaluationFingerprint) }
         return job

@@ -10,21 +10,19 @@ import ValidatedCore
 /// Every method is one transaction, so a crash never leaves a verdict half-written. The daemon opens it
 /// read-write (WAL mode); `validatectl` opens it read-only and works while the daemon writes.
 public struct VerdictStore: Sendable {
-    private let database: any DatabaseWriter
+    private let connection: StoreConnection
 
-    /// Opens (creating if needed) and migrates the store at `path`.
+    /// Opens (creating if needed, `0640` whatever the umask) and migrates the store at `path`.
     ///
+    /// - Parameter onRecreated: Told, with what happened and what to do, when the store file was deleted while
+    ///   open and has been written again at `path` from the open copy (see ``StoreConnection``).
     /// - Throws: ``StoreError`` naming the file when it cannot be opened or migrated.
-    public init(path: String) throws(StoreError) {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
+    public init(path: String, onRecreated: @escaping @Sendable (String) -> Void = { _ in }) throws(StoreError) {
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try Migrations.migrator.migrate(pool)
-            database = pool
+            connection = try StoreConnection(path: path, configuration: Self.configuration, onRecreated: onRecreated)
+            try Migrations.migrator.migrate(connection.reader)
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError(
                 description: "\(path): cannot open the store (\(error)); check the directory exists and is writable"
@@ -32,16 +30,27 @@ public struct VerdictStore: Sendable {
         }
     }
 
+    @Sendable private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
     /// Opens an existing store read-only, for readers such as `validatectl`.
     public init(readOnlyPath path: String) throws(StoreError) {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(description: "\(path): no store here yet; has validated run with this configuration?")
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
         do {
-            database = try DatabasePool(path: Self.readablePath(path), configuration: configuration)
+            connection = try StoreConnection(readOnlyPath: Self.readablePath(path)) {
+                var configuration = Configuration()
+                configuration.readonly = true
+                configuration.busyMode = .timeout(10)
+                return configuration
+            }
         } catch {
             throw StoreError(
                 description:
@@ -62,6 +71,10 @@ public struct VerdictStore: Sendable {
         return "file:\(encoded)?immutable=1"
     }
 
+    private func read<T>(_ body: (Database) throws -> T) throws -> T { try connection.reader.read(body) }
+
+    private func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try connection.write(body) }
+
     /// How a newly arrived file was recorded.
     public enum EnqueueResult: Sendable, Equatable {
         /// A new model, with a queued run.
@@ -78,7 +91,7 @@ public struct VerdictStore: Sendable {
         size: Int,
         at date: Date = Date()
     ) throws -> EnqueueResult {
-        try database.write { db in
+        try write { db in
             if let existing = try Int64.fetchOne(
                 db,
                 sql: "SELECT id FROM model WHERE folder = ? AND sha256 = ?",
@@ -104,16 +117,26 @@ public struct VerdictStore: Sendable {
     /// - Returns: How many runs were requeued.
     @discardableResult
     public func requeueInterrupted() throws -> Int {
-        try database.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE run SET state = 'queued', started_at = NULL WHERE state = 'running'")
             return db.changesCount
         }
     }
 
-    /// Takes the oldest queued run and marks it running.
-    public func claimNextRun(at date: Date = Date()) throws -> RunRecord? {
-        try database.write { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE state = 'queued' ORDER BY id LIMIT 1")
+    /// Takes the oldest queued run, of a folder not in `skipping`, and marks it running.
+    public func claimNextRun(skipping folders: [String] = [], at date: Date = Date()) throws -> RunRecord? {
+        try write { db in
+            let placeholders = folders.map { _ in "?" }.joined(separator: ",")
+            let others = folders.isEmpty ? "" : "AND model.folder NOT IN (\(placeholders))"
+            guard
+                let id = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT run.id FROM run JOIN model ON model.id = run.model_id
+                        WHERE run.state = 'queued' \(others) ORDER BY run.id LIMIT 1
+                        """,
+                    arguments: StatementArguments(folders)
+                )
             else { return nil }
             try db.execute(
                 sql: "UPDATE run SET state = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ?",
@@ -123,9 +146,22 @@ public struct VerdictStore: Sendable {
         }
     }
 
+    /// Returns a claimed run to the queue without counting the attempt (its folder cannot validate yet).
+    public func unclaim(runID: Int64) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE run SET state = 'queued', started_at = NULL, attempts = MAX(attempts - 1, 0)
+                    WHERE id = ? AND state = 'running'
+                    """,
+                arguments: [runID]
+            )
+        }
+    }
+
     /// Stores a finished run's verdict, its checks and, if asked, the promotion — all or nothing.
     public func complete(_ completion: RunCompletion, at date: Date = Date()) throws {
-        try database.write { db in
+        try write { db in
             let state: RunState = completion.verdict == .error ? .failed : .done
             try db.execute(
                 sql: """
@@ -184,7 +220,7 @@ public struct VerdictStore: Sendable {
 
     /// Makes `modelID` its folder's champion.
     public func promote(modelID: Int64, reason: PromotionReason, at date: Date = Date()) throws {
-        try database.write { db in
+        try write { db in
             guard
                 let folder = try String.fetchOne(db, sql: "SELECT folder FROM model WHERE id = ?", arguments: [modelID])
             else { throw StoreError(description: "model \(modelID) does not exist") }
@@ -203,7 +239,7 @@ public struct VerdictStore: Sendable {
     /// - Throws: ``StoreError`` when the folder has no champion or no earlier one.
     @discardableResult
     public func rollback(folder: String, at date: Date = Date()) throws -> ModelRecord {
-        try database.write { db in
+        try write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -246,7 +282,7 @@ public struct VerdictStore: Sendable {
 
     /// Every champion change of `folder`, oldest first, with the run that justified it.
     public func promotions(folder: String) throws -> [(promotion: PromotionRecord, run: RunRecord?)] {
-        try database.read { db in
+        try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -264,13 +300,13 @@ public struct VerdictStore: Sendable {
 
     /// The folders that have models.
     public func folders() throws -> [String] {
-        try database.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT folder FROM model ORDER BY folder") }
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT folder FROM model ORDER BY folder") }
     }
 
     /// A model's stored scores on the evaluation set with `evalFingerprint`; `nil` when it was never scored on
     /// exactly that set (a changed evaluation set has another fingerprint, so old scores are never used).
     public func cachedScores(modelID: Int64, evalFingerprint: String) throws -> [Double]? {
-        try database.read { db in
+        try read { db in
             try Data.fetchOne(
                 db,
                 sql: "SELECT scores FROM score_cache WHERE model_id = ? AND eval_fingerprint = ?",
@@ -301,12 +337,12 @@ public struct VerdictStore: Sendable {
 
     /// The current champion of `folder`, if it has one.
     public func champion(folder: String) throws -> ModelRecord? {
-        try database.read { db in try Self.champion(folder: folder, db)?.model }
+        try read { db in try Self.champion(folder: folder, db)?.model }
     }
 
     /// Writes the daemon's heartbeat.
     public func beat(_ heartbeat: Heartbeat) throws {
-        try database.write { db in
+        try write { db in
             try db.execute(
                 sql: """
                     INSERT INTO heartbeat (id, pid, started_at, beat_at, status, folders) VALUES (1, ?, ?, ?, ?, ?)
@@ -323,7 +359,7 @@ public struct VerdictStore: Sendable {
 
     /// Counts of queued and running runs.
     public func queueCounts() throws -> (queued: Int, running: Int) {
-        try database.read { db in
+        try read { db in
             let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'queued'") ?? 0
             let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'running'") ?? 0
             return (queued, running)
@@ -332,7 +368,7 @@ public struct VerdictStore: Sendable {
 
     /// Everything `validatectl status` shows.
     public func status(recent limit: Int = 10) throws -> StatusSnapshot {
-        try database.read { db in
+        try read { db in
             let heartbeat = try Row.fetchOne(db, sql: "SELECT * FROM heartbeat WHERE id = 1").map { row in
                 Heartbeat(
                     pid: row["pid"],
@@ -366,7 +402,7 @@ public struct VerdictStore: Sendable {
     ///
     /// - Throws: ``StoreError`` when nothing or more than one model matches.
     public func findModel(_ query: String) throws -> ModelRecord {
-        try database.read { db in
+        try read { db in
             let isHex = query.count >= 6 && query.allSatisfy(\.isHexDigit)
             let rows = try Row.fetchAll(
                 db,
@@ -393,7 +429,7 @@ public struct VerdictStore: Sendable {
 
     /// The runs of a model, newest first.
     public func runs(modelID: Int64) throws -> [RunRecord] {
-        try database.read { db in
+        try read { db in
             let ids = try Int64.fetchAll(
                 db,
                 sql: "SELECT id FROM run WHERE model_id = ? ORDER BY id DESC",
@@ -405,7 +441,7 @@ public struct VerdictStore: Sendable {
 
     /// A run's per-suite results.
     public func checks(runID: Int64) throws -> [CheckRecord] {
-        try database.read { db in
+        try read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM check_result WHERE run_id = ? ORDER BY rowid",
@@ -416,14 +452,14 @@ public struct VerdictStore: Sendable {
 
     /// A model by row id.
     public func model(id: Int64) throws -> ModelRecord? {
-        try database.read { db in
+        try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [id]).map { ModelRecord(row: $0) }
         }
     }
 
     /// Runs `PRAGMA integrity_check` and returns its rows (`["ok"]` when healthy).
     public func integrityCheck() throws -> [String] {
-        try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
     }
 
     // MARK: - Row mapping, inside a transaction

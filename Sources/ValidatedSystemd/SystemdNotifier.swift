@@ -56,4 +56,13 @@ public enum ValidatedMessageID: String, CaseIterable, Sendable {
     case configRejected = "a88d6ced47544d9f97586b6e1b3ab65d"
     /// The store could not be read or written.
     case storeError = "bb81273c51ad49ff8a0180060034a7a2"
+    /// The store file was deleted while the daemon used it, and was written again from the open copy.
+    case storeRecreated = "817dd760235d446c9e919e92b01d4d8e"
+    /// A file in a watched folder is not validated: its name is not UTF-8, it is too large, not a regular file,
+    /// or a link that leads nowhere.
+    case checkpointRefused = "c755d90c2ab5463baa820e7c652a5bf7"
+    /// The champion's file no longer holds the content it was promoted with.
+    case championChanged = "a477bcb18edc4f7fb3e67e781a5d25c2"
+    /// A folder's evaluation set or banned-token list cannot be used: its checkpoints wait until it is fixed.
+    case folderProblem = "71de86e7e9254d88b0b2851936ba4ffe"
 }

@@ -28,6 +28,9 @@ public enum WatchEvent: Sendable, Equatable {
     case rescanNeeded(folder: String)
     /// The folder was deleted or moved away.
     case folderGone(folder: String)
+    /// A file with a checkpoint's name that will not be validated, and why (see ``FolderWatcher/refusal(_:)``).
+    /// `path` shows a name that is not UTF-8 with `\u{FFFD}` in place of its bad bytes.
+    case refused(path: String, folder: String, reason: String)
 }
 
 /// A watcher that cannot start.
@@ -165,17 +168,74 @@ public final class FolderWatcher: Sendable {
     /// The checkpoints already in `path`, sorted by name: regular files and links to regular files whose names
     /// `filter` accepts, and checkpoint folders (``FileNameFilter/acceptsFolder(_:)``).
     public static func existingCheckpoints(in path: String, filter: FileNameFilter) throws -> [String] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path)
-        } catch {
+        try scan(path, filter: filter).checkpoints
+    }
+
+    /// What a folder already holds: its checkpoints (as ``existingCheckpoints(in:filter:)``), and the files with a
+    /// checkpoint's name that are refused, each with the reason (see ``refusal(_:)``; names not valid UTF-8).
+    public static func scan(
+        _ path: String,
+        filter: FileNameFilter
+    ) throws -> (checkpoints: [String], refused: [(path: String, reason: String)]) {
+        var checkpoints: [String] = []
+        var refused: [(path: String, reason: String)] = []
+        for bytes in try rawNames(in: path) {
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                let lossy = String(decoding: bytes, as: UTF8.self)
+                if filter.accepts(lossy) || filter.acceptsFolder(lossy) {
+                    refused.append((path + "/" + lossy, nameRefusal(bytes)))
+                }
+                continue
+            }
+            let child = path + "/" + name
+            if isDirectory(child, following: false) {
+                if filter.acceptsFolder(name) { checkpoints.append(child) }
+            } else if filter.accepts(name) {
+                if let reason = refusal(child) {
+                    refused.append((child, reason))
+                } else if isRegularFile(child) {
+                    checkpoints.append(child)
+                }
+            }
+        }
+        return (checkpoints.sorted(), refused.sorted { $0.path < $1.path })
+    }
+
+    /// Whether some process has the regular file at `path` open for writing: `true` or `false` when the kernel
+    /// can tell (a read lease, `F_SETLEASE`, is refused exactly then), `nil` when it cannot tell us (the daemon
+    /// does not own the file and lacks `CAP_LEASE`, or the file is gone).
+    public static func isOpenForWriting(_ path: String) -> Bool? {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let setLease: Int32 = 1024  // F_SETLEASE, which Glibc's module does not export.
+        if fcntl(descriptor, setLease, Int32(F_RDLCK)) == 0 {
+            _ = fcntl(descriptor, setLease, Int32(F_UNLCK))
+            return false
+        }
+        return errno == EAGAIN ? true : nil
+    }
+
+    /// Seconds since the file at `path` was last modified, or `nil` when it is gone.
+    public static func secondsSinceModified(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        return Date().timeIntervalSince1970 - modified
+    }
+
+    /// The names in the folder at `path` as the bytes the file system holds.
+    private static func rawNames(in path: String) throws -> [[UInt8]] {
+        guard let directory = opendir(path) else {
             throw WatchError(description: "\(path): cannot list the folder; check it exists and is readable")
         }
-        return names.sorted().filter { name in
-            let child = path + "/" + name
-            return isDirectory(child, following: false)
-                ? filter.acceptsFolder(name) : filter.accepts(name) && isRegularFile(child)
-        }.map { path + "/" + $0 }
+        defer { closedir(directory) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name != [46], name != [46, 46] { names.append(name) }
+        }
+        return names
     }
 
     static func isDirectory(_ path: String, following: Bool) -> Bool {
@@ -240,7 +300,10 @@ public final class FolderWatcher: Sendable {
                 continue
             }
             guard let watch = folders.withLock({ $0[wd] }) else { continue }
-            let name = String(decoding: nameBytes, as: UTF8.self)
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                refuseName(Array(nameBytes), watch: watch, mask: mask)
+                continue
+            }
             if let checkpoint = watch.checkpoint {
                 checkpointChanged(checkpoint, watch: watch, wd: wd, mask: mask, name: name)
             } else {
@@ -267,13 +330,75 @@ public final class FolderWatcher: Sendable {
             return
         }
         guard folder.filter.accepts(name) else { return }
-        if mask & UInt32(IN_CREATE) != 0 {
-            // Only links count on creation; regular files count once closed.
-            guard Self.isSymbolicLink(path), Self.isRegularFile(path) else { return }
-        } else if mask & UInt32(IN_MOVED_TO) != 0 {
+        if mask & UInt32(IN_CREATE) != 0 || mask & UInt32(IN_MOVED_TO) != 0 {
+            // Regular files made in place count once closed; anything else counts (or is refused) at once.
+            if mask & UInt32(IN_CREATE) != 0, Self.fileType(path) == S_IFREG { return }
+            if let reason = Self.refusal(path) {
+                continuation.yield(.refused(path: path, folder: folder.name, reason: reason))
+                return
+            }
             guard Self.isRegularFile(path) else { return }
         }
         continuation.yield(.fileReady(path: path, folder: folder.name))
+    }
+
+    /// A file or folder whose name is not valid UTF-8 arrived: it cannot be named in the store, so it is refused
+    /// once (when complete) and the operator is told to rename it.
+    private func refuseName(_ bytes: [UInt8], watch: Watch, mask: UInt32) {
+        guard watch.checkpoint == nil, mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 else { return }
+        let lossy = String(decoding: bytes, as: UTF8.self)
+        let filter = watch.folder.filter
+        guard mask & UInt32(IN_ISDIR) != 0 ? filter.acceptsFolder(lossy) : filter.accepts(lossy) else { return }
+        continuation.yield(
+            .refused(path: watch.folder.path + "/" + lossy, folder: watch.folder.name, reason: Self.nameRefusal(bytes))
+        )
+    }
+
+    /// Why a name that is not valid UTF-8 is refused, with its bytes in hex.
+    static func nameRefusal(_ bytes: [UInt8]) -> String {
+        let hex = bytes.map { byte in
+            (0x20..<0x80).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
+        }.joined()
+        return "has a name (\(hex)) that is not valid UTF-8, so it cannot be stored or named in a verdict; rename "
+            + "it to a UTF-8 name and it is validated"
+    }
+
+    /// Why the file at `path`, with a checkpoint's name, cannot be validated: a FIFO, socket or device, a link
+    /// that loops, leads nowhere or to something other than a regular file. `nil` for a regular file, a link to
+    /// one, a folder, or a file that is gone.
+    public static func refusal(_ path: String) -> String? {
+        switch fileType(path) {
+        case nil, S_IFREG, S_IFDIR: return nil
+        case S_IFLNK: return linkRefusal(path)
+        default:
+            return "is a FIFO, socket or device, not a checkpoint file; only regular files (or links to them) are "
+                + "validated"
+        }
+    }
+
+    private static func linkRefusal(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            switch errno {
+            case ELOOP: return "is a symbolic link that loops; point it at the checkpoint file"
+            case ENOENT: return "is a symbolic link to nothing (its target does not exist); fix or remove the link"
+            default:
+                return "is a symbolic link the daemon cannot follow (\(String(cString: strerror(errno)))); check "
+                    + "that the daemon's user may reach its target"
+            }
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR:
+            return "is a symbolic link to a folder; rename the checkpoint folder itself into the watched folder"
+        default: return "is a symbolic link to a FIFO, socket or device, not to a checkpoint file"
+        }
+    }
+
+    /// The file type (`S_IFREG`, `S_IFLNK`, …) of `path` itself, not following a link; `nil` when it is gone.
+    static func fileType(_ path: String) -> mode_t? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
     }
 
     /// An event inside the checkpoint folder `checkpoint`: anything but a file just opened for writing, or the

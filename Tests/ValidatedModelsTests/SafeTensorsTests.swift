@@ -33,11 +33,12 @@ import ValidatedModels
         ([UInt8](repeating: 0, count: 3), "truncated: 3 bytes, a safetensors file starts with an 8-byte header length"),
         (
             [200, 0, 0, 0, 0, 0, 0, 0, 123],
-            "header length 200 runs past the end of the file of 9 bytes (truncated file?)"
+            "not a safetensors file, or a truncated one: the header length in its first 8 bytes runs past the end "
+                + "of the file of 9 bytes"
         ),
         (
             [255, 255, 255, 255, 255, 255, 255, 255],
-            "header length 18446744073709551615 exceeds the limit of 104857600 bytes"
+            "not a safetensors file: its first 8 bytes, read as the header length, exceed the limit of 104857600 bytes"
         ),
     ])
     func refusesBrokenFraming(bytes: [UInt8], reason: String) {
