@@ -1,13 +1,13 @@
 import Foundation
 
-/// A model's answers before and after the edits: P(positive class) and the predicted class per evaluation row,
-/// and per probe of a ``CounterfactualPlan``.
+/// A model's answers before and after the edits, per probe of a ``CounterfactualPlan``: P(positive class) and
+/// the predicted class of the text compared with (the document, or the probe's control) and of the edited text.
 struct CounterfactualScores: Sendable {
-    /// P(positive class) of each evaluation document.
+    /// P(positive class) of each probe's document or control.
     var before: [Double]
     /// P(positive class) of each probe's text.
     var after: [Double]
-    /// The predicted class of each evaluation document; `nil` for a model whose flips are not counted.
+    /// The predicted class of each probe's document or control; `nil` for a model whose flips are not counted.
     var predictedBefore: [Int]?
     /// The predicted class of each probe's text.
     var predictedAfter: [Int]?
@@ -45,7 +45,7 @@ enum CounterfactualCheck {
         let ours = shifts(probes, plan, rows, challenger)
         let flips = probes.filter { probe in
             guard let before = challenger.predictedBefore, let after = challenger.predictedAfter else { return false }
-            return before[plan.probes[probe].row] != after[probe]
+            return before[probe] != after[probe]
         }.count
         let signed = IntervalStatistics.pairedMean(ours.signed)
         let absolute = IntervalStatistics.pairedMean(ours.absolute)
@@ -102,7 +102,7 @@ enum CounterfactualCheck {
         var sums: [Int: (signed: Double, absolute: Double, count: Double)] = [:]
         for probe in probes {
             let row = plan.probes[probe].row
-            let shift = scores.after[probe] - scores.before[row]
+            let shift = scores.after[probe] - scores.before[probe]
             let sum = sums[row, default: (0, 0, 0)]
             sums[row] = (sum.signed + shift, sum.absolute + abs(shift), sum.count + 1)
         }

@@ -23,18 +23,9 @@ struct CounterfactualPhase {
             lime: request.settings.lime
         )
         let challenger = context.cache.classifier(request.challenger, role: .challenger, meter: clock.meter)
-        let columns = try ModelScoring.score(
-            challenger,
-            edits.probes.map(\.text),
-            plural: "counterfactual texts",
-            name: { "the counterfactual text of \(documents[edits.probes[$0].row].id)" }
-        )
-        let ours = CounterfactualScores(
-            before: scored.challengerScores,
-            after: columns[context.label],
-            predictedBefore: scored.predicted,
-            predictedAfter: ModelScoring.predictedClasses(columns)
-        )
+        let ours = try Self.scores(edits, model: challenger, label: context.label, role: "the model") {
+            (scored.challengerScores[$0], scored.predicted[$0])
+        }
         let tests = CounterfactualCheck.tests(
             edits,
             documents: documents,
@@ -42,8 +33,11 @@ struct CounterfactualPhase {
             champion: championScores(edits, scored, meter: clock.meter),
             settings: settings
         )
+        let explainedRows = explained.primary.map(\.planned.row)
         let search = ShortcutSearch(
-            rows: ExplanationPlan.spread(Array(documents.indices), count: settings.documents),
+            rows: Array(
+                Set(ExplanationPlan.spread(Array(documents.indices), count: settings.documents) + explainedRows)
+            ).sorted(),
             documents: documents,
             lime: request.settings.lime
         )
@@ -71,9 +65,9 @@ struct CounterfactualPhase {
             candidates: candidates,
             candidatesWarn: settings.candidatesWarn,
             agreement: CounterfactualAgreement.measure(
-                tests: tests,
                 candidates: candidates,
                 effects: effects,
+                explainedRows: Set(explainedRows),
                 importance: GlobalImportance(explained.primary.map(\.positive)),
                 banned: request.banned
             )
@@ -94,47 +88,91 @@ struct CounterfactualPhase {
             let label = champion.classes.firstIndex(of: request.positiveClass)
         else { return nil }
         let model = context.cache.classifier(champion, role: .champion, meter: meter)
-        guard
-            let columns = try? ModelScoring.score(
-                model,
-                edits.probes.map(\.text),
-                role: "the champion",
-                plural: "counterfactual texts",
-                name: { "counterfactual text \($0 + 1)" }
-            )
-        else { return nil }
-        return CounterfactualScores(before: before, after: columns[label])
+        return try? Self.scores(edits, model: model, label: label, role: "the champion") { (before[$0], 0) }
+    }
+
+    /// `model`'s answers to the probes' texts and controls; `original` gives an evaluation row's P(positive class)
+    /// and predicted class, scored before.
+    private static func scores(
+        _ edits: CounterfactualPlan,
+        model: CachedClassifier,
+        label: Int,
+        role: String,
+        original: (Int) -> (Double, Int)
+    ) throws -> CounterfactualScores {
+        let controls = edits.probes.compactMap(\.control)
+        let columns = try ModelScoring.score(
+            model,
+            edits.probes.map(\.text) + controls,
+            role: role,
+            plural: "counterfactual texts",
+            name: { "counterfactual text \($0 + 1)" }
+        )
+        let predicted = ModelScoring.predictedClasses(columns)
+        var before: [Double] = []
+        var predictedBefore: [Int] = []
+        var next = edits.probes.count
+        for probe in edits.probes {
+            if probe.control != nil {
+                before.append(columns[label][next])
+                predictedBefore.append(predicted[next])
+                next += 1
+            } else {
+                let (probability, predictedClass) = original(probe.row)
+                before.append(probability)
+                predictedBefore.append(predictedClass)
+            }
+        }
+        return CounterfactualScores(
+            before: before,
+            after: Array(columns[label].prefix(edits.probes.count)),
+            predictedBefore: predictedBefore,
+            predictedAfter: Array(predicted.prefix(edits.probes.count))
+        )
     }
 }
 
 /// Whether LIME's global importance ranks tokens the way erasing them moves the model (pure).
+///
+/// Both sides aggregate the same documents, the ones LIME explained, the same way: SP-LIME's importance of a token
+/// is `√Σ|weight|` over the explanations, its erasure effect `√Σ|shift|` over the same documents with the token
+/// left out (every occurrence), so a token that is frequent and a token that is strong are treated alike by both.
 enum CounterfactualAgreement {
     /// Tokens taken from each top list.
     static let top = 10
 
-    /// Kendall's τ-b between LIME's importance and the erasure effect over the banned entries erased, the
-    /// candidates, and the top tokens of LIME and of leave-one-out.
+    /// Kendall's τ-b between LIME's importance and the erasure effect over the banned entries present in the
+    /// explained documents, the candidates, and the top tokens of LIME and of the erasures.
     static func measure(
-        tests: [CounterfactualReport.Test],
         candidates: [CounterfactualReport.Candidate],
         effects: [String: (shifts: [Double], rows: [Int])],
+        explainedRows: Set<Int>,
         importance: GlobalImportance,
         banned: BannedTokenList
     ) -> CounterfactualReport.Agreement {
+        let erasure = effects.compactMapValues { effect -> Double? in
+            let total = zip(effect.shifts, effect.rows).filter { explainedRows.contains($0.1) }.reduce(0) {
+                $0 + abs($1.0)
+            }
+            return effect.rows.contains(where: explainedRows.contains) ? total.squareRoot() : nil
+        }
         var tokens: [CounterfactualReport.Agreement.Token] = []
-        var seen: Set<String> = []
-        for test in tests where test.kind == "erasure" {
-            guard let entry = banned.entries.firstIndex(of: test.entry), seen.insert(test.entry).inserted else { continue }
-            let weight = importance.ranked.filter { banned.entry(entry, matches: $0) }.map { importance.importance[$0]! }
-            tokens.append(.init(token: test.entry, importance: weight.max() ?? 0, erasureEffect: test.meanAbsShift))
+        for (entry, name) in banned.entries.enumerated() {
+            let matching = erasure.keys.filter { banned.entry(entry, matches: $0) }
+            guard !matching.isEmpty else { continue }
+            tokens.append(
+                .init(
+                    token: name,
+                    importance: matching.map { importance.importance[$0] ?? 0 }.max()!,
+                    erasureEffect: matching.map { erasure[$0]! }.max()!
+                )
+            )
         }
-        let meanAbs = effects.filter { $0.value.shifts.count >= ShortcutSearch.minimumLeftOut }.mapValues {
-            $0.shifts.reduce(0) { $0 + abs($1) } / Double($0.shifts.count)
-        }
-        let byEffect = meanAbs.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(top).map(\.key)
-        let byImportance = importance.ranked.filter { meanAbs[$0] != nil }.prefix(top)
+        let byEffect = erasure.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(top).map(\.key)
+        let byImportance = importance.ranked.filter { erasure[$0] != nil }.prefix(top)
+        var seen = Set(tokens.map(\.token))
         for token in candidates.map(\.token) + byImportance + byEffect where seen.insert(token).inserted {
-            guard let effect = meanAbs[token] else { continue }
+            guard let effect = erasure[token] else { continue }
             tokens.append(.init(token: token, importance: importance.importance[token] ?? 0, erasureEffect: effect))
         }
         let tau =

@@ -18,11 +18,15 @@ struct CounterfactualTestSpec: Sendable, Equatable {
     var inserted: String?
 }
 
-/// One edited text: its test, the evaluation row it was made from, and the text.
+/// One edited text: its test, the evaluation row it was made from, the text, and the text it is compared with
+/// when that is not the document itself.
 struct CounterfactualProbe: Sendable, Equatable {
     var test: Int
     var row: Int
     var text: String
+    /// For an injected string that holds more than banned tokens (a header line): the same injection with the
+    /// banned tokens erased from the string, so the shift is the banned tokens' and not the other words'.
+    var control: String?
 }
 
 /// The counterfactual suite's edited texts (pure): for each banned entry the documents holding it with it
@@ -69,21 +73,22 @@ struct CounterfactualPlan: Sendable {
                 continue
             }
             let lacking = documents.indices.filter { !holds[$0][entry] }
-            inject(inserted, into: lacking, limit: limit, as: name, documents: documents)
+            inject(inserted, into: lacking, limit: limit, as: name, documents: documents, lime: lime, banned: banned)
         }
         let holdingAny = documents.indices.filter { holds[$0].contains(true) }
         if entries.count > 1 {
             erase(holdingAny, limit: limit, as: Self.allEntries, documents: documents, lime: lime, where: banned.matches)
         }
         for artefact in settings.artefacts {
-            inject(artefact, into: clean, limit: limit, as: "artefact", documents: documents)
+            inject(artefact, into: clean, limit: limit, as: "artefact", documents: documents, lime: lime, banned: banned)
         }
         let words = entries.filter { banned.word(ofEntry: $0) != nil }.map { banned.entries[$0] }
         let together = settings.artefacts + words.filter { word in
             !artefactWords.contains { list in list.contains { $0.lowercased() == word.lowercased() } }
         }
         if together.count > 1 {
-            inject(together.joined(separator: " "), into: clean, limit: limit, as: Self.allEntries, documents: documents)
+            let inserted = together.joined(separator: " ")
+            inject(inserted, into: clean, limit: limit, as: Self.allEntries, documents: documents, lime: lime, banned: banned)
         }
     }
 
@@ -105,18 +110,31 @@ struct CounterfactualPlan: Sendable {
         }
     }
 
-    private mutating func inject(_ inserted: String, into rows: [Int], limit: Int, as entry: String,
-                                 documents: [LabeledDocument]) {
+    private mutating func inject(
+        _ inserted: String,
+        into rows: [Int],
+        limit: Int,
+        as entry: String,
+        documents: [LabeledDocument],
+        lime: LimeSettings,
+        banned: BannedTokenList
+    ) {
         guard !rows.isEmpty else { return }
         let test = tests.count
         tests.append(CounterfactualTestSpec(kind: "injection", entry: entry, inserted: inserted))
+        let remainder = Self.erasing(inserted, lime: lime, where: banned.matches)
+        let control = remainder.flatMap { IndexedText($0).words.isEmpty ? nil : $0 }
         for row in ExplanationPlan.spread(rows, count: limit) {
             var generator = SeededGenerator(
                 seed: ExplanationSeed.derive(modelSHA256: "counterfactual", documentID: documents[row].id, seedIndex: 0)
             )
             for position in InjectionPosition.allCases {
+                var same = generator
                 let text = Self.injecting(inserted, into: documents[row].text, at: position, using: &generator)
-                probes.append(CounterfactualProbe(test: test, row: row, text: text))
+                let controlText = control.map {
+                    Self.injecting($0, into: documents[row].text, at: position, using: &same)
+                }
+                probes.append(CounterfactualProbe(test: test, row: row, text: text, control: controlText))
             }
         }
     }

@@ -15,7 +15,9 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
         /// Documents edited.
         public var documents: Int
         /// Mean of `P(after) − P(before)` of the positive class over documents (an injection's three positions
-        /// averaged per document).
+        /// averaged per document). `before` is the document, or, for an injected string holding words that are not
+        /// banned (a header line), the document with that string injected at the same place with its banned
+        /// tokens erased: the shift is then the banned tokens' alone.
         public var meanShift: Double
         /// Its 95% Student-t interval over documents; absent with fewer than 2 documents.
         public var meanShiftCI: [Double]?
@@ -106,9 +108,10 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
         public struct Token: Sendable, Codable, Equatable {
             /// The token, lowercased, or a banned entry.
             public var token: String
-            /// Its LIME global importance (``GlobalImportance``), 0 when no explanation weighs it.
+            /// Its LIME global importance, `√Σ|weight|` over the explanations (``GlobalImportance``), 0 when no
+            /// explanation weighs it.
             public var importance: Double
-            /// Mean |shift| when it is erased.
+            /// `√Σ|shift|` of P(positive class) over the same explained documents with it left out.
             public var erasureEffect: Double
 
             enum CodingKeys: String, CodingKey {
@@ -119,7 +122,8 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
 
         /// Kendall's τ-b between the two; absent with fewer than 3 tokens.
         public var kendallTau: Double?
-        /// The banned entries present, then the top candidates and leave-one-out tokens.
+        /// The banned entries present in the explained documents, the candidates, then LIME's top tokens and
+        /// the erasures' top tokens.
         public var tokens: [Token]
 
         enum CodingKeys: String, CodingKey {
@@ -138,7 +142,7 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
     public var erasureOnly: [String]
     /// Entries no evaluation document holds: injected, never erased.
     public var absent: [String]
-    /// Documents left one token out.
+    /// Documents left one token out: an even spread, and the documents LIME explained.
     public var leaveOneOutDocuments: Int
     /// Tokens skewed to one label that the model leans on, strongest first.
     public var candidates: [Candidate]
