@@ -86,7 +86,7 @@ struct CounterfactualPlan: Sendable {
         let together = settings.artefacts + words.filter { word in
             !artefactWords.contains { list in list.contains { $0.lowercased() == word.lowercased() } }
         }
-        if together.count > 1 {
+        if entries.count + settings.artefacts.count > 1, !together.isEmpty {
             let inserted = together.joined(separator: " ")
             inject(inserted, into: clean, limit: limit, as: Self.allEntries, documents: documents, lime: lime, banned: banned)
         }

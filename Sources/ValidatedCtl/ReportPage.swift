@@ -51,6 +51,7 @@ struct ReportPage {
         out += importanceSection()
         out += aucSection()
         out += stabilitySection()
+        out += counterfactualSection()
         out +=
             "<footer>Written by validatectl report at \(escape(Format.timestamp(generatedAt))) from run \(run.id).</footer>\n"
         out += "</body>\n</html>\n"
