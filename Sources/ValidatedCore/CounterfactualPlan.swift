@@ -54,7 +54,10 @@ struct CounterfactualPlan: Sendable {
         let limit = settings.documents
         guard limit > 0 else { return }
         let entries = banned.entries.indices
-        let holds = words.map { list in entries.map { entry in list.contains { banned.entry(entry, matches: $0) } } }
+        let matching = Self.matchingEntries(words, banned: banned)
+        let holds = words.map { list in
+            entries.map { entry in list.contains { matching[$0.lowercased()]?[entry] ?? false } }
+        }
         let clean = documents.indices.filter { !holds[$0].contains(true) }
         let artefactWords = settings.artefacts.map { IndexedText($0).words }
         for entry in entries {
@@ -137,6 +140,17 @@ struct CounterfactualPlan: Sendable {
                 probes.append(CounterfactualProbe(test: test, row: row, text: text, control: controlText))
             }
         }
+    }
+
+    /// For each distinct lowercased word of `words`, whether each entry matches it: a regular expression is
+    /// tried once per word, not once per occurrence.
+    static func matchingEntries(_ words: [[String]], banned: BannedTokenList) -> [String: [Bool]] {
+        var matching: [String: [Bool]] = [:]
+        for word in words.joined() where matching[word.lowercased()] == nil {
+            let token = word.lowercased()
+            matching[token] = banned.entries.indices.map { banned.entry($0, matches: token) }
+        }
+        return matching
     }
 
     /// `text` without the words `matches` accepts, every occurrence, cut as LIME's settings cut it; `nil` when
