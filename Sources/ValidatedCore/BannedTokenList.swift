@@ -20,12 +20,29 @@ public struct BannedTokenList: Sendable {
     public let entries: [String]
     private let words: Set<String>
     private let patterns: [NSRegularExpression]
+    /// Per entry, its lowercased word or its regular expression.
+    private let matchers: [EntryMatcher]
+
+    /// One entry's test of a token.
+    private enum EntryMatcher: Sendable {
+        case word(String)
+        case pattern(NSRegularExpression)
+    }
 
     /// A list that bans nothing.
-    public static let empty = BannedTokenList(entries: [], words: [], patterns: [])
+    public static let empty = BannedTokenList(entries: [], matchers: [])
 
-    private init(entries: [String], words: Set<String>, patterns: [NSRegularExpression]) {
+    private init(entries: [String], matchers: [EntryMatcher]) {
         self.entries = entries
+        self.matchers = matchers
+        var words: Set<String> = []
+        var patterns: [NSRegularExpression] = []
+        for matcher in matchers {
+            switch matcher {
+            case .word(let word): words.insert(word)
+            case .pattern(let pattern): patterns.append(pattern)
+            }
+        }
         self.words = words
         self.patterns = patterns
     }
@@ -36,8 +53,7 @@ public struct BannedTokenList: Sendable {
     ///   be a token.
     public static func parse(_ text: String, source: String) throws(BannedListError) -> BannedTokenList {
         var entries: [String] = []
-        var words: Set<String> = []
-        var patterns: [NSRegularExpression] = []
+        var matchers: [EntryMatcher] = []
         for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             func fail(_ reason: String) -> BannedListError {
                 BannedListError(source: source, line: offset + 1, reason: reason)
@@ -50,7 +66,9 @@ public struct BannedTokenList: Sendable {
                     throw fail("\"//\" is an empty regular expression; write a pattern between the slashes")
                 }
                 do {
-                    patterns.append(try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.caseInsensitive]))
+                    matchers.append(
+                        .pattern(try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.caseInsensitive]))
+                    )
                 } catch {
                     throw fail(
                         "\"\(entry)\" is not a valid regular expression (ICU syntax); correct it or remove the line"
@@ -65,11 +83,11 @@ public struct BannedTokenList: Sendable {
                         : "list \(parts.map { "\"\($0)\"" }.joined(separator: " and ")) on lines of their own, or write a /regular expression/"
                     throw fail("\"\(entry)\" can never match: tokens are runs of letters, digits and '_'; \(advice)")
                 }
-                words.insert(entry.lowercased())
+                matchers.append(.word(entry.lowercased()))
             }
             entries.append(entry)
         }
-        return BannedTokenList(entries: entries, words: words, patterns: patterns)
+        return BannedTokenList(entries: entries, matchers: matchers)
     }
 
     /// The line up to a `#` that starts it or follows whitespace.
@@ -88,6 +106,21 @@ public struct BannedTokenList: Sendable {
         if words.contains(token.lowercased()) { return true }
         let range = NSRange(token.startIndex..., in: token)
         return patterns.contains { $0.firstMatch(in: token, range: range) != nil }
+    }
+
+    /// Whether entry `index` (of ``entries``) matches `token`, as ``matches(_:)`` does for the whole list.
+    public func entry(_ index: Int, matches token: String) -> Bool {
+        switch matchers[index] {
+        case .word(let word): return token.lowercased() == word
+        case .pattern(let pattern):
+            return pattern.firstMatch(in: token, range: NSRange(token.startIndex..., in: token)) != nil
+        }
+    }
+
+    /// The word entry `index` bans, lowercased; `nil` for a regular expression.
+    public func word(ofEntry index: Int) -> String? {
+        if case .word(let word) = matchers[index] { return word }
+        return nil
     }
 }
 

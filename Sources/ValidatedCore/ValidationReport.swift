@@ -27,6 +27,9 @@ public struct ValidationReport: Sendable, Codable, Equatable {
         public var stability: StabilityReport?
         /// AUC against the floor and the champion.
         public var auc: AUCReport?
+        /// Banned entries erased and injected, and shortcuts not on the list (absent in reports stored before
+        /// the suite existed).
+        public var counterfactual: CounterfactualReport?
     }
 
     /// The overall verdict.

@@ -189,6 +189,8 @@ public struct ValidationSettings: Sendable, Equatable {
     public var stability: StabilitySettings
     /// The AUC suite.
     public var auc: AUCSettings
+    /// The counterfactual suite.
+    public var counterfactual: CounterfactualSettings
     /// The longest a whole validation run may take, in seconds, loading the models included; a run past it
     /// ends in an `error` verdict naming the limit, so that one huge document or a slow model cannot stall a
     /// folder. Default 3600.
@@ -205,8 +207,10 @@ public struct ValidationSettings: Sendable, Equatable {
         spurious: SpuriousSettings = SpuriousSettings(),
         stability: StabilitySettings = StabilitySettings(),
         auc: AUCSettings = AUCSettings(),
-        runTimeoutSeconds: Double = 3600
+        runTimeoutSeconds: Double = 3600,
+        counterfactual: CounterfactualSettings = CounterfactualSettings()
     ) {
+        self.counterfactual = counterfactual
         self.lime = lime
         self.labels = labels
         self.spurious = spurious

@@ -12,6 +12,9 @@ public enum Validator {
             if let own = report.checks.stability?.seconds, report.durationSeconds > 0 {
                 report.checks.stability?.shareOfRun = own / report.durationSeconds
             }
+            if let own = report.checks.counterfactual?.seconds, report.durationSeconds > 0 {
+                report.checks.counterfactual?.shareOfRun = own / report.durationSeconds
+            }
             if let own = report.checks.spurious?.champion?.seconds, report.durationSeconds > 0 {
                 report.checks.spurious?.champion?.shareOfRun = own / report.durationSeconds
             }
@@ -57,7 +60,9 @@ struct RunContext: Sendable {
 /// 4. the challenger's explanations (``ChallengerExplaining``): the plan → ``ChallengerExplanations``;
 /// 5. spurious features (``SpuriousPhase``): association, the champion's explanations, the policy →
 ///    ``SpuriousReport``;
-/// 6. stability (``StabilityPhase``): seeds, edits and the greedy search → ``StabilityReport``.
+/// 6. stability (``StabilityPhase``): seeds, edits and the greedy search → ``StabilityReport``;
+/// 7. counterfactual (``CounterfactualPhase``): banned entries erased and injected, leave-one-token-out and the
+///    label skew → ``CounterfactualReport``.
 ///
 /// Each suite's report carries its own seconds and model calls. A new suite is a new phase here, with its
 /// jobs in the plan (an ``ExplanationPurpose``) and its entry in ``ValidationReport/Checks``.
@@ -75,8 +80,9 @@ struct ValidationRun {
         let explained = try await ChallengerExplaining(context: context).run(plan)
         let spurious = try await SpuriousPhase(context: context).run(plan, explained, scored)
         let stability = try await StabilityPhase(context: context).run(explained, scored)
+        let counterfactual = try CounterfactualPhase(context: context).run(plan, explained, scored)
         var report = Self.combine(
-            ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc),
+            ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc, counterfactual: counterfactual),
             scores: scored.challengerScores
         )
         report.championScores = scored.championScores
@@ -110,6 +116,10 @@ struct ValidationRun {
             ("spurious features", checks.spurious?.verdict ?? .pass, checks.spurious?.summary ?? "", checks.spurious),
             ("stability", checks.stability?.verdict ?? .pass, checks.stability?.summary ?? "", checks.stability),
             ("AUC", checks.auc?.verdict ?? .pass, checks.auc?.summary ?? "", checks.auc),
+            (
+                "counterfactual", checks.counterfactual?.verdict ?? .pass, checks.counterfactual?.summary ?? "",
+                checks.counterfactual
+            ),
         ]
         let verdict = max(.pass, suites.map(\.verdict).max() ?? .pass)
         let failing = suites.filter { $0.verdict == verdict && verdict != .pass }

@@ -84,6 +84,7 @@ struct ReportPage {
         out += importanceSection()
         out += aucSection()
         out += stabilitySection()
+        out += counterfactualSection()
         out +=
             "<footer>Written by \(escape(subject.writer)) at \(escape(Format.timestamp(generatedAt))).</footer>\n"
         out += "</body>\n</html>\n"

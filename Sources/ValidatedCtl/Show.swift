@@ -73,6 +73,7 @@ struct Show: AsyncParsableCommand {
         if let spurious = checks.spurious { out += renderSpurious(spurious, legend: legend) }
         if let auc = checks.auc { out += renderAUC(auc) }
         if let stability = checks.stability { out += renderStability(stability) }
+        if let counterfactual = checks.counterfactual { out += renderCounterfactual(counterfactual) }
         return out + renderCost(report)
     }
 
@@ -97,6 +98,10 @@ struct Show: AsyncParsableCommand {
             (
                 "stability", report.checks.stability?.seconds, report.checks.stability?.modelCalls,
                 report.checks.stability?.cachedCalls
+            ),
+            (
+                "counterfactual", report.checks.counterfactual?.seconds, report.checks.counterfactual?.modelCalls,
+                report.checks.counterfactual?.cachedCalls
             ),
         ]
         var out = "\nCost: \(Format.number(report.durationSeconds, digits: 1)) s, \(total) model calls"

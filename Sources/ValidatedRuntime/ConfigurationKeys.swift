@@ -18,7 +18,9 @@ public enum ConfigurationKeys {
     )
 
     /// The suites' sections, allowed in the main file, its drop-ins and folder files.
-    static let suites: [SettingSection<ValidationSettings>] = [explain, spurious, stability, auc, run]
+    static let suites: [SettingSection<ValidationSettings>] = [
+        explain, spurious, stability, auc, counterfactual, run,
+    ]
 
     static let explain = SettingSection<ValidationSettings>(
         "Explain",
@@ -90,6 +92,23 @@ public enum ConfigurationKeys {
         ]
     )
 
+    static let counterfactual = SettingSection<ValidationSettings>(
+        "Counterfactual",
+        [
+            .integer("Documents", \.counterfactual.documents, in: 0...1_000_000),
+            .number("WarnShift", \.counterfactual.warnShift, in: 0...1),
+            .number("MaxShift", \.counterfactual.maxShift, in: 0...1),
+            .number("WarnFlipRate", \.counterfactual.warnFlipRate, in: 0...1),
+            .number("MaxFlipRate", \.counterfactual.maxFlipRate, in: 0...1),
+            CounterfactualKeys.artefact,
+            .number("CandidateShift", \.counterfactual.candidateShift, in: 0...1),
+            .number("CandidateQ", \.counterfactual.candidateQ, in: 0...1),
+            .integer("CandidateMinDocuments", \.counterfactual.candidateMinDocuments, in: 1...1_000_000_000),
+            .integer("ReportCandidates", \.counterfactual.reportCandidates, in: 0...10_000),
+            .boolean("CandidatesWarn", \.counterfactual.candidatesWarn),
+        ]
+    )
+
     static let run = SettingSection<ValidationSettings>(
         "Run",
         [
@@ -146,7 +165,7 @@ public enum ConfigurationKeys {
         [Self.folder.values(of: folder), scorer.values(of: folder.scorer)]
     }
 
-    /// The suites' sections' values: `[Explain]`, `[Spurious]`, `[Stability]`, `[AUC]`.
+    /// The suites' sections' values: `[Explain]`, `[Spurious]`, `[Stability]`, `[AUC]`, `[Counterfactual]`, `[Run]`.
     public static func values(of settings: ValidationSettings) -> [SectionValues] {
         suites.map { $0.values(of: settings) }
     }
@@ -233,6 +252,23 @@ private enum ExplainKeys {
             }
         },
         value: { if case .top(let count) = $0.labels { .integer(count) } else { .integer(0) } }
+    )
+}
+
+/// The `[Counterfactual]` keys that do more than store one value.
+private enum CounterfactualKeys {
+    /// `Artefact=STRING`, repeatable, one artefact string each; an empty one clears those given before (in the
+    /// main file, for a folder that wants none of them).
+    static let artefact = SettingKey<ValidationSettings>(
+        "Artefact",
+        read: { s, v throws(ConfigurationError) in
+            if v.entry.value.isEmpty {
+                s.counterfactual.artefacts = []
+            } else {
+                s.counterfactual.artefacts.append(v.entry.value)
+            }
+        },
+        value: { .repeated($0.counterfactual.artefacts) }
     )
 }
 

@@ -67,6 +67,8 @@ public enum CheckSuite: String, Sendable, Equatable, Codable, CaseIterable {
     case stability
     /// AUC against the floor and the champion.
     case auc
+    /// Banned entries erased and injected; shortcuts that are not on the list.
+    case counterfactual
 }
 
 /// One suite's result within a run.

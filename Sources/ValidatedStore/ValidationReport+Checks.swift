@@ -19,6 +19,9 @@ extension ValidationReport {
             records.append(record(.stability, stability.verdict, stability.summary, stability))
         }
         if let auc = checks.auc { records.append(record(.auc, auc.verdict, auc.summary, auc)) }
+        if let counterfactual = checks.counterfactual {
+            records.append(record(.counterfactual, counterfactual.verdict, counterfactual.summary, counterfactual))
+        }
         return records
     }
 }

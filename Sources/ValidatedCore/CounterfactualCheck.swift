@@ -1,0 +1,161 @@
+import Foundation
+
+/// A model's answers before and after the edits, per probe of a ``CounterfactualPlan``: P(positive class) and
+/// the predicted class of the text compared with (the document, or the probe's control) and of the edited text.
+struct CounterfactualScores: Sendable {
+    /// P(positive class) of each probe's document or control.
+    var before: [Double]
+    /// P(positive class) of each probe's text.
+    var after: [Double]
+    /// The predicted class of each probe's document or control; `nil` for a model whose flips are not counted.
+    var predictedBefore: [Int]?
+    /// The predicted class of each probe's text.
+    var predictedAfter: [Int]?
+}
+
+/// The counterfactual suite's statistics and verdicts (pure).
+enum CounterfactualCheck {
+    /// One test per spec of `plan`, with intervals and a verdict; the champion's shifts beside the challenger's
+    /// when `champion` is given.
+    static func tests(
+        _ plan: CounterfactualPlan,
+        documents: [LabeledDocument],
+        challenger: CounterfactualScores,
+        champion: CounterfactualScores?,
+        settings: CounterfactualSettings
+    ) -> [CounterfactualReport.Test] {
+        var probesOf = [[Int]](repeating: [], count: plan.tests.count)
+        for (index, probe) in plan.probes.enumerated() { probesOf[probe.test].append(index) }
+        return plan.tests.indices.compactMap { test in
+            guard !probesOf[test].isEmpty else { return nil }
+            return self.test(plan, test, probesOf[test], documents, challenger, champion, settings)
+        }
+    }
+
+    private static func test(
+        _ plan: CounterfactualPlan,
+        _ test: Int,
+        _ probes: [Int],
+        _ documents: [LabeledDocument],
+        _ challenger: CounterfactualScores,
+        _ champion: CounterfactualScores?,
+        _ settings: CounterfactualSettings
+    ) -> CounterfactualReport.Test {
+        let rows = orderedRows(probes.map { plan.probes[$0].row })
+        let ours = shifts(probes, plan, rows, challenger)
+        let flips = probes.filter { probe in
+            guard let before = challenger.predictedBefore, let after = challenger.predictedAfter else { return false }
+            return before[probe] != after[probe]
+        }.count
+        let signed = IntervalStatistics.pairedMean(ours.signed)
+        let absolute = IntervalStatistics.pairedMean(ours.absolute)
+        let flipCI = IntervalStatistics.wilson(successes: flips, trials: probes.count)
+        let spec = plan.tests[test]
+        var result = CounterfactualReport.Test(
+            kind: spec.kind,
+            entry: spec.entry,
+            inserted: spec.inserted,
+            texts: probes.count,
+            documents: rows.count,
+            meanShift: signed.mean,
+            meanShiftCI: signed.interval.map { [$0.lowerBound, $0.upperBound] },
+            meanAbsShift: absolute.mean,
+            meanAbsShiftCI: absolute.interval.map { [$0.lowerBound, $0.upperBound] },
+            flipRate: Double(flips) / Double(probes.count),
+            flipRateCI: flipCI.map { [$0.lowerBound, $0.upperBound] },
+            minDetectableShift: IntervalStatistics.minimumDetectable(
+                standardDeviation: signed.standardDeviation,
+                count: signed.count
+            ),
+            champion: nil,
+            verdict: .pass,
+            examples: zip(rows, ours.absolute).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(3).map {
+                documents[$0.0].id
+            }
+        )
+        if let champion {
+            let theirs = shifts(probes, plan, rows, champion).absolute
+            let difference = IntervalStatistics.pairedMean(zip(ours.absolute, theirs).map { $0 - $1 })
+            result.champion = CounterfactualReport.ChampionShift(
+                meanAbsShift: theirs.reduce(0, +) / Double(max(theirs.count, 1)),
+                difference: difference.mean,
+                differenceCI: difference.interval.map { [$0.lowerBound, $0.upperBound] }
+            )
+        }
+        result.verdict = verdict(of: result, settings: settings)
+        return result
+    }
+
+    /// The rows in first-seen order, each once.
+    private static func orderedRows(_ rows: [Int]) -> [Int] {
+        var seen: Set<Int> = []
+        return rows.filter { seen.insert($0).inserted }
+    }
+
+    /// Per row (in `rows` order), the mean of `after − before` and of its absolute value over the row's probes.
+    private static func shifts(
+        _ probes: [Int],
+        _ plan: CounterfactualPlan,
+        _ rows: [Int],
+        _ scores: CounterfactualScores
+    ) -> (signed: [Double], absolute: [Double]) {
+        var sums: [Int: (signed: Double, absolute: Double, count: Double)] = [:]
+        for probe in probes {
+            let row = plan.probes[probe].row
+            let shift = scores.after[probe] - scores.before[probe]
+            let sum = sums[row, default: (0, 0, 0)]
+            sums[row] = (sum.signed + shift, sum.absolute + abs(shift), sum.count + 1)
+        }
+        return (rows.map { sums[$0]!.signed / sums[$0]!.count }, rows.map { sums[$0]!.absolute / sums[$0]!.count })
+    }
+
+    /// Fail when the lower bound of the mean |shift| or of the flip rate clears its limit, or when the challenger's
+    /// |shift| is larger than the champion's by more than ``CounterfactualSettings/warnShift`` at 95%; warn when a
+    /// lower bound clears the warning limit.
+    static func verdict(of test: CounterfactualReport.Test, settings: CounterfactualSettings) -> Verdict {
+        let shift = test.meanAbsShiftCI?.first ?? -.infinity
+        let flips = test.flipRateCI?.first ?? 0
+        let beyondChampion = test.champion?.differenceCI?.first ?? -.infinity
+        if shift > settings.maxShift || flips > settings.maxFlipRate || beyondChampion > settings.warnShift {
+            return .fail
+        }
+        if shift > settings.warnShift || flips > settings.warnFlipRate { return .warn }
+        return .pass
+    }
+
+    /// The suite's verdict and summary from its tests and candidates.
+    static func summarize(
+        _ tests: [CounterfactualReport.Test],
+        candidates: [CounterfactualReport.Candidate],
+        settings: CounterfactualSettings
+    ) -> (verdict: Verdict, summary: String) {
+        var verdict = tests.map(\.verdict).max() ?? .pass
+        if settings.candidatesWarn, !candidates.isEmpty { verdict = max(verdict, .warn) }
+        let moved = tests.filter { $0.verdict != .pass }.sorted { $0.meanAbsShift > $1.meanAbsShift }
+        var parts = moved.prefix(3).map { test in
+            let beyond = test.champion.map { String(format: ", %+.3f beyond the champion", $0.difference) } ?? ""
+            return String(
+                format: "%@ of %@ moves P(positive) by %.3f [%.3f, %.3f] and flips %.0f%% of %d texts%@",
+                test.kind,
+                test.kind == "erasure" ? test.entry : "\"\(test.inserted ?? test.entry)\"",
+                test.meanAbsShift,
+                test.meanAbsShiftCI?.first ?? test.meanAbsShift,
+                test.meanAbsShiftCI?.last ?? test.meanAbsShift,
+                100 * test.flipRate,
+                test.texts,
+                beyond
+            )
+        }
+        if !candidates.isEmpty {
+            parts.append("candidate shortcuts: \(candidates.prefix(5).map(\.token).joined(separator: ", "))")
+        }
+        if parts.isEmpty {
+            parts.append(
+                tests.isEmpty
+                    ? "no banned entry or artefact string to test"
+                    : "\(tests.count) erasure and injection tests leave the predictions in place"
+            )
+        }
+        return (verdict, parts.joined(separator: "; "))
+    }
+}

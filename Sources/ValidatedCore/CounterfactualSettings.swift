@@ -1,0 +1,62 @@
+/// Settings of the counterfactual suite: banned entries erased from and injected into evaluation documents, and
+/// the search for shortcuts that are not on the list (``CounterfactualPhase``).
+///
+/// The limits apply to the lower bound of a 95% interval, so a shift the evaluation set cannot yet show to be
+/// large does not fail a model. Defaults are calibrated with `scripts/calibrate_counterfactual.py`
+/// (docs/counterfactual.md).
+public struct CounterfactualSettings: Sendable, Equatable {
+    /// Evaluation documents each test uses at most (an even spread, the same for every model): the documents a
+    /// banned entry is erased from, those it is injected into, and those left one token out. Default 200;
+    /// 0 turns the suite off.
+    public var documents: Int
+    /// Warn when the lower bound of a test's mean |shift| of P(positive class) is above this. Default 0.05.
+    public var warnShift: Double
+    /// Fail likewise above this. Default 0.10.
+    public var maxShift: Double
+    /// Warn when the Wilson lower bound of a test's predicted-class flip rate is above this. Default 0.02.
+    public var warnFlipRate: Double
+    /// Fail likewise above this. Default 0.05.
+    public var maxFlipRate: Double
+    /// Whole strings injected as artefacts (a header line such as `Posting-Host: news.example.edu`), each its own
+    /// injection test and part of the all-entries one; a `/regular expression/` entry is injected only through
+    /// the strings holding a token it matches. Default none.
+    public var artefacts: [String]
+    /// A token is a candidate shortcut when leaving it out moves P(positive class) by at least this much on
+    /// average. Default 0.05.
+    public var candidateShift: Double
+    /// …and its label skew's Benjamini–Hochberg q-value is below this. Default 0.01.
+    public var candidateQ: Double
+    /// Evaluation documents a token must appear in before its label skew is tested. Default 10.
+    public var candidateMinDocuments: Int
+    /// Candidate shortcuts reported. Default 10.
+    public var reportCandidates: Int
+    /// Whether candidate shortcuts make the suite warn. Default `false`: they are reported either way.
+    public var candidatesWarn: Bool
+
+    /// Creates settings; every parameter defaults to the value documented on its property.
+    public init(
+        documents: Int = 200,
+        warnShift: Double = 0.05,
+        maxShift: Double = 0.10,
+        warnFlipRate: Double = 0.02,
+        maxFlipRate: Double = 0.05,
+        artefacts: [String] = [],
+        candidateShift: Double = 0.05,
+        candidateQ: Double = 0.01,
+        candidateMinDocuments: Int = 10,
+        reportCandidates: Int = 10,
+        candidatesWarn: Bool = false
+    ) {
+        self.documents = documents
+        self.warnShift = warnShift
+        self.maxShift = maxShift
+        self.warnFlipRate = warnFlipRate
+        self.maxFlipRate = maxFlipRate
+        self.artefacts = artefacts
+        self.candidateShift = candidateShift
+        self.candidateQ = candidateQ
+        self.candidateMinDocuments = candidateMinDocuments
+        self.reportCandidates = reportCandidates
+        self.candidatesWarn = candidatesWarn
+    }
+}
