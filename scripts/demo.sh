@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The demo: builds validated, starts the daemon in the foreground of this script on the shipped demo
 # configuration (etc/demo/), drops the three demo checkpoints into the watched folder one after the other,
-# and prints what validatectl shows. Everything it writes is under demo-run/.
+# and prints what validatectl shows. Everything it writes is under demo-run/. It installs only what building
+# and the demo need (scripts/setup.sh demo); scripts/test.sh installs the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh demo
 echo "demo: building (release)…"
 swift build -c release >/dev/null
 bin="$(swift build -c release --show-bin-path)"
