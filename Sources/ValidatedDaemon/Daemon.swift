@@ -39,7 +39,10 @@ public enum Daemon {
         let signal = WorkSignal()
         // One hasher for the intake and the worker: a checkpoint is hashed once, when it arrives.
         let hasher = CheckpointHasher()
-        let intake = ModelIntake(store: store, signal: signal, logger: logger, hasher: hasher)
+        let metrics = configuration.metricsFile.map {
+            DaemonMetrics(store: store, file: MetricsFile(path: $0), logger: logger)
+        }
+        let intake = ModelIntake(store: store, signal: signal, logger: logger, hasher: hasher, metrics: metrics)
         let watcher: FolderWatcher
         do {
             watcher = try FolderWatcher(
@@ -72,7 +75,8 @@ public enum Daemon {
             signal: signal,
             status: reporter,
             logger: logger,
-            hasher: hasher
+            hasher: hasher,
+            metrics: metrics
         )
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
@@ -95,6 +99,7 @@ public enum Daemon {
             metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStarted.rawValue)"]
         )
         notifier.ready(status: status)
+        metrics?.queueChanged()
         let group = ServiceGroup(services: services, logger: logger)
         // Whether the finished task is the service group, which ends only after a shutdown or an error.
         try await withThrowingTaskGroup(of: Bool.self) { tasks in

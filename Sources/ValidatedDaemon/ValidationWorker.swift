@@ -18,6 +18,8 @@ struct ValidationWorker: Service {
     let logger: Logger
     /// The hasher the intake fingerprinted the queued checkpoints with: a run finds their hash there.
     let hasher: CheckpointHasher
+    /// Told when a run is claimed and when it ends, when metrics are on.
+    var metrics: DaemonMetrics? = nil
     /// A test hook (`VALIDATED_TEST_WEDGE_WORKER=1`): the worker blocks forever on its first run, so tests can
     /// see the watchdog pings stop.
     var wedgeForTesting = false
@@ -30,6 +32,7 @@ struct ValidationWorker: Service {
         repeat {
             while !Task.isCancelled, let run = await claim() {
                 state.markProgress()
+                metrics?.queueChanged()
                 guard let outcome = await abandonOnCancel({ [self] in await validate(run) }) else {
                     logger.notice("Stopping during run \(run.id); it will be redone at the next start")
                     return
@@ -144,6 +147,7 @@ struct ValidationWorker: Service {
             logger.warning("\(problem)", metadata: ["VALIDATED_MODEL": "\(run.model.path)"])
         }
         announce(run, report)
+        metrics?.runEnded(folder: run.model.folder, report: report)
         if promote {
             logger.notice(
                 "\(run.model.path) is now the champion of folder \(run.model.folder)",
