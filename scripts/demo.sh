@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The demo: builds validated, starts the daemon in the foreground of this script on the shipped demo
 # configuration (etc/demo/), drops the three demo checkpoints into the watched folder one after the other,
-# and prints what validatectl shows. Everything it writes is under demo-run/.
+# and prints what validatectl shows. Everything it writes is under demo-run/. It installs only what building
+# and the demo need (scripts/setup.sh demo); scripts/test.sh installs the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh demo
 echo "demo: building (release)…"
 swift build -c release >/dev/null
 bin="$(swift build -c release --show-bin-path)"
@@ -40,9 +41,21 @@ for checkpoint in demo/checkpoints/*.safetensors; do
     wait_for 600 "the verdict on $name" has_verdict "$name"
 done
 
+# The metrics file is replaced just after each verdict is stored.
+checkpoints=(demo/checkpoints/*.safetensors)
+metrics_written() { awk -v n=${#checkpoints[@]} '/^validated_runs_total/ {s += $2} END {exit !(s == n)}' "$1"; }
+wait_for 30 "the metrics of every run" metrics_written demo-run/validated.prom
+
 echo
 "$bin/validatectl" status --config "$config"
 echo
 "$bin/validatectl" show --config "$config" 02-artefact.safetensors
 echo
-echo "demo: the daemon's log is in demo-run/validated.log; the store is demo-run/state/validated.sqlite"
+"$bin/validatectl" report --config "$config" topics -o demo-run/lineage.html
+echo
+echo "demo: the daemon's metrics (docs/metrics.md), as node_exporter's textfile collector reads them:"
+grep -E '^validated_(runs_total|queue_depth|model_calls_total|scorer_failures_total|run_duration_seconds_count)' \
+    demo-run/validated.prom
+echo
+echo "demo: the daemon's log is in demo-run/validated.log; the store is demo-run/state/validated.sqlite;"
+echo "demo: the folder's champion lineage is in demo-run/lineage.html"

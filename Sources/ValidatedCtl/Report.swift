@@ -4,7 +4,8 @@ import ValidatedCore
 import ValidatedRuntime
 import ValidatedStore
 
-/// `validatectl report MODEL|RUN -o FILE`: one self-contained HTML page about a run.
+/// `validatectl report MODEL|RUN -o FILE`: one self-contained HTML page about a run; `validatectl report FOLDER`:
+/// the folder's champion lineage (``LineagePage``).
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
@@ -12,14 +13,19 @@ struct Report: AsyncParsableCommand {
         discussion: """
             The page has inline CSS and SVG only: no scripts, fonts or images from the network. The ROC curve is \
             drawn when the store has the model's scores on the run's evaluation set and the configuration still \
-            names that exact set; otherwise the page says why it is missing.
+            names that exact set; otherwise the page says why it is missing. Given a folder's name, the page draws \
+            the folder's champion lineage instead: each champion's AUC with its interval over time, and each \
+            challenger's verdict.
             """
     )
 
     @OptionGroup var options: StoreOptions
 
     @Argument(
-        help: "A run id (see validatectl list), or a model (path, file name or sha256 prefix) for its latest run."
+        help: """
+            A run id (see validatectl list), a model (path, file name or sha256 prefix) for its latest run, or a \
+            folder's name for its champion lineage.
+            """
     )
     var target: String
 
@@ -28,6 +34,7 @@ struct Report: AsyncParsableCommand {
 
     func run() async throws {
         let (store, _) = try openStore(options)
+        if Int64(target) == nil, try store.folders().contains(target) { return try writeLineage(store) }
         let run = try resolveRun(store)
         guard let report = try run.storedReport() else { throw CtlError.noReport(run) }
         let page = ReportPage(

@@ -41,7 +41,10 @@ public enum Daemon {
         health.checkAll()
         // One hasher for the intake and the worker: a checkpoint is hashed once, when it arrives.
         let hasher = CheckpointHasher()
-        let intake = ModelIntake(store: store, signal: signal, logger: logger, hasher: hasher)
+        let metrics = configuration.metricsFile.map {
+            DaemonMetrics(store: store, file: MetricsFile(path: $0), logger: logger)
+        }
+        let intake = ModelIntake(store: store, signal: signal, logger: logger, hasher: hasher, metrics: metrics)
         let watcher: FolderWatcher
         do {
             watcher = try FolderWatcher(
@@ -75,7 +78,8 @@ public enum Daemon {
             status: reporter,
             logger: logger,
             hasher: hasher,
-            health: health
+            health: health,
+            metrics: metrics
         )
         worker.wedgeForTesting = ProcessInfo.processInfo.environment["VALIDATED_TEST_WEDGE_WORKER"] == "1"
         let services: [any Service] = [
@@ -106,6 +110,7 @@ public enum Daemon {
             metadata: ["MESSAGE_ID": "\(ValidatedMessageID.daemonStarted.rawValue)"]
         )
         notifier.ready(status: status)
+        metrics?.queueChanged()
         let group = ServiceGroup(services: services, logger: logger)
         // Whether the finished task is the service group, which ends only after a shutdown or an error.
         try await withThrowingTaskGroup(of: Bool.self) { tasks in

@@ -13,6 +13,8 @@ struct ModelIntake: Sendable {
     let logger: Logger
     /// Shared with the worker, which finds the hash of a queued checkpoint there instead of reading it again.
     let hasher: CheckpointHasher
+    /// Told when a run is queued, when metrics are on.
+    var metrics: DaemonMetrics? = nil
 
     /// Hashes `path` (streaming, on the validation threads) and queues it unless the folder has already seen the
     /// same content. While the store cannot be written the intake waits and retries, so no arrival is lost.
@@ -46,6 +48,7 @@ struct ModelIntake: Sendable {
                 ]
             )
             signal.notify()
+            metrics?.queueChanged()
         case .duplicate:
             logger.debug(
                 "Skipping \(path): identical content was already validated in folder \(folder.name)",

@@ -20,6 +20,8 @@ struct ValidationWorker: Service {
     let hasher: CheckpointHasher
     /// Told when a folder's evaluation set or banned-token list cannot be used; its runs then wait.
     let health: FolderHealth
+    /// Told when a run is claimed and when it ends, when metrics are on.
+    var metrics: DaemonMetrics? = nil
     /// A test hook (`VALIDATED_TEST_WEDGE_WORKER=1`): the worker blocks forever on its first run, so tests can
     /// see the watchdog pings stop.
     var wedgeForTesting = false
@@ -32,6 +34,7 @@ struct ValidationWorker: Service {
         repeat {
             while !Task.isCancelled, let run = await claim() {
                 state.markProgress()
+                metrics?.queueChanged()
                 guard let result = await abandonOnCancel({ [self] in await validate(run) }) else {
                     logger.notice("Stopping during run \(run.id); it will be redone at the next start")
                     return
@@ -157,6 +160,7 @@ struct ValidationWorker: Service {
             logger.warning("\(problem)", metadata: metadata)
         }
         announce(run, report)
+        metrics?.runEnded(folder: run.model.folder, report: report)
         if promote {
             logger.notice(
                 "\(run.model.path) is now the champion of folder \(run.model.folder)",

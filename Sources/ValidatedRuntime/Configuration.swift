@@ -21,6 +21,9 @@ public struct DaemonConfiguration: Sendable {
     public var autoPromote: Bool = true
     /// Where folder files live. Default `folders.d` beside the main file.
     public var foldersDirectory: String
+    /// Where the daemon writes its metrics in the Prometheus text format, for node_exporter's textfile
+    /// collector (replaced atomically after every change), or `nil` (the default) for no metrics.
+    public var metricsFile: String?
     /// The suites' settings before per-folder overrides.
     public var settings = ValidationSettings()
     /// The watched folders.

@@ -13,6 +13,7 @@ public enum ConfigurationKeys {
             .path("Database", \.database),
             .number("HeartbeatSec", \.heartbeatSeconds, in: 0.1...3600),
             .boolean("AutoPromote", \.autoPromote),
+            .optionalPath("MetricsFile", \.metricsFile),
             .path("FoldersDirectory", \.foldersDirectory),
         ]
     )
