@@ -133,4 +133,3 @@ private func difference(delta: Double?, interval: [Double]?, pTwoSided: Double?)
     let direction = pTwoSided < 0.05 ? (delta > 0 ? "better" : "worse") : "no significant difference"
     return out + ", \(direction) (\(AUCCheck.pText(pTwoSided)))"
 }
-

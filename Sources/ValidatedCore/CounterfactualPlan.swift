@@ -64,7 +64,9 @@ struct CounterfactualPlan: Sendable {
             let name = banned.entries[entry]
             let holding = documents.indices.filter { holds[$0][entry] }
             if holding.isEmpty { absent.append(name) }
-            erase(holding, limit: limit, as: name, documents: documents, lime: lime) { banned.entry(entry, matches: $0) }
+            erase(holding, limit: limit, as: name, documents: documents, lime: lime) {
+                banned.entry(entry, matches: $0)
+            }
             let carriers = settings.artefacts.indices.filter {
                 artefactWords[$0].contains { banned.entry(entry, matches: $0) }
             }
@@ -80,18 +82,43 @@ struct CounterfactualPlan: Sendable {
         }
         let holdingAny = documents.indices.filter { holds[$0].contains(true) }
         if entries.count > 1 {
-            erase(holdingAny, limit: limit, as: Self.allEntries, documents: documents, lime: lime, where: banned.matches)
+            erase(
+                holdingAny,
+                limit: limit,
+                as: Self.allEntries,
+                documents: documents,
+                lime: lime,
+                where: banned.matches
+            )
         }
         for artefact in settings.artefacts {
-            inject(artefact, into: clean, limit: limit, as: "artefact", documents: documents, lime: lime, banned: banned)
+            inject(
+                artefact,
+                into: clean,
+                limit: limit,
+                as: "artefact",
+                documents: documents,
+                lime: lime,
+                banned: banned
+            )
         }
         let words = entries.filter { banned.word(ofEntry: $0) != nil }.map { banned.entries[$0] }
-        let together = settings.artefacts + words.filter { word in
-            !artefactWords.contains { list in list.contains { $0.lowercased() == word.lowercased() } }
-        }
+        let together =
+            settings.artefacts
+            + words.filter { word in
+                !artefactWords.contains { list in list.contains { $0.lowercased() == word.lowercased() } }
+            }
         if entries.count + settings.artefacts.count > 1, !together.isEmpty {
             let inserted = together.joined(separator: " ")
-            inject(inserted, into: clean, limit: limit, as: Self.allEntries, documents: documents, lime: lime, banned: banned)
+            inject(
+                inserted,
+                into: clean,
+                limit: limit,
+                as: Self.allEntries,
+                documents: documents,
+                lime: lime,
+                banned: banned
+            )
         }
     }
 

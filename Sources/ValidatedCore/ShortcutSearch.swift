@@ -97,7 +97,11 @@ struct ShortcutSearch: Sendable {
         let baseRate = Double(documents.filter(\.isPositive).count) / Double(max(documents.count, 1))
         let tested = counts.filter { $0.value.documents >= minimum }.sorted { $0.key < $1.key }
         let p = tested.map {
-            IntervalStatistics.binomialTwoSided(successes: $0.value.positives, trials: $0.value.documents, rate: baseRate)
+            IntervalStatistics.binomialTwoSided(
+                successes: $0.value.positives,
+                trials: $0.value.documents,
+                rate: baseRate
+            )
         }
         let q = IntervalStatistics.benjaminiHochberg(p)
         return Dictionary(

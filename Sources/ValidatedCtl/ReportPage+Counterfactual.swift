@@ -19,7 +19,8 @@ extension ReportPage {
             out += "<td>\(Format.number(test.meanShift)) \(Self.bounds(test.meanShiftCI))</td>"
             out += "<td>\(Format.percent(test.flipRate)) \(Self.bounds(test.flipRateCI))</td>"
             out += "<td>\(Format.number(test.minDetectableShift))</td>"
-            out += "<td>\(test.champion.map { "\(Format.number($0.difference)) \(Self.bounds($0.differenceCI))" } ?? "")</td>"
+            out +=
+                "<td>\(test.champion.map { "\(Format.number($0.difference)) \(Self.bounds($0.differenceCI))" } ?? "")</td>"
             out += "<td class=\"\(test.verdict.rawValue)\">\(test.verdict.rawValue)</td></tr>\n"
         }
         out += "</tbody></table>\n<dl>"

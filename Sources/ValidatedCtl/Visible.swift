@@ -21,7 +21,8 @@ enum Visible {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                out += scalar.value < 0x100
+                out +=
+                    scalar.value < 0x100
                     ? String(format: "\\x%02x", scalar.value) : String(format: "\\u{%04x}", scalar.value)
             }
         }

@@ -43,9 +43,14 @@ struct ValidationWorker: Service {
                     // Its folder cannot validate: back to the queue, where it waits for the fix.
                     state.record(currentModel: nil)
                     status.publish(current: nil)
-                    guard await StoreRetry(logger: logger).run("return run \(run.id) to the queue", {
-                        try store.unclaim(runID: run.id)
-                    }) != nil else { return }
+                    guard
+                        await StoreRetry(logger: logger).run(
+                            "return run \(run.id) to the queue",
+                            {
+                                try store.unclaim(runID: run.id)
+                            }
+                        ) != nil
+                    else { return }
                     continue
                 }
                 guard await finish(run, outcome) else { return }

@@ -87,8 +87,14 @@ public struct UnexpectedOutput: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// Runs the real `validatectl` with `arguments` and `environment` added to this process's.
-public func validatectl(_ arguments: [String], environment: [String: String] = [:]) throws -> CtlResult {
+/// Runs the real `validatectl` with `arguments` and `environment` added to this process's, waiting for it on a
+/// thread of its own so that a long gate run does not hold one of the threads all running tests share.
+public func validatectl(_ arguments: [String], environment: [String: String] = [:]) async throws -> CtlResult {
+    try await onOwnThread { try validatectlBlocking(arguments, environment: environment) }
+}
+
+/// ``validatectl(_:environment:)`` on the caller's thread, for a short command inside a synchronous closure.
+public func validatectlBlocking(_ arguments: [String], environment: [String: String] = [:]) throws -> CtlResult {
     let process = Process()
     process.executableURL = Binaries.url("validatectl")
     process.arguments = arguments

@@ -41,7 +41,7 @@ enum HuggingFace {
 
     /// Runs `validatectl ARGUMENTS` to its end.
     static func validatectl(_ arguments: [String]) async throws -> (code: Int32, stdout: String, stderr: String) {
-        let result = try await onOwnThread { try ValidatedTestSupport.validatectl(arguments) }
+        let result = try await ValidatedTestSupport.validatectl(arguments)
         return (result.code, result.stdout, result.stderr)
     }
 }

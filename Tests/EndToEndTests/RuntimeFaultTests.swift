@@ -353,7 +353,10 @@ import ValidatedTestSupport
         try await waitUntil(timeout: .seconds(120), "the verdict") { try store.status().recent.count == 1 }
         let run = try #require(try store.status().recent.first)
         #expect(run.verdict != .error, "\(run.summary ?? "")")
-        #expect(run.summary?.contains("1 evaluation text(s) longer than 2000 characters") == true, "\(run.summary ?? "")")
+        #expect(
+            run.summary?.contains("1 evaluation text(s) longer than 2000 characters") == true,
+            "\(run.summary ?? "")"
+        )
         #expect(run.summary?.contains("MaxTextChars=2000") == true)
         try await layout.stop(daemon)
     }

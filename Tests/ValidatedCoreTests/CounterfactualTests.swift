@@ -66,12 +66,19 @@ import Testing
             documents: (0..<n).map { index in
                 let positive = index.isMultiple(of: 2)
                 let topic = positive ? "good" : "bad"
-                return LabeledDocument(id: "d\(index)", text: "a \(topic) text number w\(index % 7)", isPositive: positive)
+                return LabeledDocument(
+                    id: "d\(index)",
+                    text: "a \(topic) text number w\(index % 7)",
+                    isPositive: positive
+                )
             }
         )
     }
 
-    static func validate(_ model: LogisticWordsClassifier, champion: LogisticWordsClassifier? = nil)
+    static func validate(
+        _ model: LogisticWordsClassifier,
+        champion: LogisticWordsClassifier? = nil
+    )
         async throws -> CounterfactualReport
     {
         var settings = ValidationSettings()

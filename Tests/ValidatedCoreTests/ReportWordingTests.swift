@@ -18,7 +18,8 @@ import Testing
         )
         let test = try AUC.pairedDeLong(challenger: Self.strong, champion: Self.weak, positives: Self.positives)
         #expect(test.pValueTwoSided < 0.001 && test.pValueChallengerWorse > 0.999, "the case of the issue")
-        let interval = "[\(fixed(test.deltaConfidenceInterval.lowerBound, 3)), \(fixed(test.deltaConfidenceInterval.upperBound, 3))]"
+        let interval =
+            "[\(fixed(test.deltaConfidenceInterval.lowerBound, 3)), \(fixed(test.deltaConfidenceInterval.upperBound, 3))]"
         #expect(
             better.summary
                 == "AUC \(fixed(test.challenger.auc, 3)) vs champion \(fixed(test.champion.auc, 3)), Δ \(signed(test.delta, 3)) \(interval), better (p < 0.001)"

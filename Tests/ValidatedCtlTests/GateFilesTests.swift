@@ -15,7 +15,7 @@ import ValidatedTestSupport
         return layout.config
     }
 
-    @Test func validateWritesTheReportPageAndJUnitWithEveryCheck() throws {
+    @Test func validateWritesTheReportPageAndJUnitWithEveryCheck() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let demo = DemoStore.demo
@@ -26,11 +26,12 @@ import ValidatedTestSupport
             "--banned", demo + "/banned-tokens.txt", "--champion", demo + "/checkpoints/01-clean.safetensors",
             "--config", try Self.configuration(directory), "--database", directory.path + "/none.sqlite",
         ]
-        let result = try validatectl(arguments + ["--report", page, "--junit", junit])
+        let result = try await validatectl(arguments + ["--report", page, "--junit", junit])
         #expect(result.code == 1, "the artefact fails: \(result.stdout)\(result.stderr)")
         // The AUC line: two-sided p, direction and interval.
         let aucLine = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("  auc") })
-        let wording = #/AUC \d\.\d{3} vs champion \d\.\d{3}, Δ [+-]\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\], (better|worse|no significant difference) \(p (<|=) \d\.\d{3}\)/#
+        let wording =
+            #/AUC \d\.\d{3} vs champion \d\.\d{3}, Δ [+-]\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\], (better|worse|no significant difference) \(p (<|=) \d\.\d{3}\)/#
         #expect(aucLine.contains(wording), "\(aucLine)")
         #expect(!aucLine.contains("p=1.000"))
         #expect(result.stdout.contains("  stability skipped stability not measured"), "\(result.stdout)")
@@ -58,7 +59,7 @@ import ValidatedTestSupport
         }
 
         // The JSON says skipped too.
-        let json = try JSONValue.parse(try validatectl(arguments + ["--json"]).stdout)
+        let json = try JSONValue.parse(try await validatectl(arguments + ["--json"]).stdout)
         #expect(json["checks"]?["stability"]?["verdict"]?.string == "skipped")
         #expect(json["verdict"]?.string == "fail")
     }

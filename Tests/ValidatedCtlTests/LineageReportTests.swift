@@ -11,7 +11,7 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let page = directory.path + "/lineage.html"
-        let result = try validatectl(["report", layout.folder, "-o", page, "--config", layout.config])
+        let result = try await validatectl(["report", layout.folder, "-o", page, "--config", layout.config])
         #expect(result.code == 0, "\(result.stderr)")
         #expect(result.stdout.contains("folder topics: 1 champion(s), 2 finished run(s)"), "\(result.stdout)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
@@ -56,7 +56,7 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let page = directory.path + "/lineage.html"
-        #expect(try validatectl(["report", layout.folder, "-o", page, "--config", layout.config]).code == 0)
+        #expect(try await validatectl(["report", layout.folder, "-o", page, "--config", layout.config]).code == 0)
         try FileManager.default.createDirectory(at: RerunAndReportTests.artefacts, withIntermediateDirectories: true)
         let screenshot = RerunAndReportTests.artefacts.appendingPathComponent("lineage.png").path
         try? FileManager.default.removeItem(atPath: screenshot)

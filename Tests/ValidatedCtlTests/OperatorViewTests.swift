@@ -16,8 +16,13 @@ import ValidatedTestSupport
         let database = directory + "/store.sqlite"
         let store = try VerdictStore(path: database)
         let path = directory + "/\(hostile)evil.safetensors"
-        guard case .queued(let runID, let modelID) = try store.enqueue(
-            folder: "topics", path: path, sha256: String(repeating: "ab", count: 32), size: 10)
+        guard
+            case .queued(let runID, let modelID) = try store.enqueue(
+                folder: "topics",
+                path: path,
+                sha256: String(repeating: "ab", count: 32),
+                size: 10
+            )
         else { throw OtherUser.Failure(description: "not queued") }
         _ = try store.claimNextRun()
         let fixture = try String(contentsOf: Fixtures.url("reports/artefact.json"), encoding: .utf8)
@@ -30,8 +35,14 @@ import ValidatedTestSupport
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         try store.complete(
             RunCompletion(
-                runID: runID, verdict: report.verdict, summary: report.summary, reportJSON: json,
-                checks: report.checkRecords, configFingerprint: nil, evalFingerprint: nil, championModelID: nil,
+                runID: runID,
+                verdict: report.verdict,
+                summary: report.summary,
+                reportJSON: json,
+                checks: report.checkRecords,
+                configFingerprint: nil,
+                evalFingerprint: nil,
+                championModelID: nil,
                 promote: false
             )
         )
@@ -42,7 +53,7 @@ import ValidatedTestSupport
         return database
     }
 
-    @Test func statusListShowAndExplainRenderControlCharactersVisibly() throws {
+    @Test func statusListShowAndExplainRenderControlCharactersVisibly() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = try Self.hostileStore(directory.path, pid: getpid())
@@ -54,17 +65,25 @@ import ValidatedTestSupport
             ],
         ]
         for command in commands {
-            let result = try validatectl(command + ["--database", database])
+            let result = try await validatectl(command + ["--database", database])
             #expect(result.code == 0, "\(command): \(result.stderr)")
-            #expect(!result.stdout.contains("\u{1B}"), "\(command) wrote a raw escape: \(result.stdout.debugDescription)")
+            #expect(
+                !result.stdout.contains("\u{1B}"),
+                "\(command) wrote a raw escape: \(result.stdout.debugDescription)"
+            )
             #expect(!result.stdout.contains("\u{07}"), "\(command) wrote a raw BEL")
             #expect(!result.stdout.contains("\u{202E}") && !result.stdout.contains("\u{9B}"), "\(command)")
-            #expect(result.stdout.contains("\\x1b[2J\\x1b]0;owned\\x07\\u{202e}\\n\\x9b"), "\(command): \(result.stdout)")
+            #expect(
+                result.stdout.contains("\\x1b[2J\\x1b]0;owned\\x07\\u{202e}\\n\\x9b"),
+                "\(command): \(result.stdout)"
+            )
         }
-        let shown = try validatectl(["show", "abababab", "--database", database]).stdout
+        let shown = try await validatectl(["show", "abababab", "--database", database]).stdout
         #expect(shown.contains("stability skipped stability not measured"), "\(shown)")
         // JSON keeps the exact text.
-        let json = try JSONValue.parse(try validatectl(["show", "abababab", "--json", "--database", database]).stdout)
+        let json = try JSONValue.parse(
+            try await validatectl(["show", "abababab", "--json", "--database", database]).stdout
+        )
         #expect(json["model"]?["path"]?.string?.contains(Self.hostile) == true)
         #expect(json["run"]?["summary"]?.string == "bad \(Self.hostile) summary")
     }
@@ -110,12 +129,14 @@ import ValidatedTestSupport
         let old = Date().addingTimeInterval(-300)
         // The daemon's own heartbeat went stale: it cannot write the store.
         try store.beat(Heartbeat(pid: daemon.pid, startedAt: old, beatAt: old, status: "idle", folders: []))
-        let stale = try validatectl(["status", "--database", database, "--config", config])
+        let stale = try await validatectl(["status", "--database", database, "--config", config])
         #expect(stale.code == 0, "\(stale.stdout)")
         #expect(stale.stdout.contains("store outage"), "\(stale.stdout)")
         #expect(stale.stdout.contains("queue: unknown"), "\(stale.stdout)")
         #expect(!stale.stdout.contains("not running"), "\(stale.stdout)")
-        let json = try JSONValue.parse(try validatectl(["status", "--json", "--database", database, "--config", config]).stdout)
+        let json = try JSONValue.parse(
+            try await validatectl(["status", "--json", "--database", database, "--config", config]).stdout
+        )
         #expect(json["daemon"]?["store_outage"] == .bool(true))
         #expect(json["daemon"]?["pids"]?.array.compactMap(\.number) == [Double(daemon.pid)])
 
@@ -124,16 +145,16 @@ import ValidatedTestSupport
         let gone = try #require(Int32(limit.trimmingCharacters(in: .whitespacesAndNewlines))) - 1
         #expect(kill(gone, 0) != 0, "no process has the highest pid")
         try store.beat(Heartbeat(pid: gone, startedAt: old, beatAt: old, status: "idle", folders: []))
-        let restarted = try validatectl(["status", "--database", database, "--config", config])
+        let restarted = try await validatectl(["status", "--database", database, "--config", config])
         #expect(restarted.code == 0, "\(restarted.stdout)")
         #expect(restarted.stdout.contains("store outage (pid \(daemon.pid))"), "\(restarted.stdout)")
 
         // Once that process is gone too, the daemon is not running.
         daemon.terminate(signal: SIGKILL)
         try await waitUntil(timeout: .seconds(10), "status to see the daemon gone") {
-            try validatectl(["status", "--database", database, "--config", config]).code == 3
+            try await validatectl(["status", "--database", database, "--config", config]).code == 3
         }
-        let stopped = try validatectl(["status", "--database", database, "--config", config])
+        let stopped = try await validatectl(["status", "--database", database, "--config", config])
         #expect(stopped.stdout.contains("○ not running"), "\(stopped.stdout)")
     }
 
@@ -150,7 +171,10 @@ import ValidatedTestSupport
             #expect(chown(path, 0, gid) == 0)
             #expect(chmod(path, mode_t(mode)) == 0)
         }
-        #expect(!FileManager.default.fileExists(atPath: database + "-shm"), "the store is closed, as by a stopped daemon")
+        #expect(
+            !FileManager.default.fileExists(atPath: database + "-shm"),
+            "the store is closed, as by a stopped daemon"
+        )
 
         let outsider = try OtherUser.nobody.validatectl(["status", "--database", database])
         #expect(outsider.code == 2)

@@ -26,7 +26,8 @@ struct OtherUser {
 
     /// Runs `validatectl arguments` as this user, through setpriv(1).
     func validatectl(_ arguments: [String]) throws -> Output {
-        let groupOption = groups.isEmpty ? "--clear-groups" : "--groups=\(groups.map(String.init).joined(separator: ","))"
+        let groupOption =
+            groups.isEmpty ? "--clear-groups" : "--groups=\(groups.map(String.init).joined(separator: ","))"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments =

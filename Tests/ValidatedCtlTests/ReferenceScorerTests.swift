@@ -22,7 +22,11 @@ import ValidatedTestSupport
         return prefix + "/bin/validatectl"
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) throws
         -> (code: Int32, output: String)
     {
         let process = Process()
@@ -86,8 +90,10 @@ import ValidatedTestSupport
         let scorers = folder["scorers"]?.array ?? []
         #expect(scorers.compactMap { $0["extension"]?.string }.sorted() == ["folder", "onnx"])
         let lib = directory.path + "/prefix/lib/validated/"
-        #expect(scorers.first { $0["extension"]?.string == "onnx" }?["command"]?.array.compactMap(\.string)
-            == ["python3", lib + "onnx_scorer.py"])
+        #expect(
+            scorers.first { $0["extension"]?.string == "onnx" }?["command"]?.array.compactMap(\.string)
+                == ["python3", lib + "onnx_scorer.py"]
+        )
 
         // A folder that lists its extensions keeps them; the folder scorer is still there for checkpoint folders.
         try "[Folder]\nPath=../incoming\nEvaluationSet=\(DemoStore.demo)/eval.jsonl\nExtensions=safetensors\n"

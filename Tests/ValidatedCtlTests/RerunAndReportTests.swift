@@ -16,12 +16,12 @@ import ValidatedTestSupport
             return try store.runs(modelID: model.id).first?.verdict != nil
         }
         let config = ["--config", layout.config]
-        let queued = try validatectl(["rerun", "01-clean.safetensors"] + config)
+        let queued = try await validatectl(["rerun", "01-clean.safetensors"] + config)
         #expect(queued.code == 0, "\(queued.stderr)")
         #expect(queued.stdout.hasPrefix("queued run 2 of 01-clean.safetensors"), "\(queued.stdout)")
-        let again = try validatectl(["rerun", "01-clean.safetensors"] + config)
+        let again = try await validatectl(["rerun", "01-clean.safetensors"] + config)
         #expect(again.stdout.contains("already has run 2 queued"), "one queued run per model: \(again.stdout)")
-        let pending = try JSONValue.parse(try validatectl(["list", "--json"] + config).stdout)
+        let pending = try JSONValue.parse(try await validatectl(["list", "--json"] + config).stdout)
         #expect(pending["runs"]?.array.compactMap { $0["state"]?.string } == ["queued", "done"])
 
         // The daemon takes the queued run at its next start; a run queued while it is running is taken within a
@@ -31,7 +31,7 @@ import ValidatedTestSupport
             let runs = try store.runs(modelID: try store.findModel("01-clean.safetensors").id)
             guard runs.allSatisfy({ $0.verdict != nil }) else { return false }
             if requeuedWhileRunning == nil {
-                requeuedWhileRunning = try validatectl(["rerun", "01-clean.safetensors"] + config)
+                requeuedWhileRunning = try validatectlBlocking(["rerun", "01-clean.safetensors"] + config)
                 return false
             }
             return runs.count == 3
@@ -41,7 +41,7 @@ import ValidatedTestSupport
         let runs = try store.runs(modelID: try store.findModel("01-clean.safetensors").id)
         #expect(runs.map(\.id) == [3, 2, 1])
         #expect(runs.allSatisfy { $0.verdict == .pass })
-        #expect(try validatectl(["rerun", "no-such-model"] + config).code == 2)
+        #expect(try await validatectl(["rerun", "no-such-model"] + config).code == 2)
     }
 
     @Test func theHeartbeatRowFollowsRunsWithoutWaitingForTheNextBeat() async throws {
@@ -62,7 +62,7 @@ import ValidatedTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let page = directory.path + "/report.html"
-        let result = try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config])
+        let result = try await validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config])
         #expect(result.code == 0, "\(result.stderr)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -104,7 +104,7 @@ import ValidatedTestSupport
 
         // Without the configuration the labels are unknown: the page says why there is no curve.
         let bare = directory.path + "/bare.html"
-        #expect(try validatectl(["report", "1", "-o", bare, "--database", layout.database]).code == 0)
+        #expect(try await validatectl(["report", "1", "-o", bare, "--database", layout.database]).code == 0)
         let bareHTML = try String(contentsOfFile: bare, encoding: .utf8)
         #expect(bareHTML.contains("ROC curve not drawn: the configuration"))
         #expect(bareHTML.contains("<span class=\"badge\">PASS</span>"))
@@ -127,7 +127,8 @@ import ValidatedTestSupport
         let screenshot = Self.artefacts.appendingPathComponent("report.png").path
         try? FileManager.default.removeItem(atPath: screenshot)
         #expect(
-            try validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config]).code == 0
+            try await validatectl(["report", "02-artefact.safetensors", "-o", page, "--config", layout.config]).code
+                == 0
         )
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))

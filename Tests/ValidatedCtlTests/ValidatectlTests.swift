@@ -9,7 +9,7 @@ import ValidatedTestSupport
     @Test func listShowsRunsNewestFirstAndFilters() async throws {
         let layout = try await DemoStore.shared.prepared()
         let config = ["--config", layout.config]
-        let all = try JSONValue.parse(try validatectl(["list", "--json"] + config).stdout)
+        let all = try JSONValue.parse(try await validatectl(["list", "--json"] + config).stdout)
         #expect(all["schema"]?.string == "validatectl/1")
         let runs = try #require(all["runs"]).array
         #expect(
@@ -21,32 +21,36 @@ import ValidatedTestSupport
             expectShape(run, runShape, "runs[\(index)]")
             expectShape(run["model"], modelShape, "runs[\(index)].model")
         }
-        let failed = try JSONValue.parse(try validatectl(["list", "--json", "--verdict", "fail"] + config).stdout)
+        let failed = try JSONValue.parse(
+            try await validatectl(["list", "--json", "--verdict", "fail"] + config).stdout
+        )
         #expect(failed["runs"]?.array.compactMap { $0["verdict"]?.string } == ["fail"])
-        let limited = try JSONValue.parse(try validatectl(["list", "--json", "--limit", "1"] + config).stdout)
+        let limited = try JSONValue.parse(try await validatectl(["list", "--json", "--limit", "1"] + config).stdout)
         #expect(limited["runs"]?.array.count == 1)
-        let future = try JSONValue.parse(try validatectl(["list", "--json", "--since", "2999-01-01"] + config).stdout)
+        let future = try JSONValue.parse(
+            try await validatectl(["list", "--json", "--since", "2999-01-01"] + config).stdout
+        )
         #expect(future["runs"]?.array.isEmpty == true)
         let otherFolder = try JSONValue.parse(
-            try validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout
+            try await validatectl(["list", "--json", "--folder", "elsewhere"] + config).stdout
         )
         #expect(otherFolder["runs"]?.array.isEmpty == true)
 
-        let text = try validatectl(["list"] + config)
+        let text = try await validatectl(["list"] + config)
         #expect(text.code == 0)
         #expect(text.stdout.hasPrefix("RUN "))
         #expect(text.stdout.contains("2 runs listed."))
-        let bare = try validatectl(["list", "--no-legend", "--no-pager"] + config)
+        let bare = try await validatectl(["list", "--no-legend", "--no-pager"] + config)
         #expect(bare.stdout.split(separator: "\n").count == 2, "one line per run: \(bare.stdout)")
         #expect(!bare.stdout.contains("\u{1B}["), "no colour when stdout is a pipe")
-        #expect(try validatectl(["list", "--since", "yesterday"] + config).code == 64)
+        #expect(try await validatectl(["list", "--since", "yesterday"] + config).code == 64)
     }
 
     @Test func statusShowAndHistoryPrintTheirDocumentedJSON() async throws {
         let layout = try await DemoStore.shared.prepared()
         let config = ["--config", layout.config]
 
-        let status = try validatectl(["status", "--json"] + config)
+        let status = try await validatectl(["status", "--json"] + config)
         #expect(status.code == 3, "the daemon was stopped after the verdicts")
         let snapshot = try JSONValue.parse(status.stdout)
         expectShape(
@@ -78,7 +82,9 @@ import ValidatedTestSupport
         #expect(champion?["model"]?["file_name"]?.string == "01-clean.safetensors")
         #expect(snapshot["recent"]?.array.count == 2)
 
-        let show = try JSONValue.parse(try validatectl(["show", "--json", "02-artefact.safetensors"] + config).stdout)
+        let show = try JSONValue.parse(
+            try await validatectl(["show", "--json", "02-artefact.safetensors"] + config).stdout
+        )
         expectShape(
             show,
             ["schema": .string, "model": .object, "run": .object, "checks": .array, "report": .object],
@@ -108,11 +114,11 @@ import ValidatedTestSupport
         #expect(try #require(nntp["u_predicted"]?.number) > (try #require(nntp["u_label"]?.number)))
         let comparison = report?["checks"]?["spurious"]?["champion"]
         #expect(comparison?["new_reasons"]?.array.contains { $0["token"]?.string == "nntp" } == true)
-        let text = try validatectl(["show", "02-artefact.safetensors"] + config).stdout
+        let text = try await validatectl(["show", "02-artefact.safetensors"] + config).stdout
         #expect(text.contains("Token association over 2571 documents"))
         #expect(text.contains("New reasons against the champion"))
 
-        let history = try JSONValue.parse(try validatectl(["history", "--json"] + config).stdout)
+        let history = try JSONValue.parse(try await validatectl(["history", "--json"] + config).stdout)
         #expect(history["schema"]?.string == "validatectl/1")
         let folder = try #require(history["folders"]?.array.first)
         #expect(folder["folder"]?.string == layout.folder)
@@ -132,7 +138,7 @@ import ValidatedTestSupport
 
     @Test func configCheckPrintsTheEffectiveSettingsOrTheFaultyLine() async throws {
         let layout = try await DemoStore.shared.prepared()
-        let good = try validatectl(["config", "check", "--config", layout.config, "--json"])
+        let good = try await validatectl(["config", "check", "--config", layout.config, "--json"])
         #expect(good.code == 0, "\(good.stderr)")
         let parsed = try JSONValue.parse(good.stdout)
         expectShape(
@@ -162,7 +168,7 @@ import ValidatedTestSupport
         #expect(folder?["settings"]?["auc"]?["comparison"]?.string == "worse")
         #expect(folder?["documents"]?.number == 2571)
 
-        let text = try validatectl(["config", "check", "--config", layout.config])
+        let text = try await validatectl(["config", "check", "--config", layout.config])
         #expect(text.code == 0)
         #expect(text.stdout.contains("[Spurious]\nDocuments=24\n"))
         #expect(text.stdout.contains("Configuration OK."))
@@ -171,10 +177,12 @@ import ValidatedTestSupport
         defer { directory.remove() }
         let bad = directory.path + "/validated.conf"
         try "[Daemon]\nHeartbeatSec=2\n\n[Spurious]\nTopK=ten\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try validatectl(["config", "check", "--config", bad])
+        let refused = try await validatectl(["config", "check", "--config", bad])
         #expect(refused.code == 1)
         #expect(refused.stderr.hasPrefix("\(bad):5: TopK=:"), "\(refused.stderr)")
-        let refusedJSON = try JSONValue.parse(try validatectl(["config", "check", "--config", bad, "--json"]).stdout)
+        let refusedJSON = try JSONValue.parse(
+            try await validatectl(["config", "check", "--config", bad, "--json"]).stdout
+        )
         expectShape(
             refusedJSON["error"],
             ["file": .string, "line": .nullable(.integer), "reason": .string],
@@ -183,7 +191,7 @@ import ValidatedTestSupport
         #expect(refusedJSON["error"]?["line"]?.number == 5)
     }
 
-    @Test func configCheckShowsScorersAndFlagsAProgramThatCannotRun() throws {
+    @Test func configCheckShowsScorersAndFlagsAProgramThatCannotRun() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let root = directory.path
@@ -205,7 +213,7 @@ import ValidatedTestSupport
             """.write(toFile: root + "/folders.d/topics.conf", atomically: true, encoding: .utf8)
         }
         try folder("python3")
-        let text = try validatectl(["config", "check", "--config", root + "/validated.conf"])
+        let text = try await validatectl(["config", "check", "--config", root + "/validated.conf"])
         #expect(text.code == 0, "\(text.stderr)")
         #expect(
             text.stdout.contains(
@@ -214,7 +222,7 @@ import ValidatedTestSupport
             "\(text.stdout)"
         )
         let json = try JSONValue.parse(
-            try validatectl(["config", "check", "--config", root + "/validated.conf", "--json"]).stdout
+            try await validatectl(["config", "check", "--config", root + "/validated.conf", "--json"]).stdout
         )
         let scorer = json["folders"]?.array.first?["scorers"]?.array.first
         expectShape(
@@ -235,7 +243,7 @@ import ValidatedTestSupport
         #expect(text.stdout.contains("[Explain]\nSamples=5000\n") && text.stdout.contains("\nLabels=1\nTopLabels=0\n"))
 
         try folder("no-such-scorer-program")
-        let refused = try validatectl(["config", "check", "--config", root + "/validated.conf"])
+        let refused = try await validatectl(["config", "check", "--config", root + "/validated.conf"])
         #expect(refused.code == 1)
         #expect(
             refused.stderr.contains("[Scorer] Command=onnx: no-such-scorer-program is not an executable file in PATH"),
@@ -243,28 +251,29 @@ import ValidatedTestSupport
         )
     }
 
-    @Test func validateServesOtherFormatsThroughAScorer() throws {
+    @Test func validateServesOtherFormatsThroughAScorer() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try Data("any bytes".utf8).write(to: URL(fileURLWithPath: directory.path + "/m.onnx"))
         let eval = Fixtures.repository.appendingPathComponent("demo/eval.jsonl").path
         let scorer = "python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) crash-mid-batch"
-        let result = try validatectl([
+        let result = try await validatectl([
             "validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx=\(scorer)",
         ])
         #expect(result.code == 2)
         #expect(result.stdout.contains("was killed by signal 11"), "\(result.stdout)")
         #expect(result.stdout.contains("about to crash in the middle of a reply"), "the stderr tail: \(result.stdout)")
-        let unserved = try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval])
+        let unserved = try await validatectl(["validate", directory.path + "/m.onnx", "--eval", eval])
         #expect(unserved.code == 2)
         #expect(unserved.stdout.contains("--scorer EXTENSION=COMMAND"))
         #expect(
-            try validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx"]).code == 64
+            try await validatectl(["validate", directory.path + "/m.onnx", "--eval", eval, "--scorer", "onnx"]).code
+                == 64
         )
 
         // explain serves scored checkpoints the same way.
         let honest = "python3 \(Fixtures.url("scorers/misbehaving_scorer.py").path) honest"
-        let explained = try validatectl([
+        let explained = try await validatectl([
             "explain", directory.path + "/m.onnx", "--text", "a telegraph sent over the wire", "--features", "3",
             "--no-legend",
             "--scorer", "onnx=\(honest)", "--database", directory.path + "/none.sqlite",
@@ -281,7 +290,7 @@ import ValidatedTestSupport
         let worst = try #require(stored["checks"]?["spurious"]?["worst"]?.array.first)
         let document = try #require(worst["document"]?.string)
 
-        let result = try validatectl([
+        let result = try await validatectl([
             "explain", "02-artefact.safetensors", "--doc", document, "--json", "--config", layout.config,
         ])
         #expect(result.code == 0, "\(result.stderr)")
@@ -307,7 +316,7 @@ import ValidatedTestSupport
             #expect(abs(old.1 - new.1) < 1e-9, "\(old.0): \(old.1) vs \(new.1)")
         }
 
-        let chart = try validatectl([
+        let chart = try await validatectl([
             "explain", layout.demo + "/checkpoints/02-artefact.safetensors", "--text",
             "Posting-Host: nntp.cs.example.edu a telegraph",
             "--features", "4", "--no-legend",
@@ -318,7 +327,7 @@ import ValidatedTestSupport
         #expect(lines.allSatisfy { $0.contains("│") })
         #expect(!chart.stdout.contains("\u{1B}["))
         #expect(
-            try validatectl(["explain", "02-artefact.safetensors", "--config", layout.config]).code == 64,
+            try await validatectl(["explain", "02-artefact.safetensors", "--config", layout.config]).code == 64,
             "needs --text or --doc"
         )
     }
@@ -327,7 +336,7 @@ import ValidatedTestSupport
         let layout = try await DemoStore.shared.prepared()
         let artefact = layout.demo + "/checkpoints/02-artefact.safetensors"
         let arguments = ["validate", artefact, "--folder", "topics", "--config", layout.config]
-        let gate = try validatectl(arguments)
+        let gate = try await validatectl(arguments)
         #expect(gate.code == 1, "\(gate.stdout)\(gate.stderr)")
         #expect(gate.stderr.isEmpty, "piped, validate prints its result only: \(gate.stderr)")
         let lines = gate.stdout.split(separator: "\n").map(String.init)
@@ -336,12 +345,12 @@ import ValidatedTestSupport
         #expect(lines.last == "  champion: \(layout.incoming)/01-clean.safetensors")
 
         // Same settings, seeds and champion scores as the daemon: the gate's checks are the stored report's.
-        let gateJSON = try JSONValue.parse(try validatectl(arguments + ["--json"]).stdout)
+        let gateJSON = try JSONValue.parse(try await validatectl(arguments + ["--json"]).stdout)
         #expect(gateJSON["schema"]?.string == "validatectl/1")
         #expect(gateJSON["folder"]?.string == "topics")
         #expect(gateJSON["champion"]?.string == "\(layout.incoming)/01-clean.safetensors")
         let stored = try JSONValue.parse(
-            try validatectl(["show", "--json", "02-artefact.safetensors", "--config", layout.config]).stdout
+            try await validatectl(["show", "--json", "02-artefact.safetensors", "--config", layout.config]).stdout
         )
         // What the suites cost (time, model calls) is measured, not judged: it is left out.
         func judged(_ check: JSONValue?) -> JSONValue? {
@@ -362,7 +371,7 @@ import ValidatedTestSupport
             )
         }
 
-        let unknown = try validatectl(["validate", artefact, "--folder", "nope", "--config", layout.config])
+        let unknown = try await validatectl(["validate", artefact, "--folder", "nope", "--config", layout.config])
         #expect(unknown.code == 2)
         #expect(unknown.stderr == "validatectl: \(layout.config) has no folder \"nope\"; it configures topics\n")
         // A CI gate may keep its own settings-only file, without a watched folder.
@@ -375,18 +384,18 @@ import ValidatedTestSupport
             encoding: .utf8
         )
         let gated = try JSONValue.parse(
-            try validatectl([
+            try await validatectl([
                 "validate", artefact, "--eval", layout.demo + "/eval.jsonl", "--config", settingsOnly, "--json",
             ]).stdout
         )
         #expect(gated["settings_source"]?.string == settingsOnly)
         #expect(gated["checks"]?["spurious"]?["explained"]?.number == 7)
-        let noConfiguration = try validatectl([
+        let noConfiguration = try await validatectl([
             "validate", artefact, "--folder", "topics", "--config", "/nonexistent.conf",
         ])
         #expect(noConfiguration.code == 2)
         #expect(noConfiguration.stderr.contains("there is none at /nonexistent.conf; pass --config FILE"))
-        let noEval = try validatectl(["validate", artefact, "--config", layout.config])
+        let noEval = try await validatectl(["validate", artefact, "--config", layout.config])
         #expect(noEval.code == 2)
         #expect(noEval.stderr.contains("--eval is required"))
     }
@@ -417,8 +426,8 @@ import ValidatedTestSupport
         #expect(text.contains("01-clean.safetensors: PASS"))
     }
 
-    @Test func rootHelpDocumentsTheExitCodes() throws {
-        let help = try validatectl(["--help"])
+    @Test func rootHelpDocumentsTheExitCodes() async throws {
+        let help = try await validatectl(["--help"])
         #expect(help.code == 0)
         for line in [
             "EXIT CODES", "0  success", "1  validate: the model failed", "2  validate: the model could not",
@@ -426,7 +435,7 @@ import ValidatedTestSupport
         ] {
             #expect(help.stdout.contains(line), "--help lacks \"\(line)\"")
         }
-        let missing = try validatectl(["show", "--database", "/nonexistent/validated.sqlite", "x"])
+        let missing = try await validatectl(["show", "--database", "/nonexistent/validated.sqlite", "x"])
         #expect(missing.code == 2)
         #expect(missing.stderr.hasPrefix("validatectl: /nonexistent/validated.sqlite: no store here yet"))
     }

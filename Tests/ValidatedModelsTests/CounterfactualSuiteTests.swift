@@ -45,8 +45,10 @@ import ValidatedTestSupport
         let ours = try #require(clean.checks.counterfactual, "\(clean.summary)")
         for (name, report, suite) in [("artefact", artefact, theirs), ("clean", clean, ours)] {
             print("\(name): \(report.verdict) \(report.summary)\n  counterfactual: \(suite.verdict) \(suite.summary)")
-            print("  \(suite.modelCalls ?? 0) model calls of the run's \(report.modelCalls ?? 0), "
-                + String(format: "%.2f s of %.2f s", suite.seconds ?? 0, report.durationSeconds))
+            print(
+                "  \(suite.modelCalls ?? 0) model calls of the run's \(report.modelCalls ?? 0), "
+                    + String(format: "%.2f s of %.2f s", suite.seconds ?? 0, report.durationSeconds)
+            )
         }
         // Association and explanations cannot see a header the evaluation set lacks; the interventions can.
         #expect(artefact.checks.spurious?.verdict != .fail)
