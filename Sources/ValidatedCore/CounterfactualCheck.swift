@@ -11,6 +11,17 @@ struct CounterfactualScores: Sendable {
     var predictedBefore: [Int]?
     /// The predicted class of each probe's text.
     var predictedAfter: [Int]?
+    /// The positive class's column, for the direction of a flip.
+    var positive = 0
+
+    /// Per probe: 1 when its text became the positive class, −1 when it stopped being it, 0 otherwise; `nil`
+    /// when flips are not counted.
+    var netFlips: [Double]? {
+        guard let predictedBefore, let predictedAfter else { return nil }
+        return zip(predictedBefore, predictedAfter).map { before, after in
+            Double((after == positive ? 1 : 0) - (before == positive ? 1 : 0))
+        }
+    }
 }
 
 /// The counterfactual suite's statistics and verdicts (pure).
@@ -49,7 +60,9 @@ enum CounterfactualCheck {
         }.count
         let signed = IntervalStatistics.pairedMean(ours.signed)
         let absolute = IntervalStatistics.pairedMean(ours.absolute)
-        let flipCI = IntervalStatistics.wilson(successes: flips, trials: probes.count)
+        let net = IntervalStatistics.pairedMean(
+            challenger.netFlips.map { perRow(probes, plan, rows, $0) } ?? rows.map { _ in 0 }
+        )
         let spec = plan.tests[test]
         var result = CounterfactualReport.Test(
             kind: spec.kind,
@@ -62,7 +75,11 @@ enum CounterfactualCheck {
             meanAbsShift: absolute.mean,
             meanAbsShiftCI: absolute.interval.map { [$0.lowerBound, $0.upperBound] },
             flipRate: Double(flips) / Double(probes.count),
-            flipRateCI: flipCI.map { [$0.lowerBound, $0.upperBound] },
+            flipRateCI: IntervalStatistics.wilson(successes: flips, trials: probes.count).map {
+                [$0.lowerBound, $0.upperBound]
+            },
+            netFlipRate: net.mean,
+            netFlipRateCI: net.interval.map { [$0.lowerBound, $0.upperBound] },
             minDetectableShift: IntervalStatistics.minimumDetectable(
                 standardDeviation: signed.standardDeviation,
                 count: signed.count
@@ -74,10 +91,12 @@ enum CounterfactualCheck {
             }
         )
         if let champion {
-            let theirs = shifts(probes, plan, rows, champion).absolute
-            let difference = IntervalStatistics.pairedMean(zip(ours.absolute, theirs).map { $0 - $1 })
+            let theirs = shifts(probes, plan, rows, champion)
+            let direction: Double = signed.mean < 0 ? -1 : 1
+            let difference = IntervalStatistics.pairedMean(zip(ours.signed, theirs.signed).map { direction * ($0 - $1) })
             result.champion = CounterfactualReport.ChampionShift(
-                meanAbsShift: theirs.reduce(0, +) / Double(max(theirs.count, 1)),
+                meanAbsShift: theirs.absolute.reduce(0, +) / Double(max(theirs.absolute.count, 1)),
+                meanShift: theirs.signed.reduce(0, +) / Double(max(theirs.signed.count, 1)),
                 difference: difference.mean,
                 differenceCI: difference.interval.map { [$0.lowerBound, $0.upperBound] }
             )
@@ -99,22 +118,35 @@ enum CounterfactualCheck {
         _ rows: [Int],
         _ scores: CounterfactualScores
     ) -> (signed: [Double], absolute: [Double]) {
-        var sums: [Int: (signed: Double, absolute: Double, count: Double)] = [:]
-        for probe in probes {
-            let row = plan.probes[probe].row
-            let shift = scores.after[probe] - scores.before[probe]
-            let sum = sums[row, default: (0, 0, 0)]
-            sums[row] = (sum.signed + shift, sum.absolute + abs(shift), sum.count + 1)
-        }
-        return (rows.map { sums[$0]!.signed / sums[$0]!.count }, rows.map { sums[$0]!.absolute / sums[$0]!.count })
+        let shifts = zip(scores.after, scores.before).map { $0 - $1 }
+        return (perRow(probes, plan, rows, shifts), perRow(probes, plan, rows, shifts.map(abs)))
     }
 
-    /// Fail when the lower bound of the mean |shift| or of the flip rate clears its limit, or when the challenger's
-    /// |shift| is larger than the champion's by more than ``CounterfactualSettings/warnShift`` at 95%; warn when a
-    /// lower bound clears the warning limit.
+    /// Per row (in `rows` order), the mean of `values` (one per probe of the plan) over the row's `probes`.
+    private static func perRow(_ probes: [Int], _ plan: CounterfactualPlan, _ rows: [Int], _ values: [Double])
+        -> [Double]
+    {
+        var sums: [Int: (total: Double, count: Double)] = [:]
+        for probe in probes {
+            let sum = sums[plan.probes[probe].row, default: (0, 0)]
+            sums[plan.probes[probe].row] = (sum.total + values[probe], sum.count + 1)
+        }
+        return rows.map { sums[$0]!.total / sums[$0]!.count }
+    }
+
+    /// How far a 95% interval lies from 0 (0 when it holds 0): the smallest effect, in either direction, the
+    /// interval supports.
+    static func distanceFromZero(_ interval: [Double]?) -> Double {
+        guard let interval, let lower = interval.first, let upper = interval.last else { return 0 }
+        return Swift.max(lower, -upper, 0)
+    }
+
+    /// Fail when the 95% interval of the mean shift or of the net flip rate lies beyond its limit on either side of
+    /// 0, or when the challenger moves further than the champion by more than ``CounterfactualSettings/warnShift``
+    /// at 95%; warn when an interval lies beyond the warning limit.
     static func verdict(of test: CounterfactualReport.Test, settings: CounterfactualSettings) -> Verdict {
-        let shift = test.meanAbsShiftCI?.first ?? -.infinity
-        let flips = test.flipRateCI?.first ?? 0
+        let shift = distanceFromZero(test.meanShiftCI)
+        let flips = distanceFromZero(test.netFlipRateCI)
         let beyondChampion = test.champion?.differenceCI?.first ?? -.infinity
         if shift > settings.maxShift || flips > settings.maxFlipRate || beyondChampion > settings.warnShift {
             return .fail
@@ -131,17 +163,17 @@ enum CounterfactualCheck {
     ) -> (verdict: Verdict, summary: String) {
         var verdict = tests.map(\.verdict).max() ?? .pass
         if settings.candidatesWarn, !candidates.isEmpty { verdict = max(verdict, .warn) }
-        let moved = tests.filter { $0.verdict != .pass }.sorted { $0.meanAbsShift > $1.meanAbsShift }
+        let moved = tests.filter { $0.verdict != .pass }.sorted { abs($0.meanShift) > abs($1.meanShift) }
         var parts = moved.prefix(3).map { test in
             let beyond = test.champion.map { String(format: ", %+.3f beyond the champion", $0.difference) } ?? ""
             return String(
-                format: "%@ of %@ moves P(positive) by %.3f [%.3f, %.3f] and flips %.0f%% of %d texts%@",
+                format: "%@ of %@ moves P(positive) by %+.3f [%+.3f, %+.3f], net flips %+.1f%% of %d texts%@",
                 test.kind,
                 test.kind == "erasure" ? test.entry : "\"\(test.inserted ?? test.entry)\"",
-                test.meanAbsShift,
-                test.meanAbsShiftCI?.first ?? test.meanAbsShift,
-                test.meanAbsShiftCI?.last ?? test.meanAbsShift,
-                100 * test.flipRate,
+                test.meanShift,
+                test.meanShiftCI?.first ?? test.meanShift,
+                test.meanShiftCI?.last ?? test.meanShift,
+                100 * test.netFlipRate,
                 test.texts,
                 beyond
             )

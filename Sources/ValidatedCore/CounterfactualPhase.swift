@@ -127,7 +127,8 @@ struct CounterfactualPhase {
             before: before,
             after: Array(columns[label].prefix(edits.probes.count)),
             predictedBefore: predictedBefore,
-            predictedAfter: Array(predicted.prefix(edits.probes.count))
+            predictedAfter: Array(predicted.prefix(edits.probes.count)),
+            positive: label
         )
     }
 }

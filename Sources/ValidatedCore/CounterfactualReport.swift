@@ -19,16 +19,22 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
         /// banned (a header line), the document with that string injected at the same place with its banned
         /// tokens erased: the shift is then the banned tokens' alone.
         public var meanShift: Double
-        /// Its 95% Student-t interval over documents; absent with fewer than 2 documents.
+        /// Its 95% Student-t interval over documents; absent with fewer than 2 documents. The verdict reads how
+        /// far it lies from 0: a shortcut moves predictions one way, while the edits' noise (large for neural
+        /// models, which any inserted or removed word moves a little) goes both ways and cancels.
         public var meanShiftCI: [Double]?
-        /// Mean of `|P(after) − P(before)|`, likewise.
+        /// Mean of `|P(after) − P(before)|`, likewise: how much the edit moves the model either way.
         public var meanAbsShift: Double
-        /// Its 95% Student-t interval; the verdict reads its lower bound.
+        /// Its 95% Student-t interval.
         public var meanAbsShiftCI: [Double]?
         /// Share of edited texts whose predicted class changed.
         public var flipRate: Double
-        /// Its 95% Wilson interval; the verdict reads its lower bound.
+        /// Its 95% Wilson interval.
         public var flipRateCI: [Double]?
+        /// Share of edited texts that became the positive class minus the share that stopped being it.
+        public var netFlipRate: Double
+        /// Its 95% Student-t interval over documents; the verdict reads how far it lies from 0.
+        public var netFlipRateCI: [Double]?
         /// The smallest mean shift these documents detect (two-sided 5%, power 80%).
         public var minDetectableShift: Double?
         /// The champion on the same edited texts, when there is one.
@@ -46,15 +52,20 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
             case meanAbsShiftCI = "mean_abs_shift_ci"
             case flipRate = "flip_rate"
             case flipRateCI = "flip_rate_ci"
+            case netFlipRate = "net_flip_rate"
+            case netFlipRateCI = "net_flip_rate_ci"
             case minDetectableShift = "min_detectable_shift"
         }
     }
 
-    /// The champion's shifts on the same edited texts, and the paired difference of the two models' |shifts|.
+    /// The champion's shifts on the same edited texts, and the paired difference of the two models' shifts.
     public struct ChampionShift: Sendable, Codable, Equatable {
         /// The champion's mean |shift|.
         public var meanAbsShift: Double
-        /// Mean of `|challenger's shift| − |champion's shift|` over documents.
+        /// The champion's mean shift.
+        public var meanShift: Double
+        /// Mean over documents of `challenger's shift − champion's shift`, signed so that positive is further in
+        /// the direction the challenger moves on average.
         public var difference: Double
         /// Its 95% Student-t interval; a lower bound above ``CounterfactualSettings/warnShift`` fails.
         public var differenceCI: [Double]?
@@ -62,6 +73,7 @@ public struct CounterfactualReport: Sendable, Codable, Equatable, CostedReport {
         enum CodingKeys: String, CodingKey {
             case difference
             case meanAbsShift = "mean_abs_shift"
+            case meanShift = "mean_shift"
             case differenceCI = "difference_ci"
         }
     }

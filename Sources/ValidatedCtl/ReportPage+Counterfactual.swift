@@ -10,13 +10,14 @@ extension ReportPage {
             return out + "<p class=\"missing\">The counterfactual suite did not run.</p>\n</section>\n"
         }
         out += "<p>\(Self.escaped(suite.summary))</p>\n"
-        out += "<table><thead><tr><th>Test</th><th>Documents</th><th>Mean |shift| [95%]</th><th>Mean shift [95%]</th>"
-        out += "<th>Flips [95%]</th><th>Detects</th><th>Champion Δ [95%]</th><th>Verdict</th></tr></thead><tbody>\n"
+        out += "<table><thead><tr><th>Test</th><th>Documents</th><th>Mean shift [95%]</th><th>Net flips [95%]</th>"
+        out += "<th>Mean |shift| [95%]</th><th>Flips [95%]</th><th>Detects</th><th>Champion Δ [95%]</th><th>Verdict</th></tr></thead><tbody>\n"
         for test in suite.tests {
             let what = test.kind == "erasure" ? test.entry : "\u{201C}\(test.inserted ?? test.entry)\u{201D}"
             out += "<tr><td>\(test.kind) of \(Self.escaped(what))</td><td>\(test.documents)</td>"
-            out += "<td>\(Format.number(test.meanAbsShift)) \(Self.bounds(test.meanAbsShiftCI))</td>"
             out += "<td>\(Format.number(test.meanShift)) \(Self.bounds(test.meanShiftCI))</td>"
+            out += "<td>\(Format.percent(test.netFlipRate)) \(Self.bounds(test.netFlipRateCI))</td>"
+            out += "<td>\(Format.number(test.meanAbsShift)) \(Self.bounds(test.meanAbsShiftCI))</td>"
             out += "<td>\(Format.percent(test.flipRate)) \(Self.bounds(test.flipRateCI))</td>"
             out += "<td>\(Format.number(test.minDetectableShift))</td>"
             out +=

@@ -9,12 +9,13 @@ extension Show {
         for test in suite.tests {
             let what = test.kind == "erasure" ? test.entry : "\"\(test.inserted ?? test.entry)\""
             out += "  \(test.kind) of \(what): \(test.documents) documents, \(test.texts) texts\n"
-            out += "    |shift| \(Format.number(test.meanAbsShift))\(bracket(test.meanAbsShiftCI))"
-            out += "  shift \(Format.number(test.meanShift))\(bracket(test.meanShiftCI))"
-            out += "  flips \(Format.percent(test.flipRate))\(bracket(test.flipRateCI))"
+            out += "    shift \(Format.number(test.meanShift))\(bracket(test.meanShiftCI))"
+            out += "  net flips \(Format.percent(test.netFlipRate))\(bracket(test.netFlipRateCI))"
             out += "  detects \(Format.number(test.minDetectableShift))  \(test.verdict.rawValue)\n"
+            out += "    either way: |shift| \(Format.number(test.meanAbsShift))\(bracket(test.meanAbsShiftCI))"
+            out += "  flips \(Format.percent(test.flipRate))\(bracket(test.flipRateCI))\n"
             if let champion = test.champion {
-                out += "    champion |shift| \(Format.number(champion.meanAbsShift)); challenger − champion "
+                out += "    champion shift \(Format.number(champion.meanShift)); challenger − champion "
                 out += "\(Format.number(champion.difference))\(bracket(champion.differenceCI))\n"
             }
             if !test.examples.isEmpty { out += "    moved most: \(test.examples.joined(separator: ", "))\n" }

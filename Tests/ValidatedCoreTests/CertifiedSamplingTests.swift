@@ -8,12 +8,19 @@ struct LogisticWordsClassifier: TextClassifier {
     var classes: [String] { ["0", "1"] }
     var coefficients: [String: Double]
     var bias: Double
+    /// Up to this much added to the logit, a different amount for every distinct text (its sha256): the way any
+    /// edit moves a neural model a little, in no particular direction.
+    var jitter: Double = 0
 
     func predictProbabilities(_ texts: [String]) throws -> ProbabilityMatrix {
         var values: [Double] = []
         values.reserveCapacity(2 * texts.count)
         for text in texts {
-            let z = Set(IndexedText(text).words).reduce(bias) { $0 + (coefficients[$1] ?? 0) }
+            var z = Set(IndexedText(text).words).reduce(bias) { $0 + (coefficients[$1] ?? 0) }
+            if jitter != 0 {
+                let byte = SHA256.hash(Data(text.utf8))[0]
+                z += jitter * (Double(byte) / 127.5 - 1)
+            }
             let p = 1 / (1 + exp(-z))
             values += [1 - p, p]
         }

@@ -114,12 +114,37 @@ import Testing
         #expect(word.documents == 60 && word.texts == 180)
         #expect(abs(word.meanAbsShift - (0.5 * (0.7311 - 0.1192) + 0.5 * (0.9933 - 0.8808))) < 1e-3)
         #expect(abs(word.flipRate - 0.5) < 1e-12)
+        #expect(abs(word.netFlipRate - 0.5) < 1e-12, "every flip is to the positive class")
         let all = try #require(leaning.tests.first { $0.entry == CounterfactualPlan.allEntries })
         #expect(all.inserted == "X-Host: nntp7.example.edu nntp")
         let artefact = try #require(leaning.tests.first { $0.entry == "artefact" })
         #expect((artefact.meanAbsShiftCI?.first ?? 0) > 0.1)
         #expect(twin.tests.allSatisfy { $0.meanAbsShift == 0 && $0.flipRate == 0 })
         #expect(leaning.modelCalls ?? 0 > 0)
+    }
+
+    @Test func editsThatMoveAModelEitherWayAreNotReliance() async throws {
+        var jittery = Self.clean
+        jittery.jitter = 1.5
+        let noisy = try await Self.validate(jittery)
+        #expect(noisy.verdict == .pass, "\(noisy.summary)")
+        let moved = noisy.tests.map(\.meanAbsShift).max() ?? 0
+        #expect(moved > 0.1, "every edit moves the model, by \(moved) on average in the test that moves it most")
+        #expect(noisy.tests.allSatisfy { CounterfactualCheck.distanceFromZero($0.meanShiftCI) < 0.05 })
+
+        var leaning = Self.shortcut
+        leaning.jitter = 1.5
+        let report = try await Self.validate(leaning)
+        #expect(report.verdict == .fail, "\(report.summary)")
+        let word = try #require(report.tests.first { $0.kind == "injection" && $0.entry == "nntp" })
+        #expect((word.meanShiftCI?.first ?? 0) > 0.1 && (word.netFlipRateCI?.first ?? 0) > 0.2)
+    }
+
+    @Test func intervalsAreJudgedByHowFarTheyLieFromZeroOnEitherSide() {
+        #expect(CounterfactualCheck.distanceFromZero([0.12, 0.3]) == 0.12)
+        #expect(CounterfactualCheck.distanceFromZero([-0.3, -0.07]) == 0.07)
+        #expect(CounterfactualCheck.distanceFromZero([-0.2, 0.4]) == 0)
+        #expect(CounterfactualCheck.distanceFromZero(nil) == 0)
     }
 
     @Test func aChallengerMovedMoreThanTheChampionOnTheSameTextsFails() async throws {
@@ -130,10 +155,10 @@ import Testing
         let report = try await Self.validate(Self.shortcut, champion: halfway)
         let word = try #require(report.tests.first { $0.kind == "injection" && $0.entry == "nntp" })
         let champion = try #require(word.champion)
-        #expect(champion.meanAbsShift < 0.1 && (champion.differenceCI?.first ?? 0) > 0.2)
+        #expect(champion.meanShift < 0.1 && (champion.differenceCI?.first ?? 0) > 0.2)
         var loose = word
-        loose.meanAbsShiftCI = [0, 0]
-        loose.flipRateCI = [0, 0]
+        loose.meanShiftCI = [0, 0]
+        loose.netFlipRateCI = [0, 0]
         #expect(CounterfactualCheck.verdict(of: loose, settings: settings) == .fail)
         loose.champion = nil
         #expect(CounterfactualCheck.verdict(of: loose, settings: settings) == .pass)

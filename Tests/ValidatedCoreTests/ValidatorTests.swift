@@ -369,6 +369,8 @@ import ValidatedCore
             report.checks.stability?.shareOfRun = nil
             report.checks.spurious?.seconds = nil
             report.checks.auc?.seconds = nil
+            report.checks.counterfactual?.seconds = nil
+            report.checks.counterfactual?.shareOfRun = nil
             // Parallel explanations of one document may both miss a text they share: the split between model
             // calls and cached calls can differ, not their sum.
             report.modelCalls = nil
@@ -377,6 +379,8 @@ import ValidatedCore
             report.checks.spurious?.cachedCalls = nil
             report.checks.stability?.modelCalls = nil
             report.checks.stability?.cachedCalls = nil
+            report.checks.counterfactual?.modelCalls = nil
+            report.checks.counterfactual?.cachedCalls = nil
             if index == 0 { first = report } else { second = report }
         }
         #expect(first == second)

@@ -47,7 +47,7 @@ import ValidatedTestSupport
         #expect(!html.lowercased().contains("<script"))
 
         let checks = try JUnitShape.check(junit)
-        #expect(checks.map(\.name).sorted() == ["auc", "spurious", "stability"])
+        #expect(checks.map(\.name).sorted() == ["auc", "counterfactual", "spurious", "stability"])
         let spurious = try #require(checks.first { $0.name == "spurious" })
         #expect(spurious.outcome == "failure")
         #expect(spurious.message?.contains("nntp") == true, "the failure message is the check's summary")
