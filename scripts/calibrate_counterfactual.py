@@ -17,8 +17,13 @@ The artefact twins are trained on the header "Posting-Host: nntp.cs.example.edu 
 - clean: the held-out glosses as they are (Tests/Fixtures/wordnet-glosses/test.jsonl), no banned token in them;
 - planted: the demo's evaluation set (demo/eval.jsonl), the header planted likewise (seed 2).
 
-It prints, per model and set, every test's mean |shift| with its 95% interval and flip rate with its Wilson
-interval, the suite's verdict and cost. The limits of [Counterfactual] (WarnShift, MaxShift, WarnFlipRate,
+With --tiny-bert DIR (the folder Tests/Fixtures/hf/make_tiny_bert.py writes; the test run caches it under
+.build/hf-fixtures/), the tiny BERT twins are validated too, through scripts/hf_scorer.py, on the clean set and on
+DIR/eval.jsonl (planted as the demo's), with fewer LIME samples and documents (the suite does not depend on them).
+
+It prints, per model and set, every test's mean shift of P(positive) with its 95% interval (what the verdict
+reads), the net flip rate (to the positive class minus from it) with its interval, the mean |shift| and the flip
+rate (either way: the edits' noise), the suite's verdict and cost. The limits of [Counterfactual] (WarnShift, MaxShift, WarnFlipRate,
 MaxFlipRate) are read against these numbers; docs/counterfactual.md and etc/validated/validated.conf quote them.
 """
 import argparse
@@ -41,6 +46,16 @@ from export_sklearn import export  # noqa: E402
 CONFIG = """[Counterfactual]
 Artefact=Posting-Host: nntp.cs.example.edu
 """
+# The tiny BERT twins score about 150 texts a second here: fewer LIME samples and documents keep a run short.
+FAST_LIME = """[Explain]
+Samples=1000
+[Spurious]
+Documents=30
+[Stability]
+Documents=2
+Perturbations=1
+AttackDocuments=1
+"""
 
 
 def kinds():
@@ -58,12 +73,13 @@ def describe(name, evaluation, report):
           f"{report['model_calls']:7} calls | suite {suite['verdict']:4} {suite['seconds']:5.2f} s "
           f"{suite['model_calls']:5} calls ({100 * suite['model_calls'] / report['model_calls']:.1f}% of the run's)")
     for test in suite["tests"]:
-        low, high = test.get("mean_abs_shift_ci") or [float("nan")] * 2
-        flow, fhigh = test.get("flip_rate_ci") or [float("nan")] * 2
+        low, high = test.get("mean_shift_ci") or [float("nan")] * 2
+        nlow, nhigh = test.get("net_flip_rate_ci") or [float("nan")] * 2
         label = f"{test['kind']} {test.get('inserted') or test['entry']}"[:44]
-        print(f"    {label:44} n={test['documents']:3} |shift| {test['mean_abs_shift']:.3f} [{low:.3f}, {high:.3f}]"
-              f" flips {test['flip_rate']:.3f} [{flow:.3f}, {fhigh:.3f}] mds {test.get('min_detectable_shift') or 0:.3f}"
-              f" {test['verdict']}")
+        print(f"    {label:44} n={test['documents']:3} shift {test['mean_shift']:+.3f} [{low:+.3f}, {high:+.3f}]"
+              f" net flips {test['net_flip_rate']:+.3f} [{nlow:+.3f}, {nhigh:+.3f}]"
+              f" | either way |shift| {test['mean_abs_shift']:.3f} flips {test['flip_rate']:.3f}"
+              f" | mds {test.get('min_detectable_shift') or 0:.3f} {test['verdict']}")
     agreement = suite.get("agreement") or {}
     print(f"    candidates: {[c['token'] for c in suite['candidates']]}; Kendall tau {agreement.get('kendall_tau')}")
 
@@ -72,6 +88,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--validatectl", default=os.path.join(ROOT, ".build/debug/validatectl"))
     parser.add_argument("--out", default="/tmp/validated-counterfactual")
+    parser.add_argument("--tiny-bert", help="the folder make_tiny_bert.py wrote: validate its twins too")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     config = os.path.join(args.out, "validated.conf")
@@ -88,12 +105,30 @@ def main():
             path = os.path.join(args.out, name + ".safetensors")
             export(pipeline, path)
             for evaluation, eval_path in sets.items():
-                result = subprocess.run(
-                    [args.validatectl, "validate", path, "--eval", eval_path, "--config", config,
-                     "--banned", os.path.join(ROOT, "demo", "banned-tokens.txt"), "--json"],
-                    capture_output=True, text=True, check=False,
-                )
-                describe(name, evaluation, json.loads(result.stdout))
+                describe(name, evaluation, validate(args.validatectl, path, eval_path, config))
+    if args.tiny_bert:
+        fast = os.path.join(args.out, "tiny-bert.conf")
+        with open(fast, "w", encoding="utf-8") as handle:
+            handle.write(CONFIG + FAST_LIME)
+        scorer = ["--scorer", f"folder=python3 {os.path.join(HERE, 'hf_scorer.py')} --threads 2"]
+        sets["planted"] = os.path.join(args.tiny_bert, "eval.jsonl")
+        for variant in ["clean", "artefact"]:
+            for evaluation, eval_path in sets.items():
+                path = os.path.join(args.tiny_bert, variant)
+                report = validate(args.validatectl, path, eval_path, fast, scorer)
+                describe(f"bert-{variant}", evaluation, report)
+
+
+def validate(validatectl, path, eval_path, config, extra=()):
+    """`validatectl validate --json` on one model: its report."""
+    result = subprocess.run(
+        [validatectl, "validate", path, "--eval", eval_path, "--config", config,
+         "--banned", os.path.join(ROOT, "demo", "banned-tokens.txt"), "--json", *extra],
+        capture_output=True, text=True, check=False,
+    )
+    if not result.stdout:
+        sys.exit(f"validatectl validate {path} failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,22 @@
 /// Settings of the counterfactual suite: banned entries erased from and injected into evaluation documents, and
 /// the search for shortcuts that are not on the list (``CounterfactualPhase``).
 ///
-/// The limits apply to the lower bound of a 95% interval, so a shift the evaluation set cannot yet show to be
-/// large does not fail a model. Defaults are calibrated with `scripts/calibrate_counterfactual.py`
-/// (docs/counterfactual.md).
+/// The limits apply to how far a 95% interval lies from 0, on either side: to the mean signed shift of
+/// P(positive class) and to the net flip rate (texts flipped to the positive class minus those flipped from it).
+/// A shift the evaluation set cannot yet show to be large does not fail a model, and neither do edits that move
+/// a model both ways (a neural model moves a little at any inserted or removed word): a shortcut moves it one way.
+/// Defaults are calibrated with `scripts/calibrate_counterfactual.py` (docs/counterfactual.md).
 public struct CounterfactualSettings: Sendable, Equatable {
     /// Evaluation documents each test uses at most (an even spread, the same for every model): the documents a
     /// banned entry is erased from, those it is injected into, and those left one token out. Default 200;
     /// 0 turns the suite off.
     public var documents: Int
-    /// Warn when the lower bound of a test's mean |shift| of P(positive class) is above this. Default 0.05.
+    /// Warn when a test's 95% interval of the mean shift of P(positive class) lies further than this from 0.
+    /// Default 0.025.
     public var warnShift: Double
-    /// Fail likewise above this. Default 0.10.
+    /// Fail likewise above this. Default 0.05.
     public var maxShift: Double
-    /// Warn when the Wilson lower bound of a test's predicted-class flip rate is above this. Default 0.02.
+    /// Warn when a test's 95% interval of the net flip rate lies further than this from 0. Default 0.02.
     public var warnFlipRate: Double
     /// Fail likewise above this. Default 0.05.
     public var maxFlipRate: Double
@@ -36,8 +39,8 @@ public struct CounterfactualSettings: Sendable, Equatable {
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
         documents: Int = 200,
-        warnShift: Double = 0.05,
-        maxShift: Double = 0.10,
+        warnShift: Double = 0.025,
+        maxShift: Double = 0.05,
         warnFlipRate: Double = 0.02,
         maxFlipRate: Double = 0.05,
         artefacts: [String] = [],

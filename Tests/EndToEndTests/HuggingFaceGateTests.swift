@@ -53,6 +53,9 @@ extension HuggingFaceEndToEndTests {
         #expect(clean.code == 0, "clean: \(cleanNumbers)")
         #expect(clean.report["model"]?.string == models + "/clean")
         #expect(clean.report["champion"] == .null)
+        // Any inserted or removed word moves a small transformer either way; only a shortcut moves it one way.
+        let cleanCounterfactual = clean.report["checks"]?["counterfactual"]
+        #expect(cleanCounterfactual?["verdict"]?.string != "fail", "\(cleanCounterfactual?["summary"] ?? .null)")
 
         // The demo's native clean model as champion: its classes are "0" and "1", as the tiny BERT's id2label.
         let native = Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors").path
@@ -75,6 +78,8 @@ extension HuggingFaceEndToEndTests {
         let championAUC = try #require(numbers.championAUC, "the report compares with the native champion's AUC")
         #expect(championAUC > 0.9, "the demo's clean model scores the evaluation set well")
         #expect(artefact.report["checks"]?["auc"]?["champion_error"] == nil)
+        let counterfactual = artefact.report["checks"]?["counterfactual"]
+        #expect(counterfactual?["verdict"]?.string == "fail", "injecting the header moves it to class 1")
         #expect(artefact.report["checks"]?["spurious"]?["champion"]?["error"] == nil)
     }
 
