@@ -91,12 +91,8 @@ struct History: AsyncParsableCommand {
                 if let ci = step.aucCI, ci.count == 2 {
                     line += " [\(Format.number(ci[0])), \(Format.number(ci[1]))]"
                 }
-                if let delta = step.delta, let p = step.pValueTwoSided {
-                    line += "  Δ \(Format.number(delta, digits: 4)) "
-                    line +=
-                        step.significant == true
-                        ? "(significant improvement, p=\(Format.number(p, digits: 4)))"
-                        : "(not significant, p=\(Format.number(p, digits: 4)))"
+                if let difference = step.difference {
+                    line += "  \(difference)"
                 } else if step.reason != .rollback {
                     line += "  (first champion: judged on the floor)"
                 }
@@ -125,6 +121,8 @@ struct HistoryJSON: Encodable {
         var pValueTwoSided: Double?
         /// A positive difference with a two-sided p below 0.05; `nil` without a comparison.
         var significant: Bool?
+        /// The text line's `Δ +0.046 [0.037, 0.056], better (p < 0.001)`, as `show` writes it; not in the JSON.
+        var difference: String?
 
         init(_ promotion: PromotionRecord, run: RunRecord?) {
             promotedAt = promotion.promotedAt
@@ -137,6 +135,7 @@ struct HistoryJSON: Encodable {
             aucCI = report.aucCI
             delta = report.delta
             pValueTwoSided = report.pValueTwoSided
+            difference = report.championDifference
             if let delta, let pValueTwoSided { significant = delta > 0 && pValueTwoSided < 0.05 }
         }
 
