@@ -93,7 +93,9 @@ enum CounterfactualCheck {
         if let champion {
             let theirs = shifts(probes, plan, rows, champion)
             let direction: Double = signed.mean < 0 ? -1 : 1
-            let difference = IntervalStatistics.pairedMean(zip(ours.signed, theirs.signed).map { direction * ($0 - $1) })
+            let difference = IntervalStatistics.pairedMean(
+                zip(ours.signed, theirs.signed).map { direction * ($0 - $1) }
+            )
             result.champion = CounterfactualReport.ChampionShift(
                 meanAbsShift: theirs.absolute.reduce(0, +) / Double(max(theirs.absolute.count, 1)),
                 meanShift: theirs.signed.reduce(0, +) / Double(max(theirs.signed.count, 1)),
@@ -123,9 +125,12 @@ enum CounterfactualCheck {
     }
 
     /// Per row (in `rows` order), the mean of `values` (one per probe of the plan) over the row's `probes`.
-    private static func perRow(_ probes: [Int], _ plan: CounterfactualPlan, _ rows: [Int], _ values: [Double])
-        -> [Double]
-    {
+    private static func perRow(
+        _ probes: [Int],
+        _ plan: CounterfactualPlan,
+        _ rows: [Int],
+        _ values: [Double]
+    ) -> [Double] {
         var sums: [Int: (total: Double, count: Double)] = [:]
         for probe in probes {
             let sum = sums[plan.probes[probe].row, default: (0, 0)]

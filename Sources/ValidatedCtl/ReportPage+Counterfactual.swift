@@ -11,7 +11,8 @@ extension ReportPage {
         }
         out += "<p>\(Self.escaped(suite.summary))</p>\n"
         out += "<table><thead><tr><th>Test</th><th>Documents</th><th>Mean shift [95%]</th><th>Net flips [95%]</th>"
-        out += "<th>Mean |shift| [95%]</th><th>Flips [95%]</th><th>Detects</th><th>Champion Δ [95%]</th><th>Verdict</th></tr></thead><tbody>\n"
+        out += "<th>Mean |shift| [95%]</th><th>Flips [95%]</th><th>Detects</th><th>Champion Δ [95%]</th>"
+        out += "<th>Verdict</th></tr></thead><tbody>\n"
         for test in suite.tests {
             let what = test.kind == "erasure" ? test.entry : "\u{201C}\(test.inserted ?? test.entry)\u{201D}"
             out += "<tr><td>\(test.kind) of \(Self.escaped(what))</td><td>\(test.documents)</td>"

@@ -93,7 +93,9 @@ import ValidatedTestSupport
         expectShape(show["run"], runShape, "show.run")
         #expect(show["run"]?["verdict"]?.string == "fail")
         let checks = show["checks"]?.array ?? []
-        #expect(checks.compactMap { $0["suite"]?.string }.sorted() == ["auc", "counterfactual", "spurious", "stability"])
+        #expect(
+            checks.compactMap { $0["suite"]?.string }.sorted() == ["auc", "counterfactual", "spurious", "stability"]
+        )
         for check in checks {
             expectShape(
                 check,
