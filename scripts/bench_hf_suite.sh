@@ -31,7 +31,7 @@ wall = float(sys.argv[3]) - float(sys.argv[2])
 print(f"all-MiniLM-L6-v2 classifier, default suite: {report['verdict']} (exit {sys.argv[4]}) in {wall:.1f} s wall "
       f"({report.get('duration_seconds', 0):.1f} s validating)")
 print(f"  model calls {report.get('model_calls')}, answered from the run's cache {report.get('cached_calls')}")
-for suite in ("auc", "spurious", "stability"):
+for suite in ("auc", "spurious", "stability", "counterfactual"):
     check = report["checks"].get(suite) or {}
     sampling = check.get("sampling")
     line = f"  {suite:10s}{check.get('seconds', 0):7.1f} s  {check.get('model_calls')} model calls"

@@ -164,10 +164,12 @@ import ValidatedTestSupport
             try Self.verdict(store, "stuck.hang") != nil
         }
         let stuck = try #require(try Self.verdict(store, "stuck.hang"))
-        // Timed by the daemon itself (the run's start and end), not by this test's task on a loaded machine.
+        // Timed by the daemon itself (the run's start and end), not by this test's task on a loaded machine. The run
+        // is the scorer's start (python, seconds on a loaded machine: 20.5 s in all once in CI) and the 5 s batch
+        // limit; the next limit that could end it instead is StartTimeoutSec=60, and the summary names which did.
         if let begun = stuck.startedAt, let ended = stuck.finishedAt {
             #expect(
-                ended.timeIntervalSince(begun) < 20,
+                ended.timeIntervalSince(begun) < 50,
                 "the hung scorer's run took \(ended.timeIntervalSince(begun)) s"
             )
         }
