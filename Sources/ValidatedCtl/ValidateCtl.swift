@@ -60,6 +60,12 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store to read (default: Database= from the configuration).")
     var database: String?
 
+    func validate() throws {
+        if let database, let problem = StorePath.problem(database) {
+            throw ValidationError("--database: \(problem)")
+        }
+    }
+
     /// The daemon's configuration, or `nil` when there is no file at `--config`; a file that cannot be used is
     /// an error naming its fault. Folders are not required: a CI gate may keep a settings-only file.
     func configuration() throws -> DaemonConfiguration? {

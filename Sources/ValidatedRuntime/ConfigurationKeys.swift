@@ -10,7 +10,7 @@ public enum ConfigurationKeys {
     static let daemon = SettingSection<DaemonConfiguration>(
         "Daemon",
         [
-            .path("Database", \.database),
+            .storePath("Database", \.database),
             .number("HeartbeatSec", \.heartbeatSeconds, in: 0.1...3600),
             .boolean("AutoPromote", \.autoPromote),
             .optionalPath("MetricsFile", \.metricsFile),

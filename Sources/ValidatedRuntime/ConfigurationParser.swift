@@ -43,6 +43,12 @@ enum ConfigurationParser {
             return Paths.resolve(entry.value, relativeTo: file.source)
         }
 
+        /// ``path()`` for the store: a URL is refused (``StorePath/problem(_:)``).
+        func storePath() throws(ConfigurationError) -> String {
+            if let problem = StorePath.problem(entry.value) { throw error(problem) }
+            return try path()
+        }
+
         /// A size in bytes with an optional K, M, G or T suffix (powers of 1024), or `infinity` for `nil`.
         func bytes(atLeast minimum: Int) throws(ConfigurationError) -> Int? {
             let text = entry.value.uppercased()

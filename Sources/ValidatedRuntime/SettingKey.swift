@@ -91,6 +91,15 @@ struct SettingKey<Target>: Sendable {
         )
     }
 
+    /// The store's path: a URL is refused with the reason.
+    static func storePath(_ name: String, _ path: any WritableKeyPath<Target, String> & Sendable) -> Self {
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in target[keyPath: path] = try value.storePath() },
+            value: { .text($0[keyPath: path]) }
+        )
+    }
+
     /// An optional path; empty for none.
     static func optionalPath(_ name: String, _ path: any WritableKeyPath<Target, String?> & Sendable) -> Self {
         Self(

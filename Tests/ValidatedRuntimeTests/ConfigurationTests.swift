@@ -140,6 +140,11 @@ import ValidatedTestSupport
         ("[AUC]\nFloor=1.5\n", 2, "Floor=: \"1.5\" is not a number in 0.0...1.0"),
         ("[AUC]\nFlor=0.5\n", 2, "unknown key \"Flor\" in [AUC]; did you mean \"Floor\"?"),
         ("[Daemon]\nAutoPromote=maybe\n", 2, "AutoPromote=: \"maybe\" is not a boolean; use yes or no"),
+        (
+            "[Daemon]\nDatabase=postgresql://ops:secret@db.example/validated?sslmode=require\n", 2,
+            "Database=: a postgresql:// URL is not a store this version can use; it keeps verdicts in SQLite: "
+                + "write the path of its file, such as /var/lib/validated/validated.sqlite"
+        ),
         ("Floor=0.5\n", 1, "assignment outside of any [Section]"),
         ("[AUC\n", 1, "malformed section header \"[AUC\"; write it as [Name]"),
         ("[Explain]\n\n# comment\nSamples\n", 4, "expected Key=Value, found \"Samples\""),
