@@ -169,7 +169,7 @@ enum CounterfactualCheck {
         var verdict = tests.map(\.verdict).max() ?? .pass
         if settings.candidatesWarn, !candidates.isEmpty { verdict = max(verdict, .warn) }
         let moved = tests.filter { $0.verdict != .pass }.sorted { abs($0.meanShift) > abs($1.meanShift) }
-        var parts = moved.prefix(3).map { test in
+        let lines = moved.map { test in
             let beyond = test.champion.map { String(format: ", %+.3f beyond the champion", $0.difference) } ?? ""
             return String(
                 format: "%@ of %@ moves P(positive) by %+.3f [%+.3f, %+.3f], net flips %+.1f%% of %d texts%@",
@@ -183,6 +183,10 @@ enum CounterfactualCheck {
                 beyond
             )
         }
+        // Tests that inject the same string (an artefact string, the regular expression it carries, all entries)
+        // read the same: each once.
+        var seen: Set<String> = []
+        var parts = Array(lines.filter { seen.insert($0).inserted }.prefix(3))
         if !candidates.isEmpty {
             parts.append("candidate shortcuts: \(candidates.prefix(5).map(\.token).joined(separator: ", "))")
         }

@@ -62,7 +62,7 @@ struct Show: AsyncParsableCommand {
         let report = try? report.get()
         if let error = report?.error { out += "  error: \(error)\n" }
         for check in checks {
-            out += "  \(check.suite.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
+            out += "  \(check.suite.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0))"
             out += "\(palette.verdict(check.verdict, width: 8))\(check.summary)\n"
         }
         if let truncation = report?.truncation {
