@@ -23,8 +23,9 @@ DIR/eval.jsonl (planted as the demo's), with fewer LIME samples and documents (t
 
 It prints, per model and set, every test's mean shift of P(positive) with its 95% interval (what the verdict
 reads), the net flip rate (to the positive class minus from it) with its interval, the mean |shift| and the flip
-rate (either way: the edits' noise), the suite's verdict and cost. The limits of [Counterfactual] (WarnShift, MaxShift, WarnFlipRate,
-MaxFlipRate) are read against these numbers; docs/counterfactual.md and etc/validated/validated.conf quote them.
+rate (either way: the edits' noise), the suite's verdict and cost. The limits of [Counterfactual] (WarnShift,
+MaxShift, WarnFlipRate, MaxFlipRate) are read against these numbers; docs/counterfactual.md and
+etc/validated/validated.conf quote them.
 """
 import argparse
 import json
@@ -46,16 +47,9 @@ from export_sklearn import export  # noqa: E402
 CONFIG = """[Counterfactual]
 Artefact=Posting-Host: nntp.cs.example.edu
 """
-# The tiny BERT twins score about 150 texts a second here: fewer LIME samples and documents keep a run short.
-FAST_LIME = """[Explain]
-Samples=1000
-[Spurious]
-Documents=30
-[Stability]
-Documents=2
-Perturbations=1
-AttackDocuments=1
-"""
+# The tiny BERT twins score about 150 texts a second here: the end-to-end tests' fewer LIME samples and documents
+# keep a run short.
+FAST_SETTINGS = os.path.join(ROOT, "Tests", "Fixtures", "hf", "fast-settings.conf")
 
 
 def kinds():
@@ -108,8 +102,8 @@ def main():
                 describe(name, evaluation, validate(args.validatectl, path, eval_path, config))
     if args.tiny_bert:
         fast = os.path.join(args.out, "tiny-bert.conf")
-        with open(fast, "w", encoding="utf-8") as handle:
-            handle.write(CONFIG + FAST_LIME)
+        with open(FAST_SETTINGS, encoding="utf-8") as settings, open(fast, "w", encoding="utf-8") as handle:
+            handle.write(CONFIG + settings.read())
         scorer = ["--scorer", f"folder=python3 {os.path.join(HERE, 'hf_scorer.py')} --threads 2"]
         sets["planted"] = os.path.join(args.tiny_bert, "eval.jsonl")
         for variant in ["clean", "artefact"]:

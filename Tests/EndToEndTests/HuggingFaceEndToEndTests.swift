@@ -16,7 +16,7 @@ struct HuggingFaceEndToEndTests {
     static func layout(evaluationSet: String) throws -> DaemonLayout {
         try DaemonLayout(
             prefix: "hf",
-            mainFile: "[Daemon]\nDatabase=state/validated.sqlite\nHeartbeatSec=1\n" + HuggingFace.settings,
+            mainFile: "[Daemon]\nDatabase=state/validated.sqlite\nHeartbeatSec=1\n" + HuggingFace.settings(),
             evaluationSet: evaluationSet,
             folderLines: "[Scorer]\nCommand=folder \(HuggingFace.scorerCommand)"
         )

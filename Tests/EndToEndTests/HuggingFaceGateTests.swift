@@ -8,7 +8,7 @@ extension HuggingFaceEndToEndTests {
     /// The gate's settings file: the same fast settings as the daemon's.
     static func gateConfiguration(in directory: TemporaryDirectory) throws -> String {
         let path = directory.path + "/gate.conf"
-        try HuggingFace.settings.write(toFile: path, atomically: true, encoding: .utf8)
+        try HuggingFace.settings().write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 

@@ -6,22 +6,11 @@ import ValidatedTestSupport
 /// What the Hugging Face end-to-end tests share: settings that keep a tiny BERT's run short but meaningful, the
 /// scorer command, and the numbers a report is judged by.
 enum HuggingFace {
-    /// The suites with few documents and samples: 30 explanations of 1000 samples still show the artefact model's
-    /// header tokens at a hit rate whose confidence bound clears `MaxHitRate`.
-    static let settings = """
-        [Explain]
-        Samples=1000
-        [Spurious]
-        Documents=30
-        [Stability]
-        Documents=2
-        Perturbations=1
-        AttackDocuments=1
-        AttackSteps=1
-        AttackCandidates=2
-        [AUC]
-        Floor=0.70
-        """
+    /// The suites with few documents and samples (`Tests/Fixtures/hf/fast-settings.conf`, which the counterfactual
+    /// calibration script reads too).
+    static func settings() throws -> String {
+        try String(contentsOf: Fixtures.url("hf/fast-settings.conf"), encoding: .utf8)
+    }
 
     /// The scorer command for checkpoint folders, on one thread so parallel builds keep their share of the machine.
     static let scorerCommand = "python3 \(TinyBert.scorer) --threads 1"
