@@ -62,7 +62,7 @@ struct Show: AsyncParsableCommand {
         let report = try? report.get()
         if let error = report?.error { out += "  error: \(error)\n" }
         for check in checks {
-            out += "  \(check.suite.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0))"
+            out += "  \(Format.suiteColumn(check.suite.rawValue))"
             out += "\(palette.verdict(check.verdict, width: 8))\(check.summary)\n"
         }
         if let truncation = report?.truncation {
@@ -108,7 +108,7 @@ struct Show: AsyncParsableCommand {
         out += ", \(report.cachedCalls ?? 0) answered from the run's cache\n"
         if let sampling = report.sampling { out += "  \(samplingLine(sampling))\n" }
         for (name, seconds, calls, cached) in suites where calls != nil {
-            out += "  \(pad(name, 10))\(Format.number(seconds, digits: 2)) s, \(calls ?? 0) model calls"
+            out += "  \(Format.suiteColumn(name))\(Format.number(seconds, digits: 2)) s, \(calls ?? 0) model calls"
             out += ", \(cached ?? 0) cached\n"
         }
         return out

@@ -226,6 +226,12 @@ private func storeCall<Value>(_ open: () throws -> Value) throws(CtlError) -> Va
 }
 
 enum Format {
+    /// `suite` padded to one column wide enough for every suite's name, as `show` and `validate` list checks.
+    static func suiteColumn(_ suite: String) -> String {
+        let width = CheckSuite.allCases.map(\.rawValue.count).max()! + 1
+        return suite.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
+
     static func fileName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }

@@ -126,7 +126,7 @@ struct Validate: AsyncParsableCommand {
         let summary = Visible.text(outcome.report.summary)
         print("\(Visible.text(model)): \(outcome.report.verdict.rawValue.uppercased()) — \(summary)")
         for check in outcome.report.checkRecords {
-            let suite = check.suite.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
+            let suite = Format.suiteColumn(check.suite.rawValue)
             let verdict = check.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
             print("  \(suite)\(verdict)\(Visible.text(check.summary))")
         }

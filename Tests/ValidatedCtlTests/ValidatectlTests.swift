@@ -119,6 +119,11 @@ import ValidatedTestSupport
         let text = try await validatectl(["show", "02-artefact.safetensors"] + config).stdout
         #expect(text.contains("Token association over 2571 documents"))
         #expect(text.contains("New reasons against the champion"))
+        for suite in ["spurious", "stability", "auc", "counterfactual"] {
+            // Both tables keep each suite's name whole, in one column: `  counterfactual fail …`, `  auc  0.01 s, …`.
+            #expect(text.contains("\n  \(suite) "), "the check line of \(suite)")
+            #expect(text.contains(try Regex("(?i)\n  \(suite) +[0-9.]+ s, [0-9]+ model calls")), "the cost of \(suite)")
+        }
 
         let history = try JSONValue.parse(try await validatectl(["history", "--json"] + config).stdout)
         #expect(history["schema"]?.string == "validatectl/1")
