@@ -29,17 +29,36 @@ import ValidatedTestSupport
     ) throws
         -> (code: Int32, output: String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        let process = try started {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            return process
+        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `start()`, again while exec says the executable is busy (ETXTBSY): another test's child, forked while
+    /// ``install(_:)`` had the copy open for writing, holds that descriptor until its own exec closes it.
+    static func started(_ start: () throws -> Process) throws -> Process {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try start()
+            } catch let error as NSError
+                where (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY)
+                && ContinuousClock.now < deadline
+            {
+                usleep(50_000)
+            }
+        }
     }
 
     @Test func onnxFilesAndHuggingFaceFoldersAreServedWithoutFlags() throws {
