@@ -40,4 +40,20 @@ public enum Binaries {
         }
         return directory.appendingPathComponent(name)
     }
+
+    /// Copies the executable at `source` to `destination` in a `cp` child process.
+    ///
+    /// A copy written by this process holds a descriptor open for writing, and every child another test forks
+    /// meanwhile inherits it: while any of them lives, starting the copy fails with "Text file busy" (ETXTBSY).
+    /// The descriptor `cp` opens is never shared with this process's children.
+    public static func copyExecutable(from source: String, to destination: String) throws {
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = [source, destination]
+        try copy.run()
+        copy.waitUntilExit()
+        guard copy.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination])
+        }
+    }
 }

@@ -108,7 +108,7 @@ import ValidatedTestSupport
     /// A stand-in daemon: a process whose program is named `validated`, started with `--config config`.
     static func fakeDaemon(_ directory: TemporaryDirectory, config: String) throws -> RunningProcess {
         let program = directory.path + "/validated"
-        try FileManager.default.copyItem(atPath: "/bin/bash", toPath: program)
+        try Binaries.copyExecutable(from: "/bin/bash", to: program)
         return try RunningProcess(
             executable: URL(fileURLWithPath: program),
             arguments: ["-c", "sleep 300; :", "validated", "--config", config]

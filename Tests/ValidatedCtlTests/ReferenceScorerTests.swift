@@ -12,7 +12,7 @@ import ValidatedTestSupport
         let manager = FileManager.default
         try manager.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
         try manager.createDirectory(atPath: prefix + "/lib/validated", withIntermediateDirectories: true)
-        try manager.copyItem(atPath: Binaries.url("validatectl").path, toPath: prefix + "/bin/validatectl")
+        try Binaries.copyExecutable(from: Binaries.url("validatectl").path, to: prefix + "/bin/validatectl")
         for script in ["onnx_scorer.py", "hf_scorer.py"] {
             try manager.copyItem(
                 atPath: Fixtures.repository.appendingPathComponent("scripts/" + script).path,
@@ -30,35 +30,16 @@ import ValidatedTestSupport
         -> (code: Int32, output: String)
     {
         let output = Pipe()
-        let process = try started {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            return process
-        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// `start()`, again while exec says the executable is busy (ETXTBSY): another test's child, forked while
-    /// ``install(_:)`` had the copy open for writing, holds that descriptor until its own exec closes it.
-    static func started(_ start: () throws -> Process) throws -> Process {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            do {
-                return try start()
-            } catch let error as NSError
-                where (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY)
-                && ContinuousClock.now < deadline
-            {
-                usleep(50_000)
-            }
-        }
     }
 
     @Test func onnxFilesAndHuggingFaceFoldersAreServedWithoutFlags() throws {
