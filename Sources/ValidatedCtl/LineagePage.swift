@@ -224,8 +224,8 @@ struct LineagePage {
 
 extension Report {
     /// Writes the champion lineage of the folder `target` names.
-    func writeLineage(_ store: VerdictStore) throws {
-        let runs = try openQueries(options).runs(RunFilter(folder: target, limit: Int.max))
+    func writeLineage(_ store: any VerdictStoring) throws {
+        let runs = try openStore(options).0.runs(RunFilter(folder: target, limit: Int.max))
         let promotions = try store.promotions(folder: target)
         let page = LineagePage(folder: target, runs: runs, promotions: promotions, at: Date())
         do {

@@ -40,7 +40,7 @@ struct List: AsyncParsableCommand {
 
     func run() async throws {
         let filter = RunFilter(folder: folder, verdict: verdict, since: since.flatMap(Self.parseDate), limit: limit)
-        let runs = try openQueries(options).runs(filter)
+        let runs = try openStore(options).0.runs(filter)
         if output.json {
             try printJSON(ListJSON(runs: runs.map(RunJSON.init)))
         } else {

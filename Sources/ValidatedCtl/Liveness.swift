@@ -14,13 +14,24 @@ enum Liveness: Equatable {
 
     static func judge(_ heartbeat: Heartbeat?, heartbeatSeconds: Double, config: String) -> Liveness {
         guard let heartbeat else { return .notRunning }
-        let fresh = Date().timeIntervalSince(heartbeat.beatAt) < max(3 * heartbeatSeconds, 15)
-        if fresh && processExists(heartbeat.pid) { return .running }
+        let fresh = isFresh(heartbeat, heartbeatSeconds: heartbeatSeconds)
+        // A daemon on another host (of a shared store) is judged by its heartbeat alone.
+        if fresh && (!isLocal(heartbeat) || processExists(heartbeat.pid)) { return .running }
         var pids = DaemonProcesses.find(config: config)
         if processExists(heartbeat.pid), DaemonProcesses.isDaemon(heartbeat.pid), !pids.contains(heartbeat.pid) {
             pids.insert(heartbeat.pid, at: 0)
         }
         return pids.isEmpty ? .notRunning : .storeOutage(pids: pids)
+    }
+
+    /// Whether `heartbeat` was written within three beats (and 15 s).
+    static func isFresh(_ heartbeat: Heartbeat, heartbeatSeconds: Double, now: Date = Date()) -> Bool {
+        now.timeIntervalSince(heartbeat.beatAt) < max(3 * heartbeatSeconds, 15)
+    }
+
+    /// Whether `heartbeat` is of a daemon on this machine (a store written before hosts were recorded says "").
+    static func isLocal(_ heartbeat: Heartbeat) -> Bool {
+        heartbeat.host.isEmpty || heartbeat.host == ThisHost.name
     }
 
     /// Whether a process `pid` exists: `kill(pid, 0)` succeeds, or fails with `EPERM` because it belongs to

@@ -53,8 +53,8 @@ struct Report: AsyncParsableCommand {
         print("wrote \(output) (run \(run.id), \(Format.fileName(run.model.path)), \(report.verdict.rawValue))")
     }
 
-    private func resolveRun(_ store: VerdictStore) throws -> RunRecord {
-        if let id = Int64(target), let run = try openQueries(options).run(id: id) { return run }
+    private func resolveRun(_ store: any VerdictStoring) throws -> RunRecord {
+        if let id = Int64(target), let run = try openStore(options).0.run(id: id) { return run }
         let model = try findModel(target, in: store)
         guard let run = try store.runs(modelID: model.id).first(where: { $0.reportJSON != nil }) else {
             throw CtlError.model(model, problem: "has no finished run yet; wait for its verdict (validatectl list)")
@@ -63,7 +63,7 @@ struct Report: AsyncParsableCommand {
     }
 
     /// The champion's global importance from its latest stored report, when the run was compared with one.
-    private func championImportance(_ run: RunRecord, store: VerdictStore) -> ReportPage.Champion? {
+    private func championImportance(_ run: RunRecord, store: any VerdictStoring) -> ReportPage.Champion? {
         guard let id = run.championModelID, let model = try? store.model(id: id) else { return nil }
         let report = (try? store.runs(modelID: id))?.lazy.compactMap { try? $0.storedReport() }.first
         return ReportPage.Champion(
@@ -73,7 +73,10 @@ struct Report: AsyncParsableCommand {
     }
 
     /// ROC curves of the challenger and the champion, or why they cannot be drawn.
-    private func rocCurves(_ run: RunRecord, store: VerdictStore) -> Result<[ReportPage.Curve], ReportPage.Missing> {
+    private func rocCurves(
+        _ run: RunRecord,
+        store: any VerdictStoring
+    ) -> Result<[ReportPage.Curve], ReportPage.Missing> {
         guard let fingerprint = run.evalFingerprint else {
             return .failure(
                 ReportPage.Missing(

@@ -24,7 +24,7 @@ struct Rerun: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: record.path) else {
             throw CtlError.checkpointGone(path: record.path)
         }
-        let queued = try openQueries(options, writable: true).requeue(modelID: record.id)
+        let queued = try openStore(options, writable: true).0.requeue(modelID: record.id)
         if queued.isNew {
             print("queued run \(queued.runID) of \(Format.fileName(record.path)) (\(record.sha256.prefix(12)))")
         } else {

@@ -27,14 +27,15 @@ struct Status: AsyncParsableCommand {
         let liveness = Liveness.judge(snapshot.heartbeat, heartbeatSeconds: heartbeatSeconds, config: options.config)
         let alive = liveness != .notRunning
         if output.json {
-            try printJSON(StatusJSON(snapshot, liveness: liveness))
+            try printJSON(StatusJSON(snapshot, liveness: liveness, heartbeatSeconds: heartbeatSeconds))
         } else {
             let text = Self.render(
                 Visible.snapshot(snapshot),
                 liveness: liveness,
                 now: Date(),
                 legend: !output.noLegend,
-                palette: .standardOutput
+                palette: .standardOutput,
+                heartbeatSeconds: heartbeatSeconds
             )
             print(text, terminator: "")
         }
@@ -46,10 +47,13 @@ struct Status: AsyncParsableCommand {
         liveness: Liveness,
         now: Date,
         legend: Bool,
-        palette: Palette
+        palette: Palette,
+        heartbeatSeconds: Double = 5
     ) -> String {
         var out = ""
-        if let beat = snapshot.heartbeat {
+        if snapshot.daemons.count > 1 {
+            out += daemons(snapshot.daemons, now: now, palette: palette, heartbeatSeconds: heartbeatSeconds)
+        } else if let beat = snapshot.heartbeat {
             out += header(beat, liveness: liveness, now: now, palette: palette)
             for folder in beat.folders { out += "  watching: \(folder.replacingOccurrences(of: "=", with: " → "))\n" }
         } else {
@@ -80,6 +84,23 @@ struct Status: AsyncParsableCommand {
 }
 
 extension Status {
+    /// The daemons of a shared store, one paragraph each: host and pid, alive or not, heartbeat age, the run it
+    /// holds and its status line.
+    static func daemons(_ daemons: [Heartbeat], now: Date, palette: Palette, heartbeatSeconds: Double) -> String {
+        let live = daemons.filter { Liveness.isFresh($0, heartbeatSeconds: heartbeatSeconds, now: now) }
+        var out = "validated: \(live.count) of \(daemons.count) daemons alive (heartbeats of the last day)\n"
+        for beat in daemons {
+            let alive = live.contains(beat)
+            let state = alive ? palette.positive("● running") : palette.negative("○ gone")
+            out += "  \(beat.host) pid \(beat.pid)  \(state), last heartbeat \(Format.age(beat.beatAt, now: now)) ago"
+            out += beat.runID.map { ", run \($0)" } ?? ""
+            out += "\n    \(alive ? "status" : "last status"): \(beat.status)\n"
+            out +=
+                "    watching: \(beat.folders.map { $0.replacingOccurrences(of: "=", with: " → ") }.joined(separator: ", "))\n"
+        }
+        return out
+    }
+
     /// The first lines: the daemon's state, pid, heartbeat age and status line.
     static func header(_ beat: Heartbeat, liveness: Liveness, now: Date, palette: Palette) -> String {
         let age = Format.age(beat.beatAt, now: now)
@@ -105,6 +126,7 @@ extension Status {
 struct StatusJSON: Encodable {
     struct Daemon: Encodable {
         var running: Bool
+        var host: String
         var pid: Int32
         var startedAt: Date
         var lastHeartbeat: Date
@@ -114,9 +136,28 @@ struct StatusJSON: Encodable {
         var storeOutage: Bool
         /// The daemon's processes during a store outage (a restarted daemon has another pid than the heartbeat).
         var pids: [Int32]
+        /// The run it holds.
+        var runID: Int64?
+
+        init(_ beat: Heartbeat, running: Bool, pids: [Int32]) {
+            self.running = running
+            host = beat.host
+            pid = beat.pid
+            startedAt = beat.startedAt
+            lastHeartbeat = beat.beatAt
+            status = beat.status
+            folders = beat.folders.map { entry in
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                return Folder(name: parts[0], path: parts.count > 1 ? parts[1] : "")
+            }
+            storeOutage = !pids.isEmpty
+            self.pids = pids
+            runID = beat.runID
+        }
 
         enum CodingKeys: String, CodingKey {
-            case running, pid, status, folders, pids
+            case running, host, pid, status, folders, pids
+            case runID = "run_id"
             case storeOutage = "store_outage"
             case startedAt = "started_at"
             case lastHeartbeat = "last_heartbeat"
@@ -146,27 +187,21 @@ struct StatusJSON: Encodable {
     }
 
     var schema = jsonSchema
+    /// The daemon with the newest heartbeat.
     var daemon: Daemon?
+    /// Every daemon of the store (one for SQLite; those of the last day for a shared store).
+    var daemons: [Daemon]
     var queue: Queue
     var champions: [Champion]
     var recent: [RunJSON]
 
-    init(_ snapshot: StatusSnapshot, liveness: Liveness) {
+    init(_ snapshot: StatusSnapshot, liveness: Liveness, heartbeatSeconds: Double) {
         let pids: [Int32] = if case .storeOutage(let found) = liveness { found } else { [] }
-        daemon = snapshot.heartbeat.map { beat in
-            Daemon(
-                running: liveness != .notRunning,
-                pid: beat.pid,
-                startedAt: beat.startedAt,
-                lastHeartbeat: beat.beatAt,
-                status: beat.status,
-                folders: beat.folders.map { entry in
-                    let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-                    return Folder(name: parts[0], path: parts.count > 1 ? parts[1] : "")
-                },
-                storeOutage: !pids.isEmpty,
-                pids: pids
-            )
+        daemon = snapshot.heartbeat.map { Daemon($0, running: liveness != .notRunning, pids: pids) }
+        daemons = snapshot.daemons.map { beat in
+            beat == snapshot.heartbeat
+                ? Daemon(beat, running: liveness != .notRunning, pids: pids)
+                : Daemon(beat, running: Liveness.isFresh(beat, heartbeatSeconds: heartbeatSeconds), pids: [])
         }
         queue = Queue(queued: snapshot.queued, running: snapshot.running)
         champions = snapshot.champions.map {
@@ -179,38 +214,54 @@ struct StatusJSON: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(schema, forKey: .schema)
         try container.encode(daemon, forKey: .daemon)
+        try container.encode(daemons, forKey: .daemons)
         try container.encode(queue, forKey: .queue)
         try container.encode(champions, forKey: .champions)
         try container.encode(recent, forKey: .recent)
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, daemon, queue, champions, recent
+        case schema, daemon, daemons, queue, champions, recent
     }
 }
 
-/// Opens the store named by the options, read-only unless `writable`.
-func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (VerdictStore, heartbeatSeconds: Double) {
-    let (path, heartbeat) = try storePath(options)
+/// Opens the store named by the options (an SQLite file read-only unless `writable`, or a PostgreSQL server).
+func openStore(_ options: StoreOptions, writable: Bool = false) throws -> (any VerdictStoring, heartbeatSeconds: Double)
+{
+    let (database, heartbeat, passwordFile) = try storePath(options)
+    let path: String
+    switch try storeCall({ try StoreLocation.parse(database) }) {
+    case .postgres(let server):
+        let store = try storeCall {
+            try PostgresVerdictStore(
+                location: server,
+                password: try StoreOpening.password(file: passwordFile),
+                holder: "validatectl@" + StoreOpening.holderName(startedAt: Date())
+            )
+        }
+        return (store, heartbeat)
+    case .sqlite(let file):
+        path = file
+    }
     if let problem = StoreAccess.problem(path, writable: writable) { throw CtlError.noAccess(problem) }
     guard writable else { return (try storeCall { try VerdictStore(readOnlyPath: path) }, heartbeat) }
     guard FileManager.default.fileExists(atPath: path) else { throw CtlError.noStore(path: path) }
     return (try storeCall { try VerdictStore(path: path) }, heartbeat)
 }
 
-/// Opens the store named by the options for the queries ``VerdictStore`` lacks, read-only unless `writable`.
-func openQueries(_ options: StoreOptions, writable: Bool = false) throws -> VerdictQueries {
-    let path = try storePath(options).path
-    if let problem = StoreAccess.problem(path, writable: writable) { throw CtlError.noAccess(problem) }
-    return try storeCall { try VerdictQueries(path: path, writable: writable) }
-}
-
 /// The store's path (`--database`, or `Database=` of the configuration) and the daemon's heartbeat period.
-func storePath(_ options: StoreOptions) throws(CtlError) -> (path: String, heartbeatSeconds: Double) {
-    if let database = options.database { return (database, 5) }
+func storePath(
+    _ options: StoreOptions
+) throws(CtlError) -> (
+    path: String, heartbeatSeconds: Double, passwordFile: String?
+) {
+    let configuration = try? DaemonConfiguration.load(mainFile: options.config, requireFolders: false)
+    if let database = options.database {
+        return (database, configuration?.heartbeatSeconds ?? 5, configuration?.databasePasswordFile)
+    }
     do {
         let configuration = try DaemonConfiguration.load(mainFile: options.config)
-        return (configuration.database, configuration.heartbeatSeconds)
+        return (configuration.database, configuration.heartbeatSeconds, configuration.databasePasswordFile)
     } catch {
         throw .configuration(error, hint: " (or pass --database PATH)")
     }

@@ -162,7 +162,7 @@ struct Validate: AsyncParsableCommand {
             var path: String
             /// The store and model id, when the champion is the folder's: its cached scores are used, as the daemon
             /// uses them.
-            var store: VerdictStore?
+            var store: (any VerdictStoring)?
             var id: Int64
         }
 

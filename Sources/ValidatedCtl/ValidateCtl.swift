@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ValidatedCore
 import ValidatedRuntime
 
 /// `validatectl`: inspect the daemon's verdicts and run one-shot validations.
@@ -21,7 +22,7 @@ public struct ValidateCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Status.self, List.self, Show.self, History.self, Explain.self, Report.self, Validate.self, Rerun.self,
-            Promote.self, Rollback.self, Config.self,
+            Promote.self, Rollback.self, Adopt.self, Config.self,
         ],
         defaultSubcommand: Status.self
     )
@@ -57,12 +58,19 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The daemon's main configuration file.")
     var config = "/etc/validated/validated.conf"
 
-    @Option(name: .long, help: "The store to read (default: Database= from the configuration).")
+    @Option(
+        name: .long,
+        help: "The store to read: an SQLite path or a postgresql:// URL (default: Database= from the configuration)."
+    )
     var database: String?
 
     func validate() throws {
-        if let database, let problem = StorePath.problem(database) {
-            throw ValidationError("--database: \(problem)")
+        if let database {
+            do {
+                _ = try StoreLocation.parse(database)
+            } catch {
+                throw ValidationError("--database: \(error.reason)")
+            }
         }
     }
 

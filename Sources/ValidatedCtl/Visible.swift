@@ -67,10 +67,12 @@ enum Visible {
 
     static func snapshot(_ snapshot: StatusSnapshot) -> StatusSnapshot {
         var snapshot = snapshot
-        if var heartbeat = snapshot.heartbeat {
+        snapshot.daemons = snapshot.daemons.map { heartbeat in
+            var heartbeat = heartbeat
+            heartbeat.host = text(heartbeat.host)
             heartbeat.status = text(heartbeat.status)
             heartbeat.folders = heartbeat.folders.map(text)
-            snapshot.heartbeat = heartbeat
+            return heartbeat
         }
         snapshot.champions = snapshot.champions.map { champion in
             var champion = champion

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import ValidatedCore
 import ValidatedModels
 import ValidatedRuntime
 import ValidatedStore
@@ -31,13 +32,14 @@ public enum Daemon {
             )
             throw StartupError(description: "\(error)")
         }
-        guard let store = await openStore(configuration.database, notifier: notifier, logger: logger) else {
+        let state = SharedState(configuration: configuration)
+        guard let store = await openStore(configuration, startedAt: state.startedAt, notifier: notifier, logger: logger)
+        else {
             throw StartupError(description: "stopped while waiting for the store \(configuration.database)")
         }
-
-        let state = SharedState(configuration: configuration)
         let signal = WorkSignal()
-        let health = FolderHealth(state: state, signal: signal, logger: logger)
+        let listener = (store as? PostgresVerdictStore).map { QueueListener(store: $0) { signal.notify() } }
+        let health = FolderHealth(store: store, state: state, signal: signal, logger: logger)
         health.checkAll()
         // One hasher for the intake and the worker: a checkpoint is hashed once, when it arrives.
         let hasher = CheckpointHasher()
@@ -91,6 +93,7 @@ public enum Daemon {
                 status: reporter,
                 signal: signal,
                 health: health,
+                listener: listener,
                 logger: logger
             ),
             ReloadService(
@@ -137,22 +140,19 @@ public enum Daemon {
 }
 
 extension Daemon {
-    /// Opens the store and requeues runs the last stop interrupted. A store that cannot be opened yet (a
-    /// read-only or full file system, a missing mount) is retried with backoff, with the reason in the journal
-    /// and in `STATUS=`, rather than ending the daemon: it starts once the store is usable.
-    static func openStore(_ path: String, notifier: SystemdNotifier, logger: Logger) async -> VerdictStore? {
+    /// Opens the store `Database=` names and requeues runs the last stop interrupted. A store that cannot be
+    /// opened yet (a read-only or full file system, a missing mount, a PostgreSQL server away) is retried with
+    /// backoff, with the reason in the journal and in `STATUS=`, rather than ending the daemon: it starts once the
+    /// store is usable.
+    static func openStore(
+        _ configuration: DaemonConfiguration,
+        startedAt: Date,
+        notifier: SystemdNotifier,
+        logger: Logger
+    ) async -> (any VerdictStoring)? {
         await StoreRetry(logger: logger).run("open the store") {
             do {
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent,
-                    withIntermediateDirectories: true
-                )
-                let store = try VerdictStore(path: path) { message in
-                    logger.critical(
-                        "\(message)",
-                        metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeRecreated.rawValue)"]
-                    )
-                }
+                let store = try store(configuration, startedAt: startedAt, logger: logger)
                 let requeued = try store.requeueInterrupted()
                 if requeued > 0 { logger.notice("Requeued \(requeued) run(s) interrupted by the last stop") }
                 return store
@@ -161,6 +161,42 @@ extension Daemon {
                 throw error
             }
         }
+    }
+
+    private static func store(
+        _ configuration: DaemonConfiguration,
+        startedAt: Date,
+        logger: Logger
+    ) throws
+        -> any VerdictStoring
+    {
+        switch try StoreLocation.parse(configuration.database) {
+        case .sqlite(let path):
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            return try VerdictStore(path: path) { message in
+                logger.critical(
+                    "\(message)",
+                    metadata: ["MESSAGE_ID": "\(ValidatedMessageID.storeRecreated.rawValue)"]
+                )
+            }
+        case .postgres(let location):
+            return try PostgresVerdictStore(
+                location: location,
+                password: try StoreOpening.password(file: configuration.databasePasswordFile),
+                holder: StoreOpening.holderName(startedAt: startedAt),
+                lease: leaseDuration(heartbeatSeconds: configuration.heartbeatSeconds),
+                logger: logger
+            )
+        }
+    }
+
+    /// How long a claimed run stays this daemon's without a heartbeat: four beats, and at least 5 s, so one late
+    /// beat never loses a run while a killed daemon's run is taken over within seconds.
+    static func leaseDuration(heartbeatSeconds: Double) -> Duration {
+        .milliseconds(Int64(max(5, 4 * heartbeatSeconds) * 1000))
     }
 }
 

@@ -9,7 +9,7 @@ import ValidatedStore
 /// The daemon's metrics (docs/metrics.md), recorded through swift-metrics into a Prometheus registry of their own
 /// and written to a ``MetricsFile`` after every change: when a run is queued, claimed or ended.
 final class DaemonMetrics: Sendable {
-    private let store: VerdictStore
+    private let store: any VerdictStoring
     private let file: MetricsFile
     private let logger: Logger
     private let registry = PrometheusCollectorRegistry()
@@ -21,7 +21,7 @@ final class DaemonMetrics: Sendable {
     static let runBuckets: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600].map { .seconds($0) }
     static let suiteBuckets: [Duration] = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800].map { .seconds($0) }
 
-    init(store: VerdictStore, file: MetricsFile, logger: Logger) {
+    init(store: any VerdictStoring, file: MetricsFile, logger: Logger) {
         self.store = store
         self.file = file
         self.logger = logger

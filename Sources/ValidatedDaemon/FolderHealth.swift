@@ -1,19 +1,25 @@
+import Foundation
 import Logging
 import ValidatedRuntime
+import ValidatedStore
 import ValidatedSystemd
 
 /// Whether each folder's evaluation set and banned-token list can be used: a folder whose files cannot is the
 /// folder's problem, not its checkpoints'. It is logged once (with the folder-problem `MESSAGE_ID`) and shown in
 /// the status line, the folder's runs wait in the queue instead of getting `error` verdicts, and once the files
 /// are fixed (checked on every heartbeat and reload) the waiting runs start.
+///
+/// In a store several daemons share, a folder whose files differ from the copy another daemon recorded for it is
+/// blocked the same way: one folder is judged with one evaluation set and one banned list.
 struct FolderHealth: Sendable {
+    let store: any VerdictStoring
     let state: SharedState
     let signal: WorkSignal
     let logger: Logger
 
     /// Checks every folder of the configuration in force: at start and after a reload.
     func checkAll() {
-        for folder in state.configuration.folders { update(folder, problem: Self.problem(of: folder)) }
+        for folder in state.configuration.folders { update(folder, problem: problem(of: folder)) }
     }
 
     /// Checks again only the folders that have a problem: cheap enough for every heartbeat.
@@ -21,7 +27,7 @@ struct FolderHealth: Sendable {
         let blocked = state.folderProblems
         guard !blocked.isEmpty else { return }
         for folder in state.configuration.folders where blocked[folder.name] != nil {
-            update(folder, problem: Self.problem(of: folder))
+            update(folder, problem: problem(of: folder))
         }
         // Folders no longer configured have no runs to hold.
         let configured = Set(state.configuration.folders.map(\.name))
@@ -33,17 +39,27 @@ struct FolderHealth: Sendable {
         update(folder, problem: "\(error)")
     }
 
-    private static func problem(of folder: FolderConfiguration) -> String? {
+    private func problem(of folder: FolderConfiguration) -> String? {
+        let resources: FolderResources
         do {
-            _ = try FolderResources.load(
+            resources = try FolderResources.load(
                 evaluationSet: folder.evaluationSet,
                 fields: folder.fields,
                 bannedTokens: folder.bannedTokens
             )
-            return nil
         } catch {
             return "\(error)"
         }
+        // A store that cannot be read now is the worker's problem: it cannot claim runs either.
+        let copy = try? store.checkFolderCopy(
+            folder: folder.name,
+            fingerprint: resources.copyFingerprint,
+            replacing: false
+        )
+        guard case .differs(let holder, let date) = copy else { return nil }
+        return "its evaluation set or banned-token list differs from the copy \(holder) recorded for it on "
+            + "\(date.formatted(.iso8601)); copy the same files here, or, where the new files are, run "
+            + "validatectl adopt \(folder.name)"
     }
 
     private func update(_ folder: FolderConfiguration, problem: String?) {

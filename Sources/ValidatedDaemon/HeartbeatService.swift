@@ -14,7 +14,17 @@ struct HeartbeatService: Service {
     let signal: WorkSignal
     /// Checks again, on every beat, the folders whose evaluation set or banned-token list could not be used.
     let health: FolderHealth
+    /// In a shared store, the `LISTEN` connection that wakes the worker; opened again on a beat after it broke.
+    let listener: QueueListener?
     let logger: Logger
+
+    private func listen() {
+        do {
+            try listener?.keepListening()
+        } catch {
+            logger.warning("Cannot listen for queued runs (\(error)); the heartbeat wakes the worker meanwhile")
+        }
+    }
 
     func run() async throws {
         let heartbeat = Duration.seconds(state.configuration.heartbeatSeconds)
@@ -23,6 +33,7 @@ struct HeartbeatService: Service {
         while !Task.isCancelled {
             health.recheckBlocked()
             status.beat()
+            listen()
             signal.notify()
             if let watchdog {
                 if state.isHealthy(within: watchdog) {

@@ -8,7 +8,7 @@ import ValidatedSystemd
 /// Turns a complete checkpoint (a file, or a folder) in a watched folder into a queued run, once per distinct
 /// content.
 struct ModelIntake: Sendable {
-    let store: VerdictStore
+    let store: any VerdictStoring
     let signal: WorkSignal
     let logger: Logger
     /// Shared with the worker, which finds the hash of a queued checkpoint there instead of reading it again.

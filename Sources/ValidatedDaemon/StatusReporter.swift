@@ -10,7 +10,7 @@ import ValidatedSystemd
 /// The heartbeat service writes it on every beat; the worker writes it whenever a run starts or ends, so the
 /// row never shows a queue or a model that is a heartbeat out of date.
 struct StatusReporter: Sendable {
-    let store: VerdictStore
+    let store: any VerdictStoring
     let state: SharedState
     let notifier: SystemdNotifier
     let logger: Logger

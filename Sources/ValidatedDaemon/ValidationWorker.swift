@@ -11,7 +11,7 @@ import ValidatedSystemd
 /// Works off the durable queue in order: validates each run, stores its verdict in one transaction, and
 /// announces it in the journal and in the service status.
 struct ValidationWorker: Service {
-    let store: VerdictStore
+    let store: any VerdictStoring
     let state: SharedState
     let signal: WorkSignal
     let status: StatusReporter
@@ -36,7 +36,11 @@ struct ValidationWorker: Service {
                 state.markProgress()
                 metrics?.queueChanged()
                 guard let result = await abandonOnCancel({ [self] in await validate(run) }) else {
-                    logger.notice("Stopping during run \(run.id); it will be redone at the next start")
+                    // Back to the queue at once, for another daemon of a shared store or the next start.
+                    let returned = (try? store.unclaim(runID: run.id)) != nil
+                    logger.notice(
+                        "Stopping during run \(run.id); \(returned ? "it is back in the queue" : "it will be redone")"
+                    )
                     return
                 }
                 guard let outcome = result else {
@@ -61,8 +65,9 @@ struct ValidationWorker: Service {
 
     private func claim() async -> RunRecord? {
         let blocked = Array(state.folderProblems.keys)
+        let serving = state.configuration.folders.map(\.name)
         return await StoreRetry(logger: logger).run("read the queue") {
-            try store.claimNextRun(skipping: blocked)
+            try store.claimNextRun(serving: serving, skipping: blocked)
         } ?? nil
     }
 
@@ -146,15 +151,20 @@ struct ValidationWorker: Service {
             scores: report.scores
         )
         guard
-            await StoreRetry(logger: logger).run(
+            let stored = await StoreRetry(logger: logger).run(
                 "store the verdict of run \(run.id)",
                 { try store.complete(completion) }
-            ) != nil
+            )
         else {
             logger.notice(
                 "Stopping before the verdict of run \(run.id) was stored; it will be redone at the next start"
             )
             return false
+        }
+        guard noteOutcome(stored, of: run) else {
+            state.record(currentModel: nil)
+            status.publish(current: nil)
+            return true
         }
         if let problem = outcome.result.championProblem {
             var metadata: Logger.Metadata = ["VALIDATED_MODEL": "\(run.model.path)"]
@@ -166,7 +176,7 @@ struct ValidationWorker: Service {
         }
         announce(run, report)
         metrics?.runEnded(folder: run.model.folder, report: report)
-        if promote {
+        if stored == .promoted {
             logger.notice(
                 "\(run.model.path) is now the champion of folder \(run.model.folder)",
                 metadata: [
@@ -180,6 +190,34 @@ struct ValidationWorker: Service {
         state.record(currentModel: nil)
         status.publish(current: nil)
         return true
+    }
+
+    /// Logs what the store did with a verdict other than storing it; `false` when it stored nothing (the run was
+    /// taken over), so there is nothing to announce.
+    private func noteOutcome(_ outcome: CompletionOutcome, of run: RunRecord) -> Bool {
+        switch outcome {
+        case .stored, .promoted:
+            return true
+        case .championChanged:
+            let message =
+                "\(run.model.path) passed, but against a champion that another daemon or validatectl replaced during "
+                + "the run; it is not promoted, since it was not compared with folder \(run.model.folder)'s new "
+                + "champion: validatectl rerun \(run.model.sha256.prefix(12)) compares it"
+            logger.notice(
+                "\(message)",
+                metadata: ["VALIDATED_MODEL": "\(run.model.path)", "VALIDATED_RUN_ID": "\(run.id)"]
+            )
+            return true
+        case .leaseLost(let holder):
+            let message =
+                "Run \(run.id) was taken over by \(holder ?? "another daemon") after this daemon's lease ran out "
+                + "(no heartbeat reached the store in time); its verdict is left to that daemon"
+            logger.warning(
+                "\(message)",
+                metadata: ["VALIDATED_MODEL": "\(run.model.path)", "VALIDATED_RUN_ID": "\(run.id)"]
+            )
+            return false
+        }
     }
 
     private func announce(_ run: RunRecord, _ report: ValidationReport) {

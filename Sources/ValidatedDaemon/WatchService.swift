@@ -26,6 +26,11 @@ struct WatchService: Service {
                     let unsettled = await scan(folder)
                     group.addTask { await settle(unsettled, folder: folder) }
                 }
+                for folder in startupFolders where folder.rescanSeconds > 0 {
+                    group.addTask {
+                        await rescan(folder.name, every: .milliseconds(Int64(folder.rescanSeconds * 1000)))
+                    }
+                }
                 for await event in watcher.events {
                     await handle(event, rewatching: &group)
                 }
@@ -53,6 +58,13 @@ struct WatchService: Service {
                 metadata: ["VALIDATED_FOLDER": "\(folderName)"]
             )
             group.addTask { await rewatch(folder) }
+        }
+    }
+
+    /// Scans the folder named `name` every `period` (while it is configured), for what inotify cannot see.
+    private func rescan(_ name: String, every period: Duration) async {
+        while (try? await Task.sleep(for: period)) != nil, let folder = state.folder(named: name) {
+            await settle(await scan(folder), folder: folder)
         }
     }
 

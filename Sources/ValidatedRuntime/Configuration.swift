@@ -13,8 +13,12 @@ import ValidatedCore
 /// Relative paths are resolved against the directory of the file that names them. Every key and its default
 /// is documented in the shipped `etc/validated/validated.conf` and `etc/validated/folders.d/example.conf.sample`.
 public struct DaemonConfiguration: Sendable {
-    /// The SQLite store. Default `/var/lib/validated/validated.sqlite`.
+    /// The store: an SQLite file's path, or a `postgresql://` URL (without a password) that several daemons
+    /// share. Default `/var/lib/validated/validated.sqlite`.
     public var database: String = "/var/lib/validated/validated.sqlite"
+    /// The file holding the PostgreSQL password, or `nil` (the default): then the systemd credential
+    /// `database-password`, then `PGPASSWORD`.
+    public var databasePasswordFile: String?
     /// How often the daemon writes its heartbeat row, in seconds. Default 5.
     public var heartbeatSeconds: Double = 5
     /// Whether a passing model becomes its folder's champion automatically. Default yes.
@@ -53,6 +57,9 @@ public struct FolderConfiguration: Sendable, Equatable {
     public var autoPromote: Bool
     /// File extensions treated as checkpoints. Default `safetensors`.
     public var extensions: [String] = ["safetensors"]
+    /// Seconds between full scans of the folder besides inotify, or 0 (the default) for none: inotify does not
+    /// see files another machine writes to a network mount (NFS, SMB, CephFS), so such a folder needs them.
+    public var rescanSeconds: Double = 0
     /// External scorers for extensions other than `safetensors`, from the `[Scorer]` section.
     public var scorer = ScorerConfiguration()
     /// The suites' settings for this folder.

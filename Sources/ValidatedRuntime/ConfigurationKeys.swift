@@ -11,6 +11,7 @@ public enum ConfigurationKeys {
         "Daemon",
         [
             .storePath("Database", \.database),
+            .optionalPath("DatabasePasswordFile", \.databasePasswordFile),
             .number("HeartbeatSec", \.heartbeatSeconds, in: 0.1...3600),
             .boolean("AutoPromote", \.autoPromote),
             .optionalPath("MetricsFile", \.metricsFile),
@@ -130,6 +131,7 @@ public enum ConfigurationKeys {
             .name("PositiveLabel", \.fields.positiveLabel),
             .boolean("AutoPromote", \.autoPromote),
             FolderKeys.extensions,
+            .number("RescanSec", \.rescanSeconds, in: 0...86_400),
         ]
     )
 

@@ -43,9 +43,14 @@ enum ConfigurationParser {
             return Paths.resolve(entry.value, relativeTo: file.source)
         }
 
-        /// ``path()`` for the store: a URL is refused (``StorePath/problem(_:)``).
+        /// The store: a `postgresql://` URL as written, or an SQLite path resolved like ``path()``; any other URL,
+        /// or a URL with a password, is refused (``StoreLocation/parse(_:)``).
         func storePath() throws(ConfigurationError) -> String {
-            if let problem = StorePath.problem(entry.value) { throw error(problem) }
+            do {
+                if case .postgres = try StoreLocation.parse(entry.value) { return entry.value }
+            } catch let problem {
+                throw error(problem.reason)
+            }
             return try path()
         }
 

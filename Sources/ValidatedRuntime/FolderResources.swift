@@ -11,6 +11,9 @@ public struct FolderResources: Sendable {
     public var banned: BannedTokenList
     /// The label value of the positive class, which the model's classes must include.
     public var positiveLabel: String
+    /// SHA-256 of the evaluation set's and the banned-token list's bytes together: daemons sharing a store
+    /// compare it to judge a folder with one copy of both.
+    public var copyFingerprint: String
     /// Evaluation texts cut to the text limit (see ``load(evaluationSet:fields:bannedTokens:maxTextCharacters:)``).
     public var cutTexts = 0
 
@@ -39,12 +42,14 @@ public struct FolderResources: Sendable {
             throw ResourceError(description: "\(error)")
         }
         var banned = BannedTokenList.empty
+        var bannedBytes: [UInt8] = []
         if let bannedTokens {
             guard let data = FileManager.default.contents(atPath: bannedTokens),
                 let text = String(data: data, encoding: .utf8)
             else {
                 throw ResourceError(description: "\(bannedTokens): cannot be read as UTF-8 text; check BannedTokens=")
             }
+            bannedBytes = [UInt8](data)
             do {
                 banned = try BannedTokenList.parse(text, source: bannedTokens)
             } catch {
@@ -55,7 +60,8 @@ public struct FolderResources: Sendable {
             evaluation: evaluation,
             evaluationFingerprint: SHA256.hex(SHA256.hash(bytes)),
             banned: banned,
-            positiveLabel: fields.positiveLabel
+            positiveLabel: fields.positiveLabel,
+            copyFingerprint: SHA256.hex(SHA256.hash(bytes + Array("\0banned\0".utf8) + bannedBytes))
         )
         if let maxTextCharacters { resources.cut(toCharacters: maxTextCharacters, bytes: bytes) }
         return resources

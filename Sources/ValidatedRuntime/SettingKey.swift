@@ -91,7 +91,7 @@ struct SettingKey<Target>: Sendable {
         )
     }
 
-    /// The store's path: a URL is refused with the reason.
+    /// The store: an SQLite path, or a PostgreSQL URL; any other URL is refused with the reason.
     static func storePath(_ name: String, _ path: any WritableKeyPath<Target, String> & Sendable) -> Self {
         Self(
             name,

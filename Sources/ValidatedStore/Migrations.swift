@@ -95,6 +95,9 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v4 heartbeat host") { db in
+            try db.execute(sql: "ALTER TABLE heartbeat ADD COLUMN host TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

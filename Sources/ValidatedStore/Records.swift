@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import ValidatedCore
 
 /// A checkpoint the daemon has seen.
@@ -162,8 +163,10 @@ public struct PromotionRecord: Sendable, Equatable {
     public var promotedAt: Date
 }
 
-/// The daemon's last heartbeat.
+/// A daemon's last heartbeat.
 public struct Heartbeat: Sendable, Equatable {
+    /// The host the daemon runs on.
+    public var host: String
     /// The daemon's process id.
     public var pid: Int32
     /// When the daemon started.
@@ -174,21 +177,36 @@ public struct Heartbeat: Sendable, Equatable {
     public var status: String
     /// The watched folders, `name=path`.
     public var folders: [String]
+    /// The run it holds, as the store knows it (filled in by ``VerdictStoring/status(recent:)``).
+    public var runID: Int64?
 
-    /// Creates a heartbeat.
-    public init(pid: Int32, startedAt: Date, beatAt: Date, status: String, folders: [String]) {
+    /// Creates a heartbeat of a daemon on `host` (this machine's name by default).
+    public init(
+        host: String = ThisHost.name,
+        pid: Int32,
+        startedAt: Date,
+        beatAt: Date,
+        status: String,
+        folders: [String],
+        runID: Int64? = nil
+    ) {
+        self.host = host
         self.pid = pid
         self.startedAt = startedAt
         self.beatAt = beatAt
         self.status = status
         self.folders = folders
+        self.runID = runID
     }
 }
 
 /// What `validatectl status` shows.
 public struct StatusSnapshot: Sendable {
-    /// The daemon's last heartbeat, if it ever ran.
-    public var heartbeat: Heartbeat?
+    /// The most recent heartbeat, if a daemon ever ran.
+    public var heartbeat: Heartbeat? { daemons.max { $0.beatAt < $1.beatAt } }
+    /// Every daemon's last heartbeat (one for an SQLite store; for a shared store, those of the last day),
+    /// most recent first.
+    public var daemons: [Heartbeat]
     /// Runs waiting.
     public var queued: Int
     /// Runs in progress.
@@ -203,4 +221,14 @@ public struct StatusSnapshot: Sendable {
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong and what to do.
     public var description: String
+}
+
+/// This machine's host name, as `gethostname(2)` gives it.
+public enum ThisHost {
+    /// The name, or `localhost` when it cannot be read.
+    public static let name: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
 }

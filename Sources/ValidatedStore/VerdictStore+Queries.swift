@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import ValidatedCore
 
-/// Which runs ``VerdictQueries/runs(_:)`` returns.
+/// Which runs ``VerdictStoring/runs(_:)`` returns.
 public struct RunFilter: Sendable, Equatable {
     /// Only runs of models in this folder.
     public var folder: String?
@@ -22,37 +22,11 @@ public struct RunFilter: Sendable, Equatable {
     }
 }
 
-/// Queries `validatectl` needs beyond ``VerdictStore``'s own: filtered run listings and re-queuing a model
-/// already seen.
-///
-/// It opens its own connection to the store's SQLite file, so it never migrates: the file must be a store the
-/// daemon created.
-public struct VerdictQueries: Sendable {
-    private let database: any DatabaseWriter
-
-    /// Opens the store at `path`, read-only unless `writable`.
-    ///
-    /// - Throws: ``StoreError`` when there is no store at `path` or it cannot be opened.
-    public init(path: String, writable: Bool = false) throws(StoreError) {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(description: "\(path): no store here yet; has validated run with this configuration?")
-        }
-        var configuration = Configuration()
-        configuration.readonly = !writable
-        configuration.busyMode = .timeout(10)
-        do {
-            database = try DatabasePool(
-                path: writable ? path : VerdictStore.readablePath(path),
-                configuration: configuration
-            )
-        } catch {
-            throw StoreError(description: "\(path): cannot open the store (\(error)); check its permissions")
-        }
-    }
-
+// Queries for `validatectl`: filtered run listings and re-queuing a model already seen.
+extension VerdictStore {
     /// Runs matching `filter`, newest first (by queue time, then id).
     public func runs(_ filter: RunFilter) throws -> [RunRecord] {
-        try database.read { db in
+        try read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let folder = filter.folder {
@@ -83,7 +57,7 @@ public struct VerdictQueries: Sendable {
 
     /// The run with row id `id`, if there is one.
     public func run(id: Int64) throws -> RunRecord? {
-        try database.read { db in
+        try read { db in
             try Row.fetchOne(
                 db,
                 sql: "\(Self.selectRuns) WHERE run.id = ?",
@@ -99,8 +73,8 @@ public struct VerdictQueries: Sendable {
     ///
     /// - Returns: The queued run's id and whether it was newly queued.
     /// - Throws: ``StoreError`` when the model does not exist.
-    public func requeue(modelID: Int64, at date: Date = Date()) throws -> (runID: Int64, isNew: Bool) {
-        try database.write { db in
+    public func requeue(modelID: Int64, at date: Date) throws -> (runID: Int64, isNew: Bool) {
+        try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM model WHERE id = ?", arguments: [modelID]) != nil else {
                 throw StoreError(description: "model \(modelID) does not exist; see validatectl list")
             }

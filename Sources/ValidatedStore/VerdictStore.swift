@@ -9,7 +9,7 @@ import ValidatedCore
 ///
 /// Every method is one transaction, so a crash never leaves a verdict half-written. The daemon opens it
 /// read-write (WAL mode); `validatectl` opens it read-only and works while the daemon writes.
-public struct VerdictStore: Sendable {
+public struct VerdictStore: VerdictStoring {
     private let connection: StoreConnection
 
     /// Opens (creating if needed, `0640` whatever the umask) and migrates the store at `path`.
@@ -71,17 +71,9 @@ public struct VerdictStore: Sendable {
         return "file:\(encoded)?immutable=1"
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T { try connection.reader.read(body) }
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try connection.reader.read(body) }
 
-    private func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try connection.write(body) }
-
-    /// How a newly arrived file was recorded.
-    public enum EnqueueResult: Sendable, Equatable {
-        /// A new model, with a queued run.
-        case queued(runID: Int64, modelID: Int64)
-        /// The same content was already seen in this folder.
-        case duplicate(modelID: Int64)
-    }
+    func write<T: Sendable>(_ body: (Database) throws -> T) throws -> T { try connection.write(body) }
 
     /// Records a model and queues a run for it, unless the folder has already seen this content.
     public func enqueue(
@@ -123,8 +115,10 @@ public struct VerdictStore: Sendable {
         }
     }
 
-    /// Takes the oldest queued run, of a folder not in `skipping`, and marks it running.
-    public func claimNextRun(skipping folders: [String] = [], at date: Date = Date()) throws -> RunRecord? {
+    /// Takes the oldest queued run, of a folder not in `skipping`, and marks it running. `serving` is not read: the
+    /// one daemon of an SQLite store takes every run, and a run of a folder no longer configured gets an error
+    /// verdict saying so.
+    public func claimNextRun(serving: [String], skipping folders: [String], at date: Date) throws -> RunRecord? {
         try write { db in
             let placeholders = folders.map { _ in "?" }.joined(separator: ",")
             let others = folders.isEmpty ? "" : "AND model.folder NOT IN (\(placeholders))"
@@ -159,8 +153,10 @@ public struct VerdictStore: Sendable {
         }
     }
 
-    /// Stores a finished run's verdict, its checks and, if asked, the promotion — all or nothing.
-    public func complete(_ completion: RunCompletion, at date: Date = Date()) throws {
+    /// Stores a finished run's verdict, its checks and, if asked, the promotion — all or nothing. A model judged
+    /// against a champion that is no longer its folder's (`validatectl promote` during the run) is not promoted.
+    @discardableResult
+    public func complete(_ completion: RunCompletion, at date: Date) throws -> CompletionOutcome {
         try write { db in
             let state: RunState = completion.verdict == .error ? .failed : .done
             try db.execute(
@@ -197,29 +193,26 @@ public struct VerdictStore: Sendable {
                     arguments: [fingerprint, Self.encode(scores), completion.runID]
                 )
             }
-            if completion.promote {
+            guard completion.promote,
                 let row = try Row.fetchOne(
                     db,
                     sql:
                         "SELECT model.id, model.folder FROM run JOIN model ON model.id = run.model_id WHERE run.id = ?",
                     arguments: [completion.runID]
                 )
-                if let row {
-                    try Self.promote(
-                        modelID: row[0],
-                        folder: row[1],
-                        runID: completion.runID,
-                        reason: .auto,
-                        at: date,
-                        db
-                    )
-                }
+            else { return .stored }
+            let modelID: Int64 = row[0]
+            let current = try Self.champion(folder: row[1], db)?.model.id
+            guard current == completion.championModelID || current == modelID else {
+                return .championChanged(current: current)
             }
+            try Self.promote(modelID: modelID, folder: row[1], runID: completion.runID, reason: .auto, at: date, db)
+            return .promoted
         }
     }
 
     /// Makes `modelID` its folder's champion.
-    public func promote(modelID: Int64, reason: PromotionReason, at date: Date = Date()) throws {
+    public func promote(modelID: Int64, reason: PromotionReason, at date: Date) throws {
         try write { db in
             guard
                 let folder = try String.fetchOne(db, sql: "SELECT folder FROM model WHERE id = ?", arguments: [modelID])
@@ -238,7 +231,7 @@ public struct VerdictStore: Sendable {
     /// - Returns: The restored champion.
     /// - Throws: ``StoreError`` when the folder has no champion or no earlier one.
     @discardableResult
-    public func rollback(folder: String, at date: Date = Date()) throws -> ModelRecord {
+    public func rollback(folder: String, at date: Date) throws -> ModelRecord {
         try write { db in
             guard
                 let row = try Row.fetchOne(
@@ -345,12 +338,14 @@ public struct VerdictStore: Sendable {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO heartbeat (id, pid, started_at, beat_at, status, folders) VALUES (1, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at,
-                        beat_at = excluded.beat_at, status = excluded.status, folders = excluded.folders
+                    INSERT INTO heartbeat (id, host, pid, started_at, beat_at, status, folders)
+                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                        started_at = excluded.started_at, beat_at = excluded.beat_at, status = excluded.status,
+                        folders = excluded.folders
                     """,
                 arguments: [
-                    heartbeat.pid, heartbeat.startedAt, heartbeat.beatAt, heartbeat.status,
+                    heartbeat.host, heartbeat.pid, heartbeat.startedAt, heartbeat.beatAt, heartbeat.status,
                     heartbeat.folders.joined(separator: "\n"),
                 ]
             )
@@ -367,15 +362,18 @@ public struct VerdictStore: Sendable {
     }
 
     /// Everything `validatectl status` shows.
-    public func status(recent limit: Int = 10) throws -> StatusSnapshot {
+    public func status(recent limit: Int) throws -> StatusSnapshot {
         try read { db in
+            let current = try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE state = 'running' ORDER BY id LIMIT 1")
             let heartbeat = try Row.fetchOne(db, sql: "SELECT * FROM heartbeat WHERE id = 1").map { row in
                 Heartbeat(
+                    host: row["host"],
                     pid: row["pid"],
                     startedAt: row["started_at"],
                     beatAt: row["beat_at"],
                     status: row["status"],
-                    folders: (row["folders"] as String).split(separator: "\n").map(String.init)
+                    folders: (row["folders"] as String).split(separator: "\n").map(String.init),
+                    runID: current
                 )
             }
             let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE state = 'queued'") ?? 0
@@ -389,7 +387,7 @@ public struct VerdictStore: Sendable {
             )
             let recent = try ids.compactMap { try Self.run(id: $0, db) }
             return StatusSnapshot(
-                heartbeat: heartbeat,
+                daemons: heartbeat.map { [$0] } ?? [],
                 queued: queued,
                 running: running,
                 champions: champions,
@@ -412,18 +410,7 @@ public struct VerdictStore: Sendable {
                     """,
                 arguments: [query, isHex]
             )
-            let models = rows.map { ModelRecord(row: $0) }
-            guard !models.isEmpty else {
-                throw StoreError(
-                    description:
-                        "no model matches \"\(query)\"; give a path, a file name or a sha256 prefix (see validatectl status)"
-                )
-            }
-            let distinct = Set(models.map(\.sha256))
-            guard distinct.count == 1 || models.count == 1 else {
-                throw StoreError(description: "\"\(query)\" matches \(models.count) models; give more of the sha256")
-            }
-            return models[models.count - 1]
+            return try ModelMatch.one(rows.map { ModelRecord(row: $0) }, for: query)
         }
     }
 
@@ -455,6 +442,11 @@ public struct VerdictStore: Sendable {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM model WHERE id = ?", arguments: [id]).map { ModelRecord(row: $0) }
         }
+    }
+
+    /// Always ``FolderCopyCheck/same``: an SQLite store has one daemon, whose files are the only copy.
+    public func checkFolderCopy(folder: String, fingerprint: String, replacing: Bool) throws -> FolderCopyCheck {
+        .same
     }
 
     /// Runs `PRAGMA integrity_check` and returns its rows (`["ok"]` when healthy).

@@ -24,7 +24,7 @@ import ValidatedTestSupport
                 size: 10
             )
         else { throw OtherUser.Failure(description: "not queued") }
-        _ = try store.claimNextRun()
+        _ = try store.claimNextRun(serving: [])
         let fixture = try String(contentsOf: Fixtures.url("reports/artefact.json"), encoding: .utf8)
         var report = try JSONDecoder().decode(ValidationReport.self, from: Data(fixture.utf8))
         report.summary = "bad \(hostile) summary"

@@ -142,8 +142,17 @@ import ValidatedTestSupport
         ("[Daemon]\nAutoPromote=maybe\n", 2, "AutoPromote=: \"maybe\" is not a boolean; use yes or no"),
         (
             "[Daemon]\nDatabase=postgresql://ops:secret@db.example/validated?sslmode=require\n", 2,
-            "Database=: a postgresql:// URL is not a store this version can use; it keeps verdicts in SQLite: "
-                + "write the path of its file, such as /var/lib/validated/validated.sqlite"
+            "Database=: the PostgreSQL URL carries a password; a configuration file is no place for it: put it in "
+                + "the file DatabasePasswordFile= names (or the credential database-password, or PGPASSWORD)"
+        ),
+        (
+            "[Daemon]\nDatabase=mysql://ops@db.example/validated\n", 2,
+            "Database=: a mysql:// URL is not a store validated can use: write the path of an SQLite file, "
+                + "such as /var/lib/validated/validated.sqlite, or a postgresql:// URL"
+        ),
+        (
+            "[Daemon]\nDatabase=postgresql://ops@db.example/validated?sslmode=maybe\n", 2,
+            "Database=: sslmode=maybe is not a TLS mode: use one of disable, prefer, require, verify-ca, verify-full"
         ),
         ("Floor=0.5\n", 1, "assignment outside of any [Section]"),
         ("[AUC\n", 1, "malformed section header \"[AUC\"; write it as [Name]"),

@@ -13,7 +13,14 @@ import ValidatedStore
         store = try VerdictStore(path: directory + "/validated.sqlite")
     }
 
-    private func completion(_ runID: Int64, _ verdict: Verdict, promote: Bool) -> RunCompletion {
+    private func completion(
+        _ runID: Int64,
+        _ verdict: Verdict,
+        champion: Int64? = nil,
+        promote: Bool
+    )
+        -> RunCompletion
+    {
         RunCompletion(
             runID: runID,
             verdict: verdict,
@@ -22,7 +29,7 @@ import ValidatedStore
             checks: [CheckRecord(suite: .auc, verdict: verdict, summary: "auc summary", metricsJSON: "{}")],
             configFingerprint: "config",
             evalFingerprint: "eval",
-            championModelID: nil,
+            championModelID: champion,
             promote: promote
         )
     }
@@ -43,20 +50,20 @@ import ValidatedStore
     @Test func runsAreClaimedInOrderAndInterruptedOnesRequeued() throws {
         _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
         _ = try store.enqueue(folder: "f", path: "/m/2", sha256: "02", size: 1)
-        let first = try #require(try store.claimNextRun())
+        let first = try #require(try store.claimNextRun(serving: []))
         #expect(first.model.path == "/m/1")
         #expect(first.state == .running)
         #expect(first.attempts == 1)
         // A crash now leaves run 1 running: the next start puts it back in front of the queue.
         #expect(try store.requeueInterrupted() == 1)
-        let again = try #require(try store.claimNextRun())
+        let again = try #require(try store.claimNextRun(serving: []))
         #expect(again.id == first.id)
         #expect(again.attempts == 2)
     }
 
     @Test func completionStoresVerdictChecksAndPromotionTogether() throws {
         _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
-        let run = try #require(try store.claimNextRun())
+        let run = try #require(try store.claimNextRun(serving: []))
         try store.complete(completion(run.id, .pass, promote: true))
         let champion = try #require(try store.champion(folder: "f"))
         #expect(champion.id == run.model.id)
@@ -72,8 +79,9 @@ import ValidatedStore
         var models: [Int64] = []
         for index in 1...3 {
             _ = try store.enqueue(folder: "f", path: "/m/\(index)", sha256: "0\(index)", size: 1)
-            let run = try #require(try store.claimNextRun())
-            try store.complete(completion(run.id, .pass, promote: true))
+            let run = try #require(try store.claimNextRun(serving: []))
+            let outcome = try store.complete(completion(run.id, .pass, champion: models.last, promote: true))
+            #expect(outcome == .promoted)
             models.append(run.model.id)
         }
         #expect(try store.champion(folder: "f")?.id == models[2])
@@ -86,9 +94,23 @@ import ValidatedStore
         #expect(throws: StoreError.self) { try store.rollback(folder: "none") }
     }
 
+    @Test func aModelJudgedAgainstAReplacedChampionIsNotPromoted() throws {
+        for index in 1...3 { _ = try store.enqueue(folder: "f", path: "/m/\(index)", sha256: "0\(index)", size: 1) }
+        let first = try #require(try store.claimNextRun(serving: []))
+        #expect(try store.complete(completion(first.id, .pass, promote: true)) == .promoted)
+        let second = try #require(try store.claimNextRun(serving: []))
+        // validatectl promote during the run: the run compared the model with the champion replaced since.
+        let third = try store.findModel("/m/3")
+        try store.promote(modelID: third.id, reason: .manual)
+        let outcome = try store.complete(completion(second.id, .pass, champion: first.model.id, promote: true))
+        #expect(outcome == .championChanged(current: third.id))
+        #expect(try store.champion(folder: "f")?.id == third.id)
+        #expect(try store.run(id: second.id)?.verdict == .pass, "the verdict is stored all the same")
+    }
+
     @Test func scoresAreCachedPerEvaluationSetInTheVerdictTransaction() throws {
         _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
-        let run = try #require(try store.claimNextRun())
+        let run = try #require(try store.claimNextRun(serving: []))
         var done = completion(run.id, .pass, promote: true)
         done.scores = [0.25, 1e-300, 0.999_999_999_999]
         try store.complete(done)
@@ -100,7 +122,7 @@ import ValidatedStore
 
     @Test func errorVerdictMarksRunFailedAndNeverPromotes() throws {
         _ = try store.enqueue(folder: "f", path: "/m/1", sha256: "01", size: 1)
-        let run = try #require(try store.claimNextRun())
+        let run = try #require(try store.claimNextRun(serving: []))
         try store.complete(completion(run.id, .error, promote: false))
         #expect(try store.runs(modelID: run.model.id).first?.state == .failed)
         #expect(try store.champion(folder: "f") == nil)
