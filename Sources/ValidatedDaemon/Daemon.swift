@@ -38,7 +38,12 @@ public enum Daemon {
             throw StartupError(description: "stopped while waiting for the store \(configuration.database)")
         }
         let signal = WorkSignal()
-        let listener = (store as? PostgresVerdictStore).map { QueueListener(store: $0) { signal.notify() } }
+        // Woken for runs of its own folders only: 50 daemons need not all query the queue for each arrival.
+        let listener = (store as? PostgresVerdictStore).map { shared in
+            QueueListener(store: shared) { folder in
+                if state.folder(named: folder) != nil { signal.notify() }
+            }
+        }
         let health = FolderHealth(store: store, state: state, signal: signal, logger: logger)
         health.checkAll()
         // One hasher for the intake and the worker: a checkpoint is hashed once, when it arrives.

@@ -64,7 +64,7 @@ struct WatchService: Service {
     /// Scans the folder named `name` every `period` (while it is configured), for what inotify cannot see.
     private func rescan(_ name: String, every period: Duration) async {
         while (try? await Task.sleep(for: period)) != nil, let folder = state.folder(named: name) {
-            await settle(await scan(folder), folder: folder)
+            await settle(await scan(folder, remoteWriters: true), folder: folder)
         }
     }
 
@@ -109,7 +109,10 @@ struct WatchService: Service {
     /// to its `IN_CLOSE_WRITE`, so a half-written file never gets a verdict. Where the kernel cannot tell (see
     /// ``FolderWatcher/isOpenForWriting(_:)``), a file modified in the last ``settleSeconds`` is returned, for
     /// ``settle(_:folder:)``.
-    func scan(_ folder: FolderConfiguration) async -> [String] {
+    ///
+    /// With `remoteWriters` (a periodic rescan of a network mount), whether a file is open is not asked: a writer
+    /// on another machine does not show, so every recently modified file waits to settle.
+    func scan(_ folder: FolderConfiguration, remoteWriters: Bool = false) async -> [String] {
         let filter = FileNameFilter(extensions: folder.extensions)
         var unsettled: [String] = []
         do {
@@ -119,7 +122,7 @@ struct WatchService: Service {
                 if Task.isCancelled { break }
                 if ModelLoader.isFolder(path) {
                     watcher.watchCheckpointFolder(path, folder: folder.name)
-                } else if let writing = FolderWatcher.isOpenForWriting(path) {
+                } else if !remoteWriters, let writing = FolderWatcher.isOpenForWriting(path) {
                     if writing {
                         logger.notice(
                             "Waiting for \(path): it is still being written; it is validated once closed",

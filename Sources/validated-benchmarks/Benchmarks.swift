@@ -11,7 +11,7 @@ struct Benchmarks: AsyncParsableCommand {
         abstract: "Measure validated's hot paths against their targets and reference implementations.",
         subcommands: [
             AUCBenchmark.self, LimeBenchmark.self, CertifyBenchmark.self, ScoreBenchmark.self, LoadBenchmark.self,
-            SoakBenchmark.self,
+            SoakBenchmark.self, FleetBenchmark.self,
         ]
     )
 }

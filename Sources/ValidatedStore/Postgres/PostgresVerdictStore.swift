@@ -12,7 +12,7 @@ import ValidatedCore
 ///   holder may store its verdict, so each run gets one.
 /// - Champion changes of a folder take a lock on the folder for the transaction, so they happen one at a time and
 ///   each records the champion it replaced.
-/// - Queue changes are announced with `NOTIFY validated_queue` (see ``QueueListener``).
+/// - Queued runs are announced with `NOTIFY validated_queue`, the folder as payload (see ``QueueListener``).
 public final class PostgresVerdictStore: VerdictStoring {
     /// This daemon (or `validatectl`), as the runs it holds and its heartbeat name it: `host:pid:start`.
     public let holder: String
@@ -89,20 +89,25 @@ public final class PostgresVerdictStore: VerdictStoring {
         let row = try sql.row(
             "INSERT INTO run (model_id, state, queued_at) VALUES (\(modelID), 'queued', \(date)) RETURNING id"
         )
-        try sql.execute("SELECT pg_notify(\(Self.channel), '')")
+        try announce(modelID: modelID, sql)
         return try row?.value("id") ?? 0
+    }
+
+    /// Tells listening daemons (at commit) that a run of the model's folder is queued; the payload is the folder.
+    private func announce(modelID: Int64, _ sql: PostgresTransaction) throws {
+        try sql.execute("SELECT pg_notify(\(Self.channel), folder) FROM model WHERE id = \(modelID)")
     }
 
     public func requeueInterrupted() throws -> Int {
         try transaction { sql in
-            let count = try sql.execute(
+            let requeued = try sql.rows(
                 """
                 UPDATE run SET state = 'queued', started_at = NULL, holder = NULL, lease_until = NULL
-                WHERE state = 'running' AND lease_until < now()
+                WHERE state = 'running' AND lease_until < now() RETURNING model_id
                 """
             )
-            if count > 0 { try sql.execute("SELECT pg_notify(\(Self.channel), '')") }
-            return count
+            for row in requeued { try announce(modelID: try row.value("model_id"), sql) }
+            return requeued.count
         }
     }
 
@@ -129,14 +134,14 @@ public final class PostgresVerdictStore: VerdictStoring {
 
     public func unclaim(runID: Int64) throws {
         try transaction { sql in
-            let count = try sql.execute(
+            let returned = try sql.row(
                 """
                 UPDATE run SET state = 'queued', started_at = NULL, attempts = GREATEST(attempts - 1, 0),
                     holder = NULL, lease_until = NULL
-                WHERE id = \(runID) AND state = 'running' AND holder = \(holder)
+                WHERE id = \(runID) AND state = 'running' AND holder = \(holder) RETURNING model_id
                 """
             )
-            if count > 0 { try sql.execute("SELECT pg_notify(\(Self.channel), '')") }
+            if let returned { try announce(modelID: try returned.value("model_id"), sql) }
         }
     }
 

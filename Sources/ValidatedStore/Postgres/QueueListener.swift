@@ -8,11 +8,11 @@ import Synchronization
 /// daemon calls on every heartbeat; meanwhile the heartbeat's own wake-up is the fallback.
 public final class QueueListener: Sendable {
     private let session: PostgresSession
-    private let onQueued: @Sendable () -> Void
+    private let onQueued: @Sendable (_ folder: String) -> Void
     private let connection = Mutex<PostgresConnection?>(nil)
 
-    /// Listens on `store`'s server, calling `onQueued` for each announcement.
-    public init(store: PostgresVerdictStore, onQueued: @escaping @Sendable () -> Void) {
+    /// Listens on `store`'s server, calling `onQueued` with the folder of each run queued.
+    public init(store: PostgresVerdictStore, onQueued: @escaping @Sendable (_ folder: String) -> Void) {
         session = store.session
         self.onQueued = onQueued
     }
@@ -28,7 +28,9 @@ public final class QueueListener: Sendable {
             open = nil
             let new = try session.openConnection()
             let onQueued = self.onQueued
-            new.addListener(channel: PostgresVerdictStore.channel) { _, _ in onQueued() }
+            new.addListener(channel: PostgresVerdictStore.channel) { _, notification in
+                onQueued(notification.payload)
+            }
             do {
                 _ = try new.query("LISTEN validated_queue", logger: new.logger).wait()
             } catch {
