@@ -12,8 +12,9 @@ struct Adopt: AsyncParsableCommand {
             Daemons sharing a PostgreSQL store judge each folder with one copy of its evaluation set and banned \
             list: the first daemon to start records its copy, and a daemon whose files differ leaves the folder's \
             runs to the others and says so in the journal and in validatectl status. To change the files, copy the \
-            new ones to every daemon's machine, then run this once where they are. Daemons with the old files stop \
-            taking the folder's runs within a heartbeat; they take them again once their files match. An SQLite \
+            new ones to every daemon's machine, then run this once where they are. A daemon with the old files stops \
+            at its next run of the folder and leaves the folder's runs to the others; it takes them again once its \
+            files match. An SQLite \
             store has one daemon and needs no adopting.
             """
     )

@@ -39,6 +39,14 @@ struct FolderHealth: Sendable {
         update(folder, problem: "\(error)")
     }
 
+    /// Whether `resources`, read for a run of `folder`, are the copy the store judges the folder with; when they are
+    /// not, the folder is blocked until they are.
+    func isRecordedCopy(_ resources: FolderResources, of folder: FolderConfiguration) -> Bool {
+        guard let problem = copyProblem(resources, of: folder) else { return true }
+        update(folder, problem: problem)
+        return false
+    }
+
     private func problem(of folder: FolderConfiguration) -> String? {
         let resources: FolderResources
         do {
@@ -50,6 +58,10 @@ struct FolderHealth: Sendable {
         } catch {
             return "\(error)"
         }
+        return copyProblem(resources, of: folder)
+    }
+
+    private func copyProblem(_ resources: FolderResources, of folder: FolderConfiguration) -> String? {
         // A store that cannot be read now is the worker's problem: it cannot claim runs either.
         let copy = try? store.checkFolderCopy(
             folder: folder.name,

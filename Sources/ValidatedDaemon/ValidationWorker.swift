@@ -111,6 +111,8 @@ struct ValidationWorker: Service {
             health.blocked(folder, by: error)
             return nil
         }
+        // In a shared store, files changed since (validatectl adopt elsewhere) leave the run to other daemons.
+        guard health.isRecordedCopy(job.resources, of: folder) else { return nil }
         while wedgeForTesting { usleep(1_000_000) }
         state.markRunStarted(limit: folder.settings.runTimeoutSeconds)
         defer { state.markRunEnded() }

@@ -44,11 +44,17 @@ struct FleetBenchmark: AsyncParsableCommand {
                 let sorted = values.sorted()
                 return sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
             }
-            return String(
-                format: "%-12@ %7d  %6.1f  %13.2f  %9.1f / %-9.1f  %9.1f / %.1f",
-                store as NSString, daemons, seconds, Double(checkpoints) / seconds, percentile(waits, 0.5),
-                percentile(waits, 0.95), percentile(latencies, 0.5), percentile(latencies, 0.95)
-            )
+            return store.padding(toLength: 13, withPad: " ", startingAt: 0)
+                + String(
+                    format: "%7d  %6.1f  %13.2f  %9.1f / %-9.1f  %9.1f / %.1f",
+                    daemons,
+                    seconds,
+                    Double(checkpoints) / seconds,
+                    percentile(waits, 0.5),
+                    percentile(waits, 0.95),
+                    percentile(latencies, 0.5),
+                    percentile(latencies, 0.95)
+                )
         }
     }
 
@@ -128,7 +134,12 @@ struct FleetBenchmark: AsyncParsableCommand {
         for row in db.execute(sys.argv[2]): print("|".join(str(v) for v in row))
         """
 
-    private func start(_ index: Int, root: String, incoming: String, server: PostgresServer?) async throws
+    private func start(
+        _ index: Int,
+        root: String,
+        incoming: String,
+        server: PostgresServer?
+    ) async throws
         -> RunningProcess
     {
         let demo = Fixtures.repository.appendingPathComponent("demo").path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ValidatedCtl
 import ValidatedTestSupport
 
 /// Several real daemons on one real PostgreSQL server, watching one shared folder, while daemons are killed and
@@ -85,6 +86,22 @@ struct SharedStoreEndToEndTests {
                 try FileManager.default.moveItem(atPath: part, toPath: incoming + "/" + name)
             }
         }
+
+        /// Copies the demo checkpoint `name` into the folder (renamed in, as a careful copier does).
+        func dropDemo(_ name: String) throws {
+            let part = root.path + "/." + name
+            try FileManager.default.copyItem(
+                atPath: Fixtures.repository.appendingPathComponent("demo/checkpoints/" + name).path,
+                toPath: part
+            )
+            try FileManager.default.moveItem(atPath: part, toPath: incoming + "/" + name)
+        }
+
+        /// Daemon `index`'s main configuration file.
+        func config(_ index: Int) -> String { root.path + "/d\(index)/validated.conf" }
+
+        /// What daemon `index` printed so far.
+        func log(_ index: Int) -> String { daemons[index]?.output ?? "" }
 
         /// Runs with a verdict, read with the server's own client; `nil` while the server is down.
         func verdicts() -> Int? {
@@ -183,6 +200,80 @@ struct SharedStoreEndToEndTests {
     }
 }
 
+extension SharedStoreEndToEndTests {
+    @Test func validatectlWorksOnTheServerAndADaemonWithOtherFilesLeavesTheFolderAlone() async throws {
+        try Journald.ensureRunning()
+        let fleet = try Fleet(daemons: 2)
+        do {
+            try await Self.operate(fleet)
+        } catch {
+            await fleet.remove()
+            throw error
+        }
+        await fleet.remove()
+    }
+
+    static func operate(_ fleet: Fleet) async throws {
+        let server = fleet.server
+        let ctl = { (arguments: [String]) in
+            try await validatectl(
+                arguments + ["--database", server.url, "--config", "/nonexistent"],
+                environment: ["PGPASSWORD": server.password]
+            )
+        }
+        try await fleet.start(0)
+        for name in ["01-clean.safetensors", "03-undertrained.safetensors"] { try fleet.dropDemo(name) }
+        try await waitUntil(timeout: .seconds(120), "two verdicts\n\(fleet.allLogs.suffix(2000))") {
+            fleet.verdicts() == 2
+        }
+        let list = try await ctl(["list"])
+        #expect(list.code == 0 && list.stdout.contains("01-clean") && list.stdout.contains("03-undertrained"))
+        let show = try await ctl(["show", "01-clean.safetensors"])
+        #expect(show.code == 0 && show.stdout.contains("auc"), "\(show.stdout)\(show.stderr)")
+        let promote = try await ctl(["promote", "--force", "03-undertrained.safetensors"])
+        #expect(promote.code == 0, "\(promote.stderr)")
+        #expect(try server.rows("SELECT count(*) FROM promotion WHERE reason = 'manual'") == "1")
+        let rerun = try await ctl(["rerun", "01-clean.safetensors"])
+        #expect(rerun.code == 0 && rerun.stdout.contains("queued run"), "\(rerun.stdout)\(rerun.stderr)")
+        try await waitUntil(timeout: .seconds(120), "the rerun's verdict") { fleet.verdicts() == 3 }
+        let history = try await ctl(["history", "--json"])
+        #expect(history.code == 0, "\(history.stderr)")
+
+        // Daemon 1 has another banned list: it leaves the folder to daemon 0 and says why.
+        let banned = fleet.root.path + "/other-banned.txt"
+        try "nntp\nposting\n".write(toFile: banned, atomically: true, encoding: .utf8)
+        let folderFile = fleet.root.path + "/d1/folders.d/shared.conf"
+        let original = try String(contentsOfFile: folderFile, encoding: .utf8)
+        try original.replacingOccurrences(
+            of: #"BannedTokens=.*"#,
+            with: "BannedTokens=\(banned)",
+            options: .regularExpression
+        )
+        .write(toFile: folderFile, atomically: true, encoding: .utf8)
+        try await fleet.start(1)
+        try await waitUntil(timeout: .seconds(30), "daemon 1 refuses its copy\n\(fleet.log(1).suffix(2000))") {
+            fleet.log(1).contains("differs from the copy")
+        }
+        // Adopting daemon 1's files turns it around: daemon 0 refuses its old copy at its next run of the folder.
+        let adopt = try await validatectl(
+            ["adopt", "shared", "--config", fleet.config(1)],
+            environment: ["PGPASSWORD": server.password]
+        )
+        #expect(adopt.code == 0, "\(adopt.stdout)\(adopt.stderr)")
+        let status = try await ctl(["status", "--json"])
+        let daemons = try JSONValue.parse(status.stdout)["daemons"]?.array ?? []
+        #expect(daemons.count == 2, "\(status.stdout)")
+        #expect(daemons.allSatisfy { $0["running"] == .bool(true) }, "\(status.stdout)")
+        try await fleet.end(1, signal: SIGTERM)
+        let again = try await ctl(["rerun", "01-clean.safetensors"])
+        #expect(again.code == 0, "\(again.stderr)")
+        try await waitUntil(timeout: .seconds(30), "daemon 0 refuses the old copy\n\(fleet.log(0).suffix(2000))") {
+            fleet.log(0).contains("differs from the copy")
+        }
+        #expect(fleet.verdicts() == 3, "no verdict from the old copy")
+        #expect(try server.rows("SELECT count(*) FROM run WHERE state = 'queued'") == "1", "the run waits")
+    }
+}
 extension PostgresServer {
     /// ``psql(_:)``'s output without its final newline.
     func rows(_ sql: String) throws -> String {
