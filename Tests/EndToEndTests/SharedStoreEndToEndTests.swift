@@ -75,7 +75,7 @@ struct SharedStoreEndToEndTests {
             process.terminate(signal: signal)
             do {
                 // A zombie counts: Foundation may hear of the exit late when a sibling inherited its descriptor.
-                try await waitUntil(timeout: .seconds(60), "daemon \(index) to exit") {
+                try await waitUntil(timeout: .seconds(60), poll: .seconds(1), "daemon \(index) to exit") {
                     !process.isRunning || Self.hasExited(process.pid)
                 }
             } catch {
@@ -123,7 +123,8 @@ struct SharedStoreEndToEndTests {
         /// What daemon `index` printed so far.
         func log(_ index: Int) -> String { daemons[index]?.output ?? "" }
 
-        /// Runs with a verdict, read with the server's own client; `nil` while the server is down.
+        /// Runs with a verdict, read with the server's own client; `nil` while the server is down. Callers poll it
+        /// once a second: every psql started is a child whose birth can leak descriptors into others'.
         func verdicts() -> Int? {
             (try? server.rows("SELECT count(*) FROM run WHERE verdict IS NOT NULL")).flatMap { Int($0) }
         }
@@ -184,12 +185,20 @@ struct SharedStoreEndToEndTests {
         )
         events.sort { $0.at < $1.at }
         for event in events {
-            try await waitUntil(timeout: .seconds(300), "\(event.at) verdicts\n\(fleet.allLogs.suffix(3000))") {
+            try await waitUntil(
+                timeout: .seconds(300),
+                poll: .seconds(1),
+                "\(event.at) verdicts\n\(fleet.allLogs.suffix(3000))"
+            ) {
                 (fleet.verdicts() ?? 0) >= event.at
             }
             try await event.action()
         }
-        try await waitUntil(timeout: .seconds(300), "every checkpoint's verdict\n\(fleet.allLogs.suffix(3000))") {
+        try await waitUntil(
+            timeout: .seconds(300),
+            poll: .seconds(1),
+            "every checkpoint's verdict\n\(fleet.allLogs.suffix(3000))"
+        ) {
             fleet.verdicts() == checkpoints
         }
 
@@ -243,7 +252,7 @@ extension SharedStoreEndToEndTests {
         }
         try await fleet.start(0)
         for name in ["01-clean.safetensors", "03-undertrained.safetensors"] { try fleet.dropDemo(name) }
-        try await waitUntil(timeout: .seconds(120), "two verdicts\n\(fleet.allLogs.suffix(2000))") {
+        try await waitUntil(timeout: .seconds(120), poll: .seconds(1), "two verdicts\n\(fleet.allLogs.suffix(2000))") {
             fleet.verdicts() == 2
         }
         let list = try await ctl(["list"])
@@ -255,7 +264,7 @@ extension SharedStoreEndToEndTests {
         #expect(try server.rows("SELECT count(*) FROM promotion WHERE reason = 'manual'") == "1")
         let rerun = try await ctl(["rerun", "01-clean.safetensors"])
         #expect(rerun.code == 0 && rerun.stdout.contains("queued run"), "\(rerun.stdout)\(rerun.stderr)")
-        try await waitUntil(timeout: .seconds(120), "the rerun's verdict") { fleet.verdicts() == 3 }
+        try await waitUntil(timeout: .seconds(120), poll: .seconds(1), "the rerun's verdict") { fleet.verdicts() == 3 }
         let history = try await ctl(["history", "--json"])
         #expect(history.code == 0, "\(history.stderr)")
 
@@ -271,7 +280,11 @@ extension SharedStoreEndToEndTests {
         )
         .write(toFile: folderFile, atomically: true, encoding: .utf8)
         try await fleet.start(1)
-        try await waitUntil(timeout: .seconds(30), "daemon 1 refuses its copy\n\(fleet.log(1).suffix(2000))") {
+        try await waitUntil(
+            timeout: .seconds(30),
+            poll: .seconds(1),
+            "daemon 1 refuses its copy\n\(fleet.log(1).suffix(2000))"
+        ) {
             fleet.log(1).contains("differs from the copy")
         }
         // Adopting daemon 1's files turns it around: daemon 0 refuses its old copy at its next run of the folder.
@@ -287,7 +300,11 @@ extension SharedStoreEndToEndTests {
         try await fleet.end(1, signal: SIGTERM)
         let again = try await ctl(["rerun", "01-clean.safetensors"])
         #expect(again.code == 0, "\(again.stderr)")
-        try await waitUntil(timeout: .seconds(30), "daemon 0 refuses the old copy\n\(fleet.log(0).suffix(2000))") {
+        try await waitUntil(
+            timeout: .seconds(30),
+            poll: .seconds(1),
+            "daemon 0 refuses the old copy\n\(fleet.log(0).suffix(2000))"
+        ) {
             fleet.log(0).contains("differs from the copy")
         }
         #expect(fleet.verdicts() == 3, "no verdict from the old copy")
