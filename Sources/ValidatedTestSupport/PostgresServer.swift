@@ -276,8 +276,8 @@ extension PostgresServer {
         process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let output = closedOnExec(Pipe())
-        let errors = closedOnExec(Pipe())
+        let output = Pipe.closedOnExec()
+        let errors = Pipe.closedOnExec()
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = errors
@@ -291,15 +291,6 @@ extension PostgresServer {
             stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderrData, as: UTF8.self)
         )
-    }
-
-    /// Marks both ends close-on-exec, so a child that another test spawns meanwhile without closing inherited
-    /// descriptors does not hold the write end open (`Process` gives its own child copies of them regardless).
-    private static func closedOnExec(_ pipe: Pipe) -> Pipe {
-        for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
-            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
-        }
-        return pipe
     }
 }
 

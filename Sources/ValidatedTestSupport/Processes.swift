@@ -57,7 +57,7 @@ private func runPythonBlocking(_ script: String, _ arguments: [String]) throws -
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", Fixtures.repository.appendingPathComponent(script).path] + arguments
     process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONDONTWRITEBYTECODE": "1"]) { $1 }
-    let errors = Pipe()
+    let errors = Pipe.closedOnExec()
     process.standardOutput = FileHandle.nullDevice
     process.standardError = errors
     try process.run()
@@ -99,8 +99,8 @@ public func validatectlBlocking(_ arguments: [String], environment: [String: Str
     process.executableURL = Binaries.url("validatectl")
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe()
-    let error = Pipe()
+    let output = Pipe.closedOnExec()
+    let error = Pipe.closedOnExec()
     process.standardOutput = output
     process.standardError = error
     try process.run()
@@ -113,4 +113,17 @@ public func validatectlBlocking(_ arguments: [String], environment: [String: Str
         stdout: String(decoding: out, as: UTF8.self),
         stderr: String(decoding: err, as: UTF8.self)
     )
+}
+
+extension Pipe {
+    /// A pipe whose ends are close-on-exec. A child started with one as its standard output still gets it (the
+    /// copy onto descriptor 1 is not close-on-exec), but no other child that a concurrent test starts inherits the
+    /// write end: a long-lived daemon holding it would keep the reader from ever seeing the end of the output.
+    public static func closedOnExec() -> Pipe {
+        let pipe = Pipe()
+        for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
+        return pipe
+    }
 }

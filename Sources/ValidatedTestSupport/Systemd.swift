@@ -59,7 +59,7 @@ public enum Journald {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
         process.arguments =
             ["-o", "json", "--no-pager", "--all"] + matches.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let pipe = Pipe()
+        let pipe = Pipe.closedOnExec()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -141,7 +141,7 @@ import ValidatedTestSupport
         let process = Process()
         process.executableURL = Binaries.url("validatectl")
         process.arguments = arguments
-        let pipe = Pipe()
+        let pipe = Pipe.closedOnExec()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()

@@ -76,7 +76,7 @@ import ValidatedTestSupport
             """,
             layout.root + "/state/validated.sqlite",
         ]
-        let output = Pipe()
+        let output = Pipe.closedOnExec()
         locker.standardOutput = output
         try locker.run()
         _ = output.fileHandleForReading.availableData  // "locked": the lock is held from here on

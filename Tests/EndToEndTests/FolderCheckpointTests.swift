@@ -125,7 +125,7 @@ import ValidatedTestSupport
             demo + "/eval.jsonl",
             "--scorer", "folder=\(Self.scorer)", "--json",
         ]
-        let output = Pipe()
+        let output = Pipe.closedOnExec()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()

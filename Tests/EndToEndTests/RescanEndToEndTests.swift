@@ -65,7 +65,7 @@ enum Overlay {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
-        let pipe = Pipe()
+        let pipe = Pipe.closedOnExec()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()

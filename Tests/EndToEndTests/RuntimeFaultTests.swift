@@ -264,7 +264,7 @@ import ValidatedTestSupport
             """,
             path, Fixtures.repository.appendingPathComponent("demo/checkpoints/01-clean.safetensors").path,
         ]
-        let (input, output) = (Pipe(), Pipe())
+        let (input, output) = (Pipe.closedOnExec(), Pipe.closedOnExec())
         writer.standardInput = input
         writer.standardOutput = output
         try writer.run()

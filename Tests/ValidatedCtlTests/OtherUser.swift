@@ -33,8 +33,8 @@ struct OtherUser {
         process.arguments =
             ["--reuid=\(uid)", "--regid=\(gid)", groupOption, "--", Binaries.url("validatectl").path] + arguments
         process.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
-        let output = Pipe()
-        let error = Pipe()
+        let output = Pipe.closedOnExec()
+        let error = Pipe.closedOnExec()
         process.standardOutput = output
         process.standardError = error
         try process.run()

@@ -29,7 +29,7 @@ import ValidatedTestSupport
     ) throws
         -> (code: Int32, output: String)
     {
-        let output = Pipe()
+        let output = Pipe.closedOnExec()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

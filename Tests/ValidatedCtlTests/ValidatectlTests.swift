@@ -418,7 +418,7 @@ import ValidatedTestSupport
         let terminal = Process()
         terminal.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         terminal.arguments = ["-qec", command, "/dev/null"]
-        let output = Pipe()
+        let output = Pipe.closedOnExec()
         terminal.standardOutput = output
         terminal.standardInput = FileHandle.nullDevice
         try terminal.run()

@@ -173,8 +173,8 @@ struct RawScorerSession: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", TinyBert.scorer, "--threads", "1", folder]
-        let input = Pipe()
-        let output = Pipe()
+        let input = Pipe.closedOnExec()
+        let output = Pipe.closedOnExec()
         let errorPath = directory.path + "/stderr.txt"
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.standardInput = input

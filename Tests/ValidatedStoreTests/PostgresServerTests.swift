@@ -35,7 +35,7 @@ private func connect(to server: PostgresServer, password: String) throws -> (sta
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
     environment["PGPASSWORD"] = password
     process.environment = environment
-    let output = Pipe()
+    let output = Pipe.closedOnExec()
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = output
     process.standardError = output
