@@ -5,7 +5,7 @@ import ValidatedStore
 import ValidatedTestSupport
 
 /// The real `validatectl` binary on a store the real daemon wrote.
-@Suite(.timeLimit(.minutes(3))) struct ValidatectlTests {
+@Suite(.timeLimit(.minutes(6))) struct ValidatectlTests {
     @Test func listShowsRunsNewestFirstAndFilters() async throws {
         let layout = try await DemoStore.shared.prepared()
         let config = ["--config", layout.config]
