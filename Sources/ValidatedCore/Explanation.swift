@@ -18,6 +18,10 @@ public enum SamplingStop: String, Sendable, Equatable, Codable {
     case certified
     /// More samples could not have made the top features noticeably more stable (``LimeSettings/certifySaturation``).
     case saturated
+    /// The top features were not separated, but every feature of the explanation's focus (the banned tokens its
+    /// text contains, for the spurious suite) stood on one side of the top-k boundary: enough for the verdict,
+    /// which asks only where those features rank. A text without such features settles at the first round.
+    case settled
     /// The sample ceiling (``LimeSettings/samples``) came first.
     case ceiling
 }

@@ -26,14 +26,25 @@ struct ExplanationJob: Sendable {
     var role: ModelRole
     /// What the explanation serves.
     var purpose: ExplanationPurpose
+    /// The words the explanation's verdict turns on, or `nil` for the whole top k (``LimeTextExplainer``'s
+    /// `focus`).
+    var focus: Set<String>?
 
     /// The document's id, which the explanation carries.
     var documentID: String { document.document.id }
 
     /// Seed `seedIndex` of `document`; the seed derives from the challenger's hash `modelSHA256` for both
     /// models, so that they are explained on the same neighbourhoods.
-    init(document: PlannedDocument, seedIndex: Int, role: ModelRole, purpose: ExplanationPurpose, modelSHA256: String) {
+    init(
+        document: PlannedDocument,
+        seedIndex: Int,
+        role: ModelRole,
+        purpose: ExplanationPurpose,
+        modelSHA256: String,
+        focus: Set<String>? = nil
+    ) {
         self.document = document
+        self.focus = focus
         text = document.document.text
         self.seedIndex = seedIndex
         seed = ExplanationSeed.derive(modelSHA256: modelSHA256, documentID: document.document.id, seedIndex: seedIndex)
@@ -44,8 +55,15 @@ struct ExplanationJob: Sendable {
     /// The challenger's explanation of `text`, an edit of `document`, under a seed of the edited text's own: an
     /// original's explanations differ from one another by LIME's sampling noise, and so must an edited text's
     /// from the original's, or the comparison with the noise floor would favour the edits.
-    init(edited text: String, of document: PlannedDocument, purpose: ExplanationPurpose, modelSHA256: String) {
+    init(
+        edited text: String,
+        of document: PlannedDocument,
+        purpose: ExplanationPurpose,
+        modelSHA256: String,
+        focus: Set<String>? = nil
+    ) {
         self.document = document
+        self.focus = focus
         self.text = text
         seedIndex = 0
         seed = ExplanationSeed.derive(
@@ -83,6 +101,9 @@ struct ExplanationPlan: Sendable {
     var seeds: Int
     /// The challenger's hash, from which every seed derives.
     var modelSHA256: String
+    /// Each evaluation document's banned words (lowercased), in set order: the focus of the explanations only
+    /// the spurious suite uses.
+    var bannedWords: [Set<String>]
 
     /// Plans the explanations of `request`.
     ///
@@ -103,6 +124,7 @@ struct ExplanationPlan: Sendable {
         stabilityCount = min(request.settings.stability.documents, documents.count)
         seeds = max(request.settings.stability.seeds, 1)
         modelSHA256 = request.challengerSHA256
+        bannedWords = words.map { Set($0.map { $0.lowercased() }.filter(request.banned.matches)) }
     }
 
     /// The stability suite's documents.
@@ -110,9 +132,21 @@ struct ExplanationPlan: Sendable {
 
     /// The explanations that serve `purpose` among the planned documents; none for edits, which the stability
     /// suite makes as it goes.
+    ///
+    /// The spurious suite's verdict asks where the banned words rank, so its explanations (both models') are
+    /// focused on the document's banned words (``SamplingStop/settled``). The stability suite continues a
+    /// document's seed-0 neighbourhood to a certified top k when it needs one (``seedZero(of:)``).
     func jobs(for purpose: ExplanationPurpose) -> [ExplanationJob] {
         func job(_ planned: PlannedDocument, seed: Int, role: ModelRole) -> ExplanationJob {
-            ExplanationJob(document: planned, seedIndex: seed, role: role, purpose: purpose, modelSHA256: modelSHA256)
+            let focus = purpose == .seedStability ? nil : bannedWords[planned.row]
+            return ExplanationJob(
+                document: planned,
+                seedIndex: seed,
+                role: role,
+                purpose: purpose,
+                modelSHA256: modelSHA256,
+                focus: focus
+            )
         }
         switch purpose {
         case .primary: return documents.map { job($0, seed: 0, role: .challenger) }
@@ -123,6 +157,18 @@ struct ExplanationPlan: Sendable {
         case .championComparison: return documents.map { job($0, seed: 0, role: .champion) }
         case .perturbation, .attack: return []
         }
+    }
+
+    /// The challenger's seed-0 explanation of `planned` without a focus: the same neighbourhood as the spurious
+    /// suite's, drawn on until the whole top k is certified; the run's cache answers the samples already scored.
+    func seedZero(of planned: PlannedDocument) -> ExplanationJob {
+        ExplanationJob(
+            document: planned,
+            seedIndex: 0,
+            role: .challenger,
+            purpose: .seedStability,
+            modelSHA256: modelSHA256
+        )
     }
 
     /// Up to `count` documents spread evenly over `documents`, in order: the same choice for every model.

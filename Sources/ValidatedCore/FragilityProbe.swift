@@ -13,59 +13,56 @@ struct FragilityProbe {
     /// set, so they are not scored again).
     let documents: [(document: PlannedDocument, explanation: Explanation, predicted: Int)]
 
-    struct Result {
-        var trials: [PerturbationTrial] = []
-        var labelChanged = 0
-        var attacks: [PerturbationTrial] = []
+    /// Random label-preserving edits of every document, explained: the trials, and how many edits changed the
+    /// predicted label and were dropped. None with ``StabilitySettings/perturbations`` 0.
+    func perturbations(progress: ProgressSink?) async throws -> (trials: [PerturbationTrial], labelChanged: Int) {
+        guard settings.perturbations > 0, !documents.isEmpty else { return ([], 0) }
+        var candidates: [(document: Int, perturbed: PerturbedText)] = []
+        for (index, entry) in documents.enumerated() {
+            let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
+            var generator = SeededGenerator(
+                seed: ExplanationSeed.derive(
+                    modelSHA256: "perturbation",
+                    documentID: entry.document.document.id,
+                    seedIndex: 0
+                )
+            )
+            // Distinct edited texts only; a short text may allow fewer than asked for.
+            var texts: Set<String> = []
+            for _ in 0..<(settings.perturbations * 3) where texts.count < settings.perturbations {
+                guard let edited = perturber.randomEdit(of: entry.document.document.text, using: &generator) else {
+                    break
+                }
+                guard texts.insert(edited.text).inserted else { continue }
+                candidates.append((index, PerturbedText(text: edited.text, edits: [edited.edit])))
+            }
+        }
+        let (kept, changed) = try labelPreserving(candidates, originalClasses: documents.map(\.predicted))
+        let explanations = try await explain(kept, phase: .perturbations, progress: progress)
+        let trials = zip(kept, explanations).map { candidate, explanation in
+            let entry = documents[candidate.document]
+            return PerturbationTrial(
+                original: entry.document.document.text,
+                perturbed: candidate.perturbed,
+                originalExplanation: entry.explanation,
+                perturbedExplanation: explanation,
+                features: explainer.settings
+            )
+        }
+        return (trials, changed)
     }
 
-    func run(progress: ProgressSink?) async throws -> Result {
-        var result = Result()
-        guard !documents.isEmpty else { return result }
+    /// The greedy search's strongest edit sequence for each of the first ``StabilitySettings/attackDocuments``
+    /// documents that has one.
+    func attacks(progress: ProgressSink?) async throws -> [PerturbationTrial] {
         let originalClasses = documents.map(\.predicted)
-
-        if settings.perturbations > 0 {
-            var candidates: [(document: Int, perturbed: PerturbedText)] = []
-            for (index, entry) in documents.enumerated() {
-                let perturber = TextPerturber(protected: Set(entry.explanation.top(topK).map(\.feature)))
-                var generator = SeededGenerator(
-                    seed: ExplanationSeed.derive(
-                        modelSHA256: "perturbation",
-                        documentID: entry.document.document.id,
-                        seedIndex: 0
-                    )
-                )
-                // Distinct edited texts only; a short text may allow fewer than asked for.
-                var texts: Set<String> = []
-                for _ in 0..<(settings.perturbations * 3) where texts.count < settings.perturbations {
-                    guard let edited = perturber.randomEdit(of: entry.document.document.text, using: &generator) else {
-                        break
-                    }
-                    guard texts.insert(edited.text).inserted else { continue }
-                    candidates.append((index, PerturbedText(text: edited.text, edits: [edited.edit])))
-                }
-            }
-            let (kept, changed) = try labelPreserving(candidates, originalClasses: originalClasses)
-            result.labelChanged = changed
-            let explanations = try await explain(kept, phase: .perturbations, progress: progress)
-            result.trials = zip(kept, explanations).map { candidate, explanation in
-                let entry = documents[candidate.document]
-                return PerturbationTrial(
-                    original: entry.document.document.text,
-                    perturbed: candidate.perturbed,
-                    originalExplanation: entry.explanation,
-                    perturbedExplanation: explanation,
-                    features: explainer.settings
-                )
-            }
-        }
-
+        var attacks: [PerturbationTrial] = []
         for index in documents.indices.prefix(settings.attackDocuments) {
             if let attack = try await attack(index, originalClasses: originalClasses, progress: progress) {
-                result.attacks.append(attack)
+                attacks.append(attack)
             }
         }
-        return result
+        return attacks
     }
 
     /// Greedy search: each step explains a few random edits of the current text and keeps the one whose
@@ -138,11 +135,16 @@ struct FragilityProbe {
     ) async throws -> [Explanation] {
         let purpose: ExplanationPurpose = phase == .attack ? .attack : .perturbation
         let jobs = candidates.map { candidate in
-            ExplanationJob(
+            let entry = documents[candidate.document]
+            // The search ranks edits by how many of the original's top k stay in the top k: where those words
+            // rank is all it asks of an edit's explanation.
+            let focus = purpose == .attack ? Set(entry.explanation.top(topK).map { $0.feature.lowercased() }) : nil
+            return ExplanationJob(
                 edited: candidate.perturbed.text,
-                of: documents[candidate.document].document,
+                of: entry.document,
                 purpose: purpose,
-                modelSHA256: modelSHA256
+                modelSHA256: modelSHA256,
+                focus: focus
             )
         }
         let progress = PhaseProgress(phase: phase, total: jobs.count, sink: progress)
@@ -152,7 +154,8 @@ struct FragilityProbe {
                 documentID: job.documentID,
                 label: label,
                 classifier: classifier,
-                seed: job.seed
+                seed: job.seed,
+                focus: job.focus
             )
         }.map(\.result)
     }

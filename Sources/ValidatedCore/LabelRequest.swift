@@ -43,7 +43,8 @@ struct LabelRequest: Sendable {
                 documentID: job.documentID,
                 labels: indices,
                 classifier: classifier,
-                seed: job.seed
+                seed: job.seed,
+                focus: job.focus
             )
         }
         return try explainer.explain(
@@ -51,7 +52,8 @@ struct LabelRequest: Sendable {
             documentID: job.documentID,
             topLabels: top,
             classifier: classifier,
-            seed: job.seed
+            seed: job.seed,
+            focus: job.focus
         )
     }
 
@@ -70,7 +72,8 @@ struct LabelRequest: Sendable {
             documentID: job.documentID,
             label: positive,
             classifier: classifier,
-            seed: job.seed
+            seed: job.seed,
+            focus: job.focus
         )
         return (own, explained)
     }

@@ -40,6 +40,10 @@ public struct LimeTextExplainer: Sendable {
 
     /// Explains the classifier's probability of class `label` for `text`.
     ///
+    /// - Parameter focus: The words (lowercased) a caller's verdict turns on, or `nil`: with certified sampling,
+    ///   an explanation whose top features are not separated may also stop once each feature that is one of
+    ///   these words stands on its side of the top-k boundary (``SamplingStop/settled``); a text with none of
+    ///   them stops after the first round.
     /// - Throws: ``ExplanationError`` when the text has no features, the settings are unusable or the
     ///   classifier's output is malformed; otherwise whatever the classifier throws.
     public func explain(
@@ -47,20 +51,23 @@ public struct LimeTextExplainer: Sendable {
         documentID: String,
         label: Int,
         classifier: any TextClassifier,
-        seed: UInt64
+        seed: UInt64,
+        focus: Set<String>? = nil
     ) throws -> Explanation {
         var stages = LimeStageTimes()
         return try explain(
             text,
             documentID: documentID,
-            label: label,
+            labels: .chosen([label]),
             classifier: classifier,
             seed: seed,
+            focus: focus,
             stages: &stages
-        )
+        )[0]
     }
 
-    /// ``explain(_:documentID:label:classifier:seed:)``, adding the time of each stage to `stages`: for
+    /// ``explain(_:documentID:label:classifier:seed:focus:)`` without a focus, adding the time of each stage to
+    /// `stages`: for
     /// benchmarks and profiles.
     public func explain(
         _ text: String,
@@ -76,6 +83,7 @@ public struct LimeTextExplainer: Sendable {
             labels: .chosen([label]),
             classifier: classifier,
             seed: seed,
+            focus: nil,
             stages: &stages
         )[0]
     }
@@ -85,13 +93,14 @@ public struct LimeTextExplainer: Sendable {
     ///
     /// - Returns: One explanation per label, in the order given.
     /// - Throws: ``ExplanationError`` when `labels` is empty or names a class the model does not return, and
-    ///   as ``explain(_:documentID:label:classifier:seed:)``.
+    ///   as ``explain(_:documentID:label:classifier:seed:focus:)``.
     public func explain(
         _ text: String,
         documentID: String,
         labels: [Int],
         classifier: any TextClassifier,
-        seed: UInt64
+        seed: UInt64,
+        focus: Set<String>? = nil
     ) throws -> [Explanation] {
         var stages = LimeStageTimes()
         return try explain(
@@ -100,6 +109,7 @@ public struct LimeTextExplainer: Sendable {
             labels: .chosen(labels),
             classifier: classifier,
             seed: seed,
+            focus: focus,
             stages: &stages
         )
     }
@@ -110,13 +120,14 @@ public struct LimeTextExplainer: Sendable {
     ///
     /// - Returns: `min(topLabels, classes)` explanations.
     /// - Throws: ``ExplanationError`` when `topLabels` is below 1, and as
-    ///   ``explain(_:documentID:label:classifier:seed:)``.
+    ///   ``explain(_:documentID:label:classifier:seed:focus:)``.
     public func explain(
         _ text: String,
         documentID: String,
         topLabels: Int,
         classifier: any TextClassifier,
-        seed: UInt64
+        seed: UInt64,
+        focus: Set<String>? = nil
     ) throws -> [Explanation] {
         var stages = LimeStageTimes()
         return try explain(
@@ -125,6 +136,7 @@ public struct LimeTextExplainer: Sendable {
             labels: .top(topLabels),
             classifier: classifier,
             seed: seed,
+            focus: focus,
             stages: &stages
         )
     }
@@ -141,6 +153,7 @@ public struct LimeTextExplainer: Sendable {
         labels: Labels,
         classifier: any TextClassifier,
         seed: UInt64,
+        focus: Set<String>?,
         stages: inout LimeStageTimes
     ) throws -> [Explanation] {
         let clock = ContinuousClock()
@@ -161,6 +174,9 @@ public struct LimeTextExplainer: Sendable {
         let indexed = try features(of: text, documentID: documentID)
         let d = indexed.words.count
         guard d > 0 else { throw ExplanationError.noWords(documentID, settings) }
+        let focused = focus.map { words in
+            Set(indexed.words.indices.filter { words.contains(indexed.words[$0].lowercased()) })
+        }
         var sampler = NeighbourhoodSampler(features: d, seed: seed, expectedRows: settings.samples)
         var scorer = (classifier as? any MaskedTextScoring)?.maskedScorer(for: indexed)
         var probabilities: ProbabilityMatrix?
@@ -196,7 +212,7 @@ public struct LimeTextExplainer: Sendable {
             for index in fits.indices {
                 fits[index].append(design, rows: earlier..<rows, probabilities: scored, weights: weights)
             }
-            let stop = self.stop(design, weights: weights, fits: fits, seed: seed)
+            let stop = self.stop(design, weights: weights, fits: fits, seed: seed, focus: focused)
             lap(\.fit)
             guard let stop else {
                 rows = min(rows + rows / 2, settings.samples)
@@ -245,9 +261,15 @@ public struct LimeTextExplainer: Sendable {
         }
     }
 
-    /// Why sampling stops after this round, or `nil` to draw more: every class certified, every class certified
-    /// or saturated, or the ceiling reached (always, when certification is off).
-    private func stop(_ design: BinaryDesign, weights: [Double], fits: [LabelFit], seed: UInt64) -> SamplingStop? {
+    /// Why sampling stops after this round, or `nil` to draw more: every class certified, every class certified,
+    /// saturated or settled on `focus`, or the ceiling reached (always, when certification is off).
+    private func stop(
+        _ design: BinaryDesign,
+        weights: [Double],
+        fits: [LabelFit],
+        seed: UInt64,
+        focus: Set<Int>?
+    ) -> SamplingStop? {
         guard settings.certifies else { return .ceiling }
         var stop = SamplingStop.certified
         for (index, fit) in fits.enumerated() {
@@ -257,11 +279,13 @@ public struct LimeTextExplainer: Sendable {
                 targets: fit.targets,
                 weights: weights,
                 moments: fit.moments,
-                seed: roundSeed
+                seed: roundSeed,
+                focus: focus
             )
             switch standing {
             case .certified: break
             case .saturated: stop = .saturated
+            case .settled: if stop == .certified { stop = .settled }
             case .open: return design.rows >= settings.samples ? .ceiling : nil
             }
         }

@@ -1,5 +1,6 @@
 /// How a suite's LIME explanations settled their sample sizes (``LimeSettings/certifyConfidence``): how many
-/// were certified, how many stopped because more samples could not have helped, and the model calls that saved
+/// were certified, how many stopped because more samples could not have helped or because the features their
+/// verdict turns on were placed, and the model calls that saved
 /// against drawing ``LimeSettings/samples`` for every one.
 public struct SamplingSummary: Sendable, Codable, Equatable {
     /// Explanations computed.
@@ -8,13 +9,15 @@ public struct SamplingSummary: Sendable, Codable, Equatable {
     public var certified = 0
     /// Explanations stopped because more samples could not have made their top features noticeably more stable.
     public var saturated = 0
+    /// Explanations stopped once the features their verdict turns on were placed (``SamplingStop/settled``).
+    public var settled = 0
     /// Samples drawn over all of them, the original texts included.
     public var samples = 0
     /// Samples each explanation could have drawn (``LimeSettings/samples``).
     public var ceiling = 0
 
     enum CodingKeys: String, CodingKey {
-        case explanations, certified, saturated, samples, ceiling
+        case explanations, certified, saturated, settled, samples, ceiling
         case samplesSaved = "samples_saved"
         case certifiedShare = "certified_share"
         case meanSamples = "mean_samples"
@@ -38,6 +41,7 @@ public struct SamplingSummary: Sendable, Codable, Equatable {
         samples += explanation.samples
         if explanation.certified { certified += 1 }
         if explanation.stop == .saturated { saturated += 1 }
+        if explanation.stop == .settled { settled += 1 }
     }
 
     static func + (lhs: Self, rhs: Self) -> Self {
@@ -45,6 +49,7 @@ public struct SamplingSummary: Sendable, Codable, Equatable {
         sum.explanations += rhs.explanations
         sum.certified += rhs.certified
         sum.saturated += rhs.saturated
+        sum.settled += rhs.settled
         sum.samples += rhs.samples
         sum.ceiling = max(lhs.ceiling, rhs.ceiling)
         return sum
@@ -55,6 +60,7 @@ public struct SamplingSummary: Sendable, Codable, Equatable {
         explanations = try container.decode(Int.self, forKey: .explanations)
         certified = try container.decode(Int.self, forKey: .certified)
         saturated = try container.decodeIfPresent(Int.self, forKey: .saturated) ?? 0
+        settled = try container.decodeIfPresent(Int.self, forKey: .settled) ?? 0
         samples = try container.decode(Int.self, forKey: .samples)
         ceiling = try container.decode(Int.self, forKey: .ceiling)
     }
@@ -64,6 +70,7 @@ public struct SamplingSummary: Sendable, Codable, Equatable {
         try container.encode(explanations, forKey: .explanations)
         try container.encode(certified, forKey: .certified)
         try container.encode(saturated, forKey: .saturated)
+        try container.encode(settled, forKey: .settled)
         try container.encode(samples, forKey: .samples)
         try container.encode(ceiling, forKey: .ceiling)
         try container.encode(samplesSaved, forKey: .samplesSaved)

@@ -258,6 +258,43 @@ public enum StabilityCheck {
         return percentages.isEmpty ? nil : mean(percentages)
     }
 
+    /// Whether more documents could not plausibly change the verdict (``StabilitySettings/settleConfidence``):
+    /// at least ``StabilitySettings/minimumDocuments`` documents measured, and the Student-t intervals of the
+    /// mean per-document seed Jaccard and of the mean per-edit excess each lie on one side of both of their
+    /// limits. Edits are optional; a measured set of fewer than two leaves the question open.
+    ///
+    /// Deciding after every round looks at the data more than once, so the interval's nominal confidence is an
+    /// upper bound on the real one; the minimum number of documents and the two limits per measure keep a
+    /// borderline model measuring up to ``StabilitySettings/documents``.
+    public static func isSettled(
+        _ explanationsPerDocument: [[Explanation]],
+        perturbations: [PerturbationTrial],
+        topK: Int,
+        settings: StabilitySettings
+    ) -> Bool {
+        guard let confidence = settings.settleConfidence, confidence > 0,
+            explanationsPerDocument.count >= max(settings.minimumDocuments, 2)
+        else { return false }
+        var floors: [String: Double] = [:]
+        for runs in explanationsPerDocument where runs.count > 1 {
+            let pairs = runs.indices.flatMap { i in runs.indices.filter { $0 > i }.map { (i, $0) } }
+            floors[runs[0].documentID] = mean(
+                pairs.map { ExplanationAgreement(runs[$0.0], runs[$0.1], k: topK).jaccard }
+            )
+        }
+        func clear(_ values: [Double], of limits: [Double]) -> Bool {
+            guard let interval = IntervalStatistics.pairedMean(values, confidence: confidence).interval else {
+                return false
+            }
+            return limits.allSatisfy { !interval.contains($0) }
+        }
+        let excesses = perturbations.compactMap { trial in
+            floors[trial.originalExplanation.documentID].map { $0 - trial.agreement(k: topK).jaccard }
+        }
+        return clear(floors.values.sorted(), of: [settings.minJaccard, settings.warnJaccard])
+            && (perturbations.isEmpty || clear(excesses, of: [settings.warnExcess, settings.maxExcess]))
+    }
+
     private static func mean(_ values: [Double]) -> Double {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }

@@ -107,6 +107,9 @@ public struct StabilityReport: Sendable, Codable, Equatable, CostedReport {
     public var summary: String
     /// Documents re-explained.
     public var documents: Int
+    /// Documents the suite would have re-explained had the verdict not settled earlier
+    /// (``StabilitySettings/settleConfidence``); absent in reports stored before the suite could stop early.
+    public var plannedDocuments: Int?
     /// Seeds per document.
     public var seeds: Int
     /// Mean pairwise top-k Jaccard index across seeds, over documents.
@@ -145,5 +148,6 @@ public struct StabilityReport: Sendable, Codable, Equatable, CostedReport {
         case perDocument = "per_document"
         case worstPairs = "worst_pairs"
         case shareOfRun = "share_of_run"
+        case plannedDocuments = "planned_documents"
     }
 }

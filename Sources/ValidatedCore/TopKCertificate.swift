@@ -125,12 +125,16 @@ public struct TopKCertificate: Sendable, Equatable {
     ///   - covariance: `p × p`, row-major, for `p = coefficients.count`.
     ///   - confidence: In `(0, 1)`.
     ///   - negligible: In `[0, 1)`: the share of the largest absolute weight below which a weight is negligible.
+    ///   - focus: When given, only the pairs with a focus feature on one side are tested: the certificate then
+    ///     says that each focus feature stands on its side of the boundary (in the top `k` or out of it), not
+    ///     that the whole top `k` is separated. An empty focus is certified at once.
     public static func test(
         coefficients: [Double],
         covariance: [Double],
         k: Int,
         confidence: Double,
-        negligible: Double
+        negligible: Double,
+        focus: Set<Int>? = nil
     ) -> TopKCertificate {
         let p = coefficients.count
         guard p > k else {
@@ -144,6 +148,7 @@ public struct TopKCertificate: Sendable, Equatable {
         var zs: [Double] = []
         for a in inside {
             for b in outside where !(isNegligible[a] && isNegligible[b]) {
+                if let focus, !focus.contains(a), !focus.contains(b) { continue }
                 let sa = coefficients[a] < 0 ? -1.0 : 1.0
                 let sb = coefficients[b] < 0 ? -1.0 : 1.0
                 let variance = covariance[a * p + a] + covariance[b * p + b] - 2 * sa * sb * covariance[a * p + b]
@@ -379,12 +384,16 @@ extension LimeTextExplainer {
     /// features by other paths; for them (and for `none`, which keeps every feature) the certificate is that
     /// the same all-feature ranking's top set is separated, a proxy for the stability of their selection, not a
     /// test of it.
+    ///
+    /// With a `focus` (feature indices), a top `k` that is not certified is *settled* when each focus feature
+    /// stands on its side of the boundary at the same confidence (``TopKCertificate/test(coefficients:covariance:k:confidence:negligible:focus:)``).
     func standing(
         design: BinaryDesign,
         targets: [Double],
         weights: [Double],
         moments: WeightedMoments,
-        seed: UInt64
+        seed: UInt64,
+        focus: Set<Int>?
     ) -> SamplingStanding {
         let d = design.columns
         guard d > settings.features else { return .certified }
@@ -405,6 +414,18 @@ extension LimeTextExplainer {
             negligible: settings.certifyNegligible
         )
         if certificate.certified { return .certified }
+        if let focus,
+            TopKCertificate.test(
+                coefficients: fit.coefficients,
+                covariance: covariance,
+                k: settings.features,
+                confidence: settings.certifyConfidence ?? 0.95,
+                negligible: settings.certifyNegligible,
+                focus: focus
+            ).certified
+        {
+            return .settled
+        }
         guard let delta = settings.certifySaturation, design.rows < settings.samples else { return .open }
         let saturation = TopKSaturation.estimate(
             coefficients: fit.coefficients,
@@ -424,6 +445,8 @@ enum SamplingStanding {
     case certified
     /// As stable as the ceiling would make them, within ``LimeSettings/certifySaturation`` (``TopKSaturation``).
     case saturated
-    /// Neither: more samples are wanted.
+    /// Not separated, but each focus feature stands on its side of the boundary.
+    case settled
+    /// None of these: more samples are wanted.
     case open
 }

@@ -44,10 +44,12 @@ public struct ValidationRequest: Sendable {
 public enum ValidationPhase: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     /// Scoring the documents of the evaluation set.
     case scoring
-    /// The challenger's LIME explanations: the spurious suite's documents, then the stability suite's seeds.
+    /// The challenger's LIME explanations of the spurious suite's documents.
     case explaining
     /// The champion's explanations of the same documents.
     case explainingChampion = "explaining champion"
+    /// The stability suite's documents explained under other seeds.
+    case seeds
     /// Explaining random label-preserving edits of the stability suite's documents.
     case perturbations
     /// The greedy search for the edits that move an explanation most.

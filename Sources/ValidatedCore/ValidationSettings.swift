@@ -98,6 +98,13 @@ public struct StabilitySettings: Sendable, Equatable {
     public var attackSteps: Int
     /// Candidate edits explained per step. Default 4.
     public var attackCandidates: Int
+    /// The confidence at which the suite stops re-explaining documents early: once at least
+    /// ``minimumDocuments`` are measured and the Student-t intervals of the mean seed Jaccard (over documents) and
+    /// of the mean excess (over edits) each lie on one side of both of their limits, further documents could not
+    /// plausibly change the verdict. `nil` or 0 re-explains all ``documents``. In `[0, 1)`. Default 0.95.
+    public var settleConfidence: Double?
+    /// The documents measured before the suite may stop early (``settleConfidence``); at least 2. Default 4.
+    public var minimumDocuments: Int
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
@@ -110,8 +117,12 @@ public struct StabilitySettings: Sendable, Equatable {
         maxExcess: Double = 0.45,
         attackDocuments: Int = 2,
         attackSteps: Int = 2,
-        attackCandidates: Int = 4
+        attackCandidates: Int = 4,
+        settleConfidence: Double? = 0.95,
+        minimumDocuments: Int = 4
     ) {
+        self.settleConfidence = settleConfidence
+        self.minimumDocuments = minimumDocuments
         self.documents = documents
         self.seeds = seeds
         self.warnJaccard = warnJaccard

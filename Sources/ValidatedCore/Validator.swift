@@ -57,10 +57,11 @@ struct RunContext: Sendable {
 /// 1. scoring (``EvaluationScoring``): the evaluation set through both models → ``ScoredEvaluation``;
 /// 2. AUC (``AUCPhase``): ``ScoredEvaluation`` → ``AUCReport``;
 /// 3. explanation plan (``ExplanationPlan``): the documents each suite explains, and their jobs;
-/// 4. the challenger's explanations (``ChallengerExplaining``): the plan → ``ChallengerExplanations``;
+/// 4. the challenger's seed-0 explanations (``ChallengerExplaining``): the plan → ``ChallengerExplanations``;
 /// 5. spurious features (``SpuriousPhase``): association, the champion's explanations, the policy →
 ///    ``SpuriousReport``;
-/// 6. stability (``StabilityPhase``): seeds, edits and the greedy search → ``StabilityReport``;
+/// 6. stability (``StabilityPhase``): seeds and edits in rounds until the verdict settles, then the greedy
+///    search → ``StabilityReport``;
 /// 7. counterfactual (``CounterfactualPhase``): banned entries erased and injected, leave-one-token-out and the
 ///    label skew → ``CounterfactualReport``.
 ///
@@ -79,7 +80,7 @@ struct ValidationRun {
         let plan = try ExplanationPlan(context.request)
         let explained = try await ChallengerExplaining(context: context).run(plan)
         let spurious = try await SpuriousPhase(context: context).run(plan, explained, scored)
-        let stability = try await StabilityPhase(context: context).run(explained, scored)
+        let stability = try await StabilityPhase(context: context).run(plan, explained, scored)
         let counterfactual = try CounterfactualPhase(context: context).run(plan, explained, scored)
         var report = Self.combine(
             ValidationReport.Checks(spurious: spurious, stability: stability, auc: auc, counterfactual: counterfactual),

@@ -81,6 +81,7 @@ struct Show: AsyncParsableCommand {
     static func samplingLine(_ sampling: SamplingSummary) -> String {
         var line = "explanations: \(sampling.explanations), \(Format.percent(sampling.certifiedShare)) certified"
         if sampling.saturated > 0 { line += ", \(sampling.saturated) stopped where more samples could not help" }
+        if sampling.settled > 0 { line += ", \(sampling.settled) settled on their banned words" }
         line +=
             ", \(Format.number(sampling.meanSamples, digits: 0)) samples each on average (ceiling \(sampling.ceiling))"
         return line + ", \(sampling.samplesSaved) model calls saved"

@@ -79,6 +79,45 @@ struct LogisticWordsClassifier: TextClassifier {
         #expect(certifying.batches.flatMap { $0 } == fixed.batches.flatMap { $0 })
     }
 
+    @Test func aFocusedExplanationSettlesOnceItsWordsArePlacedThoughTheBoundaryIsTied() throws {
+        // w10 and w11 tie at the boundary, so the top 10 never certifies; w1 (the strongest) and w12 (nothing) sit
+        // far from it on either side.
+        let (text, model) = LogisticWordsClassifier.words(Array(repeating: 1.0, count: 9) + [0.5, 0.5, 0])
+        let explainer = LimeTextExplainer(settings: Self.certifying)
+        for focus: Set<String> in [["w1"], ["w12"], ["w1", "w12"]] {
+            let explanation = try explainer.explain(
+                text,
+                documentID: "focus",
+                label: 1,
+                classifier: model,
+                seed: 11,
+                focus: focus
+            )
+            #expect(explanation.stop == .settled && !explanation.certified, "\(focus)")
+            #expect(explanation.samples < 1000, "\(focus)")
+        }
+        // A tied word is not placed by any sample size: the ceiling comes first, as without a focus.
+        let tied = try explainer.explain(
+            text,
+            documentID: "focus",
+            label: 1,
+            classifier: model,
+            seed: 11,
+            focus: ["w10"]
+        )
+        #expect(tied.stop == .ceiling && tied.samples == 1000)
+        // No word of the focus in the text: nothing to place, so the first round is the explanation.
+        let absent = try explainer.explain(
+            text,
+            documentID: "focus",
+            label: 1,
+            classifier: model,
+            seed: 11,
+            focus: ["nntp"]
+        )
+        #expect(absent.stop == .settled && absent.samples == 250)
+    }
+
     @Test func aTieBetweenNegligibleFeaturesDoesNotBlockCertificationUnlessAskedTo() throws {
         // Five words matter; the top 10 is filled with five of ten words that do not, which no test can order.
         let (text, classifier) = LogisticWordsClassifier.words(

@@ -344,13 +344,39 @@ import ValidatedCore
         )
         let seen = phases.lock.withLock { phases.seen }
         #expect(seen.first == ValidationProgress(phase: .scoring, done: 60, total: 60))
-        // 20 documents at seed 0, and 4 of them at seeds 1 and 2; then the edited texts of those 4, and the
-        // greedy search's candidates.
-        #expect(seen.filter { $0.phase == .explaining }.map(\.done) == Array(1...28))
-        #expect(seen.filter { $0.phase == .explaining }.allSatisfy { $0.total == 28 })
+        // 20 documents at seed 0; then 4 of them at seeds 1 and 2 (seed 0 continued where its sampling stopped on
+        // the banned words), their edited texts, and the greedy search's candidates.
+        #expect(seen.filter { $0.phase == .explaining }.map(\.done) == Array(1...20))
+        #expect(seen.filter { $0.phase == .explaining }.allSatisfy { $0.total == 20 })
+        let seeds = seen.filter { $0.phase == .seeds }
+        #expect(seeds.count >= 8 && seeds.last?.done == seeds.last?.total)
         let edits = seen.filter { $0.phase == .perturbations }
         #expect(!edits.isEmpty && edits.last?.done == edits.last?.total)
         #expect(seen.contains { $0.phase == .attack })
+    }
+
+    @Test func theStabilitySuiteStopsOnceItsVerdictIsSettledAndSaysSo() async throws {
+        func stability(_ settle: Double?) async throws -> StabilityReport {
+            var settings = Self.settings
+            settings.stability.documents = 8
+            settings.stability.settleConfidence = settle
+            let report = await Validator.validate(
+                ValidationRequest(
+                    challenger: KeywordClassifier(),
+                    challengerSHA256: "ff",
+                    evaluation: Self.evaluation,
+                    settings: settings
+                )
+            )
+            return try #require(report.checks.stability, "\(report.error ?? report.summary)")
+        }
+        // The keyword model's explanations agree across seeds and edits: four documents settle it.
+        let settled = try await stability(0.95)
+        #expect(settled.documents == 4 && settled.plannedDocuments == 8)
+        #expect(settled.summary.hasSuffix("settled after 4 of 8 documents"), "\(settled.summary)")
+        let every = try await stability(nil)
+        #expect(every.documents == 8 && every.plannedDocuments == 8 && !every.summary.contains("settled"))
+        #expect(every.verdict == settled.verdict)
     }
 
     @Test func rerunsGiveTheSameReport() async {
@@ -527,6 +553,34 @@ extension SpuriousCheckTests {
         var lenient = StabilitySettings()
         lenient.minJaccard = 0.2
         #expect(StabilityCheck.evaluate([shaky], topK: 2, settings: lenient).verdict == .warn)
+    }
+
+    @Test func theVerdictSettlesOnlyWhenEnoughDocumentsLieClearOfBothLimits() {
+        func runs(_ id: String, _ seeds: [[String]]) -> [Explanation] {
+            seeds.map { features in
+                Explanation(
+                    documentID: id,
+                    label: 1,
+                    weights: features.map { FeatureWeight(feature: $0, weight: 1) },
+                    intercept: 0,
+                    score: 1,
+                    localPrediction: 0,
+                    prediction: 0
+                )
+            }
+        }
+        let steady = (0..<4).map { runs("s\($0)", [["a", "b"], ["a", "b"], ["b", "a"]]) }
+        let shaky = (0..<2).map { runs("k\($0)", [["a", "b"], ["a", "c"], ["c", "d"]]) }
+        let settings = StabilitySettings()
+        #expect(StabilityCheck.isSettled(steady, perturbations: [], topK: 2, settings: settings))
+        #expect(!StabilityCheck.isSettled(Array(steady.prefix(3)), perturbations: [], topK: 2, settings: settings))
+        // Two documents at 1 and two at 2/9: the interval of the mean spans both limits.
+        #expect(
+            !StabilityCheck.isSettled(Array(steady.prefix(2)) + shaky, perturbations: [], topK: 2, settings: settings)
+        )
+        var everyDocument = settings
+        everyDocument.settleConfidence = nil
+        #expect(!StabilityCheck.isSettled(steady, perturbations: [], topK: 2, settings: everyDocument))
     }
 }
 

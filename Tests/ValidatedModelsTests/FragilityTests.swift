@@ -35,7 +35,8 @@ import ValidatedTestSupport
             perturbations: 4,
             attackDocuments: 3,
             attackSteps: 2,
-            attackCandidates: 4
+            attackCandidates: 4,
+            settleConfidence: nil  // every document measured: the comparison needs them all
         )
 
         func stability(_ name: String) async throws -> StabilityReport {
