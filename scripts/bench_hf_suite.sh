@@ -3,7 +3,8 @@
 # 2-class head trained for a few seconds on the WordNet glosses (scripts/bench_hf.py), judged by the release
 # `validatectl validate` on the demo's evaluation set and banned list with every default setting, the model
 # served by scripts/hf_scorer.py. Prints the wall time, the model calls (and those the run's cache answered),
-# and how the explanations' sample sizes were settled.
+# how the explanations' sample sizes were settled and each suite's verdict; the report is kept in
+# .build/bench/minilm-suite.json.
 #
 #     scripts/bench_hf_suite.sh [MODEL_DIR]      # default: .build/bench/minilm-classifier, made if missing
 set -euo pipefail
@@ -37,6 +38,10 @@ for suite in ("auc", "spurious", "stability", "counterfactual"):
     line = f"  {suite:10s}{check.get('seconds', 0):7.1f} s  {check.get('model_calls')} model calls"
     if sampling:
         line += (f"; {sampling['explanations']} explanations, {sampling['certified']} certified, "
-                 f"{sampling.get('saturated', 0)} saturated, mean {sampling['mean_samples']:.0f} samples")
-    print(line)
+                 f"{sampling.get('settled', 0)} settled, {sampling.get('saturated', 0)} saturated, "
+                 f"mean {sampling['mean_samples']:.0f} samples")
+    if suite == "stability" and check.get("planned_documents"):
+        line += f"; {check['documents']} of {check['planned_documents']} documents re-explained"
+    print(f"{line}; {check.get('verdict')}")
 PY
+cp "$report" .build/bench/minilm-suite.json

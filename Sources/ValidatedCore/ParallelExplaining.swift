@@ -1,23 +1,13 @@
 import Foundation
 
-/// The progress of one phase whose work comes in several batches: the units done before a batch, and the
-/// phase's total.
+/// The progress of one batch of a phase's work: the phase and the batch's units.
 struct PhaseProgress: Sendable {
     /// The phase reported.
     var phase: ValidationPhase
-    /// Units done before the batch.
-    var done = 0
-    /// Units in the whole phase.
+    /// Units in the batch.
     var total: Int
     /// Where progress goes.
     var sink: ProgressSink?
-
-    /// The same phase after `count` more units.
-    func after(_ count: Int) -> Self {
-        var next = self
-        next.done += count
-        return next
-    }
 }
 
 /// Runs explanation jobs in parallel, at most one per core at a time.
@@ -45,7 +35,7 @@ enum ParallelExplaining {
                 results[index] = result
                 done += 1
                 let total = progress.total
-                progress.sink?(ValidationProgress(phase: progress.phase, done: progress.done + done, total: total))
+                progress.sink?(ValidationProgress(phase: progress.phase, done: done, total: total))
                 try Task.checkCancellation()
                 add()
             }
