@@ -21,7 +21,10 @@ struct StabilityPhase {
         var trials: [PerturbationTrial] = []
         var labelChanged = 0
         while runs.count < candidates.count {
-            let size = runs.isEmpty ? max(settings.minimumDocuments, 1) : Self.roundSize
+            // Without a settle rule, one round: all documents at once keep every core busy to the end.
+            let size =
+                (settings.settleConfidence ?? 0) == 0
+                ? candidates.count : runs.isEmpty ? max(settings.minimumDocuments, 1) : Self.roundSize
             var round = Array(candidates[runs.count..<min(runs.count + size, candidates.count)])
             let roundRuns = try await seedRuns(of: round, plan: plan, meter: clock.meter)
             for index in round.indices { round[index].positive = roundRuns[index][0] }

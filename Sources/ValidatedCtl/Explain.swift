@@ -12,7 +12,7 @@ struct Explain: AsyncParsableCommand {
         discussion: """
             MODEL is a checkpoint file, or a model the daemon has seen (path, file name or sha256 prefix). The \
             explanation uses the model's folder's [Explain] settings and, for --doc, the same seed as the daemon, so \
-            it reproduces the explanations in the stored report. Positive weights push towards the explained class.
+            it reproduces the explanations in the stored report: like the spurious suite's, an explanation of a             document stops sampling once the folder's banned words in it are placed (see docs/validatectl.md).             Positive weights push towards the explained class.
             """
     )
 
@@ -50,7 +50,7 @@ struct Explain: AsyncParsableCommand {
         let (path, folder) = try resolveModel()
         var settings = folder?.settings.lime ?? LimeSettings()
         if let features { settings.features = features }
-        let document = try resolveDocument(folder: folder)
+        let (document, banned) = try resolveDocument(folder: folder)
         let loader = try scorers.loader(folder: folder)
         let loaded: LoadedModel
         do {
@@ -70,7 +70,8 @@ struct Explain: AsyncParsableCommand {
                 documentID: document.id,
                 label: classIndex,
                 classifier: loaded.classifier,
-                seed: ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: 0)
+                seed: ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: 0),
+                focus: banned.map { Self.bannedWords(of: document.text, in: $0, settings: settings) }
             )
         } catch {
             throw CtlError.explanation(documentID: document.id, cause: error)
@@ -115,8 +116,10 @@ struct Explain: AsyncParsableCommand {
         return (found.path, folder(of: found))
     }
 
-    private func resolveDocument(folder: FolderConfiguration?) throws -> LabeledDocument {
-        if let text { return LabeledDocument(id: "text", text: text, isPositive: false) }
+    /// The text to explain and, for a document of the evaluation set, the banned list the spurious suite
+    /// focused its explanation on (empty without one).
+    private func resolveDocument(folder: FolderConfiguration?) throws -> (LabeledDocument, BannedTokenList?) {
+        if let text { return (LabeledDocument(id: "text", text: text, isPositive: false), nil) }
         guard let evaluationSet = eval ?? folder?.evaluationSet else {
             throw ValidationError(
                 "--doc needs an evaluation set: pass --eval FILE, or name a model whose folder is configured"
@@ -127,7 +130,7 @@ struct Explain: AsyncParsableCommand {
             resources = try FolderResources.load(
                 evaluationSet: evaluationSet,
                 fields: folder?.fields ?? EvaluationFields(),
-                bannedTokens: nil
+                bannedTokens: folder?.bannedTokens
             )
         } catch {
             throw CtlError.unreadable(error)
@@ -136,7 +139,13 @@ struct Explain: AsyncParsableCommand {
             let examples = resources.evaluation.documents.prefix(3).map(\.id).joined(separator: ", ")
             throw ValidationError("\(evaluationSet) has no document \"\(doc ?? "")\"; ids look like \(examples)")
         }
-        return document
+        return (document, resources.banned)
+    }
+
+    /// The words of `text`, split as LIME splits it and lowercased, that `banned` matches.
+    static func bannedWords(of text: String, in banned: BannedTokenList, settings: LimeSettings) -> Set<String> {
+        let words = (try? settings.indexedText(text))?.words ?? []
+        return Set(words.map { $0.lowercased() }.filter(banned.matches))
     }
 
     static func render(

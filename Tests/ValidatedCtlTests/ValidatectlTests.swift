@@ -426,10 +426,8 @@ import ValidatedTestSupport
         terminal.waitUntilExit()
         #expect(terminal.terminationStatus == 0, "\(text)")
         #expect(text.contains("\r\u{1B}[Kscoring"), "no progress line: \(text)")
-        #expect(
-            text.contains("explaining 28/28"),
-            "explanations counted (24 documents, 2 of them under 2 more seeds): \(text)"
-        )
+        #expect(text.contains("explaining 24/24"), "the 24 documents' explanations counted: \(text)")
+        #expect(text.contains("seeds ✓"), "the stability suite's seeds shown: \(text)")
         #expect(text.contains("01-clean.safetensors: PASS"))
     }
 

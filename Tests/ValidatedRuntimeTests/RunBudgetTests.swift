@@ -40,15 +40,16 @@ import ValidatedTestSupport
         #expect(outcome.sha256?.count == 64)
         // Unstopped, scoring the evaluation set alone would take over 120 s; a loaded machine may be slow to resume.
         #expect(took < .seconds(60), "the run was stopped only after \(took)")
-        #expect(Self.scorers().isEmpty, "scorer processes left behind: \(Self.scorers())")
+        #expect(Self.scorers(of: model).isEmpty, "scorer processes left behind: \(Self.scorers(of: model))")
     }
 
-    /// Processes of the slow test scorer still alive (not zombies).
-    static func scorers() -> [String] {
+    /// Processes of the slow test scorer serving `model` still alive (not zombies); other tests run the same
+    /// scorer at the same time for their own models.
+    static func scorers(of model: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.compactMap { pid -> String? in
             guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
-                command.contains("misbehaving_scorer.py\u{0}slow"),
+                command.contains("misbehaving_scorer.py\u{0}slow"), command.contains(model),
                 let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                 !status.contains(") Z ")
             else { return nil }
