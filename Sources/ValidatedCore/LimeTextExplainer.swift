@@ -431,20 +431,19 @@ public struct LimeTextExplainer: Sendable {
         documentID: String
     ) throws(ExplanationError) -> ProbabilityMatrix {
         let columns = scorer.classCount
+        let words = design.wordsPerRow
         var values = [Double](repeating: 0, count: range.count * columns)
-        var keep = [Bool](repeating: true, count: design.columns)
         values.withUnsafeMutableBufferPointer { values in
-            keep.withUnsafeMutableBufferPointer { keep in
+            design.masks.withUnsafeBufferPointer { masks in
                 for (offset, row) in range.enumerated() {
-                    let removed = design.zeroColumns(ofRow: row)
-                    for feature in removed { keep[Int(feature)] = false }
                     scorer.score(
-                        keep: UnsafeBufferPointer(keep),
+                        kept: KeptFeatures(
+                            words: UnsafeBufferPointer(rebasing: masks[(row * words)..<((row + 1) * words)])
+                        ),
                         into: UnsafeMutableBufferPointer(
                             rebasing: values[(offset * columns)..<((offset + 1) * columns)]
                         )
                     )
-                    for feature in removed { keep[Int(feature)] = true }
                 }
             }
         }

@@ -19,10 +19,32 @@ public protocol MaskedTextScorer {
     /// The number of classes, the length of each row of probabilities.
     var classCount: Int { get }
 
-    /// Writes the class probabilities of the text that keeps exactly the features where `keep` is true.
+    /// Writes the class probabilities of the text that keeps exactly the features `kept`.
     ///
     /// - Parameters:
-    ///   - keep: One flag per feature of the text the scorer was made for.
+    ///   - kept: The kept features of the text the scorer was made for.
     ///   - probabilities: Room for ``classCount`` values.
-    mutating func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>)
+    mutating func score(kept: KeptFeatures, into probabilities: UnsafeMutableBufferPointer<Double>)
+}
+
+/// The features one perturbation keeps, as bits: feature `f` is kept when bit `f % 64` of `words[f / 64]` is
+/// set. The bits past the last feature are clear.
+///
+/// This is how ``LimeTextExplainer`` stores its samples, so a scorer reads them where they are, and may read
+/// them a word at a time.
+public struct KeptFeatures {
+    /// The bits, one word per 64 features.
+    public let words: UnsafeBufferPointer<UInt64>
+
+    /// Wraps `words`, valid for as long as the value is used.
+    @inlinable
+    public init(words: UnsafeBufferPointer<UInt64>) {
+        self.words = words
+    }
+
+    /// Whether feature `feature` is kept.
+    @inlinable
+    public subscript(feature: Int) -> Bool {
+        words[feature &>> 6] &>> UInt64(truncatingIfNeeded: feature & 63) & 1 != 0
+    }
 }

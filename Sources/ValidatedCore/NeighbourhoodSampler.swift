@@ -26,9 +26,23 @@ struct NeighbourhoodSampler {
         let d = design.columns
         permutation.withUnsafeMutableBufferPointer { permutation in
             while design.rows < rows {
-                let removed = 1 + generator.uniform(below: d)
-                for i in 0..<removed { permutation.swapAt(i, i + generator.uniform(below: d - i)) }
-                design.appendTrusted(zeroColumns: UnsafeBufferPointer(rebasing: permutation[0..<removed]))
+                let removed = 1 &+ generator.uniform(below: d)
+                // The drawn columns as bits, for a design of at most 64 columns (unused above).
+                var cleared: UInt64 = 0
+                for i in 0..<removed {
+                    // Swapped without a branch on `i == j`, which the last draws of a row often hit at random.
+                    let j = i &+ generator.uniform(below: d &- i)
+                    let drawn = permutation[j]
+                    permutation[j] = permutation[i]
+                    permutation[i] = drawn
+                    cleared |= 1 &<< UInt64(truncatingIfNeeded: drawn)
+                }
+                let zeros = UnsafeBufferPointer(rebasing: permutation[0..<removed])
+                if d <= 64 {
+                    design.appendTrusted(zeroColumns: zeros, cleared: cleared)
+                } else {
+                    design.appendTrusted(zeroColumns: zeros)
+                }
             }
         }
     }

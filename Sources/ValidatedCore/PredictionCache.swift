@@ -197,8 +197,8 @@ private final class CountingScorer: MaskedTextScorer {
         scored.deallocate()
     }
 
-    func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
+    func score(kept: KeptFeatures, into probabilities: UnsafeMutableBufferPointer<Double>) {
         scored.pointee += 1
-        scorer.pointee.score(keep: keep, into: probabilities)
+        scorer.pointee.score(kept: kept, into: probabilities)
     }
 }

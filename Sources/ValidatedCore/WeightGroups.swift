@@ -6,7 +6,8 @@
 /// it, by their exact weight, so any weights give the exact `G`; distinct weights only make more groups.
 ///
 /// Group `g`'s rows fill blocks `blockStarts[g]..<blockStarts[g + 1]` of 64 rows, the last one padded with zero
-/// rows; block `b` holds each column's 64 bits in `bits[b * columns + column]`, bit `t` being its `t`-th row.
+/// rows; block `b` holds each column's 64 bits in `bits[b * columns + column]`, bit `t` being its `t`-th row,
+/// and three zero words follow the last block.
 struct WeightGroups {
     let columns: Int
     /// Per group: its weight and its blocks, `blockStarts[g]..<blockStarts[g + 1]`.
@@ -24,7 +25,8 @@ struct WeightGroups {
         let blockStarts = blockStarts
         let columns = columns
         let words = design.wordsPerRow
-        bits = [UInt64](repeating: 0, count: blockStarts[blockStarts.count - 1] * columns)
+        // Three words of padding: the Gram matrix reads four columns at a time.
+        bits = [UInt64](repeating: 0, count: blockStarts[blockStarts.count - 1] * columns + 3)
         var block = [UInt64](repeating: 0, count: 64)
         design.masks.withUnsafeBufferPointer { masks in
             bits.withUnsafeMutableBufferPointer { bits in
@@ -107,24 +109,22 @@ struct WeightGroups {
         }
     }
 
-    /// `G = XᵀWX`, `columns × columns`, row-major: per group and column `i`, the popcounts of `i` ANDed with
-    /// each column `j ≥ i` over the group's blocks, then one weighted sum per pair.
+    /// `G = XᵀWX`, `columns × columns`, row-major: per group and column pair `i ≤ j`, the popcount of `i` ANDed
+    /// with `j` over the group's blocks, then one weighted sum per pair, the groups in order.
     func gram() -> [Double] {
         let d = columns
         var gram = [Double](repeating: 0, count: d * d)
-        var counts = [Int](repeating: 0, count: d)
         gram.withUnsafeMutableBufferPointer { gram in
-            counts.withUnsafeMutableBufferPointer { counts in
-                bits.withUnsafeBufferPointer { bits in
-                    for (g, w) in weights.enumerated() {
-                        for i in 0..<d {
-                            for j in i..<d { counts[j] = 0 }
-                            for block in blockStarts[g]..<blockStarts[g + 1] {
-                                let base = block * d
-                                let a = bits[base + i]
-                                for j in i..<d { counts[j] &+= (a & bits[base + j]).nonzeroBitCount }
+            bits.withUnsafeBufferPointer { bits in
+                for (g, w) in weights.enumerated() {
+                    let blocks = blockStarts[g]..<blockStarts[g + 1]
+                    for i in 0..<d {
+                        for j in stride(from: i, to: d, by: 4) {
+                            let counts = Self.commonBits(bits, column: i, columns: j, stride: d, blocks: blocks)
+                            // Through Int: the counts are small, and Int converts in one instruction.
+                            for lane in 0..<min(4, d &- j) {
+                                gram[i &* d &+ j &+ lane] += w * Double(Int(truncatingIfNeeded: counts[lane]))
                             }
-                            for j in i..<d { gram[i * d + j] += w * Double(counts[j]) }
                         }
                     }
                 }
@@ -134,5 +134,52 @@ struct WeightGroups {
             }
         }
         return gram
+    }
+
+    /// The rows of `blocks` where column `i` and column `j + lane` are both 1, for each of the four lanes (lanes
+    /// past the last column read the padding or the next block and are to be ignored).
+    ///
+    /// Baseline x86-64 has no popcount instruction, so the bits are counted four columns at a time in vector
+    /// registers: each word's bits are summed into its bytes (at most 8 apiece), the bytes of up to 31 words
+    /// added up without overflowing, then summed once.
+    private static func commonBits(
+        _ bits: UnsafeBufferPointer<UInt64>,
+        column i: Int,
+        columns j: Int,
+        stride d: Int,
+        blocks: Range<Int>
+    ) -> SIMD4<UInt64> {
+        let words = UnsafeRawPointer(bits.baseAddress!)
+        var counts = SIMD4<UInt64>()
+        var first = blocks.lowerBound
+        while first < blocks.upperBound {
+            let end = min(first + 31, blocks.upperBound)
+            var bytes = SIMD4<UInt64>()
+            for block in first..<end {
+                let a = SIMD4(repeating: bits[block &* d &+ i])
+                let b = words.loadUnaligned(fromByteOffset: (block &* d &+ j) &* 8, as: SIMD4<UInt64>.self)
+                bytes &+= bitsPerByte(a & b)
+            }
+            counts &+= sumOfBytes(bytes)
+            first = end
+        }
+        return counts
+    }
+
+    /// Each byte of each lane replaced by its number of set bits.
+    @inline(__always)
+    private static func bitsPerByte(_ x: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        let pairs = x &- ((x &>> 1) & 0x5555_5555_5555_5555)
+        let nibbles = (pairs & 0x3333_3333_3333_3333) &+ ((pairs &>> 2) & 0x3333_3333_3333_3333)
+        return (nibbles &+ (nibbles &>> 4)) & 0x0F0F_0F0F_0F0F_0F0F
+    }
+
+    /// The sum of each lane's bytes, which are at most 248 apiece.
+    @inline(__always)
+    private static func sumOfBytes(_ x: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        var sums = (x & 0x00FF_00FF_00FF_00FF) &+ ((x &>> 8) & 0x00FF_00FF_00FF_00FF)
+        sums &+= sums &>> 16
+        sums &+= sums &>> 32
+        return sums & 0xFFFF
     }
 }

@@ -48,18 +48,20 @@ public struct BinaryDesign: Sendable, Equatable {
     mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>) {
         zeros.append(contentsOf: zeroColumns)
         starts.append(zeros.count)
-        if wordsPerRow == 1 {
-            // In a register: clearing bits of a word in memory would wait on the previous store each time.
-            var mask = full[0]
-            for column in zeroColumns { mask &= ~(1 &<< UInt64(truncatingIfNeeded: column)) }
-            masks.append(mask)
-            return
-        }
         masks.append(contentsOf: full)
         let base = masks.count &- wordsPerRow
         masks.withUnsafeMutableBufferPointer { masks in
             for column in zeroColumns { masks[base &+ Int(column >> 6)] &= ~(1 &<< UInt64(column & 63)) }
         }
+    }
+
+    /// ``appendTrusted(zeroColumns:)`` for a design of at most 64 columns, the caller also giving the row's zero
+    /// columns as the bits `cleared`: the sampling loop gathers them in a register as it draws the columns.
+    mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>, cleared: UInt64) {
+        precondition(wordsPerRow == 1, "appendTrusted(zeroColumns:cleared:) is for 1 to 64 columns")
+        zeros.append(contentsOf: zeroColumns)
+        starts.append(zeros.count)
+        masks.append(full[0] & ~cleared)
     }
 
     /// Appends a row that is 1 in `oneColumns` (each in `0..<columns`) and 0 elsewhere.

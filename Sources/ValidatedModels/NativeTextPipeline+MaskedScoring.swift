@@ -122,54 +122,42 @@ extension NativeTextPipeline: MaskedTextScoring {
         var classCount: Int { pipeline.classes.count }
 
         /// The sums of `logits` and of `norms` over the kept features, each in four interleaved partial sums so
-        /// that consecutive additions do not wait on each other, without a branch on the (random) flags.
-        static func keptSums(
-            _ keep: UnsafeBufferPointer<Bool>,
-            _ logits: [Double],
-            _ norms: [Double]
-        ) -> (Double, Double) {
-            var l0 = 0.0
-            var l1 = 0.0
-            var l2 = 0.0
-            var l3 = 0.0
-            var n0 = 0.0
-            var n1 = 0.0
-            var n2 = 0.0
-            var n3 = 0.0
-            guard let base = keep.baseAddress else { return (0, 0) }
-            // A Bool is stored as one byte, 0 or 1.
-            let flags = UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self)
-            logits.withUnsafeBufferPointer { logits in
-                norms.withUnsafeBufferPointer { norms in
-                    let count = logits.count
+        /// that consecutive additions do not wait on each other (feature `f` in sum `f % 4`, the features after
+        /// the last whole four in the first), without a branch on the (random) bits: each four features' bits pick
+        /// their 0 and 1 factors from ``flagsOfNibble``.
+        static func keptSums(_ kept: KeptFeatures, _ logits: [Double], _ norms: [Double]) -> (Double, Double) {
+            var l = SIMD4<Double>()
+            var n = SIMD4<Double>()
+            let flagsOfNibble = flagsOfNibble
+            logits.withUnsafeBytes { logits in
+                norms.withUnsafeBytes { norms in
+                    let count = logits.count / MemoryLayout<Double>.stride
                     let whole = count & ~3
-                    func kept(_ f: Int) -> Double { Double(flags[f]) }
+                    let step = MemoryLayout<SIMD4<Double>>.size
                     for f in stride(from: 0, to: whole, by: 4) {
-                        let k0 = kept(f)
-                        let k1 = kept(f + 1)
-                        let k2 = kept(f + 2)
-                        let k3 = kept(f + 3)
-                        l0 += k0 * logits[f]
-                        l1 += k1 * logits[f + 1]
-                        l2 += k2 * logits[f + 2]
-                        l3 += k3 * logits[f + 3]
-                        n0 += k0 * norms[f]
-                        n1 += k1 * norms[f + 1]
-                        n2 += k2 * norms[f + 2]
-                        n3 += k3 * norms[f + 3]
+                        let nibble = kept.words[f &>> 6] &>> UInt64(truncatingIfNeeded: f & 63) & 15
+                        let k = flagsOfNibble[Int(truncatingIfNeeded: nibble)]
+                        l += k * logits.loadUnaligned(fromByteOffset: f / 4 * step, as: SIMD4<Double>.self)
+                        n += k * norms.loadUnaligned(fromByteOffset: f / 4 * step, as: SIMD4<Double>.self)
                     }
                     for f in whole..<count {
-                        l0 += kept(f) * logits[f]
-                        n0 += kept(f) * norms[f]
+                        let k: Double = kept[f] ? 1 : 0
+                        l[0] += k * logits.load(fromByteOffset: f * 8, as: Double.self)
+                        n[0] += k * norms.load(fromByteOffset: f * 8, as: Double.self)
                     }
                 }
             }
-            return ((l0 + l1) + (l2 + l3), (n0 + n1) + (n2 + n3))
+            return ((l[0] + l[1]) + (l[2] + l[3]), (n[0] + n[1]) + (n[2] + n[3]))
         }
 
-        mutating func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
+        /// For each four bits, their values as four 0 or 1 factors, the lowest bit first.
+        static let flagsOfNibble: [SIMD4<Double>] = (0..<16).map { bits in
+            SIMD4((0..<4).map { Double(bits >> $0 & 1) })
+        }
+
+        mutating func score(kept: KeptFeatures, into probabilities: UnsafeMutableBufferPointer<Double>) {
             if let featureLogits {
-                let (logit, size) = Self.keptSums(keep, featureLogits, featureNorms)
+                let (logit, size) = Self.keptSums(kept, featureLogits, featureNorms)
                 let scale = norm == .l2 ? size.squareRoot() : (norm == .l1 ? size : 1)
                 let p = NativeTextPipeline.sigmoid(bias[0] + (scale > 0 ? logit / scale : 0))
                 probabilities[0] = 1 - p
@@ -182,7 +170,7 @@ extension NativeTextPipeline: MaskedTextScoring {
             let scale: Double = counts.withUnsafeMutableBufferPointer { counts in
                 for j in counts.indices { counts[j] = 0 }
                 entries.withUnsafeBufferPointer { entries in
-                    for feature in 0..<(starts.count - 1) where keep[feature] {
+                    for feature in 0..<(starts.count - 1) where kept[feature] {
                         for e in starts[feature]..<starts[feature + 1] { counts[entries[e].local] += entries[e].count }
                     }
                 }

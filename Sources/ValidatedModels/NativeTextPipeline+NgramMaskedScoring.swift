@@ -42,10 +42,10 @@ extension NativeTextPipeline {
 
         var classCount: Int { pipeline.classes.count }
 
-        mutating func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
+        mutating func score(kept: KeptFeatures, into probabilities: UnsafeMutableBufferPointer<Double>) {
             sequence.removeAll(keepingCapacity: true)
             for (occurrence, feature) in featureOfOccurrence.enumerated() {
-                if keep[feature] {
+                if kept[feature] {
                     sequence.append(contentsOf: ids[idStarts[occurrence]..<idStarts[occurrence + 1]])
                 } else {
                     sequence.append(contentsOf: maskIDs)

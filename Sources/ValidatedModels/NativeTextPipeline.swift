@@ -367,7 +367,10 @@ public struct NativeTextPipeline: TextClassifier {
 
     /// The logistic function, computed as scikit-learn's `expit` does without overflow.
     static func sigmoid(_ z: Double) -> Double {
-        z >= 0 ? 1 / (1 + Foundation.exp(-z)) : Foundation.exp(z) / (1 + Foundation.exp(z))
+        if z >= 0 { return 1 / (1 + Foundation.exp(-z)) }
+        // One call: the compiler may not merge two, as `exp` may set `errno`.
+        let e = Foundation.exp(z)
+        return e / (1 + e)
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

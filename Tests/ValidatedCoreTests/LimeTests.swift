@@ -504,8 +504,8 @@ final class MaskedKeywordClassifier: MaskedTextScoring, @unchecked Sendable {
         var bad: Int?
         var classCount: Int { 2 }
 
-        func score(keep: UnsafeBufferPointer<Bool>, into probabilities: UnsafeMutableBufferPointer<Double>) {
-            let z = 3.0 * (good.map { keep[$0] } == true ? 1 : 0) - 3.0 * (bad.map { keep[$0] } == true ? 1 : 0)
+        func score(kept: KeptFeatures, into probabilities: UnsafeMutableBufferPointer<Double>) {
+            let z = 3.0 * (good.map { kept[$0] } == true ? 1 : 0) - 3.0 * (bad.map { kept[$0] } == true ? 1 : 0)
             let p = 1 / (1 + exp(-z))
             probabilities[0] = 1 - p
             probabilities[1] = p

@@ -73,8 +73,11 @@ import ValidatedTestSupport
         var got = [Double](repeating: .nan, count: model.classes.count)
         var distinct = Set<[Double]>()
         for (row, mask) in masks.enumerated() {
-            mask.withUnsafeBufferPointer { keep in
-                got.withUnsafeMutableBufferPointer { scorer.score(keep: keep, into: $0) }
+            let words = stride(from: 0, to: mask.count, by: 64).map { start in
+                (start..<min(start + 64, mask.count)).reduce(UInt64(0)) { mask[$1] ? $0 | 1 << UInt64($1 - start) : $0 }
+            }
+            words.withUnsafeBufferPointer { words in
+                got.withUnsafeMutableBufferPointer { scorer.score(kept: KeptFeatures(words: words), into: $0) }
             }
             for k in got.indices { #expect(abs(got[k] - expected[row, k]) < 1e-12, "\(mask)") }
             distinct.insert(got)
