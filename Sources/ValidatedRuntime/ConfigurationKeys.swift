@@ -79,7 +79,7 @@ public enum ConfigurationKeys {
             .integer("AttackDocuments", \.stability.attackDocuments, in: 0...1000),
             .integer("AttackSteps", \.stability.attackSteps, in: 1...100),
             .integer("AttackCandidates", \.stability.attackCandidates, in: 1...100),
-            ExplainKeys.settleConfidence,
+            .confidence("SettleConfidence", \.stability.settleConfidence),
             .integer("MinDocuments", \.stability.minimumDocuments, in: 2...1_000_000),
         ]
     )
@@ -205,23 +205,9 @@ private enum ExplainKeys {
     )
 
     /// 0 turns certification off: every explanation draws Samples=.
-    static let certifyConfidence = SettingKey<ValidationSettings>(
+    static let certifyConfidence = SettingKey<ValidationSettings>.confidence(
         "CertifyConfidence",
-        read: { s, v throws(ConfigurationError) in
-            let confidence = try v.double(in: 0...0.999999)
-            s.lime.certifyConfidence = confidence == 0 ? nil : confidence
-        },
-        value: { .number($0.lime.certifyConfidence ?? 0) }
-    )
-
-    /// [Stability] SettleConfidence=; 0 re-explains every document.
-    static let settleConfidence = SettingKey<ValidationSettings>(
-        "SettleConfidence",
-        read: { s, v throws(ConfigurationError) in
-            let confidence = try v.double(in: 0...0.999999)
-            s.stability.settleConfidence = confidence == 0 ? nil : confidence
-        },
-        value: { .number($0.stability.settleConfidence ?? 0) }
+        \.lime.certifyConfidence
     )
 
     /// Empty or 0: off.

@@ -46,6 +46,18 @@ struct SettingKey<Target>: Sendable {
         )
     }
 
+    /// A confidence in `[0, 1)`, 0 meaning off (`nil`).
+    static func confidence(_ name: String, _ path: any WritableKeyPath<Target, Double?> & Sendable) -> Self {
+        Self(
+            name,
+            read: { target, value throws(ConfigurationError) in
+                let confidence = try value.double(in: 0...0.999999)
+                target[keyPath: path] = confidence == 0 ? nil : confidence
+            },
+            value: { .number($0[keyPath: path] ?? 0) }
+        )
+    }
+
     /// `yes` or `no` (or true/false, on/off, 1/0).
     static func boolean(_ name: String, _ path: any WritableKeyPath<Target, Bool> & Sendable) -> Self {
         Self(

@@ -529,18 +529,21 @@ extension SpuriousCheckTests {
 }
 
 @Suite struct StabilityCheckTests {
+    /// An explanation of document `id` whose top features are `features`, in that order.
+    static func explanation(_ id: String, _ features: [String]) -> Explanation {
+        Explanation(
+            documentID: id,
+            label: 1,
+            weights: features.map { FeatureWeight(feature: $0, weight: 1) },
+            intercept: 0,
+            score: 1,
+            localPrediction: 0,
+            prediction: 0
+        )
+    }
+
     @Test func meanPairwiseJaccardAcrossSeeds() {
-        func explanation(_ id: String, _ features: [String]) -> Explanation {
-            Explanation(
-                documentID: id,
-                label: 1,
-                weights: features.map { FeatureWeight(feature: $0, weight: 1) },
-                intercept: 0,
-                score: 1,
-                localPrediction: 0,
-                prediction: 0
-            )
-        }
+        let explanation = Self.explanation
         let steady = [explanation("s", ["a", "b"]), explanation("s", ["B", "a"]), explanation("s", ["a", "b"])]
         // Pairs: {a,b}/{a,c} = 1/3, {a,b}/{c,d} = 0, {a,c}/{c,d} = 1/3.
         let shaky = [explanation("k", ["a", "b"]), explanation("k", ["a", "c"]), explanation("k", ["c", "d"])]
@@ -556,19 +559,7 @@ extension SpuriousCheckTests {
     }
 
     @Test func theVerdictSettlesOnlyWhenEnoughDocumentsLieClearOfBothLimits() {
-        func runs(_ id: String, _ seeds: [[String]]) -> [Explanation] {
-            seeds.map { features in
-                Explanation(
-                    documentID: id,
-                    label: 1,
-                    weights: features.map { FeatureWeight(feature: $0, weight: 1) },
-                    intercept: 0,
-                    score: 1,
-                    localPrediction: 0,
-                    prediction: 0
-                )
-            }
-        }
+        func runs(_ id: String, _ seeds: [[String]]) -> [Explanation] { seeds.map { Self.explanation(id, $0) } }
         let steady = (0..<4).map { runs("s\($0)", [["a", "b"], ["a", "b"], ["b", "a"]]) }
         let shaky = (0..<2).map { runs("k\($0)", [["a", "b"], ["a", "c"], ["c", "d"]]) }
         let settings = StabilitySettings()
