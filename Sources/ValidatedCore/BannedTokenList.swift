@@ -108,6 +108,12 @@ public struct BannedTokenList: Sendable {
         return patterns.contains { $0.firstMatch(in: token, range: range) != nil }
     }
 
+    /// The banned ones among `words`, lowercased: what an explanation of a text with these words is focused on
+    /// (``LimeTextExplainer``'s `focus`).
+    public func bannedWords(among words: some Sequence<String>) -> Set<String> {
+        Set(words.lazy.map { $0.lowercased() }.filter(matches))
+    }
+
     /// Whether entry `index` (of ``entries``) matches `token`, as ``matches(_:)`` does for the whole list.
     public func entry(_ index: Int, matches token: String) -> Bool {
         switch matchers[index] {

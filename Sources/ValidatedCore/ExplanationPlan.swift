@@ -101,9 +101,8 @@ struct ExplanationPlan: Sendable {
     var seeds: Int
     /// The challenger's hash, from which every seed derives.
     var modelSHA256: String
-    /// Each evaluation document's banned words (lowercased), in set order: the focus of the explanations only
-    /// the spurious suite uses.
-    var bannedWords: [Set<String>]
+    /// The planned documents' banned words (lowercased) by row: the focus of the spurious suite's explanations.
+    var bannedWords: [Int: Set<String>]
 
     /// Plans the explanations of `request`.
     ///
@@ -124,7 +123,10 @@ struct ExplanationPlan: Sendable {
         stabilityCount = min(request.settings.stability.documents, documents.count)
         seeds = max(request.settings.stability.seeds, 1)
         modelSHA256 = request.challengerSHA256
-        bannedWords = words.map { Set($0.map { $0.lowercased() }.filter(request.banned.matches)) }
+        bannedWords = Dictionary(
+            documents.map { ($0.row, request.banned.bannedWords(among: words[$0.row])) },
+            uniquingKeysWith: { first, _ in first }
+        )
     }
 
     /// The stability suite's documents.
@@ -138,7 +140,7 @@ struct ExplanationPlan: Sendable {
     /// document's seed-0 neighbourhood to a certified top k when it needs one (``seedZero(of:)``).
     func jobs(for purpose: ExplanationPurpose) -> [ExplanationJob] {
         func job(_ planned: PlannedDocument, seed: Int, role: ModelRole) -> ExplanationJob {
-            let focus = purpose == .seedStability ? nil : bannedWords[planned.row]
+            let focus = purpose == .seedStability ? nil : bannedWords[planned.row] ?? []
             return ExplanationJob(
                 document: planned,
                 seedIndex: seed,

@@ -71,7 +71,7 @@ struct Explain: AsyncParsableCommand {
                 label: classIndex,
                 classifier: loaded.classifier,
                 seed: ExplanationSeed.derive(modelSHA256: loaded.sha256, documentID: document.id, seedIndex: 0),
-                focus: banned.map { Self.bannedWords(of: document.text, in: $0, settings: settings) }
+                focus: banned?.bannedWords(among: (try? settings.indexedText(document.text))?.words ?? [])
             )
         } catch {
             throw CtlError.explanation(documentID: document.id, cause: error)
@@ -140,12 +140,6 @@ struct Explain: AsyncParsableCommand {
             throw ValidationError("\(evaluationSet) has no document \"\(doc ?? "")\"; ids look like \(examples)")
         }
         return (document, resources.banned)
-    }
-
-    /// The words of `text`, split as LIME splits it and lowercased, that `banned` matches.
-    static func bannedWords(of text: String, in banned: BannedTokenList, settings: LimeSettings) -> Set<String> {
-        let words = (try? settings.indexedText(text))?.words ?? []
-        return Set(words.map { $0.lowercased() }.filter(banned.matches))
     }
 
     static func render(

@@ -54,17 +54,7 @@ import Testing
     }
 
     @Test func theLeastStableListNamesADocumentOnce() {
-        func explanation(_ features: [String]) -> Explanation {
-            Explanation(
-                documentID: "k",
-                label: 1,
-                weights: features.map { FeatureWeight(feature: $0, weight: 1) },
-                intercept: 0,
-                score: 1,
-                localPrediction: 0,
-                prediction: 0
-            )
-        }
+        func explanation(_ features: [String]) -> Explanation { StabilityCheckTests.explanation("k", features) }
         let shaky = [explanation(["a", "b"]), explanation(["a", "c"]), explanation(["c", "d"])]
         let shakier = [explanation(["a", "b"]), explanation(["c", "d"]), explanation(["e", "f"])]
         let report = StabilityCheck.evaluate([shaky, shakier], topK: 2, settings: StabilitySettings())
