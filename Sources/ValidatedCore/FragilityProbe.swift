@@ -38,7 +38,7 @@ struct FragilityProbe {
             }
         }
         let (kept, changed) = try labelPreserving(candidates, originalClasses: documents.map(\.predicted))
-        let explanations = try await explain(kept, phase: .perturbations, progress: progress)
+        let explanations = try await explain(kept, phase: .perturbations, with: explainer, progress: progress)
         let trials = zip(kept, explanations).map { candidate, explanation in
             let entry = documents[candidate.document]
             return PerturbationTrial(
@@ -66,7 +66,10 @@ struct FragilityProbe {
     }
 
     /// Greedy search: each step explains a few random edits of the current text and keeps the one whose
-    /// explanation overlaps the original's least; the next step edits that text further.
+    /// explanation overlaps the original's least; the next step edits that text further. Candidates are explained
+    /// with at most ``StabilitySettings/attackSamples`` samples, which is enough to rank them; the strongest edit
+    /// sequence found is explained again with the full settings, and that explanation is the one reported, so the
+    /// search's pick among noisy candidates does not count its luck as fragility.
     private func attack(
         _ index: Int,
         originalClasses: [Int],
@@ -90,7 +93,7 @@ struct FragilityProbe {
             }
             let (kept, _) = try labelPreserving(candidates, originalClasses: originalClasses)
             guard !kept.isEmpty else { break }
-            let explanations = try await explain(kept, phase: .attack, progress: progress)
+            let explanations = try await explain(kept, phase: .attack, with: searchExplainer, progress: progress)
             explained += explanations.count
             let scored = zip(kept, explanations).map { candidate, explanation in
                 let trial = PerturbationTrial(
@@ -107,8 +110,22 @@ struct FragilityProbe {
             if best.map({ Self.moreAlike($0.agreement, than: step.agreement) }) ?? true { best = step }
         }
         guard var trial = best?.trial else { return nil }
+        if searchExplainer.settings.samples < explainer.settings.samples {
+            let found = (document: index, perturbed: trial.perturbed)
+            trial.perturbedExplanation = try await explain([found], phase: .attack, with: explainer, progress: progress)[0]
+            explained += 1
+        }
         trial.explanations = explained
         return trial
+    }
+
+    /// The explainer of the search's candidates: the suite's, with its ceiling lowered to
+    /// ``StabilitySettings/attackSamples`` (the suite's own when that is 0 or not lower).
+    private var searchExplainer: LimeTextExplainer {
+        guard settings.attackSamples > 0, settings.attackSamples < explainer.settings.samples else { return explainer }
+        var lime = explainer.settings
+        lime.samples = max(settings.attackSamples, 2)
+        return LimeTextExplainer(settings: lime)
     }
 
     /// Whether `a` is the weaker attack result: a larger top-k intersection, or an equal one and a larger Jaccard.
@@ -127,10 +144,14 @@ struct FragilityProbe {
         return (kept, candidates.count - kept.count)
     }
 
-    /// Explains edited texts, each under a seed of its own (``ExplanationJob/init(edited:of:purpose:modelSHA256:)``).
+    /// Explains edited texts with `explainer`, each under a seed of its own
+    /// (``ExplanationJob/init(edited:of:purpose:modelSHA256:focus:)``): the same seed for an edited text
+    /// whatever the ceiling, so a full explanation of a searched candidate continues the neighbourhood its
+    /// search explanation drew, and the run's cache answers the samples already scored.
     private func explain(
         _ candidates: [(document: Int, perturbed: PerturbedText)],
         phase: ValidationPhase,
+        with explainer: LimeTextExplainer,
         progress: ProgressSink?
     ) async throws -> [Explanation] {
         let purpose: ExplanationPurpose = phase == .attack ? .attack : .perturbation

@@ -98,6 +98,11 @@ public struct StabilitySettings: Sendable, Equatable {
     public var attackSteps: Int
     /// Candidate edits explained per step. Default 4.
     public var attackCandidates: Int
+    /// The samples each candidate of the search is explained with at most: enough to rank candidates by how far
+    /// they move the explanation. The strongest edit sequence found is explained again with the full
+    /// ``LimeSettings/samples``, and only that explanation is measured. 0 (or a value not below the full
+    /// ceiling) explains every candidate in full. Default 1000.
+    public var attackSamples: Int
     /// The confidence at which the suite stops re-explaining documents early: once at least
     /// ``minimumDocuments`` are measured and the Student-t intervals of the mean seed Jaccard (over documents) and
     /// of the mean excess (over edits) each lie on one side of both of their limits, further documents could not
@@ -118,6 +123,7 @@ public struct StabilitySettings: Sendable, Equatable {
         attackDocuments: Int = 2,
         attackSteps: Int = 2,
         attackCandidates: Int = 4,
+        attackSamples: Int = 1000,
         settleConfidence: Double? = 0.95,
         minimumDocuments: Int = 4
     ) {
@@ -133,6 +139,7 @@ public struct StabilitySettings: Sendable, Equatable {
         self.attackDocuments = attackDocuments
         self.attackSteps = attackSteps
         self.attackCandidates = attackCandidates
+        self.attackSamples = attackSamples
     }
 }
 

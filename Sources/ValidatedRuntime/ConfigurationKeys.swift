@@ -79,6 +79,7 @@ public enum ConfigurationKeys {
             .integer("AttackDocuments", \.stability.attackDocuments, in: 0...1000),
             .integer("AttackSteps", \.stability.attackSteps, in: 1...100),
             .integer("AttackCandidates", \.stability.attackCandidates, in: 1...100),
+            .integer("AttackSamples", \.stability.attackSamples, in: 0...1_000_000),
             .confidence("SettleConfidence", \.stability.settleConfidence),
             .integer("MinDocuments", \.stability.minimumDocuments, in: 2...1_000_000),
         ]

@@ -379,6 +379,37 @@ import ValidatedCore
         #expect(every.verdict == settled.verdict)
     }
 
+    @Test func theGreedySearchRanksCandidatesCheaplyAndMeasuresItsPickInFull() async throws {
+        func stability(attackSamples: Int) async throws -> StabilityReport {
+            var settings = Self.settings
+            settings.lime.samples = 600
+            settings.lime.certifyConfidence = nil  // fixed sample sizes: each explanation draws its ceiling
+            settings.stability.attackSamples = attackSamples
+            let report = await Validator.validate(
+                ValidationRequest(
+                    challenger: KeywordClassifier(),
+                    challengerSHA256: "ff",
+                    evaluation: Self.evaluation,
+                    settings: settings
+                )
+            )
+            return try #require(report.checks.stability, "\(report.error ?? report.summary)")
+        }
+        for attackSamples in [200, 0] {
+            let report = try await stability(attackSamples: attackSamples)
+            let sampling = try #require(report.sampling)
+            let pairs = try #require(report.perturbation).pairs
+            // Every explanation drew 600 samples or 200: solve for how many of each.
+            let cheap = (600 * sampling.explanations - sampling.samples) / 400
+            #expect(600 * (sampling.explanations - cheap) + 200 * cheap == sampling.samples)
+            // In full: 4 documents under seeds 1 and 2, the edits, and the one pick of each of the 2 searches.
+            let full = 8 + pairs + (attackSamples > 0 ? 2 : sampling.explanations - 8 - pairs)
+            #expect(sampling.explanations - cheap == full, "\(sampling)")
+            #expect(attackSamples > 0 ? cheap >= 2 : cheap == 0)
+            #expect(try #require(report.attack).explanations >= (attackSamples > 0 ? 2 : 1))
+        }
+    }
+
     @Test func rerunsGiveTheSameReport() async {
         let request = ValidationRequest(
             challenger: KeywordClassifier(),

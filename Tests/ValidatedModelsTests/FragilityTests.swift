@@ -36,6 +36,7 @@ import ValidatedTestSupport
             attackDocuments: 3,
             attackSteps: 2,
             attackCandidates: 4,
+            attackSamples: 300,  // the search ranks by 300-sample explanations and measures its pick at 1000
             settleConfidence: nil  // every document measured: the comparison needs them all
         )
 
