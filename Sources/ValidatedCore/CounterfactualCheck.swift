@@ -26,21 +26,60 @@ struct CounterfactualScores: Sendable {
 
 /// The counterfactual suite's statistics and verdicts (pure).
 enum CounterfactualCheck {
-    /// One test per spec of `plan`, with intervals and a verdict; the champion's shifts beside the challenger's
-    /// when `champion` is given.
+    /// One test per spec of `plan` that has probes, by the spec's index, with `confidence` intervals and a
+    /// verdict; the champion's shifts beside the challenger's when `champion` is given.
     static func tests(
         _ plan: CounterfactualPlan,
         documents: [LabeledDocument],
         challenger: CounterfactualScores,
         champion: CounterfactualScores?,
-        settings: CounterfactualSettings
-    ) -> [CounterfactualReport.Test] {
+        settings: CounterfactualSettings,
+        confidence: Double = 0.95
+    ) -> [Int: CounterfactualReport.Test] {
         var probesOf = [[Int]](repeating: [], count: plan.tests.count)
         for (index, probe) in plan.probes.enumerated() { probesOf[probe.test].append(index) }
-        return plan.tests.indices.compactMap { test in
-            guard !probesOf[test].isEmpty else { return nil }
-            return self.test(plan, test, probesOf[test], documents, challenger, champion, settings)
+        var tests: [Int: CounterfactualReport.Test] = [:]
+        for test in plan.tests.indices where !probesOf[test].isEmpty {
+            let scores = (challenger, champion)
+            tests[test] = self.test(plan, test, probesOf[test], documents, scores, settings, confidence)
         }
+        return tests
+    }
+
+    /// Whether more documents could not plausibly change `test`'s verdict, for a test measured at an interim
+    /// look with intervals of ``interimConfidence``: one of its intervals lies beyond its fail limit; or none can
+    /// reach its fail limit and one lies beyond its warning limit; or all lie within their warning limits.
+    ///
+    /// This is Haybittle and Peto's group-sequential rule: stopping early only on intervals far wider than the
+    /// final 95% ones keeps the chance of a verdict the full documents would not give near the 5% of one look.
+    static func isSettled(_ test: CounterfactualReport.Test, settings: CounterfactualSettings) -> Bool {
+        let intervals = [
+            (test.meanShiftCI, settings.warnShift, settings.maxShift),
+            (test.netFlipRateCI, settings.warnFlipRate, settings.maxFlipRate),
+        ]
+        let beyondChampion = test.champion.map { $0.differenceCI?.first ?? -.infinity }
+        if intervals.contains(where: { surelyBeyond($0.0, $0.2) }) || (beyondChampion ?? 0) > settings.warnShift {
+            return true
+        }
+        if let champion = test.champion, !((champion.differenceCI?.last ?? .infinity) < settings.warnShift) {
+            return false
+        }
+        guard intervals.allSatisfy({ surelyWithin($0.0, $0.2) }) else { return false }
+        return intervals.contains { surelyBeyond($0.0, $0.1) } || intervals.allSatisfy { surelyWithin($0.0, $0.1) }
+    }
+
+    /// The confidence of the intervals an interim look stops on (``isSettled(_:settings:)``).
+    static let interimConfidence = 0.999
+
+    /// Whether `interval` lies wholly further than `limit` from 0, on one side.
+    private static func surelyBeyond(_ interval: [Double]?, _ limit: Double) -> Bool {
+        distanceFromZero(interval) > limit
+    }
+
+    /// Whether `interval` lies wholly within `limit` of 0.
+    private static func surelyWithin(_ interval: [Double]?, _ limit: Double) -> Bool {
+        guard let interval, let lower = interval.first, let upper = interval.last else { return false }
+        return -limit < lower && upper < limit
     }
 
     private static func test(
@@ -48,20 +87,22 @@ enum CounterfactualCheck {
         _ test: Int,
         _ probes: [Int],
         _ documents: [LabeledDocument],
-        _ challenger: CounterfactualScores,
-        _ champion: CounterfactualScores?,
-        _ settings: CounterfactualSettings
+        _ scores: (challenger: CounterfactualScores, champion: CounterfactualScores?),
+        _ settings: CounterfactualSettings,
+        _ confidence: Double
     ) -> CounterfactualReport.Test {
+        let challenger = scores.challenger
         let rows = orderedRows(probes.map { plan.probes[$0].row })
         let ours = shifts(probes, plan, rows, challenger)
         let flips = probes.filter { probe in
             guard let before = challenger.predictedBefore, let after = challenger.predictedAfter else { return false }
             return before[probe] != after[probe]
         }.count
-        let signed = IntervalStatistics.pairedMean(ours.signed)
-        let absolute = IntervalStatistics.pairedMean(ours.absolute)
+        let signed = IntervalStatistics.pairedMean(ours.signed, confidence: confidence)
+        let absolute = IntervalStatistics.pairedMean(ours.absolute, confidence: confidence)
         let net = IntervalStatistics.pairedMean(
-            challenger.netFlips.map { perRow(probes, plan, rows, $0) } ?? rows.map { _ in 0 }
+            challenger.netFlips.map { perRow(probes, plan, rows, $0) } ?? rows.map { _ in 0 },
+            confidence: confidence
         )
         let spec = plan.tests[test]
         var result = CounterfactualReport.Test(
@@ -75,7 +116,7 @@ enum CounterfactualCheck {
             meanAbsShift: absolute.mean,
             meanAbsShiftCI: absolute.interval.map { [$0.lowerBound, $0.upperBound] },
             flipRate: Double(flips) / Double(probes.count),
-            flipRateCI: IntervalStatistics.wilson(successes: flips, trials: probes.count).map {
+            flipRateCI: IntervalStatistics.wilson(successes: flips, trials: probes.count, confidence: confidence).map {
                 [$0.lowerBound, $0.upperBound]
             },
             netFlipRate: net.mean,
@@ -90,11 +131,12 @@ enum CounterfactualCheck {
                 documents[$0.0].id
             }
         )
-        if let champion {
+        if let champion = scores.champion {
             let theirs = shifts(probes, plan, rows, champion)
             let direction: Double = signed.mean < 0 ? -1 : 1
             let difference = IntervalStatistics.pairedMean(
-                zip(ours.signed, theirs.signed).map { direction * ($0 - $1) }
+                zip(ours.signed, theirs.signed).map { direction * ($0 - $1) },
+                confidence: confidence
             )
             result.champion = CounterfactualReport.ChampionShift(
                 meanAbsShift: theirs.absolute.reduce(0, +) / Double(max(theirs.absolute.count, 1)),

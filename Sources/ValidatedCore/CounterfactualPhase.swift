@@ -23,16 +23,7 @@ struct CounterfactualPhase {
             lime: request.settings.lime
         )
         let challenger = context.cache.classifier(request.challenger, role: .challenger, meter: clock.meter)
-        let ours = try Self.scores(edits, model: challenger, label: context.label, role: "the model") {
-            (scored.challengerScores[$0], scored.predicted[$0])
-        }
-        let tests = CounterfactualCheck.tests(
-            edits,
-            documents: documents,
-            challenger: ours,
-            champion: championScores(edits, scored, meter: clock.meter),
-            settings: settings
-        )
+        let tests = try sequentialTests(edits, challenger: challenger, scored: scored, meter: clock.meter)
         let explainedRows = explained.primary.map(\.planned.row)
         let search = ShortcutSearch(
             rows: Array(
@@ -74,6 +65,58 @@ struct CounterfactualPhase {
         )
         report.record(clock.cost)
         return report
+    }
+
+    /// The tests of `edits`, each measured on a growing share of its documents (``CounterfactualPlan/looks``)
+    /// until more could not plausibly change its verdict (``CounterfactualCheck/isSettled(_:settings:)``), and
+    /// reported with 95% intervals over the documents it was measured on.
+    private func sequentialTests(
+        _ edits: CounterfactualPlan,
+        challenger: CachedClassifier,
+        scored: ScoredEvaluation,
+        meter: ScoringMeter
+    ) throws -> [CounterfactualReport.Test] {
+        let (settings, documents) = (context.request.settings.counterfactual, context.request.evaluation.documents)
+        let counts = edits.documentCounts
+        var cuts = counts.map { _ in 0 }
+        var open = Set(edits.tests.indices)
+        var ours = ProbeAnswers()
+        var theirs: ProbeAnswers? = context.request.champion == nil ? nil : ProbeAnswers()
+        var tests: [Int: CounterfactualReport.Test] = [:]
+        let looks = settings.stopEarly ? CounterfactualPlan.looks : [1]
+        for (look, share) in looks.enumerated() where !open.isEmpty {
+            for test in open { cuts[test] = (counts[test] + share - 1) / share }
+            let included = edits.probes(ofFirstDocuments: cuts)
+            let fresh = included.filter { !ours.holds($0) }
+            let new = edits.selecting(fresh)
+            let answers = try Self.scores(new, model: challenger, label: context.label, role: "the model") {
+                (scored.challengerScores[$0], scored.predicted[$0])
+            }
+            ours.add(answers, for: fresh)
+            if let held = theirs {
+                theirs = championScores(new, scored, meter: meter).map { held.adding($0, for: fresh) }
+            }
+            let plan = edits.selecting(included)
+            func measure(_ confidence: Double) -> [Int: CounterfactualReport.Test] {
+                CounterfactualCheck.tests(
+                    plan,
+                    documents: documents,
+                    challenger: ours.scores(of: included),
+                    champion: theirs?.scores(of: included),
+                    settings: settings,
+                    confidence: confidence
+                )
+            }
+            let reported = measure(0.95)
+            let interim =
+                look == looks.count - 1 ? nil : measure(CounterfactualCheck.interimConfidence)
+            for test in open where interim?[test].map({ CounterfactualCheck.isSettled($0, settings: settings) }) ?? true
+            {
+                tests[test] = reported[test]
+                open.remove(test)
+            }
+        }
+        return tests.keys.sorted().map { tests[$0]! }
     }
 
     /// The champion's answers to the same edited texts; `nil` without a champion, or when it lacks the positive
@@ -129,6 +172,47 @@ struct CounterfactualPhase {
             predictedBefore: predictedBefore,
             predictedAfter: Array(predicted.prefix(edits.probes.count)),
             positive: label
+        )
+    }
+}
+
+/// One model's answers to the probes of a ``CounterfactualPlan`` scored so far, by the probe's index in the plan.
+private struct ProbeAnswers {
+    private var answers: [Int: (before: Double, after: Double, predictedBefore: Int?, predictedAfter: Int?)] = [:]
+    private var positive = 0
+
+    /// Whether probe `index` has been answered.
+    func holds(_ index: Int) -> Bool { answers[index] != nil }
+
+    /// Records `scores`, the answers to the probes `indices` in order.
+    mutating func add(_ scores: CounterfactualScores, for indices: [Int]) {
+        positive = scores.positive
+        for (position, index) in indices.enumerated() {
+            answers[index] = (
+                scores.before[position], scores.after[position], scores.predictedBefore?[position],
+                scores.predictedAfter?[position]
+            )
+        }
+    }
+
+    /// These answers with `scores`, the answers to the probes `indices` in order.
+    func adding(_ scores: CounterfactualScores, for indices: [Int]) -> ProbeAnswers {
+        var result = self
+        result.add(scores, for: indices)
+        return result
+    }
+
+    /// The answers to the probes `indices`, all held, in that order.
+    func scores(of indices: [Int]) -> CounterfactualScores {
+        let rows = indices.map { answers[$0]! }
+        let predictedBefore = rows.compactMap(\.predictedBefore)
+        let predictedAfter = rows.compactMap(\.predictedAfter)
+        return CounterfactualScores(
+            before: rows.map(\.before),
+            after: rows.map(\.after),
+            predictedBefore: predictedBefore.count == rows.count ? predictedBefore : nil,
+            predictedAfter: predictedAfter.count == rows.count ? predictedAfter : nil,
+            positive: positive
         )
     }
 }

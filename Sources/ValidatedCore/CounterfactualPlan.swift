@@ -133,7 +133,7 @@ struct CounterfactualPlan: Sendable {
         guard !rows.isEmpty else { return }
         let test = tests.count
         tests.append(CounterfactualTestSpec(kind: "erasure", entry: entry))
-        for row in ExplanationPlan.spread(rows, count: limit) {
+        for row in Self.shuffled(ExplanationPlan.spread(rows, count: limit)) {
             if let text = Self.erasing(documents[row].text, lime: lime, where: matches) {
                 probes.append(CounterfactualProbe(test: test, row: row, text: text))
             }
@@ -154,7 +154,7 @@ struct CounterfactualPlan: Sendable {
         tests.append(CounterfactualTestSpec(kind: "injection", entry: entry, inserted: inserted))
         let remainder = Self.erasing(inserted, lime: lime, where: banned.matches)
         let control = remainder.flatMap { IndexedText($0).words.isEmpty ? nil : $0 }
-        for row in ExplanationPlan.spread(rows, count: limit) {
+        for row in Self.shuffled(ExplanationPlan.spread(rows, count: limit)) {
             var generator = SeededGenerator(
                 seed: ExplanationSeed.derive(modelSHA256: "counterfactual", documentID: documents[row].id, seedIndex: 0)
             )
@@ -167,6 +167,20 @@ struct CounterfactualPlan: Sendable {
                 probes.append(CounterfactualProbe(test: test, row: row, text: text, control: controlText))
             }
         }
+    }
+
+    /// `rows` in an order of their own, the same for every model (a seeded shuffle), so that the documents a look
+    /// takes first (``looks``) are a random sample of them: a fixed stride could meet a period of the set, such
+    /// as labels that alternate.
+    static func shuffled(_ rows: [Int]) -> [Int] {
+        var order = rows
+        var generator = SeededGenerator(
+            seed: ExplanationSeed.derive(modelSHA256: "counterfactual", documentID: "looks", seedIndex: 0)
+        )
+        for index in order.indices.dropLast().reversed() {
+            order.swapAt(index, generator.uniform(below: index + 1))
+        }
+        return order
     }
 
     /// For each distinct lowercased word of `words`, whether each entry matches it: a regular expression is
@@ -206,5 +220,38 @@ struct CounterfactualPlan: Sendable {
             let at = starts[generator.uniform(below: starts.count)]
             return indexed.tokens[..<at].joined() + inserted + " " + indexed.tokens[at...].joined()
         }
+    }
+}
+
+extension CounterfactualPlan {
+    /// The shares of each test's documents the suite looks at in turn: a quarter, a half, all
+    /// (``CounterfactualCheck/isSettled(_:settings:)`` says when a test may stop at a look;
+    /// ``CounterfactualSettings/stopEarly`` `false` looks once, at all).
+    static let looks = [4, 2, 1]
+
+    /// The number of documents each test edits.
+    var documentCounts: [Int] {
+        var rows = [Set<Int>](repeating: [], count: tests.count)
+        for probe in probes { rows[probe.test].insert(probe.row) }
+        return rows.map(\.count)
+    }
+
+    /// The indices of the probes of each test's first `counts[test]` documents, in plan order.
+    func probes(ofFirstDocuments counts: [Int]) -> [Int] {
+        var seen = [Set<Int>](repeating: [], count: tests.count)
+        return probes.indices.filter { index in
+            let probe = probes[index]
+            if seen[probe.test].contains(probe.row) { return true }
+            guard seen[probe.test].count < counts[probe.test] else { return false }
+            seen[probe.test].insert(probe.row)
+            return true
+        }
+    }
+
+    /// The same tests with only the probes `indices`, in that order.
+    func selecting(_ indices: [Int]) -> CounterfactualPlan {
+        var plan = self
+        plan.probes = indices.map { probes[$0] }
+        return plan
     }
 }

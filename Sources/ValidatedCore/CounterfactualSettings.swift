@@ -35,6 +35,11 @@ public struct CounterfactualSettings: Sendable, Equatable {
     public var reportCandidates: Int
     /// Whether candidate shortcuts make the suite warn. Default `false`: they are reported either way.
     public var candidatesWarn: Bool
+    /// Whether a test may stop before all its documents: it looks at a random quarter of them, then half, then
+    /// all, and stops at a look once intervals of 99.9% lie clear of every limit (Haybittle–Peto), so more
+    /// documents could not plausibly change its verdict. Its report then covers the documents it looked at.
+    /// Default `true`; `false` measures every document.
+    public var stopEarly: Bool
 
     /// Creates settings; every parameter defaults to the value documented on its property.
     public init(
@@ -48,7 +53,8 @@ public struct CounterfactualSettings: Sendable, Equatable {
         candidateQ: Double = 0.01,
         candidateMinDocuments: Int = 10,
         reportCandidates: Int = 10,
-        candidatesWarn: Bool = false
+        candidatesWarn: Bool = false,
+        stopEarly: Bool = true
     ) {
         self.documents = documents
         self.warnShift = warnShift
@@ -61,5 +67,6 @@ public struct CounterfactualSettings: Sendable, Equatable {
         self.candidateMinDocuments = candidateMinDocuments
         self.reportCandidates = reportCandidates
         self.candidatesWarn = candidatesWarn
+        self.stopEarly = stopEarly
     }
 }

@@ -112,7 +112,12 @@ struct FragilityProbe {
         guard var trial = best?.trial else { return nil }
         if searchExplainer.settings.samples < explainer.settings.samples {
             let found = (document: index, perturbed: trial.perturbed)
-            trial.perturbedExplanation = try await explain([found], phase: .attack, with: explainer, progress: progress)[0]
+            trial.perturbedExplanation = try await explain(
+                [found],
+                phase: .attack,
+                with: explainer,
+                progress: progress
+            )[0]
             explained += 1
         }
         trial.explanations = explained

@@ -111,6 +111,7 @@ public enum ConfigurationKeys {
             .integer("CandidateMinDocuments", \.counterfactual.candidateMinDocuments, in: 1...1_000_000_000),
             .integer("ReportCandidates", \.counterfactual.reportCandidates, in: 0...10_000),
             .boolean("CandidatesWarn", \.counterfactual.candidatesWarn),
+            .boolean("StopEarly", \.counterfactual.stopEarly),
         ]
     )
 

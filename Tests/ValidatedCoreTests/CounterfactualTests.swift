@@ -75,9 +75,11 @@ import Testing
         )
     }
 
+    /// The suite's report on `model`; every test measures all its documents unless `stopEarly`.
     static func validate(
         _ model: LogisticWordsClassifier,
-        champion: LogisticWordsClassifier? = nil
+        champion: LogisticWordsClassifier? = nil,
+        stopEarly: Bool = false
     )
         async throws -> CounterfactualReport
     {
@@ -86,6 +88,7 @@ import Testing
         settings.spurious.documents = 6
         settings.stability.documents = 0
         settings.counterfactual.artefacts = ["X-Host: nntp7.example.edu"]
+        settings.counterfactual.stopEarly = stopEarly
         let report = await Validator.validate(
             ValidationRequest(
                 challenger: model,
@@ -121,6 +124,44 @@ import Testing
         #expect((artefact.meanAbsShiftCI?.first ?? 0) > 0.1)
         #expect(twin.tests.allSatisfy { $0.meanAbsShift == 0 && $0.flipRate == 0 })
         #expect(leaning.modelCalls ?? 0 > 0)
+    }
+
+    @Test func aTestStopsAtTheFirstLookThatSettlesItsVerdictAndReportsWhatItLookedAt() async throws {
+        for model in [Self.shortcut, Self.clean] {
+            let early = try await Self.validate(model, stopEarly: true)
+            let every = try await Self.validate(model)
+            #expect(early.verdict == every.verdict, "\(early.summary)")
+            let (word, all) = try #require(
+                zip(early.tests, every.tests).first { $0.0.kind == "injection" && $0.0.entry == "nntp" }
+            )
+            // The shortcut moves every text by the same amount, and the clean model none: a quarter settles both.
+            #expect(word.documents == 15 && word.texts == 45 && all.documents == 60)
+            #expect(word.verdict == all.verdict && abs(word.meanShift - all.meanShift) < 0.05)
+            #expect(early.modelCalls ?? 0 < every.modelCalls ?? 0)
+        }
+    }
+
+    @Test(arguments: [
+        ([0.06, 0.2], [0.0, 0.0], true),  // surely beyond the fail limit: fail, whatever the rest
+        ([0.0, 0.01], [0.06, 0.3], true),
+        ([0.03, 0.045], [0.0, 0.01], true),  // surely a warning
+        ([-0.01, 0.02], [-0.01, 0.01], true),  // surely a pass
+        ([0.03, 0.06], [0.0, 0.0], false),  // a warning or a failure
+        ([0.01, 0.03], [0.0, 0.0], false),  // a pass or a warning
+        ([-0.2, 0.2], [0.0, 0.0], false),
+    ])
+    func anInterimLookSettlesOnlyAVerdictMoreDocumentsCouldNotChange(
+        shift: [Double],
+        flips: [Double],
+        settled: Bool
+    ) async throws {
+        let report = try await Self.validate(Self.clean)
+        var test = try #require(report.tests.first)
+        test.meanShiftCI = shift
+        test.netFlipRateCI = flips
+        #expect(CounterfactualCheck.isSettled(test, settings: CounterfactualSettings()) == settled)
+        test.meanShiftCI = nil  // fewer than two documents
+        #expect(!CounterfactualCheck.isSettled(test, settings: CounterfactualSettings()) || flips[0] > 0.05)
     }
 
     @Test func editsThatMoveAModelEitherWayAreNotReliance() async throws {

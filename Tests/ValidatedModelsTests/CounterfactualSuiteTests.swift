@@ -57,7 +57,8 @@ import ValidatedTestSupport
         #expect(clean.verdict != .fail && ours.verdict == .pass, "\(ours.summary)")
         #expect(theirs.absent.count == artefactRequest.banned.entries.count)
         let together = try #require(theirs.tests.first { $0.entry == "all banned entries" })
-        #expect(together.kind == "injection" && together.documents == 200 && together.texts == 600)
+        // The injection settles its failure at the first look, a quarter of its 200 documents.
+        #expect(together.kind == "injection" && together.documents == 50 && together.texts == 150)
         #expect((together.meanAbsShiftCI?.first ?? 0) > 0.1 && (together.flipRateCI?.first ?? 0) > 0.05)
         #expect(ours.tests.allSatisfy { ($0.meanAbsShiftCI?.last ?? 1) < 0.01 })
         // Under a tenth of the run's model calls on a native model (its seconds are a benchmark's business:
