@@ -355,20 +355,27 @@ import ValidatedCore
         #expect(seen.contains { $0.phase == .attack })
     }
 
+    /// The keyword model's stability report under ``settings`` changed by `configure`.
+    static func stability(_ configure: (inout ValidationSettings) -> Void) async throws -> StabilityReport {
+        var settings = Self.settings
+        configure(&settings)
+        let report = await Validator.validate(
+            ValidationRequest(
+                challenger: KeywordClassifier(),
+                challengerSHA256: "ff",
+                evaluation: Self.evaluation,
+                settings: settings
+            )
+        )
+        return try #require(report.checks.stability, "\(report.error ?? report.summary)")
+    }
+
     @Test func theStabilitySuiteStopsOnceItsVerdictIsSettledAndSaysSo() async throws {
         func stability(_ settle: Double?) async throws -> StabilityReport {
-            var settings = Self.settings
-            settings.stability.documents = 8
-            settings.stability.settleConfidence = settle
-            let report = await Validator.validate(
-                ValidationRequest(
-                    challenger: KeywordClassifier(),
-                    challengerSHA256: "ff",
-                    evaluation: Self.evaluation,
-                    settings: settings
-                )
-            )
-            return try #require(report.checks.stability, "\(report.error ?? report.summary)")
+            try await Self.stability {
+                $0.stability.documents = 8
+                $0.stability.settleConfidence = settle
+            }
         }
         // The keyword model's explanations agree across seeds and edits: four documents settle it.
         let settled = try await stability(0.95)
@@ -380,23 +387,12 @@ import ValidatedCore
     }
 
     @Test func theGreedySearchRanksCandidatesCheaplyAndMeasuresItsPickInFull() async throws {
-        func stability(attackSamples: Int) async throws -> StabilityReport {
-            var settings = Self.settings
-            settings.lime.samples = 600
-            settings.lime.certifyConfidence = nil  // fixed sample sizes: each explanation draws its ceiling
-            settings.stability.attackSamples = attackSamples
-            let report = await Validator.validate(
-                ValidationRequest(
-                    challenger: KeywordClassifier(),
-                    challengerSHA256: "ff",
-                    evaluation: Self.evaluation,
-                    settings: settings
-                )
-            )
-            return try #require(report.checks.stability, "\(report.error ?? report.summary)")
-        }
         for attackSamples in [200, 0] {
-            let report = try await stability(attackSamples: attackSamples)
+            let report = try await Self.stability {
+                $0.lime.samples = 600
+                $0.lime.certifyConfidence = nil  // fixed sample sizes: each explanation draws its ceiling
+                $0.stability.attackSamples = attackSamples
+            }
             let sampling = try #require(report.sampling)
             let pairs = try #require(report.perturbation).pairs
             // Every explanation drew 600 samples or 200: solve for how many of each.
