@@ -47,7 +47,7 @@ public final class RunningProcess: @unchecked Sendable {
 /// of its own, so a long training script does not hold one of the threads all running tests share.
 ///
 /// Standard output is discarded; standard error is returned so a failing test can quote it. Python writes no
-/// bytecode into the repository.
+/// bytecode into the repository. A script still running after 15 minutes is killed (``Process/killing(_:after:)``).
 public func runPython(_ script: String, _ arguments: [String]) async throws -> (status: Int32, stderr: String) {
     try await onOwnThread { try runPythonBlocking(script, arguments) }
 }
@@ -61,9 +61,29 @@ private func runPythonBlocking(_ script: String, _ arguments: [String]) throws -
     process.standardOutput = FileHandle.nullDevice
     process.standardError = errors
     try process.run()
+    let watchdog = Process.killing(process, after: .seconds(900))
     let stderr = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    watchdog.cancel()
     return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+}
+
+extension Process {
+    /// Kills `process` with SIGKILL unless it has exited within `limit`, so a hung child ends the test that waits
+    /// on it (its pipes reach end-of-file and its exit status says it was killed) instead of stalling the whole
+    /// run. Cancel the returned item once the process has exited.
+    static func killing(_ process: Process, after limit: Duration) -> DispatchWorkItem {
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem {
+            if process.isRunning {
+                FileHandle.standardError.write(Data("killing process \(pid), still running after \(limit)\n".utf8))
+                kill(pid, SIGKILL)
+            }
+        }
+        let seconds = Double(limit.components.seconds)
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
+        return watchdog
+    }
 }
 
 /// What a `validatectl` run printed and how it exited.
@@ -93,7 +113,8 @@ public func validatectl(_ arguments: [String], environment: [String: String] = [
     try await onOwnThread { try validatectlBlocking(arguments, environment: environment) }
 }
 
-/// ``validatectl(_:environment:)`` on the caller's thread, for a short command inside a synchronous closure.
+/// ``validatectl(_:environment:)`` on the caller's thread, for a short command inside a synchronous closure. A run
+/// still going after 15 minutes is killed (``Process/killing(_:after:)``).
 public func validatectlBlocking(_ arguments: [String], environment: [String: String] = [:]) throws -> CtlResult {
     let process = Process()
     process.executableURL = Binaries.url("validatectl")
@@ -104,10 +125,12 @@ public func validatectlBlocking(_ arguments: [String], environment: [String: Str
     process.standardOutput = output
     process.standardError = error
     try process.run()
+    let watchdog = Process.killing(process, after: .seconds(900))
     // Standard error is small; read it after standard output so neither pipe fills while the other is read.
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    watchdog.cancel()
     return CtlResult(
         code: process.terminationStatus,
         stdout: String(decoding: out, as: UTF8.self),
