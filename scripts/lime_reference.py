@@ -4,6 +4,7 @@
     python3 scripts/lime_reference.py fixture [--out Tests/Fixtures/lime]
     python3 scripts/lime_reference.py bench --out DIR [--documents 20] [--samples 5000] [--features 10] [--lengths 5,20,50]
     python3 scripts/lime_reference.py seeds --out DIR [--documents 40] [--samples 5000] [--features 10]
+    python3 scripts/lime_reference.py hf-seeds --model FOLDER --out DIR [--documents 6] [--samples 5000] [--features 10]
 
 `fixture` trains the WordNet-gloss pipeline (TfidfVectorizer + LogisticRegression on the first 2000 training
 glosses), exports it with export_sklearn.py to OUT/model.safetensors, explains 10 test glosses under 5 seeds
@@ -21,6 +22,12 @@ same files. Without --lengths it writes DIR/documents.json and DIR/reference-tim
 `seeds` trains and exports the same pipeline and documents as `bench` and explains each document under two seeds
 (DIR/lime-seeds.json: each run's top words, seconds and model calls), for `validated-benchmarks certify`
 (scripts/bench_certify.sh) to compare certified explanations with lime's and lime with itself.
+
+`hf-seeds` does the same for a Hugging Face save_pretrained classifier FOLDER (scripts/bench_certify_hf.sh: the
+all-MiniLM-L6-v2 classifier of bench_hf.py), scored in this process by hf_scorer.py's own Model class (the same
+tokenisation, length-sorted sub-batches and float64 softmax the scorer serves validated with). Its documents are
+the first glosses of demo/eval.jsonl with 8 to 40 distinct words; lime-seeds.json also holds each document's
+probabilities ("proba"), so the benchmark can check that the scorer gives validated the same ones.
 """
 import argparse
 import itertools
@@ -60,10 +67,11 @@ def train(limit):
     return pipeline
 
 
-def pick_documents(count, low, high):
-    """The first `count` test glosses with `low` to `high` distinct LIME words, in file order."""
+def pick_documents(count, low, high, source=os.path.join(GLOSSES, "test.jsonl")):
+    """The first `count` glosses of `source` (default the test glosses) with `low` to `high` distinct LIME words,
+    in file order."""
     picked = []
-    for document in read_jsonl(os.path.join(GLOSSES, "test.jsonl")):
+    for document in read_jsonl(source):
         if low <= IndexedString(document["text"]).num_words() <= high:
             picked.append({"id": document["id"], "text": document["text"]})
         if len(picked) == count:
@@ -278,22 +286,61 @@ def seeds(arguments):
     pipeline = train(None)
     export(pipeline, os.path.join(arguments.out, "model.safetensors"))
     documents = pick_documents(arguments.documents, 8, 40)
-    with open(os.path.join(arguments.out, "documents.json"), "w", encoding="utf-8") as handle:
-        json.dump(documents, handle, ensure_ascii=False)
     calls = CountingModel(pipeline)
     explain(calls, documents[0]["text"], 0, arguments.samples, arguments.features)  # warm-up
+    write_seed_runs(calls, documents, arguments, {})
+
+
+def hf_seeds(arguments):
+    """lime under two seeds per document on a Hugging Face classifier folder, scored as hf_scorer.py scores."""
+    os.makedirs(arguments.out, exist_ok=True)
+    from hf_scorer import Model
+
+    model = Model(arguments.model, max(1, arguments.threads), max(1, arguments.max_batch_tokens))
+    if model.classes != ["0", "1"]:
+        raise SystemExit(f"lime_reference.py: {arguments.model} has classes {model.classes}; hf-seeds explains "
+                         f"label 1 of a 2-class classifier whose classes are \"0\" and \"1\" (bench_hf.py makes one)")
+    documents = pick_documents(arguments.documents, 8, 40, arguments.eval)
+    if not documents:
+        raise SystemExit(f"lime_reference.py: {arguments.eval} has no gloss of 8 to 40 distinct words")
+    calls = CountingModel(HFClassifier(model))
+    # The warm-up: the documents themselves, whose probabilities the benchmark compares with the scorer's.
+    probabilities = calls.predict_proba([document["text"] for document in documents]).tolist()
+    write_seed_runs(calls, documents, arguments, {d["id"]: p for d, p in zip(documents, probabilities)})
+
+
+def write_seed_runs(calls, documents, arguments, probabilities):
+    """Explains each document under seeds 0 and 1 with `calls`, writing OUT/documents.json and OUT/lime-seeds.json
+    (each run's seconds, model calls and top words, and each document's probabilities when given)."""
+    with open(os.path.join(arguments.out, "documents.json"), "w", encoding="utf-8") as handle:
+        json.dump(documents, handle, ensure_ascii=False)
     runs = []
     for document in documents:
         entry = {"id": document["id"], "runs": []}
+        if document["id"] in probabilities:
+            entry["proba"] = probabilities[document["id"]]
         for seed in [0, 1]:
             calls.count = 0
             start = time.perf_counter()
             run = explain(calls, document["text"], seed, arguments.samples, arguments.features)
             entry["runs"].append({"seed": seed, "seconds": time.perf_counter() - start, "model_calls": calls.count,
                                   "top": [word for word, _ in run["features"]]})
+            print(f"lime_reference.py: {document['id']} seed {seed}: {entry['runs'][-1]['seconds']:.1f} s",
+                  file=sys.stderr, flush=True)
         runs.append(entry)
     with open(os.path.join(arguments.out, "lime-seeds.json"), "w", encoding="utf-8") as handle:
         json.dump({"samples": arguments.samples, "features": arguments.features, "documents": runs}, handle)
+
+
+class HFClassifier:
+    """hf_scorer.py's Model as a predict_proba for lime: one probability row per text, in the texts' order."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def predict_proba(self, texts):
+        probabilities, _ = self.model.predict(list(texts))
+        return np.array(probabilities, dtype=np.float64)
 
 
 class CountingModel:
@@ -352,8 +399,20 @@ def main():
     seeds_parser.add_argument("--documents", type=int, default=40)
     seeds_parser.add_argument("--samples", type=int, default=5000)
     seeds_parser.add_argument("--features", type=int, default=10)
+    hf_parser = commands.add_parser("hf-seeds")
+    hf_parser.add_argument("--model", required=True, help="a save_pretrained classifier folder (bench_hf.py --out)")
+    hf_parser.add_argument("--out", required=True)
+    hf_parser.add_argument("--documents", type=int, default=6)
+    hf_parser.add_argument("--samples", type=int, default=5000)
+    hf_parser.add_argument("--features", type=int, default=10)
+    hf_parser.add_argument("--eval", default=os.path.join(REPOSITORY, "demo", "eval.jsonl"),
+                           help="the JSON lines the documents are picked from (default demo/eval.jsonl)")
+    hf_parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                           help="torch intra-op threads, as hf_scorer.py's --threads (default: every core)")
+    hf_parser.add_argument("--max-batch-tokens", type=int, default=8192,
+                           help="padded tokens per forward pass, as hf_scorer.py's (default 8192)")
     arguments = parser.parse_args()
-    {"fixture": fixture, "bench": bench, "seeds": seeds}[arguments.command](arguments)
+    {"fixture": fixture, "bench": bench, "seeds": seeds, "hf-seeds": hf_seeds}[arguments.command](arguments)
 
 
 if __name__ == "__main__":

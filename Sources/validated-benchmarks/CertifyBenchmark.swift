@@ -5,7 +5,8 @@ import ValidatedModels
 
 /// Certified LIME sample sizes beside fixed 5000-sample LIME and the `lime` package on the same model and
 /// documents: model calls and seconds per explanation, top-k Jaccard against lime and seed to seed, the share
-/// certified and the mean samples. `scripts/bench_certify.sh` prepares the reference runs and runs this.
+/// certified and the mean samples. `scripts/bench_certify.sh` prepares the reference runs and runs this on a native
+/// checkpoint; `scripts/bench_certify_hf.sh` on a Hugging Face classifier folder served by `--scorer`.
 struct CertifyBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certify",
@@ -13,8 +14,16 @@ struct CertifyBenchmark: ParsableCommand {
         discussion: "Run scripts/bench_certify.sh to train the model, run lime under two seeds and run this in one go."
     )
 
-    @Option(help: "The checkpoint (.safetensors) to explain.")
+    @Option(help: "The checkpoint to explain: a .safetensors file, or with --scorer a checkpoint folder.")
     var model: String
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve the --model folder by this scorer command (docs/scorer-protocol.md), as validatectl validate --scorer 'folder=COMMAND' does, e.g. \"python3 scripts/hf_scorer.py\".",
+            valueName: "command"
+        )
+    )
+    var scorer: String?
 
     @Option(help: "A JSON array of {\"id\", \"text\"} documents to explain.")
     var documents: String
@@ -37,6 +46,11 @@ struct CertifyBenchmark: ParsableCommand {
     @Option(help: "Saturation margins δ to compare, each with negligible share 0 (a Jaccard difference).")
     var saturation: [Double] = [0.005, 0.01, 0.02, 0.05]
 
+    /// Whether to skip the ``saturation`` configurations: a slow model (a transformer behind a scorer) runs only
+    /// fixed and certified LIME.
+    @Flag(help: "Skip the saturation configurations (run fixed and certified LIME only).")
+    var withoutSaturation = false
+
     @Option(
         help: "The first of the two seed indices each document is explained with (another value: another seed set)."
     )
@@ -57,6 +71,8 @@ struct CertifyBenchmark: ParsableCommand {
 
             var id: String
             var runs: [Run]
+            /// The probabilities lime's classifier gave the document (`hf-seeds` writes them).
+            var proba: [Double]?
         }
 
         var features: Int
@@ -74,8 +90,26 @@ struct CertifyBenchmark: ParsableCommand {
         var seconds = 0.0
     }
 
+    /// What keeps the benchmark from running, with what to do about it.
+    enum Failure: Error, CustomStringConvertible {
+        /// `--scorer` could not be split into arguments.
+        case unreadableScorer(String)
+        /// `--scorer` was given for a model that is not a folder.
+        case scorerNeedsFolder(String)
+
+        var description: String {
+            switch self {
+            case .unreadableScorer(let command):
+                "--scorer \"\(command)\" is empty or has an unclosed quote; give the command line, e.g. --scorer \"python3 scripts/hf_scorer.py\""
+            case .scorerNeedsFolder(let model):
+                "--scorer serves checkpoint folders and \(model) is not one; give a save_pretrained folder (scripts/bench_hf.py --out makes one), or drop --scorer for a .safetensors file"
+            }
+        }
+    }
+
     func run() throws {
-        let loaded = try ModelLoader().load(model)
+        let loaded = try load()
+        defer { loaded.close() }
         let documents = try JSONDecoder().decode(
             [Document].self,
             from: Data(contentsOf: URL(fileURLWithPath: self.documents))
@@ -103,6 +137,7 @@ struct CertifyBenchmark: ParsableCommand {
         let limeCalls = Double(limeRuns.flatMap { $0.map(\.model_calls) }.reduce(0, +)) / Double(2 * limeRuns.count)
         let limeSelf = mean(limeTops.map { jaccard($0[0], $0[1]) })
         print(row("lime 0.2.0.1, \(samples)", limeCalls, limeSeconds, nil, nil, limeSelf))
+        try printAgreement(documents, limeRuns: reference.documents, classifier: loaded.classifier)
         let fixed = try explainAll(
             documents,
             settings: LimeSettings(samples: samples, features: k, certifyConfidence: nil),
@@ -111,10 +146,7 @@ struct CertifyBenchmark: ParsableCommand {
         print(row("validated, fixed \(samples)", fixed, limeTops))
         var subsets: [(String, Runs)] = [("fixed \(samples)", fixed)]
         for first in start {
-            let configurations =
-                negligible.map { (share: $0, delta: Double?.none) }
-                + saturation.map { (share: 0.0, delta: Optional($0)) }
-            for configuration in configurations {
+            for configuration in configurations() {
                 let settings = LimeSettings(
                     samples: samples,
                     features: k,
@@ -144,6 +176,46 @@ struct CertifyBenchmark: ParsableCommand {
             )
         )
         for (name, runs) in subsets { print(row(name, runs, limeTops, only: long)) }
+    }
+
+    /// The model, from a scorer when `--scorer` is given: the same loader path `validatectl validate --scorer
+    /// 'folder=COMMAND'` takes, with the command's default limits.
+    private func load() throws -> LoadedModel {
+        guard let scorer else { return try ModelLoader().load(model) }
+        guard let arguments = ScorerCommand.split(scorer), !arguments.isEmpty else {
+            throw Failure.unreadableScorer(scorer)
+        }
+        guard ModelLoader.isFolder(model) else { throw Failure.scorerNeedsFolder(model) }
+        return try ModelLoader(scorers: [ModelLoader.folderScorer: ScorerCommand(arguments: arguments)]).load(model)
+    }
+
+    /// The certified configurations run for each start: every negligible share, then every saturation margin
+    /// unless `--without-saturation`.
+    private func configurations() -> [(share: Double, delta: Double?)] {
+        negligible.map { (share: $0, delta: Double?.none) }
+            + (withoutSaturation ? [] : saturation).map { (share: 0.0, delta: Optional($0)) }
+    }
+
+    /// Prints how far the classifier's probabilities of the documents are from those lime's classifier gave them,
+    /// when the reference holds them: the check that both explain the same model.
+    private func printAgreement(
+        _ documents: [Document],
+        limeRuns: [Reference.Entry],
+        classifier: any TextClassifier
+    ) throws {
+        let lime = Dictionary(uniqueKeysWithValues: limeRuns.compactMap { entry in entry.proba.map { (entry.id, $0) } })
+        guard !lime.isEmpty else { return }
+        let ours = try classifier.predictProbabilities(documents.map(\.text))
+        let differences = documents.indices.flatMap { row in
+            zip(lime[documents[row].id] ?? [], (0..<ours.columns).map { ours[row, $0] }).map { abs($0 - $1) }
+        }
+        print(
+            String(
+                format: "  probabilities of the %d documents, this model against lime's: largest difference %.2e",
+                lime.count,
+                differences.max() ?? 0
+            )
+        )
     }
 
     private func explainAll(_ documents: [Document], settings: LimeSettings, loaded: LoadedModel) throws -> Runs {
