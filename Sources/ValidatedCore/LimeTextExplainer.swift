@@ -16,8 +16,8 @@ import Foundation
 /// Cost: one classifier call on `samples` texts (or several of ``LimeSettings/batchSize``; none when the
 /// classifier offers a ``MaskedTextScorer``, which scores the samples from their kept features),
 /// `O(samples·D²)` to accumulate the regression's sums and `O(D³)` for `highest_weights`. Nothing of size
-/// `samples × D` is kept beyond one explanation; the sampled masks are stored sparsely (about `samples·D/2`
-/// indices).
+/// `samples × D` is kept beyond one explanation; the samples are stored as bit masks (`samples·⌈D/64⌉`
+/// words).
 public struct LimeTextExplainer: Sendable {
     /// The settings.
     public let settings: LimeSettings
@@ -395,11 +395,11 @@ public struct LimeTextExplainer: Sendable {
             texts.removeAll(keepingCapacity: true)
             keep.withUnsafeMutableBufferPointer { keep in
                 for row in start..<end {
-                    let removed = design.zeroColumns(ofRow: row)
-                    if removed.isEmpty {
+                    if design.onesCount(ofRow: row) == design.columns {
                         texts.append(original)
                         continue
                     }
+                    let removed = design.zeroColumns(ofRow: row)
                     for feature in removed { keep[Int(feature)] = false }
                     texts.append(indexed.removing(keep: UnsafeBufferPointer(keep)))
                     for feature in removed { keep[Int(feature)] = true }

@@ -17,7 +17,7 @@ struct NeighbourhoodSampler {
         generator = SeededGenerator(seed: seed)
         permutation = (0..<d).map { Int32($0) }
         design = BinaryDesign(columns: d)
-        design.reserveCapacity(rows: expectedRows, zeros: expectedRows * (d + 1) / 2)
+        design.reserveCapacity(rows: expectedRows)
         design.append(zeroColumns: EmptyCollection())
     }
 
@@ -37,11 +37,10 @@ struct NeighbourhoodSampler {
                     permutation[i] = drawn
                     cleared |= 1 &<< UInt64(truncatingIfNeeded: drawn)
                 }
-                let zeros = UnsafeBufferPointer(rebasing: permutation[0..<removed])
                 if d <= 64 {
-                    design.appendTrusted(zeroColumns: zeros, cleared: cleared)
+                    design.appendTrusted(cleared: cleared, count: removed)
                 } else {
-                    design.appendTrusted(zeroColumns: zeros)
+                    design.appendTrusted(zeroColumns: UnsafeBufferPointer(rebasing: permutation[0..<removed]))
                 }
             }
         }

@@ -1,21 +1,21 @@
-/// A binary design matrix stored row by row as the columns that are 0, all others being 1, and as bit masks.
+/// A binary design matrix stored row by row as bit masks: bit `c % 64` of word `c / 64` of a row is set when
+/// column `c` is 1.
 ///
 /// This is the shape of LIME's neighbourhood: row 0 is the original text (every word present) and each other
-/// row removes a few words. Storing the zeros keeps a row's cost proportional to what was removed; the masks
-/// (bit `c % 64` of word `c / 64` set when column `c` is 1) let ``WeightedMoments`` count co-occurrences by
-/// popcount.
+/// row removes a few words. The masks let ``WeightedMoments`` count co-occurrences by popcount and a masked
+/// scorer read a sample's kept words where they are; a row's 0 columns are the clear bits of its mask
+/// (``zeroColumns(ofRow:)``), so nothing else is stored but each row's count of ones.
 public struct BinaryDesign: Sendable, Equatable {
     /// The number of columns.
     public let columns: Int
     /// The 64-bit words of one row's mask.
     let wordsPerRow: Int
-    /// Row `r`'s zero columns are `zeros[starts[r]..<starts[r + 1]]`.
-    private(set) var starts: [Int] = [0]
-    private(set) var zeros: [Int32] = []
     /// Row `r`'s mask is `masks[r * wordsPerRow..<(r + 1) * wordsPerRow]`.
     private(set) var masks: [UInt64] = []
+    /// Row `r` has `onesCounts[r]` columns that are 1.
+    private var onesCounts: [Int32] = []
     /// The mask of a row of ones.
-    private let full: [UInt64]
+    let full: [UInt64]
 
     /// Creates a design with `columns` columns and no rows.
     public init(columns: Int) {
@@ -29,39 +29,36 @@ public struct BinaryDesign: Sendable, Equatable {
     }
 
     /// The number of rows.
-    public var rows: Int { starts.count - 1 }
+    public var rows: Int { onesCounts.count }
 
-    /// Appends a row that is 0 in `zeroColumns` (distinct, each in `0..<columns`) and 1 elsewhere.
+    /// Appends a row that is 0 in `zeroColumns` (each in `0..<columns`) and 1 elsewhere.
     public mutating func append(zeroColumns: some Sequence<Int>) {
         masks.append(contentsOf: full)
         let base = masks.count - wordsPerRow
         for column in zeroColumns {
             precondition(column >= 0 && column < columns, "column \(column) is outside 0..<\(columns)")
-            zeros.append(Int32(column))
             masks[base + column >> 6] &= ~(1 << UInt64(column & 63))
         }
-        starts.append(zeros.count)
+        onesCounts.append(Int32(masks[base...].reduce(0) { $0 + $1.nonzeroBitCount }))
     }
 
-    /// ``append(zeroColumns:)`` for columns the caller guarantees distinct and in range: the sampling loop's
-    /// path, one copy per row.
+    /// ``append(zeroColumns:)`` for `zeroColumns` the caller guarantees distinct and in range: the sampling
+    /// loop's path.
     mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>) {
-        zeros.append(contentsOf: zeroColumns)
-        starts.append(zeros.count)
         masks.append(contentsOf: full)
         let base = masks.count &- wordsPerRow
         masks.withUnsafeMutableBufferPointer { masks in
             for column in zeroColumns { masks[base &+ Int(column >> 6)] &= ~(1 &<< UInt64(column & 63)) }
         }
+        onesCounts.append(Int32(truncatingIfNeeded: columns &- zeroColumns.count))
     }
 
-    /// ``appendTrusted(zeroColumns:)`` for a design of at most 64 columns, the caller also giving the row's zero
-    /// columns as the bits `cleared`: the sampling loop gathers them in a register as it draws the columns.
-    mutating func appendTrusted(zeroColumns: UnsafeBufferPointer<Int32>, cleared: UInt64) {
-        precondition(wordsPerRow == 1, "appendTrusted(zeroColumns:cleared:) is for 1 to 64 columns")
-        zeros.append(contentsOf: zeroColumns)
-        starts.append(zeros.count)
+    /// ``appendTrusted(zeroColumns:)`` for a design of at most 64 columns, the row's `count` zero columns given
+    /// as the bits `cleared`: the sampling loop gathers them in a register as it draws the columns.
+    mutating func appendTrusted(cleared: UInt64, count: Int) {
+        precondition(wordsPerRow == 1, "appendTrusted(cleared:count:) is for 1 to 64 columns")
         masks.append(full[0] & ~cleared)
+        onesCounts.append(Int32(truncatingIfNeeded: columns &- count))
     }
 
     /// Appends a row that is 1 in `oneColumns` (each in `0..<columns`) and 0 elsewhere.
@@ -71,21 +68,20 @@ public struct BinaryDesign: Sendable, Equatable {
         append(zeroColumns: (0..<columns).filter { !isOne[$0] })
     }
 
-    /// Reserves room for `rows` rows with `zeros` zero entries in all.
-    public mutating func reserveCapacity(rows: Int, zeros: Int) {
-        starts.reserveCapacity(rows + 1)
-        self.zeros.reserveCapacity(zeros)
+    /// Reserves room for `rows` rows.
+    public mutating func reserveCapacity(rows: Int) {
         masks.reserveCapacity(rows * wordsPerRow)
+        onesCounts.reserveCapacity(rows)
     }
 
-    /// The columns that are 0 in row `row`.
-    public func zeroColumns(ofRow row: Int) -> ArraySlice<Int32> {
-        zeros[starts[row]..<starts[row + 1]]
+    /// The columns that are 0 in row `row`, in increasing order.
+    public func zeroColumns(ofRow row: Int) -> ZeroColumns {
+        ZeroColumns(masks[(row * wordsPerRow)..<((row + 1) * wordsPerRow)], columns: columns)
     }
 
     /// The number of columns that are 1 in row `row`.
     public func onesCount(ofRow row: Int) -> Int {
-        columns - (starts[row + 1] - starts[row])
+        Int(onesCounts[row])
     }
 
     /// One value per row that depends only on the row's number of ones, `value(ones)` being evaluated once per
@@ -98,6 +94,37 @@ public struct BinaryDesign: Sendable, Equatable {
             let computed = value(ones)
             table[ones] = computed
             return computed
+        }
+    }
+}
+
+extension BinaryDesign {
+    /// The 0 columns of one row, in increasing order: the clear bits of its mask below the column count.
+    public struct ZeroColumns: Sequence, IteratorProtocol, Sendable {
+        private let words: ArraySlice<UInt64>
+        private let columns: Int
+        /// The word whose clear bits are being listed, and those not listed yet.
+        private var word: Int
+        private var clear: UInt64 = 0
+
+        init(_ words: ArraySlice<UInt64>, columns: Int) {
+            self.words = words
+            self.columns = columns
+            word = words.startIndex - 1
+        }
+
+        /// The next 0 column, or `nil` after the last.
+        public mutating func next() -> Int32? {
+            while clear == 0 {
+                word += 1
+                guard word < words.endIndex else { return nil }
+                let first = (word - words.startIndex) * 64
+                let valid: UInt64 = columns - first >= 64 ? ~0 : (1 << UInt64(columns - first)) - 1
+                clear = ~words[word] & valid
+            }
+            let column = (word - words.startIndex) * 64 + clear.trailingZeroBitCount
+            clear &= clear - 1
+            return Int32(column)
         }
     }
 }
@@ -197,29 +224,26 @@ public struct WeightedMoments: Sendable {
     }
 
     /// `Xᵀv` over the rows `range`, `v` holding one value per row of the range, each row added through the
-    /// smaller of its ones and its zeros.
+    /// smaller of its ones and its zeros (the set or the clear bits of its mask).
     private static func columnSums(_ design: BinaryDesign, rows range: Range<Int>, _ v: [Double]) -> [Double] {
         let d = design.columns
         let words = design.wordsPerRow
-        var sums = [Double](repeating: 0, count: d)
-        var zeroSums = [Double](repeating: 0, count: d)
+        // The sums over rows added through their ones, then (from `d` on) through their zeros.
+        var sums = [Double](repeating: 0, count: 2 * d)
         var complement = 0.0
-        design.starts.withUnsafeBufferPointer { starts in
-            design.zeros.withUnsafeBufferPointer { zeros in
-                design.masks.withUnsafeBufferPointer { masks in
+        sums.withUnsafeMutableBufferPointer { sums in
+            design.masks.withUnsafeBufferPointer { masks in
+                design.full.withUnsafeBufferPointer { full in
                     for row in range {
                         let value = v[row - range.lowerBound]
-                        let first = starts[row]
-                        let end = starts[row + 1]
-                        if end - first <= d - (end - first) {
-                            complement += value
-                            for z in first..<end { zeroSums[Int(zeros[z])] += value }
-                            continue
-                        }
+                        let viaZeros = d - design.onesCount(ofRow: row) <= design.onesCount(ofRow: row)
+                        if viaZeros { complement += value }
+                        let flip: UInt64 = viaZeros ? ~0 : 0
+                        let offset = viaZeros ? d : 0
                         for word in 0..<words {
-                            var bits = masks[row * words + word]
+                            var bits = (masks[row &* words &+ word] ^ flip) & full[word]
                             while bits != 0 {
-                                sums[word << 6 + bits.trailingZeroBitCount] += value
+                                sums[offset &+ word &<< 6 &+ bits.trailingZeroBitCount] += value
                                 bits &= bits &- 1
                             }
                         }
@@ -227,7 +251,7 @@ public struct WeightedMoments: Sendable {
                 }
             }
         }
-        return (0..<d).map { sums[$0] + complement - zeroSums[$0] }
+        return (0..<d).map { sums[$0] + complement - sums[d + $0] }
     }
 
     /// `SST = Σw ỹ² = Σw (y − shift)² − (Σw (y − shift))²/Σw`.
