@@ -363,15 +363,6 @@ public struct LimeTextExplainer: Sendable {
         }
     }
 
-    /// LIME's neighbourhood of a text with `features` distinct words: row 0 removes nothing; each other row
-    /// removes `s ~ U{1..features}` distinct words, a uniform subset drawn by a partial Fisher–Yates shuffle
-    /// (``NeighbourhoodSampler``, whose first rows these are whatever the count).
-    static func sampleNeighbourhood(features d: Int, samples n: Int, seed: UInt64) -> BinaryDesign {
-        var sampler = NeighbourhoodSampler(features: d, seed: seed, expectedRows: n)
-        sampler.extend(to: n)
-        return sampler.design
-    }
-
     /// The classifier's probabilities for the texts of the rows `range`: from `scorer` when the classifier offers
     /// one, otherwise from the texts, in batches of ``LimeSettings/batchSize``.
     private func score(

@@ -83,19 +83,6 @@ public struct BinaryDesign: Sendable, Equatable {
     public func onesCount(ofRow row: Int) -> Int {
         Int(onesCounts[row])
     }
-
-    /// One value per row that depends only on the row's number of ones, `value(ones)` being evaluated once per
-    /// number that occurs: LIME's kernel weights, a function of the kept words' count.
-    public func rowValues(byOnesCount value: (Int) -> Double) -> [Double] {
-        var table = [Double?](repeating: nil, count: columns + 1)
-        return (0..<rows).map { row in
-            let ones = onesCount(ofRow: row)
-            if let known = table[ones] { return known }
-            let computed = value(ones)
-            table[ones] = computed
-            return computed
-        }
-    }
 }
 
 extension BinaryDesign {
