@@ -93,8 +93,13 @@ struct CounterfactualPhase {
                 (scored.challengerScores[$0], scored.predicted[$0])
             }
             ours.add(answers, for: fresh)
-            if let held = theirs {
-                theirs = championScores(new, scored, meter: meter).map { held.adding($0, for: fresh) }
+            if theirs != nil {
+                // A champion that cannot score a look's texts is left out of the tests measured from then on.
+                if let answers = championScores(new, scored, meter: meter) {
+                    theirs?.add(answers, for: fresh)
+                } else {
+                    theirs = nil
+                }
             }
             let plan = edits.selecting(included)
             func measure(_ confidence: Double) -> [Int: CounterfactualReport.Test] {
@@ -193,13 +198,6 @@ private struct ProbeAnswers {
                 scores.predictedAfter?[position]
             )
         }
-    }
-
-    /// These answers with `scores`, the answers to the probes `indices` in order.
-    func adding(_ scores: CounterfactualScores, for indices: [Int]) -> ProbeAnswers {
-        var result = self
-        result.add(scores, for: indices)
-        return result
     }
 
     /// The answers to the probes `indices`, all held, in that order.

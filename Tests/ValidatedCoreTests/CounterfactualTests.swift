@@ -139,6 +139,11 @@ import Testing
             #expect(word.verdict == all.verdict && abs(word.meanShift - all.meanShift) < 0.05)
             #expect(early.modelCalls ?? 0 < every.modelCalls ?? 0)
         }
+        // With a champion, its answers to the same texts are kept from look to look beside the challenger's.
+        let compared = try await Self.validate(Self.shortcut, champion: Self.clean, stopEarly: true)
+        let word = try #require(compared.tests.first { $0.kind == "injection" && $0.entry == "nntp" })
+        let champion = try #require(word.champion)
+        #expect(word.documents == 15 && abs(champion.meanShift) < 1e-12 && (champion.differenceCI?.first ?? 0) > 0.2)
     }
 
     @Test(arguments: [
